@@ -1,0 +1,173 @@
+//! Property tests of the distribution math against brute force.
+
+use super::*;
+use crate::ErrorKind;
+
+/// SplitMix64: a small deterministic generator for the property tests.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
+    let mut idx = vec![0; shape.len()];
+    loop {
+        f(&idx);
+        let mut d = shape.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+fn random_dist(rng: &mut Rng) -> Distribution {
+    let ndim = 1 + rng.below(4);
+    let shape: Vec<usize> = (0..ndim).map(|_| 1 + rng.below(9)).collect();
+    let nranks = 1 + rng.below(12);
+    match rng.below(3) {
+        0 => Distribution::regular(&shape, nranks, None).unwrap(),
+        1 => {
+            let chunk: Vec<usize> = shape.iter().map(|&n| rng.below(n + 2)).collect();
+            Distribution::regular(&shape, nranks, Some(&chunk)).unwrap()
+        }
+        _ => loop {
+            let starts: Vec<Vec<usize>> = shape
+                .iter()
+                .map(|&n| {
+                    let mut s: Vec<usize> = (1..n).filter(|_| rng.below(3) == 0).collect();
+                    s.insert(0, 0);
+                    s
+                })
+                .collect();
+            if let Ok(d) = Distribution::irregular(&shape, nranks.max(4) * 4, &starts) {
+                break d;
+            }
+        },
+    }
+}
+
+#[test]
+fn blocks_partition_the_array_and_owner_agrees() {
+    let mut rng = Rng(1);
+    for _ in 0..400 {
+        let d = random_dist(&mut rng);
+        let mut count = 0;
+        for_each_index(d.shape(), |idx| {
+            let owners: Vec<usize> = (0..d.nranks())
+                .filter(|&r| d.block(r).is_some_and(|b| b.contains(idx)))
+                .collect();
+            assert_eq!(owners.len(), 1, "{d:?} index {idx:?}");
+            assert_eq!(d.owner(idx).unwrap(), owners[0]);
+            count += 1;
+        });
+        assert_eq!(count, d.shape().iter().product::<usize>());
+        for r in 0..d.nranks() {
+            if let Some(b) = d.block(r) {
+                assert!(!b.is_empty(), "{d:?} rank {r} has an empty block");
+            }
+        }
+    }
+}
+
+#[test]
+fn locate_region_matches_brute_force() {
+    let mut rng = Rng(2);
+    for _ in 0..400 {
+        let d = random_dist(&mut rng);
+        let (lo, hi): (Vec<usize>, Vec<usize>) = d
+            .shape()
+            .iter()
+            .map(|&n| {
+                let a = rng.below(n + 1);
+                let b = rng.below(n + 1);
+                (a.min(b), a.max(b))
+            })
+            .unzip();
+        let sec = Section::new(lo, hi).unwrap();
+        let pieces = d.locate_region(&sec).unwrap();
+        // Pieces are disjoint, inside their owner's block, and cover the section.
+        let mut covered = 0;
+        for (i, (r, p)) in pieces.iter().enumerate() {
+            assert!(!p.is_empty());
+            assert_eq!(d.block(*r).unwrap().intersect(p).as_ref(), Some(p));
+            assert_eq!(sec.intersect(p).as_ref(), Some(p));
+            for (_, q) in &pieces[i + 1..] {
+                assert!(p.intersect(q).is_none());
+            }
+            covered += p.len();
+        }
+        assert_eq!(covered, sec.len());
+        // Every owner of an element of the section appears exactly once.
+        let mut owners = std::collections::BTreeSet::new();
+        for_each_index(d.shape(), |idx| {
+            if sec.contains(idx) {
+                owners.insert(d.owner(idx).unwrap());
+            }
+        });
+        let ranks: Vec<usize> = pieces.iter().map(|(r, _)| *r).collect();
+        assert_eq!(ranks, owners.into_iter().collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn process_grid_uses_all_ranks_when_it_can() {
+    assert_eq!(process_grid(4, &[100, 100], None), vec![2, 2]);
+    assert_eq!(process_grid(6, &[100, 100, 100], None), vec![3, 2, 1]);
+    assert_eq!(process_grid(7, &[100, 100], None), vec![7, 1]);
+    assert_eq!(process_grid(8, &[2, 2], None), vec![2, 2]);
+    assert_eq!(process_grid(5, &[2, 2], None), vec![2, 2]);
+    assert_eq!(process_grid(3, &[1], None), vec![1]);
+    assert_eq!(process_grid(4, &[100, 100], Some(&[60, 0])), vec![1, 4]);
+    assert_eq!(process_grid(4, &[100, 100], Some(&[100, 100])), vec![1, 1]);
+    // Balanced blocks: extents along a dimension differ by at most one.
+    let d = Distribution::regular(&[10], 4, None).unwrap();
+    assert_eq!(d.bounds(0), &[0, 3, 6, 8, 10]);
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let kind = |r: Result<Distribution>| r.unwrap_err().kind();
+    assert_eq!(kind(Distribution::regular(&[4, 0], 2, None)), ErrorKind::ZeroSizeDimension);
+    assert_eq!(kind(Distribution::regular(&[], 2, None)), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        kind(Distribution::regular(&[usize::MAX, 2], 2, None)),
+        ErrorKind::SizeOverflow
+    );
+    assert_eq!(
+        kind(Distribution::regular(&[4], 2, Some(&[1, 1]))),
+        ErrorKind::InvalidDistribution
+    );
+    assert_eq!(kind(Distribution::regular(&[4], 0, None)), ErrorKind::InvalidDistribution);
+    for starts in [vec![vec![1]], vec![vec![0, 0]], vec![vec![0, 4]], vec![vec![0, 3, 2]]] {
+        assert_eq!(
+            kind(Distribution::irregular(&[4], 4, &starts)),
+            ErrorKind::InvalidDistribution
+        );
+    }
+    assert_eq!(
+        kind(Distribution::irregular(&[4], 1, &[vec![0, 2]])),
+        ErrorKind::InvalidDistribution
+    );
+    let d = Distribution::regular(&[4, 4], 2, None).unwrap();
+    assert_eq!(d.owner(&[4, 0]).unwrap_err().kind(), ErrorKind::OutOfBounds);
+    assert_eq!(d.owner(&[0]).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    let e = d.locate_region(&Section::new(vec![3, 0], vec![2, 1]).unwrap());
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::ReversedSection);
+}
