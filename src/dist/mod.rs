@@ -54,7 +54,10 @@ impl Distribution {
     pub fn regular(shape: &[usize], nranks: usize, chunk: Option<&[usize]>) -> Result<Self> {
         check_shape(shape)?;
         if nranks == 0 {
-            bail!(InvalidDistribution, "a distribution needs at least one rank");
+            bail!(
+                InvalidDistribution,
+                "a distribution needs at least one rank"
+            );
         }
         if let Some(c) = chunk
             && c.len() != shape.len()
@@ -114,10 +117,12 @@ impl Distribution {
         let mut bounds = Vec::with_capacity(shape.len());
         for (d, (starts, &n)) in block_starts.iter().zip(shape).enumerate() {
             if starts.first() != Some(&0) {
-                bail!(InvalidDistribution, "block map of dimension {d} must start at 0");
+                bail!(
+                    InvalidDistribution,
+                    "block map of dimension {d} must start at 0"
+                );
             }
-            if starts.windows(2).any(|w| w[0] >= w[1]) || starts.last().is_some_and(|&l| l >= n)
-            {
+            if starts.windows(2).any(|w| w[0] >= w[1]) || starts.last().is_some_and(|&l| l >= n) {
                 bail!(
                     InvalidDistribution,
                     "block starts {starts:?} of dimension {d} must increase strictly below {n}"
@@ -254,7 +259,9 @@ impl Distribution {
             return Ok(Vec::new());
         }
         let n = self.ndim();
-        let first: Vec<usize> = (0..n).map(|d| self.block_index(d, section.lo()[d])).collect();
+        let first: Vec<usize> = (0..n)
+            .map(|d| self.block_index(d, section.lo()[d]))
+            .collect();
         let last: Vec<usize> = (0..n)
             .map(|d| self.block_index(d, section.hi()[d] - 1))
             .collect();
@@ -305,14 +312,20 @@ fn check_shape(shape: &[usize]) -> Result<()> {
         bail!(DimensionMismatch, "arrays need at least one dimension");
     }
     if let Some(d) = shape.iter().position(|&n| n == 0) {
-        bail!(ZeroSizeDimension, "dimension {d} of shape {shape:?} has extent 0");
+        bail!(
+            ZeroSizeDimension,
+            "dimension {d} of shape {shape:?} has extent 0"
+        );
     }
     if shape
         .iter()
         .try_fold(1usize, |a, &n| a.checked_mul(n))
         .is_none_or(|n| n > isize::MAX as usize)
     {
-        bail!(SizeOverflow, "shape {shape:?} has more elements than fit in memory");
+        bail!(
+            SizeOverflow,
+            "shape {shape:?} has more elements than fit in memory"
+        );
     }
     Ok(())
 }
@@ -358,7 +371,9 @@ pub fn process_grid(nranks: usize, shape: &[usize], chunk: Option<&[usize]>) -> 
             let surf: u128 = ext.iter().map(|&e| vol / e).sum();
             let better = match &best {
                 None => true,
-                Some((bv, bs, bg)) => (vol, surf, std::cmp::Reverse(g)) < (*bv, *bs, std::cmp::Reverse(bg)),
+                Some((bv, bs, bg)) => {
+                    (vol, surf, std::cmp::Reverse(g)) < (*bv, *bs, std::cmp::Reverse(bg))
+                }
             };
             if better {
                 best = Some((vol, surf, g.to_vec()));

@@ -133,8 +133,18 @@ impl Section {
         if self.ndim() != other.ndim() {
             return None;
         }
-        let lo: Vec<usize> = self.lo.iter().zip(&other.lo).map(|(a, b)| *a.max(b)).collect();
-        let hi: Vec<usize> = self.hi.iter().zip(&other.hi).map(|(a, b)| *a.min(b)).collect();
+        let lo: Vec<usize> = self
+            .lo
+            .iter()
+            .zip(&other.lo)
+            .map(|(a, b)| *a.max(b))
+            .collect();
+        let hi: Vec<usize> = self
+            .hi
+            .iter()
+            .zip(&other.hi)
+            .map(|(a, b)| *a.min(b))
+            .collect();
         if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
             return None;
         }

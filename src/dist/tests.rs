@@ -144,8 +144,14 @@ fn process_grid_uses_all_ranks_when_it_can() {
 #[test]
 fn bad_input_is_a_typed_error() {
     let kind = |r: Result<Distribution>| r.unwrap_err().kind();
-    assert_eq!(kind(Distribution::regular(&[4, 0], 2, None)), ErrorKind::ZeroSizeDimension);
-    assert_eq!(kind(Distribution::regular(&[], 2, None)), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        kind(Distribution::regular(&[4, 0], 2, None)),
+        ErrorKind::ZeroSizeDimension
+    );
+    assert_eq!(
+        kind(Distribution::regular(&[], 2, None)),
+        ErrorKind::DimensionMismatch
+    );
     assert_eq!(
         kind(Distribution::regular(&[usize::MAX, 2], 2, None)),
         ErrorKind::SizeOverflow
@@ -154,8 +160,16 @@ fn bad_input_is_a_typed_error() {
         kind(Distribution::regular(&[4], 2, Some(&[1, 1]))),
         ErrorKind::InvalidDistribution
     );
-    assert_eq!(kind(Distribution::regular(&[4], 0, None)), ErrorKind::InvalidDistribution);
-    for starts in [vec![vec![1]], vec![vec![0, 0]], vec![vec![0, 4]], vec![vec![0, 3, 2]]] {
+    assert_eq!(
+        kind(Distribution::regular(&[4], 0, None)),
+        ErrorKind::InvalidDistribution
+    );
+    for starts in [
+        vec![vec![1]],
+        vec![vec![0, 0]],
+        vec![vec![0, 4]],
+        vec![vec![0, 3, 2]],
+    ] {
         assert_eq!(
             kind(Distribution::irregular(&[4], 4, &starts)),
             ErrorKind::InvalidDistribution
@@ -167,7 +181,10 @@ fn bad_input_is_a_typed_error() {
     );
     let d = Distribution::regular(&[4, 4], 2, None).unwrap();
     assert_eq!(d.owner(&[4, 0]).unwrap_err().kind(), ErrorKind::OutOfBounds);
-    assert_eq!(d.owner(&[0]).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        d.owner(&[0]).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
     let e = d.locate_region(&Section::new(vec![3, 0], vec![2, 1]).unwrap());
     assert_eq!(e.unwrap_err().kind(), ErrorKind::ReversedSection);
 }

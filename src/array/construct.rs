@@ -1,0 +1,230 @@
+//! Creating, copying and destroying global arrays (all collective).
+
+use ndarray::{Dimension, IntoDimension};
+
+use super::{GlobalArray, fingerprint};
+use crate::dist::{Distribution, Section};
+use crate::element::Element;
+use crate::error::{Error, ErrorKind, Result, bail};
+use crate::runtime::Runtime;
+use crate::window::Window;
+
+/// # Construction
+impl<T: Element, D: Dimension> GlobalArray<T, D> {
+    /// A zero-filled array of `shape`, regularly distributed over all ranks
+    /// (`NGA_Create`; process grid from [`process_grid`](crate::process_grid)).
+    ///
+    /// Errors (on every rank, before anything is allocated):
+    /// [`ZeroSizeDimension`](ErrorKind::ZeroSizeDimension),
+    /// [`SizeOverflow`](ErrorKind::SizeOverflow),
+    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) when
+    /// ranks pass different shapes.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<f32, _>::zeros(&rt, [100, 200]).unwrap();
+    /// assert_eq!(ga.get([0..1, 0..2]).unwrap().sum(), 0.0);
+    /// ```
+    pub fn zeros<Sh: IntoDimension<Dim = D>>(rt: &Runtime, shape: Sh) -> Result<Self> {
+        let dim = shape.into_dimension();
+        let dist = Distribution::regular(dim.slice(), rt.size(), None);
+        Self::create(rt, dist)
+    }
+
+    /// Like [`zeros`](Self::zeros) with Global Arrays' chunk hints:
+    /// `chunk[d] > 0` asks for blocks of at least `chunk[d]` elements along
+    /// dimension `d`; `chunk[d] >= shape[d]` keeps `d` whole on each rank.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// // Rows stay whole: ranks own bands of rows.
+    /// let ga = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [64, 64], &[0, 64]).unwrap();
+    /// assert_eq!(ga.distribution_map().grid()[1], 1);
+    /// ```
+    pub fn zeros_chunked<Sh: IntoDimension<Dim = D>>(
+        rt: &Runtime,
+        shape: Sh,
+        chunk: &[usize],
+    ) -> Result<Self> {
+        let dim = shape.into_dimension();
+        let dist = Distribution::regular(dim.slice(), rt.size(), Some(chunk));
+        Self::create(rt, dist)
+    }
+
+    /// A zero-filled array with explicit block boundaries
+    /// (`NGA_Create_irreg`): `block_starts[d]` lists where the blocks of
+    /// dimension `d` begin. Ranks past the number of blocks own nothing.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let starts = if rt.size() >= 2 { vec![vec![0, 3]] } else { vec![vec![0]] };
+    /// let ga = gain::GlobalArray::<i32, _>::zeros_irregular(&rt, 10, &starts).unwrap();
+    /// assert_eq!(ga.distribution(0), Some(gain::Section::from(0..(if rt.size() >= 2 { 3 } else { 10 }))));
+    /// ```
+    pub fn zeros_irregular<Sh: IntoDimension<Dim = D>>(
+        rt: &Runtime,
+        shape: Sh,
+        block_starts: &[Vec<usize>],
+    ) -> Result<Self> {
+        let dim = shape.into_dimension();
+        let dist = Distribution::irregular(dim.slice(), rt.size(), block_starts);
+        Self::create(rt, dist)
+    }
+
+    /// A zero-filled array laid out by `dist`, which must be made for
+    /// `rt.size()` ranks and have `D`'s number of dimensions.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// use ndarray::Ix2;
+    /// let rt = gain::init().unwrap();
+    /// let dist = gain::Distribution::regular(&[6, 6], rt.size(), None).unwrap();
+    /// let ga = gain::GlobalArray::<f64, Ix2>::with_distribution(&rt, dist.clone()).unwrap();
+    /// assert_eq!(ga.distribution_map(), &dist);
+    /// ```
+    pub fn with_distribution(rt: &Runtime, dist: Distribution) -> Result<Self> {
+        Self::create(rt, Ok(dist))
+    }
+
+    fn create(rt: &Runtime, dist: Result<Distribution>) -> Result<Self> {
+        let checked = dist.and_then(|dist| {
+            if D::NDIM.is_some_and(|n| n != dist.ndim()) {
+                bail!(
+                    DimensionMismatch,
+                    "a {}-d distribution for a {:?}-d array",
+                    dist.ndim(),
+                    D::NDIM
+                );
+            }
+            if dist.nranks() != rt.size() {
+                bail!(
+                    InvalidDistribution,
+                    "distribution for {} ranks on a job of {}",
+                    dist.nranks(),
+                    rt.size()
+                );
+            }
+            let block_bytes = dist
+                .block(rt.rank())
+                .map_or(0, |b| b.len())
+                .checked_mul(size_of::<T>())
+                .filter(|&b| b <= isize::MAX as usize / 2);
+            if block_bytes.is_none() {
+                bail!(SizeOverflow, "this rank's block does not fit in memory");
+            }
+            Ok(dist)
+        });
+        rt.agree(checked.as_ref().map(fingerprint::<T>).map_err(Error::clone))?;
+        let dist = checked?;
+        let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
+        let block_shapes = blocks
+            .iter()
+            .map(|b| b.as_ref().map_or(vec![0; dist.ndim()], Section::shape))
+            .collect();
+        let len = blocks[rt.rank()].as_ref().map_or(0, Section::len);
+        let win = Window::allocate(&rt.placement(), len)?;
+        let mut dim = D::zeros(dist.ndim());
+        dim.slice_mut().copy_from_slice(dist.shape());
+        Ok(GlobalArray {
+            win,
+            dist,
+            dim,
+            blocks,
+            block_shapes,
+            rt: rt.clone(),
+        })
+    }
+
+    /// A new zero-filled array with the same shape and distribution
+    /// (`GA_Duplicate`; contents are not copied, see
+    /// [`copy_from`](Self::copy_from)).
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [5, 5]).unwrap();
+    /// let b = a.duplicate().unwrap();
+    /// assert!(a.compare_distr(&b));
+    /// ```
+    pub fn duplicate(&self) -> Result<Self> {
+        Self::create(&self.rt, Ok(self.dist.clone()))
+    }
+
+    /// Sets every element to `value` (`GA_Fill`), then synchronises.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, 10).unwrap();
+    /// ga.fill(7).unwrap();
+    /// assert_eq!(ga.get(0..10).unwrap().sum(), 70);
+    /// ```
+    pub fn fill(&mut self, value: T) -> Result<()> {
+        self.sync()?;
+        self.local_mut().fill(value);
+        self.sync()
+    }
+
+    /// Copies `other`'s contents into this array of the same shape
+    /// (`GA_Copy`); the distributions may differ. Synchronises both arrays
+    /// before and this one after.
+    ///
+    /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) on every rank
+    /// when the shapes differ.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 4]).unwrap();
+    /// a.fill(2.5).unwrap();
+    /// let mut b = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [6, 4], &[6, 0]).unwrap();
+    /// b.copy_from(&a).unwrap();
+    /// assert_eq!(b.get([0..6, 0..4]).unwrap().sum(), 60.0);
+    /// ```
+    pub fn copy_from(&mut self, other: &GlobalArray<T, D>) -> Result<()> {
+        if self.shape() != other.shape() {
+            return Err(Error::new(
+                ErrorKind::ShapeMismatch,
+                format!(
+                    "copy from shape {:?} into {:?}",
+                    other.shape(),
+                    self.shape()
+                ),
+            ));
+        }
+        other.sync()?;
+        self.sync()?;
+        if self.compare_distr(other) {
+            self.local_mut().assign(&other.local());
+        } else if let Some(mine) = self.distribution(self.rt.rank()) {
+            let pieces = other.pieces(&mine)?;
+            other.win.read_into(&pieces, self.local_mut().into_dyn())?;
+        }
+        other.sync()?;
+        self.sync()
+    }
+
+    /// Frees the array now, reporting MPI errors instead of aborting as
+    /// `Drop` does. Dropping an array is equally collective.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+    /// ga.destroy().unwrap();
+    /// ```
+    pub fn destroy(mut self) -> Result<()> {
+        self.win.free()
+    }
+}

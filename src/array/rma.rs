@@ -1,0 +1,148 @@
+//! One-sided data movement: get, put, accumulate, read-and-increment.
+
+use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+
+use super::GlobalArray;
+use crate::dist::Section;
+use crate::element::Element;
+use crate::error::{Result, bail};
+
+/// # One-sided data movement
+///
+/// Every call checks its arguments first and returns an error before
+/// anything is read, written or sent. Same-node blocks are copied directly
+/// through shared memory; blocks on other nodes with MPI RMA.
+impl<T: Element, D: Dimension> GlobalArray<T, D> {
+    /// Copies a section into a new array (`NGA_Get`).
+    ///
+    /// Errors: [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
+    /// [`ReversedSection`](crate::ErrorKind::ReversedSection),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 4]).unwrap();
+    /// ga.fill(3).unwrap();
+    /// let part = ga.get([1..3, 0..4]).unwrap();
+    /// assert_eq!(part.shape(), &[2, 4]);
+    /// assert!(part.iter().all(|&x| x == 3));
+    /// ```
+    pub fn get(&self, section: impl Into<Section>) -> Result<Array<T, D>> {
+        let section = section.into();
+        let dim = self.section_dim(&section)?;
+        let pieces = self.pieces(&section)?;
+        self.win.read_new(&pieces, dim)
+    }
+
+    /// Copies a section into `dst`, which must have the section's shape
+    /// (any memory layout).
+    ///
+    /// Errors: as [`get`](Self::get), and
+    /// [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4]).unwrap();
+    /// ga.fill(1.5).unwrap();
+    /// let mut buf = ndarray::Array2::<f64>::zeros((4, 2));
+    /// ga.get_into([0..4, 2..4], buf.view_mut()).unwrap();
+    /// assert_eq!(buf.sum(), 12.0);
+    /// ```
+    pub fn get_into(&self, section: impl Into<Section>, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
+        let section = section.into();
+        self.section_dim(&section)?;
+        self.check_buffer(&section, dst.shape())?;
+        let pieces = self.pieces(&section)?;
+        self.win.read_into(&pieces, dst.into_dyn())
+    }
+
+    /// Writes `src` into a section (`NGA_Put`). Returns once `src` may be
+    /// reused; other ranks see the data after [`sync`](Self::sync).
+    ///
+    /// Errors: as [`get_into`](Self::get_into).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 10).unwrap();
+    /// if rt.rank() == 0 {
+    ///     ga.put(2..5, ndarray::array![1.0, 2.0, 3.0].view()).unwrap();
+    /// }
+    /// ga.sync().unwrap();
+    /// assert_eq!(ga.get(0..10).unwrap().sum(), 6.0);
+    /// ```
+    pub fn put(&self, section: impl Into<Section>, src: ArrayView<'_, T, D>) -> Result<()> {
+        let section = section.into();
+        self.section_dim(&section)?;
+        self.check_buffer(&section, src.shape())?;
+        let pieces = self.pieces(&section)?;
+        self.win.write(&pieces, src.into_dyn())
+    }
+
+    /// Atomically adds `alpha * src` into a section, element by element
+    /// (`NGA_Acc`): concurrent accumulates from any ranks into the same
+    /// elements all take effect. Returns once `src` may be reused.
+    ///
+    /// Errors: as [`put`](Self::put).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4).unwrap();
+    /// ga.acc(0..4, ndarray::array![1, 1, 1, 1].view(), 2).unwrap();
+    /// ga.sync().unwrap();
+    /// assert_eq!(ga.get(0..4).unwrap().sum(), 8 * rt.size() as i64);
+    /// ```
+    pub fn acc(
+        &self,
+        section: impl Into<Section>,
+        src: ArrayView<'_, T, D>,
+        alpha: T,
+    ) -> Result<()> {
+        let section = section.into();
+        self.section_dim(&section)?;
+        self.check_buffer(&section, src.shape())?;
+        let pieces = self.pieces(&section)?;
+        self.win.accumulate(&pieces, src.into_dyn(), alpha)
+    }
+
+    /// Atomically adds `inc` to the element at `index` and returns its
+    /// previous value (`NGA_Read_inc`): a shared counter for dynamic load
+    /// balancing. Integer arrays only.
+    ///
+    /// Errors: [`NotInteger`](crate::ErrorKind::NotInteger),
+    /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let counter = gain::GlobalArray::<i64, _>::zeros(&rt, 1).unwrap();
+    /// let ticket = counter.read_inc(&[0], 1).unwrap();
+    /// assert!(ticket < rt.size() as i64);
+    /// ```
+    pub fn read_inc(&self, index: &[usize], inc: T) -> Result<T> {
+        if !T::IS_INTEGER {
+            bail!(
+                NotInteger,
+                "read_inc needs an integer array, not {}",
+                std::any::type_name::<T>()
+            );
+        }
+        let rank = self.dist.owner(index)?;
+        let block = self.blocks[rank].as_ref().expect("owner has a block");
+        let offset = index
+            .iter()
+            .zip(block.lo())
+            .zip(&self.block_shapes[rank])
+            .fold(0, |acc, ((&i, &lo), &n)| acc * n + (i - lo));
+        self.win.fetch_add(rank, offset, inc)
+    }
+}

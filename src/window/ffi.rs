@@ -1,0 +1,431 @@
+//! Thin checked wrappers over the MPI-3 RMA calls rsmpi does not wrap.
+//!
+//! Every function checks the MPI return code and turns a failure into an
+//! [`ErrorKind::Mpi`](crate::ErrorKind::Mpi) error naming the call. Windows
+//! are switched to `MPI_ERRORS_RETURN` when created, so their failures come
+//! back as codes instead of aborting the job.
+
+use std::ffi::{c_char, c_int, c_void};
+
+use mpi::ffi::{self as sys, MPI_Aint, MPI_Comm, MPI_Datatype, MPI_Info, MPI_Op, MPI_Win};
+use mpi::raw::AsRaw;
+
+use super::transfer::Dim;
+use crate::element::Element;
+use crate::error::{Error, ErrorKind, Result};
+
+// Handle constants from `shim.c` (values differ between MPI libraries).
+unsafe extern "C" {
+    static GAIN_MPI_SUM: MPI_Op;
+    static GAIN_MPI_INFO_NULL: MPI_Info;
+    static GAIN_MPI_COMM_WORLD: MPI_Comm;
+    static GAIN_MPI_WIN_NULL: MPI_Win;
+    static GAIN_MPI_WIN_MODEL: c_int;
+    static GAIN_MPI_WIN_SEPARATE: c_int;
+    static GAIN_MPI_MODE_NOCHECK: c_int;
+    static GAIN_MPI_SUCCESS: c_int;
+    static GAIN_MPI_MAX_ERROR_STRING: c_int;
+}
+
+/// Turns an MPI return code into a `Result`.
+fn check(code: c_int, call: &str) -> Result<()> {
+    // SAFETY: reading a constant initialised at load time.
+    if code == unsafe { GAIN_MPI_SUCCESS } {
+        return Ok(());
+    }
+    // SAFETY: MPI_Error_string writes at most MPI_MAX_ERROR_STRING bytes.
+    let text = unsafe {
+        let mut buf = vec![0 as c_char; GAIN_MPI_MAX_ERROR_STRING as usize + 1];
+        let mut len: c_int = 0;
+        if sys::MPI_Error_string(code, buf.as_mut_ptr(), &mut len) == GAIN_MPI_SUCCESS {
+            let bytes: Vec<u8> = buf[..len.max(0) as usize]
+                .iter()
+                .map(|&c| c as u8)
+                .collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else {
+            String::from("unknown error")
+        }
+    };
+    Err(Error::new(
+        ErrorKind::Mpi,
+        format!("{call} failed with code {code}: {text}"),
+    ))
+}
+
+fn to_int(n: usize, what: &str) -> Result<c_int> {
+    c_int::try_from(n).map_err(|_| {
+        Error::new(
+            ErrorKind::SizeOverflow,
+            format!("{what} {n} exceeds an MPI int"),
+        )
+    })
+}
+
+fn set_errors_return(win: MPI_Win) -> Result<()> {
+    // SAFETY: `win` is a valid window; the handler is a predefined constant.
+    check(
+        unsafe { sys::MPI_Win_set_errhandler(win, sys::RSMPI_ERRORS_RETURN) },
+        "MPI_Win_set_errhandler",
+    )
+}
+
+/// `MPI_Comm_size`.
+pub(crate) fn comm_size(comm: MPI_Comm) -> Result<usize> {
+    let mut n: c_int = 0;
+    // SAFETY: `comm` is a valid communicator; `n` is a valid out-parameter.
+    check(unsafe { sys::MPI_Comm_size(comm, &mut n) }, "MPI_Comm_size")?;
+    Ok(n as usize)
+}
+
+/// `MPI_Comm_rank`.
+pub(crate) fn comm_rank(comm: MPI_Comm) -> Result<usize> {
+    let mut n: c_int = 0;
+    // SAFETY: as in `comm_size`.
+    check(unsafe { sys::MPI_Comm_rank(comm, &mut n) }, "MPI_Comm_rank")?;
+    Ok(n as usize)
+}
+
+/// `MPI_Barrier`.
+pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
+    // SAFETY: `comm` is a valid communicator.
+    check(unsafe { sys::MPI_Barrier(comm) }, "MPI_Barrier")
+}
+
+/// Collective over `node`: `MPI_Win_allocate_shared` of `bytes` bytes with
+/// non-contiguous segments (each rank's memory is local to it), then
+/// `MPI_Win_lock_all`. Returns the window and this rank's base pointer.
+pub(crate) fn allocate_shared(node: MPI_Comm, bytes: MPI_Aint) -> Result<(MPI_Win, *mut u8)> {
+    // SAFETY: standard calls with valid out-parameters; the info object is
+    // freed on every path after the allocation used it.
+    unsafe {
+        let mut info = GAIN_MPI_INFO_NULL;
+        check(sys::MPI_Info_create(&mut info), "MPI_Info_create")?;
+        let set = check(
+            sys::MPI_Info_set(info, c"alloc_shared_noncontig".as_ptr(), c"true".as_ptr()),
+            "MPI_Info_set",
+        );
+        let mut base: *mut u8 = std::ptr::null_mut();
+        let mut win = GAIN_MPI_WIN_NULL;
+        let alloc = set.and_then(|()| {
+            check(
+                sys::MPI_Win_allocate_shared(
+                    bytes,
+                    1,
+                    info,
+                    node,
+                    (&mut base) as *mut *mut u8 as *mut c_void,
+                    &mut win,
+                ),
+                "MPI_Win_allocate_shared",
+            )
+        });
+        check(sys::MPI_Info_free(&mut info), "MPI_Info_free")?;
+        alloc?;
+        set_errors_return(win)?;
+        check(
+            sys::MPI_Win_lock_all(GAIN_MPI_MODE_NOCHECK, win),
+            "MPI_Win_lock_all",
+        )?;
+        Ok((win, base))
+    }
+}
+
+/// `MPI_Win_shared_query`: base pointer and size of node rank `rank`'s
+/// segment.
+pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Aint)> {
+    let mut size: MPI_Aint = 0;
+    let mut disp: c_int = 0;
+    let mut base: *mut u8 = std::ptr::null_mut();
+    // SAFETY: `win` is a shared-memory window; out-parameters are valid.
+    check(
+        unsafe {
+            sys::MPI_Win_shared_query(
+                win,
+                to_int(rank, "rank")?,
+                &mut size,
+                &mut disp,
+                (&mut base) as *mut *mut u8 as *mut c_void,
+            )
+        },
+        "MPI_Win_shared_query",
+    )?;
+    Ok((base, size))
+}
+
+/// Collective over `comm`: `MPI_Win_create` over `bytes` bytes at `base`
+/// (displacement unit 1), then `MPI_Win_lock_all`.
+pub(crate) fn create_world(comm: MPI_Comm, base: *mut u8, bytes: MPI_Aint) -> Result<MPI_Win> {
+    let mut win = unsafe { GAIN_MPI_WIN_NULL };
+    // SAFETY: `base` points to `bytes` bytes that outlive the window (the
+    // shared window owning them is freed after this one).
+    unsafe {
+        check(
+            sys::MPI_Win_create(
+                base as *mut c_void,
+                bytes,
+                1,
+                GAIN_MPI_INFO_NULL,
+                comm,
+                &mut win,
+            ),
+            "MPI_Win_create",
+        )?;
+        set_errors_return(win)?;
+        check(
+            sys::MPI_Win_lock_all(GAIN_MPI_MODE_NOCHECK, win),
+            "MPI_Win_lock_all",
+        )?;
+    }
+    Ok(win)
+}
+
+/// Whether the window uses the separate memory model (`MPI_WIN_MODEL`).
+pub(crate) fn is_separate(win: MPI_Win) -> Result<bool> {
+    let mut model: *mut c_int = std::ptr::null_mut();
+    let mut flag: c_int = 0;
+    // SAFETY: MPI_WIN_MODEL's attribute value is a pointer to an int.
+    unsafe {
+        check(
+            sys::MPI_Win_get_attr(
+                win,
+                GAIN_MPI_WIN_MODEL,
+                (&mut model) as *mut *mut c_int as *mut c_void,
+                &mut flag,
+            ),
+            "MPI_Win_get_attr(MPI_WIN_MODEL)",
+        )?;
+        Ok(flag != 0 && !model.is_null() && *model == GAIN_MPI_WIN_SEPARATE)
+    }
+}
+
+/// `MPI_Win_unlock_all` then `MPI_Win_free` (collective).
+pub(crate) fn free(mut win: MPI_Win) -> Result<()> {
+    // SAFETY: `win` is valid and locked with lock_all by this module.
+    unsafe {
+        check(sys::MPI_Win_unlock_all(win), "MPI_Win_unlock_all")?;
+        check(sys::MPI_Win_free(&mut win), "MPI_Win_free")
+    }
+}
+
+/// `MPI_Win_flush_all`: remote completion of every pending operation.
+pub(crate) fn flush_all(win: MPI_Win) -> Result<()> {
+    // SAFETY: `win` is valid and in a passive-target epoch.
+    check(unsafe { sys::MPI_Win_flush_all(win) }, "MPI_Win_flush_all")
+}
+
+/// `MPI_Win_flush`: remote completion of the operations to `rank`.
+pub(crate) fn flush(win: MPI_Win, rank: usize) -> Result<()> {
+    // SAFETY: as in `flush_all`.
+    check(
+        unsafe { sys::MPI_Win_flush(to_int(rank, "rank")?, win) },
+        "MPI_Win_flush",
+    )
+}
+
+/// `MPI_Win_flush_local`: local completion of the operations to `rank`.
+pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
+    // SAFETY: as in `flush_all`.
+    check(
+        unsafe { sys::MPI_Win_flush_local(to_int(rank, "rank")?, win) },
+        "MPI_Win_flush_local",
+    )
+}
+
+/// `MPI_Win_sync`: synchronises the public and private window copies and
+/// acts as a memory barrier for shared-memory loads and stores.
+pub(crate) fn win_sync(win: MPI_Win) -> Result<()> {
+    // SAFETY: `win` is valid and in a passive-target epoch.
+    check(unsafe { sys::MPI_Win_sync(win) }, "MPI_Win_sync")
+}
+
+/// A datatype describing one side of a transfer: `count` items of `ty`.
+struct Described {
+    ty: MPI_Datatype,
+    count: c_int,
+    derived: bool,
+}
+
+impl Described {
+    /// Builds the type for `dims` with the strides `stride(dim)` (elements).
+    fn new<T: Element>(dims: &[Dim], stride: fn(&Dim) -> isize) -> Result<Self> {
+        let base = T::equivalent_datatype().as_raw();
+        let elem = size_of::<T>() as MPI_Aint;
+        if let [d] = dims
+            && stride(d) == 1
+        {
+            return Ok(Described {
+                ty: base,
+                count: to_int(d.n, "transfer count")?,
+                derived: false,
+            });
+        }
+        let mut ty = base;
+        for (i, d) in dims.iter().rev().enumerate() {
+            let mut next = base;
+            let n = to_int(d.n, "transfer extent")?;
+            // SAFETY: `ty` is a valid datatype; `next` is an out-parameter.
+            unsafe {
+                if i == 0 && stride(d) == 1 {
+                    check(
+                        sys::MPI_Type_contiguous(n, ty, &mut next),
+                        "MPI_Type_contiguous",
+                    )?;
+                } else {
+                    check(
+                        sys::MPI_Type_create_hvector(
+                            n,
+                            1,
+                            stride(d) as MPI_Aint * elem,
+                            ty,
+                            &mut next,
+                        ),
+                        "MPI_Type_create_hvector",
+                    )?;
+                }
+                if i > 0 {
+                    check(sys::MPI_Type_free(&mut ty), "MPI_Type_free")?;
+                }
+            }
+            ty = next;
+        }
+        // SAFETY: `ty` is a newly created datatype.
+        check(unsafe { sys::MPI_Type_commit(&mut ty) }, "MPI_Type_commit")?;
+        Ok(Described {
+            ty,
+            count: 1,
+            derived: true,
+        })
+    }
+
+    /// Frees a derived type; pending operations that use it still complete
+    /// (Standard section 5.1.5).
+    fn free(mut self) -> Result<()> {
+        if self.derived {
+            // SAFETY: `ty` was created and committed by `new`.
+            check(unsafe { sys::MPI_Type_free(&mut self.ty) }, "MPI_Type_free")?;
+        }
+        Ok(())
+    }
+}
+
+/// The RMA calls `rma` can issue.
+#[derive(Clone, Copy)]
+pub(crate) enum Rma {
+    Get,
+    Put,
+    AccumulateSum,
+}
+
+/// Issues one RMA call moving the box `dims` between `origin` and byte
+/// displacement `disp` of `rank`'s segment in `win`. Completion is the
+/// caller's job (`flush_local`, `flush_all`).
+///
+/// # Safety
+/// `origin` plus every offset the origin strides of `dims` reach must be
+/// inside one live allocation of `T`, writable for `Rma::Get`, and stay so
+/// until the operation is completed.
+pub(crate) unsafe fn rma<T: Element>(
+    op: Rma,
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    origin: *const T,
+    dims: &[Dim],
+) -> Result<()> {
+    let o = Described::new::<T>(dims, |d| d.origin_stride)?;
+    let t = Described::new::<T>(dims, |d| d.target_stride)?;
+    let rank = to_int(rank, "rank")?;
+    // SAFETY: the caller guarantees the origin memory; the target
+    // displacement lies inside the segment because the box was derived
+    // from the owner's block shape.
+    let code = unsafe {
+        match op {
+            Rma::Get => sys::MPI_Get(
+                origin as *mut c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                win,
+            ),
+            Rma::Put => sys::MPI_Put(
+                origin as *const c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                win,
+            ),
+            Rma::AccumulateSum => sys::MPI_Accumulate(
+                origin as *const c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                GAIN_MPI_SUM,
+                win,
+            ),
+        }
+    };
+    let freed = o.free().and(t.free());
+    check(
+        code,
+        match op {
+            Rma::Get => "MPI_Get",
+            Rma::Put => "MPI_Put",
+            Rma::AccumulateSum => "MPI_Accumulate",
+        },
+    )?;
+    freed
+}
+
+/// `MPI_Fetch_and_op(MPI_SUM)` followed by `MPI_Win_flush`: atomically adds
+/// `inc` at byte displacement `disp` of `rank`'s segment, returns the old
+/// value.
+pub(crate) fn fetch_and_add<T: Element>(
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    inc: T,
+) -> Result<T> {
+    let mut old = T::zero();
+    let rank = to_int(rank, "rank")?;
+    // SAFETY: `inc` and `old` live across the flush that completes the call.
+    unsafe {
+        check(
+            sys::MPI_Fetch_and_op(
+                (&inc) as *const T as *const c_void,
+                (&mut old) as *mut T as *mut c_void,
+                T::equivalent_datatype().as_raw(),
+                rank,
+                disp,
+                GAIN_MPI_SUM,
+                win,
+            ),
+            "MPI_Fetch_and_op",
+        )?;
+        check(sys::MPI_Win_flush(rank, win), "MPI_Win_flush")?;
+    }
+    Ok(old)
+}
+
+/// `MPI_Abort` on `MPI_COMM_WORLD`: ends every process of the job.
+pub(crate) fn abort_world(code: c_int) -> ! {
+    // SAFETY: MPI_Abort may be called at any time after MPI_Init.
+    unsafe {
+        sys::MPI_Abort(GAIN_MPI_COMM_WORLD, code);
+    }
+    std::process::abort()
+}
+
+/// `MPI_Get_library_version` (callable before `MPI_Init`).
+pub(crate) fn library_version() -> String {
+    mpi::environment::library_version().unwrap_or_default()
+}

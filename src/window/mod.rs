@@ -1,0 +1,613 @@
+//! The window layer: the only module of the crate with `unsafe` code and MPI
+//! FFI. Everything above it moves data through the safe methods of
+//! [`Window`].
+//!
+//! A window holds one block of memory per rank. The memory comes from
+//! `MPI_Win_allocate_shared` on the node communicator (Standard section
+//! 12.2.3), so ranks on one node read and write each other's blocks with
+//! plain loads and stores through `MPI_Win_shared_query` pointers. When the
+//! job spans more than one node, a second window over the same memory is
+//! created on the world communicator with `MPI_Win_create` (12.2.1), and
+//! ranks on other nodes are reached with `MPI_Get`, `MPI_Put`,
+//! `MPI_Accumulate` and `MPI_Fetch_and_op` (12.3). Both windows stay in one
+//! passive-target epoch (`MPI_Win_lock_all`, 12.5.3) for their whole life.
+//!
+//! Accumulate atomicity. MPI makes concurrent `MPI_Accumulate`s with the
+//! same predefined datatype atomic per element, but says nothing about
+//! plain stores racing with them. So the window routes every accumulate of
+//! a job through one mechanism:
+//! - single node: all ranks add directly into shared memory while holding
+//!   the target block's spin lock, a word in the block's 64-byte header;
+//! - several nodes: every accumulate, including one into the caller's own
+//!   or a same-node block, is an `MPI_Accumulate` on the world window.
+//!
+//! Either way two accumulates into one element never race.
+
+mod ffi;
+mod transfer;
+
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
+use std::mem::MaybeUninit;
+
+use ndarray::{Array, ArrayView, ArrayViewMut, Dimension, IxDyn, Zip};
+
+use crate::dist::Section;
+use crate::element::Element;
+use crate::error::Result;
+
+use ffi::Rma;
+pub(crate) use ffi::{abort_world, library_version};
+use transfer::Chunk;
+
+/// Bytes in front of every rank's block: the accumulate lock (first word)
+/// and the block length, padded to a cache line so the data behind it is aligned for every element type.
+const HEADER: usize = 64;
+/// Offset in the header of the block length (a `u64`, in elements).
+const LEN_AT: usize = 8;
+
+/// Where the ranks of a job live, as the window needs it.
+pub(crate) struct Placement<'a> {
+    /// The job's communicator (a duplicate owned by the runtime).
+    pub world: MPI_Comm,
+    /// The ranks of `world` that share memory with this one.
+    pub node: MPI_Comm,
+    /// For each world rank, its rank in `node`, `None` when on another node.
+    pub node_rank_of: &'a [Option<usize>],
+    /// Whether some rank of `world` is on another node.
+    pub spans_nodes: bool,
+}
+
+/// One rank's share of a section: the owner, the shape of its whole block,
+/// and the share's position in that block and in the caller's buffer.
+#[derive(Debug, Clone)]
+pub(crate) struct Piece<'a> {
+    pub rank: usize,
+    pub block: &'a [usize],
+    pub in_block: Section,
+    pub in_buf: Section,
+}
+
+fn check_cover(pieces: &[Piece<'_>], total: usize) -> Result<()> {
+    let covered: usize = pieces.iter().map(|p| p.in_buf.len()).sum();
+    if covered != total {
+        return Err(crate::Error::new(
+            crate::ErrorKind::ShapeMismatch,
+            format!("pieces cover {covered} of {total} elements"),
+        ));
+    }
+    Ok(())
+}
+
+/// A destination element: `T` itself or a not yet initialised `T`; both
+/// have `T`'s layout, so raw copies and MPI may write either.
+trait Slot<T: Copy>: Sized {
+    fn set(&mut self, v: T);
+}
+impl<T: Copy> Slot<T> for T {
+    fn set(&mut self, v: T) {
+        *self = v;
+    }
+}
+impl<T: Copy> Slot<T> for MaybeUninit<T> {
+    fn set(&mut self, v: T) {
+        self.write(v);
+    }
+}
+
+/// Copies `src` into `dst` (same shape): one `memcpy` when both are
+/// contiguous in the same order, elementwise otherwise.
+fn copy_into<T: Copy, S: Slot<T>>(
+    dst: &mut ArrayViewMut<'_, S, IxDyn>,
+    src: &ArrayView<'_, T, IxDyn>,
+) {
+    let same_order = dst.strides() == src.strides();
+    match (dst.as_slice_memory_order_mut(), src.as_slice_memory_order()) {
+        (Some(d), Some(s)) if same_order => {
+            // SAFETY: `S` has `T`'s layout and both slices have the same
+            // length; `copy` allows a source and destination that overlap
+            // (a put from an array's own block into itself).
+            unsafe { std::ptr::copy(s.as_ptr(), d.as_mut_ptr() as *mut T, s.len()) }
+        }
+        _ => Zip::from(dst).and(src).for_each(|d, &s| d.set(s)),
+    }
+}
+
+/// How accumulates reach their target (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccRoute {
+    /// Direct adds into shared memory under the block's spin lock.
+    SharedLock,
+    /// `MPI_Accumulate` on the world window, for every target.
+    Mpi,
+}
+
+/// One segment per rank of the job, `T` elements each.
+pub(crate) struct Window<T: Element> {
+    shared: MPI_Win,
+    world: Option<MPI_Win>,
+    world_comm: MPI_Comm,
+    /// Data pointer and length of each same-node rank's block, by node rank.
+    peers: Vec<(*mut T, usize)>,
+    node_rank_of: Vec<Option<usize>>,
+    my_node_rank: usize,
+    separate_model: bool,
+    route: AccRoute,
+    /// Per world rank: puts or accumulates to it may not have completed at
+    /// the target yet. The next operation to that rank flushes first, so one
+    /// rank's operations to one location take effect in issue order.
+    pending: Vec<Cell<bool>>,
+    max_transfer_bytes: usize,
+    freed: bool,
+    _elem: PhantomData<T>,
+}
+
+impl<T: Element> Window<T> {
+    /// Collectively allocates `len` elements on this rank (zeroed), with the
+    /// memory shared with the node and, when the job spans nodes, exposed
+    /// to the world.
+    pub(crate) fn allocate(place: &Placement<'_>, len: usize) -> Result<Self> {
+        let bytes = len
+            .checked_mul(size_of::<T>())
+            .and_then(|b| b.checked_add(HEADER))
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or_else(|| {
+                crate::Error::new(
+                    crate::ErrorKind::SizeOverflow,
+                    format!("a block of {len} elements does not fit in memory"),
+                )
+            })?;
+        let (shared, base) = ffi::allocate_shared(place.node, bytes as MPI_Aint)?;
+        let node_size = ffi::comm_size(place.node)?;
+        let my_node_rank = ffi::comm_rank(place.node)?;
+        // SAFETY: `base` points to `bytes` writable bytes that belong to this
+        // rank; nobody else touches them before the barrier in `sync` below.
+        // The header records the block length (MPI may round segment sizes).
+        unsafe {
+            std::ptr::write_bytes(base, 0, bytes);
+            (base.add(LEN_AT) as *mut u64).write(len as u64);
+        }
+        let mut segments = Vec::with_capacity(node_size);
+        for r in 0..node_size {
+            let (ptr, size) = ffi::shared_query(shared, r)?;
+            if (size as usize) < HEADER {
+                return Err(crate::Error::new(
+                    crate::ErrorKind::Mpi,
+                    format!("MPI_Win_shared_query gave a segment of {size} bytes"),
+                ));
+            }
+            segments.push(ptr);
+        }
+        let world = if place.spans_nodes {
+            Some(ffi::create_world(place.world, base, bytes as MPI_Aint)?)
+        } else {
+            None
+        };
+        let mut separate_model = ffi::is_separate(shared)?;
+        if let Some(w) = world {
+            separate_model |= ffi::is_separate(w)?;
+        }
+        let win = Window {
+            shared,
+            world,
+            world_comm: place.world,
+            peers: Vec::new(),
+            node_rank_of: place.node_rank_of.to_vec(),
+            my_node_rank,
+            separate_model,
+            route: if place.spans_nodes {
+                AccRoute::Mpi
+            } else {
+                AccRoute::SharedLock
+            },
+            pending: (0..place.node_rank_of.len())
+                .map(|_| Cell::new(false))
+                .collect(),
+            max_transfer_bytes: transfer::max_transfer_bytes(),
+            freed: false,
+            _elem: PhantomData,
+        };
+        let mut win = win;
+        win.sync()?;
+        // Every rank wrote its header before the barrier in `sync`.
+        win.peers = segments
+            .into_iter()
+            // SAFETY: each segment starts with a header whose length word
+            // its owner wrote before the barrier; data follows the header.
+            .map(|p| unsafe {
+                let n = (p.add(LEN_AT) as *const u64).read_volatile() as usize;
+                (p.add(HEADER) as *mut T, n)
+            })
+            .collect();
+        Ok(win)
+    }
+
+    /// The accumulate route of this window.
+    pub(crate) fn route(&self) -> AccRoute {
+        self.route
+    }
+
+    /// Whether MPI reported the separate memory model for a window.
+    pub(crate) fn separate_model(&self) -> bool {
+        self.separate_model
+    }
+
+    /// This rank's block.
+    pub(crate) fn local(&self) -> &[T] {
+        let (p, n) = self.peers[self.my_node_rank];
+        // SAFETY: the segment holds `n` initialised elements for the
+        // window's life; other ranks may write it concurrently only between
+        // synchronisations, which the caller's API documents.
+        unsafe { std::slice::from_raw_parts(p, n) }
+    }
+
+    /// This rank's block, mutably.
+    pub(crate) fn local_mut(&mut self) -> &mut [T] {
+        let (p, n) = self.peers[self.my_node_rank];
+        // SAFETY: as in `local`; `&mut self` excludes other borrows through
+        // this window on this rank.
+        unsafe { std::slice::from_raw_parts_mut(p, n) }
+    }
+
+    /// The block of world rank `rank` when it shares this node's memory.
+    pub(crate) fn peer(&self, rank: usize) -> Option<&[T]> {
+        let nr = (*self.node_rank_of.get(rank)?)?;
+        let (p, n) = self.peers[nr];
+        // SAFETY: as in `local`.
+        Some(unsafe { std::slice::from_raw_parts(p, n) })
+    }
+
+    /// Reads the pieces of a section into a new array of shape `dim`.
+    /// The pieces must be disjoint and cover `dim` (as a distribution's
+    /// `locate_region` yields them); this is checked before anything moves.
+    pub(crate) fn read_new<D: Dimension>(
+        &self,
+        pieces: &[Piece<'_>],
+        dim: D,
+    ) -> Result<Array<T, D>> {
+        check_cover(pieces, dim.size())?;
+        let mut out = Array::<T, D>::uninit(dim);
+        let mut all = out.view_mut().into_dyn();
+        for p in pieces {
+            self.read_piece(p, all.slice_mut(slice_info(&p.in_buf).as_slice()))?;
+        }
+        // SAFETY: the pieces are disjoint and their sizes add up to the
+        // array's, so every element was written above.
+        Ok(unsafe { out.assume_init() })
+    }
+
+    /// Reads the pieces of a section into `dst`, which has its shape.
+    pub(crate) fn read_into(
+        &self,
+        pieces: &[Piece<'_>],
+        mut dst: ArrayViewMut<'_, T, IxDyn>,
+    ) -> Result<()> {
+        for p in pieces {
+            self.read_piece(p, dst.slice_mut(slice_info(&p.in_buf).as_slice()))?;
+        }
+        Ok(())
+    }
+
+    fn read_piece<S: Slot<T>>(
+        &self,
+        p: &Piece<'_>,
+        mut dst: ArrayViewMut<'_, S, IxDyn>,
+    ) -> Result<()> {
+        if let Some(nr) = self.node_rank_of[p.rank] {
+            let src = self.peer_view(nr, p.block, &p.in_block);
+            copy_into(&mut dst, &src);
+            return Ok(());
+        }
+        let world = self.world.expect("remote rank implies a world window");
+        self.order_after_pending(world, p.rank)?;
+        let shape = dst.shape().to_vec();
+        let Some(chunks) = self.plan(p.block, &shape, dst.strides()) else {
+            // Negative strides: get into a standard-layout buffer, then copy.
+            let tmp = self.read_new(
+                &[Piece {
+                    in_buf: Section::full(&shape),
+                    ..p.clone()
+                }],
+                IxDyn(&shape),
+            )?;
+            copy_into(&mut dst, &tmp.view());
+            return Ok(());
+        };
+        let tdisp = self.target_disp(p.block, &p.in_block);
+        let base = dst.as_mut_ptr() as *mut T;
+        for c in &chunks {
+            // SAFETY: the plan keeps every origin offset inside `dst` (a `T`
+            // or `MaybeUninit<T>` view, same layout), which outlives the
+            // flush below.
+            unsafe {
+                let origin = base.offset(c.origin_offset);
+                ffi::rma(
+                    Rma::Get,
+                    world,
+                    p.rank,
+                    self.disp(tdisp, c),
+                    origin,
+                    &c.dims,
+                )?;
+            }
+        }
+        ffi::flush_local(world, p.rank)
+    }
+
+    /// Writes `src` (shaped like the section) into the pieces' owners.
+    pub(crate) fn write(&self, pieces: &[Piece<'_>], src: ArrayView<'_, T, IxDyn>) -> Result<()> {
+        for p in pieces {
+            let part = src.slice(slice_info(&p.in_buf).as_slice());
+            if let Some(nr) = self.node_rank_of[p.rank] {
+                let mut dst = self.peer_view_mut(nr, p.block, &p.in_block);
+                copy_into(&mut dst, &part);
+            } else {
+                let world = self.world.expect("remote rank implies a world window");
+                self.put_like(world, Rma::Put, p, part)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Atomically adds `alpha * src` (shaped like the section) into the
+    /// pieces' owners, element by element.
+    pub(crate) fn accumulate(
+        &self,
+        pieces: &[Piece<'_>],
+        src: ArrayView<'_, T, IxDyn>,
+        alpha: T,
+    ) -> Result<()> {
+        for p in pieces {
+            let part = src.slice(slice_info(&p.in_buf).as_slice());
+            match self.route {
+                AccRoute::SharedLock => {
+                    let nr = self.node_rank_of[p.rank].expect("single-node job");
+                    let mut dst = self.peer_view_mut(nr, p.block, &p.in_block);
+                    let _guard = self.lock(nr);
+                    if alpha == T::one() {
+                        Zip::from(&mut dst).and(&part).for_each(|d, &s| *d = *d + s);
+                    } else {
+                        Zip::from(&mut dst)
+                            .and(&part)
+                            .for_each(|d, &s| *d = *d + alpha * s);
+                    }
+                }
+                AccRoute::Mpi => {
+                    let world = self.world.expect("multi-node job");
+                    if alpha == T::one() {
+                        self.put_like(world, Rma::AccumulateSum, p, part)?;
+                    } else {
+                        let scaled = part.mapv(|s| alpha * s);
+                        self.put_like(world, Rma::AccumulateSum, p, scaled.view())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Atomically adds `inc` to element `offset` of `rank`'s block and
+    /// returns the value before.
+    pub(crate) fn fetch_add(&self, rank: usize, offset: usize, inc: T) -> Result<T> {
+        match self.route {
+            AccRoute::SharedLock => {
+                let nr = self.node_rank_of[rank].expect("single-node job");
+                let (p, n) = self.peers[nr];
+                assert!(offset < n);
+                let _guard = self.lock(nr);
+                // SAFETY: in bounds; the block lock serialises every
+                // accumulate and fetch-add on this block.
+                unsafe {
+                    let e = p.add(offset);
+                    let old = e.read_volatile();
+                    e.write_volatile(old + inc);
+                    Ok(old)
+                }
+            }
+            AccRoute::Mpi => {
+                let world = self.world.expect("multi-node job");
+                let disp = (HEADER + offset * size_of::<T>()) as MPI_Aint;
+                self.order_after_pending(world, rank)?;
+                ffi::fetch_and_add(world, rank, disp, inc)
+            }
+        }
+    }
+
+    /// Waits until this rank's remote puts and accumulates are complete at
+    /// their targets.
+    pub(crate) fn complete(&self) -> Result<()> {
+        if let Some(w) = self.world {
+            ffi::flush_all(w)?;
+        }
+        for p in &self.pending {
+            p.set(false);
+        }
+        Ok(())
+    }
+
+    /// Collective: completes every rank's operations, makes every store
+    /// visible to every rank, then returns after a barrier.
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.complete()?;
+        self.win_syncs()?;
+        ffi::barrier(self.world_comm)?;
+        self.win_syncs()
+    }
+
+    fn win_syncs(&self) -> Result<()> {
+        ffi::win_sync(self.shared)?;
+        if let Some(w) = self.world
+            && self.separate_model
+        {
+            ffi::win_sync(w)?;
+        }
+        Ok(())
+    }
+
+    /// Collective: releases both windows. Called by `Drop` when not called
+    /// before.
+    pub(crate) fn free(&mut self) -> Result<()> {
+        if self.freed {
+            return Ok(());
+        }
+        self.freed = true;
+        self.complete()?;
+        if let Some(w) = self.world.take() {
+            ffi::free(w)?;
+        }
+        ffi::free(self.shared)
+    }
+
+    fn order_after_pending(&self, world: MPI_Win, rank: usize) -> Result<()> {
+        if self.pending[rank].replace(false) {
+            ffi::flush(world, rank)?;
+        }
+        Ok(())
+    }
+
+    fn put_like(
+        &self,
+        world: MPI_Win,
+        op: Rma,
+        p: &Piece<'_>,
+        src: ArrayView<'_, T, IxDyn>,
+    ) -> Result<()> {
+        self.order_after_pending(world, p.rank)?;
+        let Some(chunks) = self.plan(p.block, src.shape(), src.strides()) else {
+            let packed = src.as_standard_layout();
+            return self.put_like(world, op, p, packed.view());
+        };
+        let tdisp = self.target_disp(p.block, &p.in_block);
+        let base = src.as_ptr();
+        for c in &chunks {
+            // SAFETY: the plan keeps every origin offset inside `src`, which
+            // outlives the local flush below.
+            unsafe {
+                let origin = base.offset(c.origin_offset);
+                ffi::rma(op, world, p.rank, self.disp(tdisp, c), origin, &c.dims)?;
+            }
+        }
+        self.pending[p.rank].set(true);
+        ffi::flush_local(world, p.rank)
+    }
+
+    fn plan(
+        &self,
+        block: &[usize],
+        shape: &[usize],
+        origin_strides: &[isize],
+    ) -> Option<Vec<Chunk>> {
+        let limit = self.max_transfer_bytes / size_of::<T>();
+        transfer::plan(shape, origin_strides, &row_major_strides(block), limit)
+    }
+
+    fn disp(&self, piece_disp: MPI_Aint, c: &Chunk) -> MPI_Aint {
+        piece_disp + c.target_offset as MPI_Aint * size_of::<T>() as MPI_Aint
+    }
+
+    fn target_disp(&self, block: &[usize], piece: &Section) -> MPI_Aint {
+        let strides = row_major_strides(block);
+        let off: isize = piece
+            .lo()
+            .iter()
+            .zip(&strides)
+            .map(|(&l, &s)| l as isize * s)
+            .sum();
+        HEADER as MPI_Aint + off * size_of::<T>() as MPI_Aint
+    }
+
+    fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
+        let (p, n) = self.peers[nr];
+        assert_eq!(
+            n,
+            block.iter().product::<usize>(),
+            "block shape and segment disagree"
+        );
+        // SAFETY: the segment holds exactly `n` = product(block) elements.
+        let v = unsafe { ArrayView::from_shape_ptr(IxDyn(block), p as *const T) };
+        v.slice_move(slice_info(piece).as_slice())
+    }
+
+    fn peer_view_mut(
+        &self,
+        nr: usize,
+        block: &[usize],
+        piece: &Section,
+    ) -> ArrayViewMut<'_, T, IxDyn> {
+        let (p, n) = self.peers[nr];
+        assert_eq!(
+            n,
+            block.iter().product::<usize>(),
+            "block shape and segment disagree"
+        );
+        // SAFETY: the segment holds exactly `n` elements. Concurrent writes
+        // by other ranks between synchronisations are the documented
+        // contract of one-sided access (as in Global Arrays).
+        let v = unsafe { ArrayViewMut::from_shape_ptr(IxDyn(block), p) };
+        v.slice_move(slice_info(piece).as_slice())
+    }
+
+    fn lock(&self, nr: usize) -> BlockLock<'_> {
+        let (p, _) = self.peers[nr];
+        // SAFETY: the header precedes the data in the same segment and its
+        // first word is only ever accessed atomically.
+        let word = unsafe { &*((p as *mut u8).sub(HEADER) as *const AtomicU32) };
+        let mut spins = 0u32;
+        while word
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                // Oversubscribed ranks must let the holder run.
+                std::thread::yield_now();
+            }
+        }
+        BlockLock { word }
+    }
+}
+
+impl<T: Element> Drop for Window<T> {
+    fn drop(&mut self) {
+        if let Err(e) = self.free() {
+            eprintln!("gain: freeing a window failed: {e}");
+            abort_world(1);
+        }
+    }
+}
+
+struct BlockLock<'a> {
+    word: &'a AtomicU32,
+}
+
+impl Drop for BlockLock<'_> {
+    fn drop(&mut self) {
+        self.word.store(0, Ordering::Release);
+    }
+}
+
+fn row_major_strides(shape: &[usize]) -> Vec<isize> {
+    let mut s = vec![1isize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1] as isize;
+    }
+    s
+}
+
+fn slice_info(piece: &Section) -> Vec<ndarray::SliceInfoElem> {
+    piece
+        .lo()
+        .iter()
+        .zip(piece.hi())
+        .map(|(&l, &h)| ndarray::SliceInfoElem::Slice {
+            start: l as isize,
+            end: Some(h as isize),
+            step: 1,
+        })
+        .collect()
+}

@@ -1,0 +1,487 @@
+//! The test cases every MPI child runs. Each rank keeps a serial ndarray
+//! model of every array and checks the distributed result against it.
+
+use gain::{Element, ErrorKind, GlobalArray, Runtime, Section};
+use mpi::traits::*;
+use ndarray::{Array, ArrayD, Axis, IxDyn, ShapeBuilder, SliceInfoElem};
+
+use crate::harness::FILTER;
+
+type Case = (&'static str, bool, fn(&Runtime));
+
+/// (name, heavy, body). Heavy cases run only when the filter names them.
+const CASES: &[Case] = &[
+    ("roundtrip_i16", false, roundtrip::<i16>),
+    ("roundtrip_i32", false, roundtrip::<i32>),
+    ("roundtrip_i64", false, roundtrip::<i64>),
+    ("roundtrip_f32", false, roundtrip::<f32>),
+    ("roundtrip_f64", false, roundtrip::<f64>),
+    ("roundtrip_static_dims", false, roundtrip_static_dims),
+    ("acc_contention_i64", false, acc_contention::<i64>),
+    ("acc_contention_f64", false, acc_contention::<f64>),
+    ("read_inc_hands_out_each_value_once", false, read_inc_once),
+    ("more_ranks_than_elements", false, more_ranks_than_elements),
+    ("local_views", false, local_views),
+    ("collective_copies", false, collective_copies),
+    ("errors", false, errors),
+    ("large_transfer_over_2gib", true, large_transfer),
+];
+
+pub fn run_cases() {
+    let rt = gain::init().expect("init");
+    let filter = std::env::var(FILTER).ok();
+    let mut ran = 0;
+    for (name, heavy, body) in CASES {
+        let selected = match &filter {
+            Some(f) => name.contains(f.as_str()),
+            None => !heavy,
+        };
+        if !selected {
+            continue;
+        }
+        if rt.rank() == 0 {
+            println!("case {name} (np={})", rt.size());
+        }
+        body(&rt);
+        rt.comm().barrier();
+        ran += 1;
+    }
+    assert!(ran > 0, "the filter {filter:?} selected no case");
+}
+
+/// Rank `size - 1` panics while the others wait in a collective.
+pub fn panic_on_last_rank() {
+    let rt = gain::init().expect("init");
+    if rt.rank() == rt.size() - 1 {
+        panic!("deliberate panic on rank {}", rt.rank());
+    }
+    rt.comm().barrier();
+    unreachable!("the barrier cannot complete");
+}
+
+/// SplitMix64, seeded identically on every rank where models must agree.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x1234_5678)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// A random section of `shape`, one in twenty empty.
+    pub fn section(&mut self, shape: &[usize]) -> Section {
+        let empty = self.below(20) == 0;
+        let (lo, hi) = shape
+            .iter()
+            .map(|&n| {
+                let (a, b) = (self.below(n), self.below(n));
+                if empty {
+                    (a, a)
+                } else {
+                    (a.min(b), a.max(b) + 1)
+                }
+            })
+            .unzip();
+        Section::new(lo, hi).unwrap()
+    }
+    /// Random data of `shape`, values small enough to be exact in any `T`.
+    pub fn data<T: Element>(&mut self, shape: &[usize]) -> ArrayD<T> {
+        ArrayD::from_shape_simple_fn(IxDyn(shape), || T::from(self.below(100)).unwrap())
+    }
+}
+
+fn slice_of(s: &Section) -> Vec<SliceInfoElem> {
+    s.lo()
+        .iter()
+        .zip(s.hi())
+        .map(|(&l, &h)| SliceInfoElem::Slice {
+            start: l as isize,
+            end: Some(h as isize),
+            step: 1,
+        })
+        .collect()
+}
+
+/// A random shape of 1 to 4 dimensions and a random array of it with a
+/// regular, chunked or irregular distribution (same on every rank).
+fn random_array<T: Element>(rt: &Runtime, rng: &mut Rng, ndim: usize) -> GlobalArray<T, IxDyn> {
+    let shape: Vec<usize> = (0..ndim)
+        .map(|_| 1 + rng.below(if ndim > 2 { 6 } else { 13 }))
+        .collect();
+    match rng.below(3) {
+        0 => GlobalArray::zeros(rt, IxDyn(&shape)).unwrap(),
+        1 => {
+            let chunk: Vec<usize> = shape.iter().map(|&n| rng.below(n + 1)).collect();
+            GlobalArray::zeros_chunked(rt, IxDyn(&shape), &chunk).unwrap()
+        }
+        _ => {
+            // Cut dimension 0 at random points, at most `size` blocks.
+            let mut starts = vec![vec![0]; ndim];
+            for cut in 1..shape[0] {
+                if starts[0].len() < rt.size() && rng.below(2) == 0 {
+                    starts[0].push(cut);
+                }
+            }
+            GlobalArray::zeros_irregular(rt, IxDyn(&shape), &starts).unwrap()
+        }
+    }
+}
+
+/// Puts by one rank at a time, then gets by every rank, checked against
+/// the serial model; buffers in standard, Fortran and reversed layouts.
+fn roundtrip<T: Element>(rt: &Runtime) {
+    let mut shared = Rng::new(7);
+    let mut own = Rng::new(1000 + rt.rank() as u64);
+    for ndim in 1..=4 {
+        for _ in 0..3 {
+            let ga = random_array::<T>(rt, &mut shared, ndim);
+            let mut model = ArrayD::<T>::zeros(IxDyn(ga.shape()));
+            for round in 0..2 * rt.size() {
+                let writer = round % rt.size();
+                for k in 0..3 {
+                    let sec = shared.section(ga.shape());
+                    let data = shared.data::<T>(&sec.shape());
+                    model.slice_mut(slice_of(&sec).as_slice()).assign(&data);
+                    if rt.rank() == writer {
+                        match k {
+                            0 => ga.put(&sec, data.view()).unwrap(),
+                            1 => {
+                                let f = Array::from_shape_vec(
+                                    IxDyn(&sec.shape()).f(),
+                                    data.t().iter().copied().collect(),
+                                )
+                                .unwrap();
+                                assert_eq!(f, data);
+                                ga.put(&sec, f.view()).unwrap()
+                            }
+                            _ => {
+                                let mut rev = data.clone();
+                                rev.invert_axis(Axis(0));
+                                let mut v = rev.view();
+                                v.invert_axis(Axis(0));
+                                ga.put(&sec, v).unwrap()
+                            }
+                        }
+                    }
+                }
+                ga.sync().unwrap();
+                for k in 0..3 {
+                    let sec = own.section(ga.shape());
+                    let want = model.slice(slice_of(&sec).as_slice());
+                    match k {
+                        0 => assert_eq!(ga.get(&sec).unwrap(), want, "get {sec:?}"),
+                        1 => {
+                            let mut buf = ArrayD::<T>::zeros(IxDyn(&sec.shape()).f());
+                            ga.get_into(&sec, buf.view_mut()).unwrap();
+                            assert_eq!(buf, want, "get_into Fortran {sec:?}");
+                        }
+                        _ => {
+                            let mut buf = ArrayD::<T>::zeros(IxDyn(&sec.shape()));
+                            let mut v = buf.view_mut();
+                            v.invert_axis(Axis(0));
+                            ga.get_into(&sec, v).unwrap();
+                            let mut back = buf.view();
+                            back.invert_axis(Axis(0));
+                            assert_eq!(back, want, "get_into reversed {sec:?}");
+                        }
+                    }
+                }
+                ga.sync().unwrap();
+            }
+            // The whole array, and every rank's local block.
+            assert_eq!(ga.get(Section::full(ga.shape())).unwrap(), model);
+            if let Some(b) = ga.distribution(rt.rank()) {
+                assert_eq!(ga.local(), model.slice(slice_of(&b).as_slice()));
+            }
+        }
+    }
+}
+
+/// `Ix2` arrays and plain range sections.
+fn roundtrip_static_dims(rt: &Runtime) {
+    let ga = GlobalArray::<f64, _>::zeros(rt, [9, 7]).unwrap();
+    let mut model = ndarray::Array2::<f64>::zeros((9, 7));
+    if rt.rank() == 0 {
+        let v = ndarray::Array2::from_shape_fn((5, 4), |(i, j)| (i * 10 + j) as f64);
+        ga.put([2..7, 1..5], v.view()).unwrap();
+    }
+    model
+        .slice_mut(ndarray::s![2..7, 1..5])
+        .assign(&ndarray::Array2::from_shape_fn((5, 4), |(i, j)| {
+            (i * 10 + j) as f64
+        }));
+    ga.sync().unwrap();
+    assert_eq!(ga.get([0..9, 0..7]).unwrap(), model);
+    assert_eq!(ga.get([3..4, 2..3]).unwrap()[[0, 0]], 11.0);
+}
+
+/// Every rank accumulates into overlapping sections many times; the result
+/// must be exact (integer values, also in `f64`).
+fn acc_contention<T: Element>(rt: &Runtime) {
+    for (shape, iters) in [(vec![5usize, 6], 60), (vec![37], 100), (vec![3, 4, 5], 30)] {
+        let ga = GlobalArray::<T, IxDyn>::zeros(rt, IxDyn(&shape)).unwrap();
+        let mut model = ArrayD::<T>::zeros(IxDyn(&shape));
+        for r in 0..rt.size() {
+            let mut rng = Rng::new(500 + r as u64);
+            for _ in 0..iters {
+                // Half the updates hit the whole array, so every pair of
+                // ranks collides on every element.
+                let sec = if rng.below(2) == 0 {
+                    Section::full(&shape)
+                } else {
+                    rng.section(&shape)
+                };
+                let data = rng.data::<T>(&sec.shape());
+                let alpha = T::from(1 + rng.below(3)).unwrap();
+                let mut m = model.slice_mut(slice_of(&sec).as_slice());
+                m.zip_mut_with(&data, |a, &b| *a = *a + alpha * b);
+                if r == rt.rank() {
+                    ga.acc(&sec, data.view(), alpha).unwrap();
+                }
+            }
+        }
+        ga.sync().unwrap();
+        assert_eq!(
+            ga.get(Section::full(&shape)).unwrap(),
+            model,
+            "acc into {shape:?}"
+        );
+    }
+}
+
+/// Ranks draw tickets from a shared counter until it runs out; every
+/// ticket must be handed out exactly once.
+fn read_inc_once(rt: &Runtime) {
+    let n = 200;
+    // The counter sits at the end of a distributed array, owned by the last
+    // block's rank, so most ranks reach it remotely or through the lock.
+    let counter = GlobalArray::<i64, _>::zeros(rt, 7).unwrap();
+    let seen = GlobalArray::<i32, _>::zeros(rt, n).unwrap();
+    let one = ndarray::arr1(&[1i32]);
+    let mut mine = 0;
+    loop {
+        let t = counter.read_inc(&[6], 1).unwrap();
+        if t >= n as i64 {
+            break;
+        }
+        seen.acc(t as usize..t as usize + 1, one.view(), 1).unwrap();
+        mine += 1;
+    }
+    counter.sync().unwrap();
+    seen.sync().unwrap();
+    let all = seen.get(0..n).unwrap();
+    assert!(all.iter().all(|&c| c == 1), "tickets: {all}");
+    // Each rank made exactly one failing draw after its tickets.
+    assert_eq!(counter.get(6..7).unwrap()[0], (n + rt.size()) as i64);
+    let mut total = 0;
+    rt.comm()
+        .all_reduce_into(&mine, &mut total, mpi::collective::SystemOperation::sum());
+    assert_eq!(total, n);
+}
+
+fn more_ranks_than_elements(rt: &Runtime) {
+    let ga = GlobalArray::<i32, _>::zeros(rt, [1, 2]).unwrap();
+    let owners = (0..rt.size())
+        .filter(|&r| ga.distribution(r).is_some())
+        .count();
+    assert_eq!(owners, rt.size().min(2));
+    if ga.distribution(rt.rank()).is_none() {
+        assert_eq!(ga.local().len(), 0);
+        ga.put([0..1, 0..2], ndarray::arr2(&[[4, 5]]).view())
+            .unwrap();
+    }
+    ga.sync().unwrap();
+    let want = if rt.size() > 2 { [4, 5] } else { [0, 0] };
+    assert_eq!(ga.get([0..1, 0..2]).unwrap(), ndarray::arr2(&[want]));
+}
+
+fn local_views(rt: &Runtime) {
+    let mut ga = GlobalArray::<f64, _>::zeros(rt, [6, 5]).unwrap();
+    let me = rt.rank() as f64;
+    ga.local_mut().fill(me + 1.0);
+    ga.sync().unwrap();
+    for r in 0..rt.size() {
+        let Some(b) = ga.distribution(r) else {
+            continue;
+        };
+        let got = ga.get(&b).unwrap();
+        assert!(got.iter().all(|&x| x == r as f64 + 1.0));
+        match ga.local_of(r) {
+            Ok(v) => {
+                assert!(rt.is_same_node(r));
+                assert_eq!(v, got);
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::NotSameNode);
+                assert!(!rt.is_same_node(r));
+            }
+        }
+    }
+    assert_eq!(ga.node_ranks(), rt.node_ranks());
+}
+
+fn collective_copies(rt: &Runtime) {
+    let mut a = GlobalArray::<i32, _>::zeros(rt, [7, 9]).unwrap();
+    a.fill(3).unwrap();
+    let got = a.get([0..7, 0..9]).unwrap();
+    assert!(got.iter().all(|&x| x == 3), "after fill: {got}");
+    a.sync().unwrap();
+    if rt.rank() == 0 {
+        a.put([1..2, 2..5], ndarray::arr2(&[[7, 8, 9]]).view())
+            .unwrap();
+    }
+    a.sync().unwrap();
+    let want = a.get([0..7, 0..9]).unwrap();
+    let mut b = a.duplicate().unwrap();
+    assert!(a.compare_distr(&b));
+    assert_eq!(b.get([0..7, 0..9]).unwrap().sum(), 0);
+    b.copy_from(&a).unwrap();
+    assert_eq!(b.get([0..7, 0..9]).unwrap(), want);
+    let mut c = GlobalArray::<i32, _>::zeros_chunked(rt, [7, 9], &[0, 9]).unwrap();
+    c.copy_from(&a).unwrap();
+    assert_eq!(c.get([0..7, 0..9]).unwrap(), want);
+    if rt.size() > 1 {
+        assert!(
+            !c.compare_distr(&GlobalArray::<i32, _>::zeros_chunked(rt, [7, 9], &[7, 0]).unwrap())
+        );
+    }
+    c.destroy().unwrap();
+}
+
+/// Every error kind, on every rank, with nothing written.
+fn errors(rt: &Runtime) {
+    let kind = |r: gain::Result<GlobalArray<f64, IxDyn>>| r.err().map(|e| e.kind());
+    assert_eq!(
+        kind(GlobalArray::zeros(rt, IxDyn(&[3, 0]))),
+        Some(ErrorKind::ZeroSizeDimension)
+    );
+    assert_eq!(
+        kind(GlobalArray::zeros(rt, IxDyn(&[usize::MAX / 2, 4]))),
+        Some(ErrorKind::SizeOverflow)
+    );
+    assert_eq!(
+        kind(GlobalArray::zeros_irregular(rt, IxDyn(&[4]), &[vec![0, 5]])),
+        Some(ErrorKind::InvalidDistribution)
+    );
+    assert_eq!(
+        kind(GlobalArray::zeros_chunked(rt, IxDyn(&[4]), &[1, 1])),
+        Some(ErrorKind::InvalidDistribution)
+    );
+    // Ranks disagreeing on a shape: every rank gets an error, none hangs.
+    let n = if rt.rank() == 0 { 10 } else { 11 };
+    let e = GlobalArray::<f64, _>::zeros(rt, n);
+    if rt.size() > 1 {
+        assert_eq!(
+            e.err().map(|e| e.kind()),
+            Some(ErrorKind::InconsistentArguments)
+        );
+    } else {
+        assert!(e.is_ok());
+    }
+    // One rank with bad arguments: the others learn it too.
+    let bad = if rt.rank() == rt.size() - 1 { 0 } else { 4 };
+    let e = GlobalArray::<f64, _>::zeros(rt, [4, bad])
+        .err()
+        .map(|e| e.kind());
+    if rt.rank() == rt.size() - 1 {
+        assert_eq!(e, Some(ErrorKind::ZeroSizeDimension));
+    } else {
+        assert_eq!(e, Some(ErrorKind::InconsistentArguments));
+    }
+
+    let ga = GlobalArray::<f64, IxDyn>::zeros(rt, IxDyn(&[4, 5])).unwrap();
+    let ones = ArrayD::<f64>::ones(IxDyn(&[2, 2]));
+    let k = |r: gain::Result<()>| r.err().map(|e| e.kind());
+    assert_eq!(
+        k(ga.put([3..5, 0..2], ones.view())),
+        Some(ErrorKind::OutOfBounds)
+    );
+    #[allow(clippy::reversed_empty_ranges)]
+    let reversed = Section::from([3..1, 0..2]);
+    assert_eq!(
+        k(ga.put(&reversed, ones.view())),
+        Some(ErrorKind::ReversedSection)
+    );
+    assert_eq!(
+        k(ga.put([0..2, 0..3], ones.view())),
+        Some(ErrorKind::ShapeMismatch)
+    );
+    assert_eq!(
+        k(ga.acc([0..2, 0..3], ones.view(), 1.0)),
+        Some(ErrorKind::ShapeMismatch)
+    );
+    assert_eq!(
+        k(ga.put([0..2], ones.view())),
+        Some(ErrorKind::DimensionMismatch)
+    );
+    let mut buf = ArrayD::<f64>::zeros(IxDyn(&[3, 2]));
+    assert_eq!(
+        k(ga.get_into([0..2, 0..2], buf.view_mut())),
+        Some(ErrorKind::ShapeMismatch)
+    );
+    assert_eq!(
+        ga.get([0..5, 0..1]).err().map(|e| e.kind()),
+        Some(ErrorKind::OutOfBounds)
+    );
+    assert_eq!(
+        ga.read_inc(&[0, 0], 1.0).err().map(|e| e.kind()),
+        Some(ErrorKind::NotInteger)
+    );
+    let ints = GlobalArray::<i32, _>::zeros(rt, [4, 5]).unwrap();
+    assert_eq!(
+        ints.read_inc(&[4, 0], 1).err().map(|e| e.kind()),
+        Some(ErrorKind::OutOfBounds)
+    );
+    assert_eq!(
+        ints.read_inc(&[1], 1).err().map(|e| e.kind()),
+        Some(ErrorKind::DimensionMismatch)
+    );
+    assert_eq!(
+        ga.local_of(rt.size()).err().map(|e| e.kind()),
+        Some(ErrorKind::NotSameNode)
+    );
+    ga.sync().unwrap();
+    // Nothing of the rejected calls reached the arrays.
+    assert_eq!(ga.get([0..4, 0..5]).unwrap().sum(), 0.0);
+    assert_eq!(ints.get([0..4, 0..5]).unwrap().sum(), 0);
+    let mut c = GlobalArray::<f64, IxDyn>::zeros(rt, IxDyn(&[5, 4])).unwrap();
+    assert_eq!(k(c.copy_from(&ga)), Some(ErrorKind::ShapeMismatch));
+}
+
+/// A get of more than 2 GiB (and more than `i32::MAX` elements) from
+/// another "node": MPI counts are ints, so the window must split it.
+fn large_transfer(rt: &Runtime) {
+    assert_eq!(rt.size(), 2, "run with two ranks");
+    let big = (1usize << 31) + 4099;
+    // Rank 0 owns 5 elements, rank 1 the rest. Slice copies and compares
+    // keep this fast in unoptimised test builds.
+    let pattern: Vec<i8> = (0..127 * 8192).map(|i| (i % 127) as i8).collect();
+    let mut ga = GlobalArray::<i8, _>::zeros_irregular(rt, big + 5, &[vec![0, 5]]).unwrap();
+    if rt.rank() == 1 {
+        for c in ga
+            .local_mut()
+            .as_slice_mut()
+            .unwrap()
+            .chunks_mut(pattern.len())
+        {
+            c.copy_from_slice(&pattern[..c.len()]);
+        }
+    }
+    ga.sync().unwrap();
+    if rt.rank() == 0 {
+        let all = ga.get(5..big + 5).unwrap();
+        assert_eq!(all.len(), big);
+        for c in all.as_slice().unwrap().chunks(pattern.len()) {
+            assert!(c == &pattern[..c.len()], "2 GiB get corrupted data");
+        }
+    }
+    ga.sync().unwrap();
+}
