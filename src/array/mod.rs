@@ -242,6 +242,60 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 }
 
+/// # Interoperation with raw MPI
+impl<T: Element, D: Dimension> GlobalArray<T, D> {
+    /// The MPI windows under the array: the node window
+    /// (`MPI_Win_allocate_shared` over this node's ranks, node-local rank
+    /// numbers) and, when the job spans nodes, the world window
+    /// (`MPI_Win_create` over the runtime's communicator). Both have
+    /// displacement unit 1 and are in a `MPI_Win_lock_all` epoch for the
+    /// array's life; see [`mpi_displacement`](Self::mpi_displacement).
+    /// For raw RMA next to gain's (baselines, interoperation): flush what
+    /// you issue, and never free or unlock the windows.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+    /// let (_node, world) = ga.mpi_windows();
+    /// assert_eq!(world.is_some(), rt.spans_nodes());
+    /// ```
+    pub fn mpi_windows(&self) -> (mpi::ffi::MPI_Win, Option<mpi::ffi::MPI_Win>) {
+        self.win.handles()
+    }
+
+    /// Owner rank and byte displacement of element `index` in the owner's
+    /// segment of either window of [`mpi_windows`](Self::mpi_windows).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+    /// let (rank, disp) = ga.mpi_displacement(&[0]).unwrap();
+    /// assert_eq!(rank, 0);
+    /// assert!(disp >= 0);
+    /// ```
+    pub fn mpi_displacement(&self, index: &[usize]) -> Result<(usize, mpi::ffi::MPI_Aint)> {
+        let rank = self.dist.owner(index)?;
+        Ok((
+            rank,
+            Window::<T>::displacement(self.block_offset(rank, index)),
+        ))
+    }
+
+    /// Row-major offset of `index` (owned by `rank`) within `rank`'s block.
+    fn block_offset(&self, rank: usize, index: &[usize]) -> usize {
+        let block = self.blocks[rank].as_ref().expect("owner has a block");
+        index
+            .iter()
+            .zip(block.lo())
+            .zip(&self.block_shapes[rank])
+            .fold(0, |acc, ((&i, &lo), &n)| acc * n + (i - lo))
+    }
+}
+
 /// # Synchronisation
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Completes every rank's earlier puts and accumulates, makes them and

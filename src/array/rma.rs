@@ -137,12 +137,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             );
         }
         let rank = self.dist.owner(index)?;
-        let block = self.blocks[rank].as_ref().expect("owner has a block");
-        let offset = index
-            .iter()
-            .zip(block.lo())
-            .zip(&self.block_shapes[rank])
-            .fold(0, |acc, ((&i, &lo), &n)| acc * n + (i - lo));
-        self.win.fetch_add(rank, offset, inc)
+        self.win
+            .fetch_add(rank, self.block_offset(rank, index), inc)
     }
 }

@@ -225,6 +225,16 @@ impl<T: Element> Window<T> {
         Ok(win)
     }
 
+    /// The node (shared-memory) window and the world window, if any.
+    pub(crate) fn handles(&self) -> (MPI_Win, Option<MPI_Win>) {
+        (self.shared, self.world)
+    }
+
+    /// Byte displacement of element `offset` of a block in either window.
+    pub(crate) fn displacement(offset: usize) -> MPI_Aint {
+        (HEADER + offset * size_of::<T>()) as MPI_Aint
+    }
+
     /// The accumulate route of this window.
     pub(crate) fn route(&self) -> AccRoute {
         self.route
@@ -409,7 +419,7 @@ impl<T: Element> Window<T> {
             }
             AccRoute::Mpi => {
                 let world = self.world.expect("multi-node job");
-                let disp = (HEADER + offset * size_of::<T>()) as MPI_Aint;
+                let disp = Self::displacement(offset);
                 self.order_after_pending(world, rank)?;
                 ffi::fetch_and_add(world, rank, disp, inc)
             }
@@ -516,7 +526,7 @@ impl<T: Element> Window<T> {
             .zip(&strides)
             .map(|(&l, &s)| l as isize * s)
             .sum();
-        HEADER as MPI_Aint + off * size_of::<T>() as MPI_Aint
+        HEADER as MPI_Aint + off as MPI_Aint * size_of::<T>() as MPI_Aint
     }
 
     fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {

@@ -1,0 +1,149 @@
+//! One-sided access against its baselines, measured side by side in one
+//! run: memcpy and raw `MPI_Get` on gain's own windows.
+//!
+//! Run through `scripts/bench rma`, which starts it under mpirun with two
+//! ranks twice: on one node, and with `GAIN_RANKS_PER_NODE=1` (remote).
+//! Each run writes `key value` lines to `$GAIN_BENCH_OUT`.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::time::Instant;
+
+use gain::GlobalArray;
+use mpi::datatype::Equivalence;
+use mpi::ffi;
+use mpi::raw::AsRaw;
+use mpi::traits::*;
+
+/// Median over `trials` of the mean time per call of `f`, in seconds, for
+/// each closure; the closures alternate so drift hits both alike.
+fn compare(trials: usize, reps: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut samples = vec![Vec::with_capacity(trials); fs.len()];
+    for f in fs.iter_mut() {
+        for _ in 0..reps.div_ceil(10) {
+            f();
+        }
+    }
+    for _ in 0..trials {
+        for (i, f) in fs.iter_mut().enumerate() {
+            let t = Instant::now();
+            for _ in 0..reps {
+                f();
+            }
+            samples[i].push(t.elapsed().as_secs_f64() / reps as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_by(f64::total_cmp);
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
+/// Raw `MPI_Get` of `n` doubles at byte `disp` of `rank` in `win`, then
+/// `MPI_Win_flush` (remote) or `MPI_Win_flush_local`; return codes checked.
+fn raw_get(win: ffi::MPI_Win, rank: i32, disp: ffi::MPI_Aint, buf: &mut [f64], flush_remote: bool) {
+    let ty = f64::equivalent_datatype().as_raw();
+    let n = buf.len() as i32;
+    // SAFETY: `buf` holds `n` doubles and outlives the flush; the window
+    // and displacement come from a live GlobalArray.
+    unsafe {
+        assert_eq!(
+            ffi::MPI_Get(buf.as_mut_ptr().cast(), n, ty, rank, disp, n, ty, win),
+            0
+        );
+        let rc = if flush_remote {
+            ffi::MPI_Win_flush(rank, win)
+        } else {
+            ffi::MPI_Win_flush_local(rank, win)
+        };
+        assert_eq!(rc, 0);
+    }
+}
+
+fn main() {
+    let rt = gain::init().expect("MPI init");
+    assert_eq!(rt.size(), 2, "run with two ranks: scripts/bench rma");
+    let mut out: Vec<(String, f64)> = Vec::new();
+    // 8 MB blocks: rank 0 reads rank 1's.
+    let n = 1 << 20;
+    let mut ga = GlobalArray::<f64, _>::zeros(&rt, 2 * n).unwrap();
+    ga.local_mut()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, x)| *x = i as f64);
+    ga.sync().unwrap();
+    let (node_win, world_win) = ga.mpi_windows();
+    if rt.rank() == 0 {
+        // One destination per contender, so the closures borrow apart.
+        let mut base = vec![0.0f64; n];
+        let mut buf = vec![0.0f64; n];
+        if !rt.spans_nodes() {
+            let src = vec![1.0f64; n];
+            let t = compare(
+                15,
+                20,
+                &mut [
+                    &mut || base.copy_from_slice(black_box(&src)),
+                    &mut || {
+                        ga.get_into(n..2 * n, ndarray::ArrayViewMut1::from(&mut buf[..]))
+                            .unwrap()
+                    },
+                    &mut || drop(black_box(ga.get(n..2 * n).unwrap())),
+                ],
+            );
+            out.push(("memcpy_8mb_s".into(), t[0]));
+            out.push(("same_node_get_into_8mb_s".into(), t[1]));
+            out.push(("same_node_get_alloc_8mb_s".into(), t[2]));
+            out.push(("same_node_get_8mb_vs_memcpy".into(), t[0] / t[1]));
+            out.push(("same_node_get_alloc_8mb_vs_memcpy".into(), t[0] / t[2]));
+            let (owner, disp) = ga.mpi_displacement(&[n + 12345]).unwrap();
+            assert_eq!(owner, 1);
+            let mut one = [0.0f64];
+            let t = compare(
+                15,
+                20000,
+                &mut [
+                    &mut || raw_get(node_win, 1, disp, &mut one, true),
+                    &mut || drop(black_box(ga.get(n + 12345..n + 12346).unwrap())),
+                ],
+            );
+            out.push(("same_node_mpi_get_1elem_s".into(), t[0]));
+            out.push(("same_node_get_1elem_s".into(), t[1]));
+            out.push(("same_node_get_1elem_speedup_vs_mpi_get".into(), t[0] / t[1]));
+        } else {
+            let world = world_win.expect("remote run has a world window");
+            for (label, bytes, reps) in [
+                ("8b", 8, 5000),
+                ("64kb", 64 << 10, 500),
+                ("8mb", 8 << 20, 10),
+            ] {
+                let k = bytes / 8;
+                let (_, disp) = ga.mpi_displacement(&[n]).unwrap();
+                let t = compare(
+                    15,
+                    reps,
+                    &mut [
+                        &mut || raw_get(world, 1, disp, &mut base[..k], false),
+                        &mut || {
+                            ga.get_into(n..n + k, ndarray::ArrayViewMut1::from(&mut buf[..k]))
+                                .unwrap()
+                        },
+                    ],
+                );
+                out.push((format!("remote_mpi_get_{label}_s"), t[0]));
+                out.push((format!("remote_get_{label}_s"), t[1]));
+                out.push((format!("remote_get_vs_mpi_get_{label}"), t[1] / t[0]));
+            }
+        }
+        assert_eq!(buf[7], 7.0, "the gets read rank 1's block");
+        let path = std::env::var("GAIN_BENCH_OUT").unwrap_or_else(|_| "/dev/stdout".into());
+        let mut f = std::fs::File::create(path).unwrap();
+        for (k, v) in &out {
+            writeln!(f, "{k} {v:e}").unwrap();
+        }
+    }
+    rt.comm().barrier();
+}
