@@ -32,7 +32,7 @@ mod runtime;
 mod window;
 
 pub use array::GlobalArray;
-pub use dist::{Distribution, Section, process_grid};
+pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use runtime::{Runtime, init};

@@ -207,8 +207,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         if self.compare_distr(other) {
             self.local_mut().assign(&other.local());
         } else if let Some(mine) = self.distribution(self.rt.rank()) {
-            let pieces = other.pieces(&mine)?;
-            other.win.read_into(&pieces, self.local_mut().into_dyn())?;
+            let dst = self.local_mut().into_dyn();
+            other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;
         }
         other.sync()?;
         self.sync()

@@ -334,38 +334,59 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 }
 
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
-    /// The pieces of a checked section, ready for the window.
-    fn pieces(&self, section: &Section) -> Result<Vec<Piece<'_>>> {
-        Ok(self
+    /// Calls `f` with the pieces of `section` (checked against the shape
+    /// first), ready for the window. A section inside one block — the
+    /// common case — takes no heap allocation.
+    fn with_pieces<R>(
+        &self,
+        section: &Section,
+        f: impl FnOnce(&[Piece<'_>]) -> Result<R>,
+    ) -> Result<R> {
+        section.check_within(self.shape())?;
+        if section.is_empty() {
+            return f(&[]);
+        }
+        let first = self.dist.owner(section.lo())?;
+        if first == self.dist.owner(&section.last())? {
+            let piece = self.piece(first, section, section);
+            return f(std::slice::from_ref(&piece));
+        }
+        let pieces: Vec<Piece<'_>> = self
             .dist
             .locate_region(section)?
             .into_iter()
-            .map(|(rank, part)| {
-                let block = self.blocks[rank].as_ref().expect("owner has a block");
-                Piece {
-                    rank,
-                    block: &self.block_shapes[rank],
-                    in_block: part.relative_to(block.lo()),
-                    in_buf: part.relative_to(section.lo()),
-                }
-            })
-            .collect())
+            .map(|(rank, part)| self.piece(rank, &part, section))
+            .collect();
+        f(&pieces)
+    }
+
+    /// `part` of `section`, owned by `rank`.
+    fn piece(&self, rank: usize, part: &Section, section: &Section) -> Piece<'_> {
+        let block = self.blocks[rank].as_ref().expect("owner has a block");
+        Piece {
+            rank,
+            block: &self.block_shapes[rank],
+            in_block: part.relative_to(block.lo()),
+            in_buf: part.relative_to(section.lo()),
+        }
     }
 
     /// The ndarray dimension of a section of this array.
     fn section_dim(&self, section: &Section) -> Result<D> {
         section.check_within(self.shape())?;
         let mut d = D::zeros(self.dim.ndim());
-        d.slice_mut().copy_from_slice(&section.shape());
+        d.slice_mut().copy_from_slice(&section.extents());
         Ok(d)
     }
 
     fn check_buffer(&self, section: &Section, buf: &[usize]) -> Result<()> {
-        let want = section.shape();
-        if buf != want.as_slice() {
+        section.check_within(self.shape())?;
+        let want = section.extents();
+        if buf != &want[..] {
             bail!(
                 ShapeMismatch,
-                "buffer of shape {buf:?} for a section of shape {want:?}"
+                "buffer of shape {buf:?} for a section of shape {:?}",
+                &want[..]
             );
         }
         Ok(())

@@ -32,8 +32,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn get(&self, section: impl Into<Section>) -> Result<Array<T, D>> {
         let section = section.into();
         let dim = self.section_dim(&section)?;
-        let pieces = self.pieces(&section)?;
-        self.win.read_new(&pieces, dim)
+        self.with_pieces(&section, |p| self.win.read_new(p, dim))
     }
 
     /// Copies a section into `dst`, which must have the section's shape
@@ -54,10 +53,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn get_into(&self, section: impl Into<Section>, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
         let section = section.into();
-        self.section_dim(&section)?;
         self.check_buffer(&section, dst.shape())?;
-        let pieces = self.pieces(&section)?;
-        self.win.read_into(&pieces, dst.into_dyn())
+        self.with_pieces(&section, |p| self.win.read_into(p, dst.into_dyn()))
     }
 
     /// Writes `src` into a section (`NGA_Put`). Returns once `src` may be
@@ -78,10 +75,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn put(&self, section: impl Into<Section>, src: ArrayView<'_, T, D>) -> Result<()> {
         let section = section.into();
-        self.section_dim(&section)?;
         self.check_buffer(&section, src.shape())?;
-        let pieces = self.pieces(&section)?;
-        self.win.write(&pieces, src.into_dyn())
+        self.with_pieces(&section, |p| self.win.write(p, src.into_dyn()))
     }
 
     /// Atomically adds `alpha * src` into a section, element by element
@@ -106,10 +101,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         alpha: T,
     ) -> Result<()> {
         let section = section.into();
-        self.section_dim(&section)?;
         self.check_buffer(&section, src.shape())?;
-        let pieces = self.pieces(&section)?;
-        self.win.accumulate(&pieces, src.into_dyn(), alpha)
+        self.with_pieces(&section, |p| self.win.accumulate(p, src.into_dyn(), alpha))
     }
 
     /// Atomically adds `inc` to the element at `index` and returns its

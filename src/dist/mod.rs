@@ -8,7 +8,7 @@
 
 mod section;
 
-pub use section::Section;
+pub use section::{MAX_DIMS, Section};
 
 use crate::error::{Result, bail};
 
@@ -202,15 +202,14 @@ impl Distribution {
             return None;
         }
         let mut rem = rank;
-        let mut lo = vec![0; self.ndim()];
-        let mut hi = vec![0; self.ndim()];
+        let mut c = [0usize; MAX_DIMS];
         for d in (0..self.ndim()).rev() {
-            let c = rem % self.grid[d];
+            c[d] = rem % self.grid[d];
             rem /= self.grid[d];
-            lo[d] = self.bounds[d][c];
-            hi[d] = self.bounds[d][c + 1];
         }
-        Some(Section::new(lo, hi).expect("same length"))
+        Some(Section::from_fn(self.ndim(), |d| {
+            (self.bounds[d][c[d]], self.bounds[d][c[d] + 1])
+        }))
     }
 
     /// The rank that owns element `index`.
@@ -269,14 +268,16 @@ impl Distribution {
         let mut c = first.clone();
         loop {
             let mut rank = 0;
-            let mut lo = Vec::with_capacity(n);
-            let mut hi = Vec::with_capacity(n);
             for d in 0..n {
                 rank = rank * self.grid[d] + c[d];
-                lo.push(self.bounds[d][c[d]].max(section.lo()[d]));
-                hi.push(self.bounds[d][c[d] + 1].min(section.hi()[d]));
             }
-            out.push((rank, Section::new(lo, hi).expect("same length")));
+            let piece = Section::from_fn(n, |d| {
+                (
+                    self.bounds[d][c[d]].max(section.lo()[d]),
+                    self.bounds[d][c[d] + 1].min(section.hi()[d]),
+                )
+            });
+            out.push((rank, piece));
             // Odometer increment, last dimension fastest (row-major ranks).
             let mut d = n;
             loop {
@@ -308,8 +309,12 @@ impl Distribution {
 }
 
 fn check_shape(shape: &[usize]) -> Result<()> {
-    if shape.is_empty() {
-        bail!(DimensionMismatch, "arrays need at least one dimension");
+    if shape.is_empty() || shape.len() > MAX_DIMS {
+        bail!(
+            DimensionMismatch,
+            "arrays have 1 to {MAX_DIMS} dimensions, not {}",
+            shape.len()
+        );
     }
     if let Some(d) = shape.iter().position(|&n| n == 0) {
         bail!(

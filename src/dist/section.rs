@@ -20,17 +20,37 @@ use crate::error::{Result, bail};
 /// let t: Section = (5..9).into();
 /// assert_eq!(t.lo(), &[5]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Section {
-    lo: Vec<usize>,
-    hi: Vec<usize>,
+    // Fixed inline storage: sections are `Copy` and the one-sided hot path
+    // never allocates. Entries past `ndim` are zero. An `ndim` above
+    // `MAX_DIMS` marks a section built from too many ranges; it is
+    // rejected by `check_within`.
+    lo: [usize; MAX_DIMS],
+    hi: [usize; MAX_DIMS],
+    ndim: usize,
+}
+
+/// The most dimensions a section (and so a global array) may have. Global
+/// Arrays allows 7.
+pub const MAX_DIMS: usize = 8;
+
+impl std::fmt::Debug for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Section(")?;
+        for (d, (l, h)) in self.lo().iter().zip(self.hi()).enumerate() {
+            write!(f, "{}{l}..{h}", if d > 0 { ", " } else { "" })?;
+        }
+        write!(f, ")")
+    }
 }
 
 impl Section {
     /// The section `lo..hi`, one entry per dimension.
     ///
     /// Returns [`ErrorKind::DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
-    /// when `lo` and `hi` differ in length.
+    /// when `lo` and `hi` differ in length or have more than [`MAX_DIMS`]
+    /// entries.
     ///
     /// ```
     /// let s = gain::Section::new(vec![0, 2], vec![4, 6]).unwrap();
@@ -45,7 +65,50 @@ impl Section {
                 hi.len()
             );
         }
-        Ok(Section { lo, hi })
+        if lo.len() > MAX_DIMS {
+            bail!(
+                DimensionMismatch,
+                "sections have at most {MAX_DIMS} dimensions"
+            );
+        }
+        Ok(Section::from_slices(&lo, &hi))
+    }
+
+    /// `lo..hi` from slices of equal length (checked by the caller); more
+    /// than `MAX_DIMS` entries give a section `check_within` rejects.
+    pub(crate) fn from_slices(lo: &[usize], hi: &[usize]) -> Self {
+        Section::from_fn(lo.len(), |d| (lo[d], hi[d]))
+    }
+
+    pub(crate) fn from_fn(ndim: usize, mut f: impl FnMut(usize) -> (usize, usize)) -> Self {
+        let mut s = Section {
+            lo: [0; MAX_DIMS],
+            hi: [0; MAX_DIMS],
+            ndim,
+        };
+        for d in 0..ndim.min(MAX_DIMS) {
+            (s.lo[d], s.hi[d]) = f(d);
+        }
+        s
+    }
+
+    /// The extents (`hi - lo`), on the stack.
+    pub(crate) fn extents(&self) -> Extents {
+        let mut e = [0; MAX_DIMS];
+        for d in 0..self.ndim() {
+            e[d] = self.hi[d].saturating_sub(self.lo[d]);
+        }
+        Extents(e, self.ndim())
+    }
+
+    /// The last index inside the section (`hi - 1`); the section must not
+    /// be empty.
+    pub(crate) fn last(&self) -> Extents {
+        let mut e = [0; MAX_DIMS];
+        for d in 0..self.ndim() {
+            e[d] = self.hi[d] - 1;
+        }
+        Extents(e, self.ndim())
     }
 
     /// The whole index space of `shape`.
@@ -56,10 +119,7 @@ impl Section {
     /// assert_eq!(s.hi(), &[3, 5]);
     /// ```
     pub fn full(shape: &[usize]) -> Self {
-        Section {
-            lo: vec![0; shape.len()],
-            hi: shape.to_vec(),
-        }
+        Section::from_fn(shape.len(), |d| (0, shape[d]))
     }
 
     /// Lower corner (inclusive).
@@ -68,7 +128,7 @@ impl Section {
     /// assert_eq!(gain::Section::from([2..4]).lo(), &[2]);
     /// ```
     pub fn lo(&self) -> &[usize] {
-        &self.lo
+        &self.lo[..self.ndim()]
     }
 
     /// Upper corner (exclusive).
@@ -77,7 +137,7 @@ impl Section {
     /// assert_eq!(gain::Section::from([2..4]).hi(), &[4]);
     /// ```
     pub fn hi(&self) -> &[usize] {
-        &self.hi
+        &self.hi[..self.ndim()]
     }
 
     /// Number of dimensions.
@@ -86,7 +146,7 @@ impl Section {
     /// assert_eq!(gain::Section::from([0..1, 0..2, 0..3]).ndim(), 3);
     /// ```
     pub fn ndim(&self) -> usize {
-        self.lo.len()
+        self.ndim.min(MAX_DIMS)
     }
 
     /// Extent per dimension (`hi - lo`, zero where reversed).
@@ -95,11 +155,7 @@ impl Section {
     /// assert_eq!(gain::Section::from([1..3, 2..7]).shape(), vec![2, 5]);
     /// ```
     pub fn shape(&self) -> Vec<usize> {
-        self.lo
-            .iter()
-            .zip(&self.hi)
-            .map(|(&l, &h)| h.saturating_sub(l))
-            .collect()
+        self.extents().to_vec()
     }
 
     /// Number of elements in the section.
@@ -108,7 +164,7 @@ impl Section {
     /// assert_eq!(gain::Section::from([1..3, 2..7]).len(), 10);
     /// ```
     pub fn len(&self) -> usize {
-        self.shape().iter().product()
+        self.extents().iter().product()
     }
 
     /// Whether the section holds no element.
@@ -133,22 +189,15 @@ impl Section {
         if self.ndim() != other.ndim() {
             return None;
         }
-        let lo: Vec<usize> = self
-            .lo
-            .iter()
-            .zip(&other.lo)
-            .map(|(a, b)| *a.max(b))
-            .collect();
-        let hi: Vec<usize> = self
-            .hi
-            .iter()
-            .zip(&other.hi)
-            .map(|(a, b)| *a.min(b))
-            .collect();
-        if lo.iter().zip(&hi).any(|(l, h)| l >= h) {
-            return None;
+        let mut out = *self;
+        for d in 0..self.ndim() {
+            out.lo[d] = out.lo[d].max(other.lo[d]);
+            out.hi[d] = out.hi[d].min(other.hi[d]);
+            if out.lo[d] >= out.hi[d] {
+                return None;
+            }
         }
-        Some(Section { lo, hi })
+        Some(out)
     }
 
     /// Whether `index` lies in the section.
@@ -162,17 +211,19 @@ impl Section {
         index.len() == self.ndim()
             && index
                 .iter()
-                .zip(self.lo.iter().zip(&self.hi))
+                .zip(self.lo().iter().zip(self.hi()))
                 .all(|(i, (l, h))| l <= i && i < h)
     }
 
     /// The section moved by `-origin`: its position relative to a block
     /// whose lower corner is `origin`. Every `lo[d] >= origin[d]` is assumed.
     pub(crate) fn relative_to(&self, origin: &[usize]) -> Section {
-        Section {
-            lo: self.lo.iter().zip(origin).map(|(a, o)| a - o).collect(),
-            hi: self.hi.iter().zip(origin).map(|(a, o)| a - o).collect(),
+        let mut s = *self;
+        for d in 0..self.ndim() {
+            s.lo[d] -= origin[d];
+            s.hi[d] -= origin[d];
         }
+        s
     }
 
     /// Checks the section against an array shape: same number of
@@ -188,6 +239,12 @@ impl Section {
     /// assert_eq!(e.kind(), ErrorKind::ReversedSection);
     /// ```
     pub fn check_within(&self, shape: &[usize]) -> Result<()> {
+        if self.ndim > MAX_DIMS {
+            bail!(
+                DimensionMismatch,
+                "sections have at most {MAX_DIMS} dimensions"
+            );
+        }
         if self.ndim() != shape.len() {
             bail!(
                 DimensionMismatch,
@@ -221,10 +278,7 @@ impl Section {
 
 impl From<Range<usize>> for Section {
     fn from(r: Range<usize>) -> Self {
-        Section {
-            lo: vec![r.start],
-            hi: vec![r.end],
-        }
+        Section::from_fn(1, |_| (r.start, r.end))
     }
 }
 
@@ -236,10 +290,7 @@ impl<const N: usize> From<[Range<usize>; N]> for Section {
 
 impl From<&[Range<usize>]> for Section {
     fn from(r: &[Range<usize>]) -> Self {
-        Section {
-            lo: r.iter().map(|r| r.start).collect(),
-            hi: r.iter().map(|r| r.end).collect(),
-        }
+        Section::from_fn(r.len(), |d| (r[d].start, r[d].end))
     }
 }
 
@@ -251,6 +302,17 @@ impl From<Vec<Range<usize>>> for Section {
 
 impl From<&Section> for Section {
     fn from(s: &Section) -> Self {
-        s.clone()
+        *s
+    }
+}
+
+/// Per-dimension values on the stack (extents, an index); derefs to a slice.
+#[derive(Clone, Copy)]
+pub(crate) struct Extents([usize; MAX_DIMS], usize);
+
+impl std::ops::Deref for Extents {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.0[..self.1.min(MAX_DIMS)]
     }
 }

@@ -33,7 +33,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
 use std::mem::MaybeUninit;
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension, IxDyn, Zip};
+use ndarray::{
+    Array, ArrayBase, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, RawData, Slice, Zip,
+};
 
 use crate::dist::Section;
 use crate::element::Element;
@@ -280,9 +282,14 @@ impl<T: Element> Window<T> {
     ) -> Result<Array<T, D>> {
         check_cover(pieces, dim.size())?;
         let mut out = Array::<T, D>::uninit(dim);
-        let mut all = out.view_mut().into_dyn();
-        for p in pieces {
-            self.read_piece(p, all.slice_mut(slice_info(&p.in_buf).as_slice()))?;
+        if let [p] = pieces {
+            // One piece covers the whole array: no view conversions.
+            self.read_piece(p, out.view_mut())?;
+        } else {
+            let mut all = out.view_mut().into_dyn();
+            for p in pieces {
+                self.read_piece(p, narrow(all.view_mut(), &p.in_buf))?;
+            }
         }
         // SAFETY: the pieces are disjoint and their sizes add up to the
         // array's, so every element was written above.
@@ -296,21 +303,32 @@ impl<T: Element> Window<T> {
         mut dst: ArrayViewMut<'_, T, IxDyn>,
     ) -> Result<()> {
         for p in pieces {
-            self.read_piece(p, dst.slice_mut(slice_info(&p.in_buf).as_slice()))?;
+            self.read_piece(p, narrow(dst.view_mut(), &p.in_buf))?;
         }
         Ok(())
     }
 
-    fn read_piece<S: Slot<T>>(
+    fn read_piece<S: Slot<T>, E: Dimension>(
         &self,
         p: &Piece<'_>,
-        mut dst: ArrayViewMut<'_, S, IxDyn>,
+        dst: ArrayViewMut<'_, S, E>,
     ) -> Result<()> {
         if let Some(nr) = self.node_rank_of[p.rank] {
-            let src = self.peer_view(nr, p.block, &p.in_block);
-            copy_into(&mut dst, &src);
+            let mut dst = dst;
+            if let Some((at, n)) = self.peer_run(nr, p, dst.shape(), dst.strides()) {
+                // SAFETY: `peer_run` checked that `n` elements from `at`
+                // are inside the segment and that `dst` is one run of `n`
+                // elements (`S` has `T`'s layout).
+                unsafe { std::ptr::copy(at, dst.as_mut_ptr() as *mut T, n) };
+            } else {
+                copy_into(
+                    &mut dst.into_dyn(),
+                    &self.peer_view(nr, p.block, &p.in_block),
+                );
+            }
             return Ok(());
         }
+        let mut dst = dst.into_dyn();
         let world = self.world.expect("remote rank implies a world window");
         self.order_after_pending(world, p.rank)?;
         let shape = dst.shape().to_vec();
@@ -350,10 +368,14 @@ impl<T: Element> Window<T> {
     /// Writes `src` (shaped like the section) into the pieces' owners.
     pub(crate) fn write(&self, pieces: &[Piece<'_>], src: ArrayView<'_, T, IxDyn>) -> Result<()> {
         for p in pieces {
-            let part = src.slice(slice_info(&p.in_buf).as_slice());
+            let part = narrow(src.view(), &p.in_buf);
             if let Some(nr) = self.node_rank_of[p.rank] {
-                let mut dst = self.peer_view_mut(nr, p.block, &p.in_block);
-                copy_into(&mut dst, &part);
+                if let Some((at, n)) = self.peer_run(nr, p, part.shape(), part.strides()) {
+                    // SAFETY: as in `read_piece`; `copy` allows overlap.
+                    unsafe { std::ptr::copy(part.as_ptr(), at, n) };
+                } else {
+                    copy_into(&mut self.peer_view_mut(nr, p.block, &p.in_block), &part);
+                }
             } else {
                 let world = self.world.expect("remote rank implies a world window");
                 self.put_like(world, Rma::Put, p, part)?;
@@ -371,7 +393,7 @@ impl<T: Element> Window<T> {
         alpha: T,
     ) -> Result<()> {
         for p in pieces {
-            let part = src.slice(slice_info(&p.in_buf).as_slice());
+            let part = narrow(src.view(), &p.in_buf);
             match self.route {
                 AccRoute::SharedLock => {
                     let nr = self.node_rank_of[p.rank].expect("single-node job");
@@ -511,6 +533,12 @@ impl<T: Element> Window<T> {
         origin_strides: &[isize],
     ) -> Option<Vec<Chunk>> {
         let limit = self.max_transfer_bytes / size_of::<T>();
+        if let Some(n) = transfer::contiguous_len(shape, origin_strides, block)
+            && n <= limit
+        {
+            // One run on both sides: no derived datatype, no cutting.
+            return Some(vec![Chunk::run(n)]);
+        }
         transfer::plan(shape, origin_strides, &row_major_strides(block), limit)
     }
 
@@ -519,14 +547,35 @@ impl<T: Element> Window<T> {
     }
 
     fn target_disp(&self, block: &[usize], piece: &Section) -> MPI_Aint {
-        let strides = row_major_strides(block);
-        let off: isize = piece
+        let off = piece
             .lo()
             .iter()
-            .zip(&strides)
-            .map(|(&l, &s)| l as isize * s)
-            .sum();
-        HEADER as MPI_Aint + off as MPI_Aint * size_of::<T>() as MPI_Aint
+            .zip(block)
+            .fold(0, |acc, (&l, &n)| acc * n + l);
+        Self::displacement(off)
+    }
+
+    /// When a piece is one contiguous run both in node rank `nr`'s block
+    /// and in a buffer with `shape` and `strides`: the run's start in the
+    /// block and its length. The fast path of same-node copies.
+    fn peer_run(
+        &self,
+        nr: usize,
+        p: &Piece<'_>,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Option<(*mut T, usize)> {
+        let n = transfer::contiguous_len(shape, strides, p.block)?;
+        let off = p
+            .in_block
+            .lo()
+            .iter()
+            .zip(p.block)
+            .fold(0, |acc, (&l, &b)| acc * b + l);
+        let (base, len) = self.peers[nr];
+        assert!(off + n <= len, "piece outside its block");
+        // SAFETY: in bounds, checked above.
+        Some((unsafe { base.add(off) }, n))
     }
 
     fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
@@ -538,7 +587,7 @@ impl<T: Element> Window<T> {
         );
         // SAFETY: the segment holds exactly `n` = product(block) elements.
         let v = unsafe { ArrayView::from_shape_ptr(IxDyn(block), p as *const T) };
-        v.slice_move(slice_info(piece).as_slice())
+        narrow(v, piece)
     }
 
     fn peer_view_mut(
@@ -557,7 +606,7 @@ impl<T: Element> Window<T> {
         // by other ranks between synchronisations are the documented
         // contract of one-sided access (as in Global Arrays).
         let v = unsafe { ArrayViewMut::from_shape_ptr(IxDyn(block), p) };
-        v.slice_move(slice_info(piece).as_slice())
+        narrow(v, piece)
     }
 
     fn lock(&self, nr: usize) -> BlockLock<'_> {
@@ -609,15 +658,12 @@ fn row_major_strides(shape: &[usize]) -> Vec<isize> {
     s
 }
 
-fn slice_info(piece: &Section) -> Vec<ndarray::SliceInfoElem> {
-    piece
-        .lo()
-        .iter()
-        .zip(piece.hi())
-        .map(|(&l, &h)| ndarray::SliceInfoElem::Slice {
-            start: l as isize,
-            end: Some(h as isize),
-            step: 1,
-        })
-        .collect()
+/// Restricts `a` to `s` (relative coordinates), without allocating.
+fn narrow<S: RawData>(mut a: ArrayBase<S, IxDyn>, s: &Section) -> ArrayBase<S, IxDyn> {
+    for (d, (&lo, &hi)) in s.lo().iter().zip(s.hi()).enumerate() {
+        if lo != 0 || hi != a.len_of(Axis(d)) {
+            a.slice_axis_inplace(Axis(d), Slice::from(lo..hi));
+        }
+    }
+    a
 }

@@ -23,6 +23,42 @@ pub(crate) struct Chunk {
     pub dims: Vec<Dim>,
 }
 
+impl Chunk {
+    /// A single contiguous run of `n` elements at offset 0 on both sides.
+    pub(crate) fn run(n: usize) -> Chunk {
+        Chunk {
+            origin_offset: 0,
+            target_offset: 0,
+            dims: vec![Dim {
+                n,
+                origin_stride: 1,
+                target_stride: 1,
+            }],
+        }
+    }
+}
+
+/// The element count when a box of `shape` is one contiguous run both in
+/// the origin (strides `origin_strides`) and in a row-major target block
+/// of shape `block`; `None` otherwise. Allocation-free fast-path test.
+pub(crate) fn contiguous_len(
+    shape: &[usize],
+    origin_strides: &[isize],
+    block: &[usize],
+) -> Option<usize> {
+    let (mut run, mut target_stride) = (1usize, 1usize);
+    for d in (0..shape.len()).rev() {
+        if shape[d] != 1 {
+            if origin_strides[d] != run as isize || target_stride != run {
+                return None;
+            }
+            run *= shape[d];
+        }
+        target_stride *= block[d];
+    }
+    Some(run)
+}
+
 /// The largest transfer per MPI call, in bytes: 1 GiB, or
 /// `GAIN_MAX_TRANSFER_BYTES` (a testing knob that exercises the splitting
 /// with small arrays).
