@@ -1,10 +1,15 @@
 fn main() {
     let rt = gain::init().unwrap();
-    let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 1 << 20).unwrap();
-    let t = std::time::Instant::now();
-    let mut s = 0.0;
-    for i in 0..5000000 {
-        s += ga.get(i % 1000..i % 1000 + 1).unwrap()[0];
+    let n = 1 << 20;
+    let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 2 * n).unwrap();
+    if rt.rank() == 0 {
+        let mut buf = ndarray::Array1::<f64>::zeros(1);
+        let t = std::time::Instant::now();
+        for i in 0..300000 {
+            ga.get_into(n + i % 1000..n + i % 1000 + 1, buf.view_mut())
+                .unwrap();
+        }
+        println!("{:?} per get", t.elapsed() / 300000);
     }
-    println!("{:?} per get {s}", t.elapsed() / 5000000);
+    ga.sync().unwrap();
 }

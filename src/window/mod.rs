@@ -43,7 +43,7 @@ use crate::error::Result;
 
 use ffi::Rma;
 pub(crate) use ffi::{abort_world, library_version};
-use transfer::Chunk;
+use transfer::{Chunk, Dim};
 
 /// Bytes in front of every rank's block: the accumulate lock (first word)
 /// and the block length, padded to a cache line so the data behind it is aligned for every element type.
@@ -328,41 +328,24 @@ impl<T: Element> Window<T> {
             }
             return Ok(());
         }
-        let mut dst = dst.into_dyn();
         let world = self.world.expect("remote rank implies a world window");
         self.order_after_pending(world, p.rank)?;
-        let shape = dst.shape().to_vec();
-        let Some(chunks) = self.plan(p.block, &shape, dst.strides()) else {
-            // Negative strides: get into a standard-layout buffer, then copy.
-            let tmp = self.read_new(
-                &[Piece {
-                    in_buf: Section::full(&shape),
-                    ..p.clone()
-                }],
-                IxDyn(&shape),
-            )?;
-            copy_into(&mut dst, &tmp.view());
-            return Ok(());
-        };
-        let tdisp = self.target_disp(p.block, &p.in_block);
-        let base = dst.as_mut_ptr() as *mut T;
-        for c in &chunks {
-            // SAFETY: the plan keeps every origin offset inside `dst` (a `T`
-            // or `MaybeUninit<T>` view, same layout), which outlives the
-            // flush below.
-            unsafe {
-                let origin = base.offset(c.origin_offset);
-                ffi::rma(
-                    Rma::Get,
-                    world,
-                    p.rank,
-                    self.disp(tdisp, c),
-                    origin,
-                    &c.dims,
-                )?;
-            }
+        let mut dst = dst;
+        let origin = dst.as_mut_ptr() as *mut T;
+        // SAFETY: `origin` and the strides describe `dst` (a `T` or
+        // `MaybeUninit<T>` view, same layout), which outlives the flush.
+        if unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? } {
+            return ffi::flush_local(world, p.rank);
         }
-        ffi::flush_local(world, p.rank)
+        // Negative strides: get into a standard-layout buffer, then copy.
+        let shape = dst.shape().to_vec();
+        let whole = Piece {
+            in_buf: Section::full(&shape),
+            ..p.clone()
+        };
+        let tmp = self.read_new(std::slice::from_ref(&whole), IxDyn(&shape))?;
+        copy_into(&mut dst.into_dyn(), &tmp.view());
+        Ok(())
     }
 
     /// Writes `src` (shaped like the section) into the pieces' owners.
@@ -508,38 +491,56 @@ impl<T: Element> Window<T> {
         src: ArrayView<'_, T, IxDyn>,
     ) -> Result<()> {
         self.order_after_pending(world, p.rank)?;
-        let Some(chunks) = self.plan(p.block, src.shape(), src.strides()) else {
+        let origin = src.as_ptr() as *mut T;
+        // SAFETY: `origin` and the strides describe `src`, which outlives
+        // the local flush below; puts and accumulates only read it.
+        if !unsafe { self.issue(world, op, p, origin, src.shape(), src.strides())? } {
             let packed = src.as_standard_layout();
             return self.put_like(world, op, p, packed.view());
-        };
-        let tdisp = self.target_disp(p.block, &p.in_block);
-        let base = src.as_ptr();
-        for c in &chunks {
-            // SAFETY: the plan keeps every origin offset inside `src`, which
-            // outlives the local flush below.
-            unsafe {
-                let origin = base.offset(c.origin_offset);
-                ffi::rma(op, world, p.rank, self.disp(tdisp, c), origin, &c.dims)?;
-            }
         }
         self.pending[p.rank].set(true);
         ffi::flush_local(world, p.rank)
     }
 
-    fn plan(
+    /// Issues `op` between the origin box (`origin`, `shape`, `strides`)
+    /// and piece `p` of the target block: one MPI call when both sides are
+    /// one contiguous run (no allocation), else the cut plan of
+    /// `transfer::plan`. Returns `false`, having issued nothing, when an
+    /// origin stride is negative (the caller packs).
+    ///
+    /// # Safety
+    /// `origin` with `shape` and `strides` must describe live memory of
+    /// `T`, writable for `Rma::Get`, that stays valid until completion.
+    unsafe fn issue(
         &self,
-        block: &[usize],
+        world: MPI_Win,
+        op: Rma,
+        p: &Piece<'_>,
+        origin: *mut T,
         shape: &[usize],
-        origin_strides: &[isize],
-    ) -> Option<Vec<Chunk>> {
+        strides: &[isize],
+    ) -> Result<bool> {
+        let tdisp = self.target_disp(p.block, &p.in_block);
         let limit = self.max_transfer_bytes / size_of::<T>();
-        if let Some(n) = transfer::contiguous_len(shape, origin_strides, block)
+        if let Some(n) = transfer::contiguous_len(shape, strides, p.block)
             && n <= limit
         {
-            // One run on both sides: no derived datatype, no cutting.
-            return Some(vec![Chunk::run(n)]);
+            // SAFETY: the caller's contract; one run of `n` elements.
+            unsafe { ffi::rma(op, world, p.rank, tdisp, origin, &[Dim::run(n)])? };
+            return Ok(true);
         }
-        transfer::plan(shape, origin_strides, &row_major_strides(block), limit)
+        let Some(chunks) = transfer::plan(shape, strides, &row_major_strides(p.block), limit)
+        else {
+            return Ok(false);
+        };
+        for c in &chunks {
+            // SAFETY: the plan keeps every origin offset inside the box.
+            unsafe {
+                let at = origin.offset(c.origin_offset);
+                ffi::rma(op, world, p.rank, self.disp(tdisp, c), at, &c.dims)?;
+            }
+        }
+        Ok(true)
     }
 
     fn disp(&self, piece_disp: MPI_Aint, c: &Chunk) -> MPI_Aint {

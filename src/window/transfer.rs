@@ -23,17 +23,13 @@ pub(crate) struct Chunk {
     pub dims: Vec<Dim>,
 }
 
-impl Chunk {
-    /// A single contiguous run of `n` elements at offset 0 on both sides.
-    pub(crate) fn run(n: usize) -> Chunk {
-        Chunk {
-            origin_offset: 0,
-            target_offset: 0,
-            dims: vec![Dim {
-                n,
-                origin_stride: 1,
-                target_stride: 1,
-            }],
+impl Dim {
+    /// A contiguous run of `n` elements on both sides.
+    pub(crate) fn run(n: usize) -> Dim {
+        Dim {
+            n,
+            origin_stride: 1,
+            target_stride: 1,
         }
     }
 }
