@@ -267,10 +267,7 @@ impl Distribution {
         let mut out = Vec::new();
         let mut c = first.clone();
         loop {
-            let mut rank = 0;
-            for d in 0..n {
-                rank = rank * self.grid[d] + c[d];
-            }
+            let rank = c.iter().zip(&self.grid).fold(0, |r, (&c, &g)| r * g + c);
             let piece = Section::from_fn(n, |d| {
                 (
                     self.bounds[d][c[d]].max(section.lo()[d]),
@@ -345,7 +342,8 @@ fn check_shape(shape: &[usize]) -> Result<()> {
 /// dimensions, whose blocks are contiguous in row-major order.
 ///
 /// ```
-/// assert_eq!(gain::process_grid(12, &[600, 400], None), vec![4, 3]);
+/// assert_eq!(gain::process_grid(4, &[100, 100], None), vec![2, 2]);
+/// assert_eq!(gain::process_grid(12, &[600, 400], None), vec![6, 2]);
 /// assert_eq!(gain::process_grid(4, &[3], None), vec![3]);
 /// assert_eq!(gain::process_grid(4, &[1000, 1000], Some(&[0, 1000])), vec![4, 1]);
 /// ```
@@ -405,7 +403,7 @@ fn factorisations(p: usize, limits: &[usize], cur: &mut Vec<usize>, f: &mut dyn 
     }
     let mut q = 1;
     while q * q <= p {
-        if p % q == 0 {
+        if p.is_multiple_of(q) {
             let pair = [q, p / q];
             let distinct = if q * q == p { &pair[..1] } else { &pair[..] };
             for &r in distinct {

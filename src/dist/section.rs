@@ -95,8 +95,8 @@ impl Section {
     /// The extents (`hi - lo`), on the stack.
     pub(crate) fn extents(&self) -> Extents {
         let mut e = [0; MAX_DIMS];
-        for d in 0..self.ndim() {
-            e[d] = self.hi[d].saturating_sub(self.lo[d]);
+        for (e, (l, h)) in e.iter_mut().zip(self.lo().iter().zip(self.hi())) {
+            *e = h.saturating_sub(*l);
         }
         Extents(e, self.ndim())
     }
@@ -105,8 +105,8 @@ impl Section {
     /// be empty.
     pub(crate) fn last(&self) -> Extents {
         let mut e = [0; MAX_DIMS];
-        for d in 0..self.ndim() {
-            e[d] = self.hi[d] - 1;
+        for (e, h) in e.iter_mut().zip(self.hi()) {
+            *e = h - 1;
         }
         Extents(e, self.ndim())
     }
@@ -219,9 +219,9 @@ impl Section {
     /// whose lower corner is `origin`. Every `lo[d] >= origin[d]` is assumed.
     pub(crate) fn relative_to(&self, origin: &[usize]) -> Section {
         let mut s = *self;
-        for d in 0..self.ndim() {
-            s.lo[d] -= origin[d];
-            s.hi[d] -= origin[d];
+        for ((l, h), o) in s.lo.iter_mut().zip(s.hi.iter_mut()).zip(origin) {
+            *l -= o;
+            *h -= o;
         }
         s
     }
@@ -253,22 +253,14 @@ impl Section {
                 shape.len()
             );
         }
-        for d in 0..shape.len() {
-            if self.lo[d] > self.hi[d] {
-                bail!(
-                    ReversedSection,
-                    "section is reversed in dimension {d}: {}..{}",
-                    self.lo[d],
-                    self.hi[d]
-                );
+        for (d, ((&lo, &hi), &n)) in self.lo().iter().zip(self.hi()).zip(shape).enumerate() {
+            if lo > hi {
+                bail!(ReversedSection, "section is reversed in dimension {d}: {lo}..{hi}");
             }
-            if self.hi[d] > shape[d] {
+            if hi > n {
                 bail!(
                     OutOfBounds,
-                    "section {}..{} is out of bounds in dimension {d} of extent {}",
-                    self.lo[d],
-                    self.hi[d],
-                    shape[d]
+                    "section {lo}..{hi} is out of bounds in dimension {d} of extent {n}"
                 );
             }
         }

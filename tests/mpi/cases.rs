@@ -419,7 +419,7 @@ fn errors(rt: &Runtime) {
         Some(ErrorKind::ShapeMismatch)
     );
     assert_eq!(
-        k(ga.put([0..2], ones.view())),
+        k(ga.put(Section::from(0..2), ones.view())),
         Some(ErrorKind::DimensionMismatch)
     );
     let mut buf = ArrayD::<f64>::zeros(IxDyn(&[3, 2]));
