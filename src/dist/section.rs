@@ -255,7 +255,10 @@ impl Section {
         }
         for (d, ((&lo, &hi), &n)) in self.lo().iter().zip(self.hi()).zip(shape).enumerate() {
             if lo > hi {
-                bail!(ReversedSection, "section is reversed in dimension {d}: {lo}..{hi}");
+                bail!(
+                    ReversedSection,
+                    "section is reversed in dimension {d}: {lo}..{hi}"
+                );
             }
             if hi > n {
                 bail!(
