@@ -101,7 +101,8 @@ impl<T: Copy> Slot<T> for MaybeUninit<T> {
 }
 
 /// Copies `src` into `dst` (same shape): one `memcpy` when both are
-/// contiguous in the same order, elementwise otherwise.
+/// contiguous in the same order, one per row when rows are contiguous,
+/// elementwise otherwise.
 fn copy_into<T: Copy, S: Slot<T>>(
     dst: &mut ArrayViewMut<'_, S, IxDyn>,
     src: &ArrayView<'_, T, IxDyn>,
@@ -114,7 +115,63 @@ fn copy_into<T: Copy, S: Slot<T>>(
             // (a put from an array's own block into itself).
             unsafe { std::ptr::copy(s.as_ptr(), d.as_mut_ptr() as *mut T, s.len()) }
         }
-        _ => Zip::from(dst).and(src).for_each(|d, &s| d.set(s)),
+        _ => {
+            let by_rows = zip_rows(dst, src, |d, s| {
+                // SAFETY: as above, for one row of equal length.
+                unsafe { std::ptr::copy(s.as_ptr(), d.as_mut_ptr() as *mut T, s.len()) }
+            });
+            if !by_rows {
+                Zip::from(dst).and(src).for_each(|d, &s| d.set(s));
+            }
+        }
+    }
+}
+
+/// Calls `f` on each pair of innermost rows of two views of one shape when
+/// both have unit stride along the last axis; returns `false` (and does
+/// nothing) otherwise. Row loops vectorise; elementwise `IxDyn` zips do not.
+fn zip_rows<A, B>(
+    dst: &mut ArrayViewMut<'_, A, IxDyn>,
+    src: &ArrayView<'_, B, IxDyn>,
+    mut f: impl FnMut(&mut [A], &[B]),
+) -> bool {
+    let Some(last) = dst.ndim().checked_sub(1) else {
+        return false;
+    };
+    let unit = |len: usize, stride: isize| len <= 1 || stride == 1;
+    if !unit(dst.len_of(Axis(last)), dst.strides()[last])
+        || !unit(src.len_of(Axis(last)), src.strides()[last])
+    {
+        return false;
+    }
+    Zip::from(dst.rows_mut())
+        .and(src.rows())
+        .for_each(|mut d, s| {
+            f(
+                d.as_slice_mut().expect("unit-stride row"),
+                s.as_slice().expect("unit-stride row"),
+            )
+        });
+    true
+}
+
+/// `dst += alpha * src`, elementwise, row by row where possible.
+fn add_scaled<T: Element>(
+    dst: &mut ArrayViewMut<'_, T, IxDyn>,
+    src: &ArrayView<'_, T, IxDyn>,
+    alpha: T,
+) {
+    let by_rows = zip_rows(dst, src, |d, s| {
+        if alpha == T::one() {
+            d.iter_mut().zip(s).for_each(|(d, &s)| *d = *d + s);
+        } else {
+            d.iter_mut().zip(s).for_each(|(d, &s)| *d = *d + alpha * s);
+        }
+    });
+    if !by_rows {
+        Zip::from(dst)
+            .and(src)
+            .for_each(|d, &s| *d = *d + alpha * s);
     }
 }
 
@@ -382,13 +439,7 @@ impl<T: Element> Window<T> {
                     let nr = self.node_rank_of[p.rank].expect("single-node job");
                     let mut dst = self.peer_view_mut(nr, p.block, &p.in_block);
                     let _guard = self.lock(nr);
-                    if alpha == T::one() {
-                        Zip::from(&mut dst).and(&part).for_each(|d, &s| *d = *d + s);
-                    } else {
-                        Zip::from(&mut dst)
-                            .and(&part)
-                            .for_each(|d, &s| *d = *d + alpha * s);
-                    }
+                    add_scaled(&mut dst, &part, alpha);
                 }
                 AccRoute::Mpi => {
                     let world = self.world.expect("multi-node job");
