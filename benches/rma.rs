@@ -102,17 +102,25 @@ fn main() {
             let (owner, disp) = ga.mpi_displacement(&[n + 12345]).unwrap();
             assert_eq!(owner, 1);
             let mut one = [0.0f64];
+            let mut two = ndarray::Array1::<f64>::zeros(1);
             let t = compare(
                 15,
                 20000,
                 &mut [
                     &mut || raw_get(node_win, 1, disp, &mut one, true),
                     &mut || drop(black_box(ga.get(n + 12345..n + 12346).unwrap())),
+                    &mut || ga.get_into(n + 12345..n + 12346, two.view_mut()).unwrap(),
                 ],
             );
+            assert_eq!(two[0], 12345.0);
             out.push(("same_node_mpi_get_1elem_s".into(), t[0]));
             out.push(("same_node_get_1elem_s".into(), t[1]));
+            out.push(("same_node_get_into_1elem_s".into(), t[2]));
             out.push(("same_node_get_1elem_speedup_vs_mpi_get".into(), t[0] / t[1]));
+            out.push((
+                "same_node_get_into_1elem_speedup_vs_mpi_get".into(),
+                t[0] / t[2],
+            ));
         } else {
             let world = world_win.expect("remote run has a world window");
             for (label, bytes, reps) in [

@@ -207,7 +207,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         if self.compare_distr(other) {
             self.local_mut().assign(&other.local());
         } else if let Some(mine) = self.distribution(self.rt.rank()) {
-            let dst = self.local_mut().into_dyn();
+            let dst = self.local_mut();
             other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;
         }
         other.sync()?;

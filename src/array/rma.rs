@@ -54,7 +54,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn get_into(&self, section: impl Into<Section>, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
         let section = section.into();
         self.check_buffer(&section, dst.shape())?;
-        self.with_pieces(&section, |p| self.win.read_into(p, dst.into_dyn()))
+        self.with_pieces(&section, |p| self.win.read_into(p, dst))
     }
 
     /// Writes `src` into a section (`NGA_Put`). Returns once `src` may be

@@ -354,11 +354,16 @@ impl<T: Element> Window<T> {
     }
 
     /// Reads the pieces of a section into `dst`, which has its shape.
-    pub(crate) fn read_into(
+    pub(crate) fn read_into<E: Dimension>(
         &self,
         pieces: &[Piece<'_>],
-        mut dst: ArrayViewMut<'_, T, IxDyn>,
+        dst: ArrayViewMut<'_, T, E>,
     ) -> Result<()> {
+        if let [p] = pieces {
+            // One piece covers the whole buffer: no view conversions.
+            return self.read_piece(p, dst);
+        }
+        let mut dst = dst.into_dyn();
         for p in pieces {
             self.read_piece(p, narrow(dst.view_mut(), &p.in_buf))?;
         }
