@@ -14,6 +14,11 @@
 //! - [`GlobalArray`]: the user-facing array;
 //! - [`Runtime`] / [`init`]: start-up and abort-on-panic.
 //!
+//! Every method that communicates says in its docs whether it is
+//! **Collective** (every rank must call it, in the same order) or
+//! **One-sided** (the calling rank alone). [`Distribution`], [`Section`],
+//! [`Error`] and [`process_grid`] are plain local computations.
+//!
 //! ```
 //! use gain::GlobalArray;
 //! let rt = gain::init().unwrap();

@@ -195,6 +195,9 @@ impl Runtime {
     /// The communicator gain works on (a duplicate of the one given), for
     /// the caller's own collectives.
     ///
+    /// # One-sided
+    /// Returns a handle; no communication.
+    ///
     /// ```
     /// use mpi::traits::*;
     /// let rt = gain::init().unwrap();
@@ -206,6 +209,9 @@ impl Runtime {
 
     /// The MPI library's version string, e.g. to tell Open MPI from MPICH.
     /// May be called before MPI is initialised.
+    ///
+    /// # One-sided
+    /// No communication.
     ///
     /// ```
     /// assert!(!gain::Runtime::mpi_library_version().is_empty());
