@@ -263,6 +263,7 @@ impl Runtime {
 fn ranks_per_node() -> Result<Option<usize>> {
     match std::env::var("GAIN_RANKS_PER_NODE") {
         Err(_) => Ok(None),
+        Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => match v.parse::<usize>() {
             Ok(k) if k > 0 => Ok(Some(k)),
             _ => Err(Error::new(

@@ -30,9 +30,9 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
 use std::mem::MaybeUninit;
 
+use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
 use ndarray::{
     Array, ArrayBase, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, RawData, Slice, Zip,
 };
@@ -46,7 +46,8 @@ pub(crate) use ffi::{abort_world, library_version};
 use transfer::{Chunk, Dim};
 
 /// Bytes in front of every rank's block: the accumulate lock (first word)
-/// and the block length, padded to a cache line so the data behind it is aligned for every element type.
+/// and the block length, padded to a cache line so that the data behind it
+/// is aligned for every element type.
 const HEADER: usize = 64;
 /// Offset in the header of the block length (a `u64`, in elements).
 const LEN_AT: usize = 8;
@@ -249,7 +250,7 @@ impl<T: Element> Window<T> {
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
         }
-        let win = Window {
+        let mut win = Window {
             shared,
             world,
             world_comm: place.world,
@@ -269,7 +270,6 @@ impl<T: Element> Window<T> {
             freed: false,
             _elem: PhantomData,
         };
-        let mut win = win;
         win.sync()?;
         // Every rank wrote its header before the barrier in `sync`.
         win.peers = segments

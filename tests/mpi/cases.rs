@@ -22,6 +22,11 @@ const CASES: &[Case] = &[
     ("read_inc_hands_out_each_value_once", false, read_inc_once),
     ("more_ranks_than_elements", false, more_ranks_than_elements),
     ("local_views", false, local_views),
+    (
+        "own_operations_stay_in_order",
+        false,
+        own_operations_in_order,
+    ),
     ("collective_copies", false, collective_copies),
     ("errors", false, errors),
     ("large_transfer_over_2gib", true, large_transfer),
@@ -301,6 +306,31 @@ fn more_ranks_than_elements(rt: &Runtime) {
     ga.sync().unwrap();
     let want = if rt.size() > 2 { [4, 5] } else { [0, 0] };
     assert_eq!(ga.get([0..1, 0..2]).unwrap(), ndarray::arr2(&[want]));
+}
+
+/// A rank's own put, accumulate and get to one location take effect in
+/// the order it issued them, without a sync in between (remote targets
+/// too: the window flushes pending operations before the next one).
+fn own_operations_in_order(rt: &Runtime) {
+    let n = 4 * rt.size();
+    let ga = GlobalArray::<i64, _>::zeros(rt, [n, 3]).unwrap();
+    // Each rank works on a row owned by the next rank.
+    let row = (4 * (rt.rank() + 1) + 1) % n;
+    for k in 0..20i64 {
+        let v = ndarray::arr2(&[[k, k + 1, k + 2]]);
+        ga.put([row..row + 1, 0..3], v.view()).unwrap();
+        ga.acc([row..row + 1, 1..2], ndarray::arr2(&[[100]]).view(), 1)
+            .unwrap();
+        let got = ga.get([row..row + 1, 0..3]).unwrap();
+        assert_eq!(got, ndarray::arr2(&[[k, k + 101, k + 2]]), "round {k}");
+    }
+    ga.fence().unwrap();
+    ga.sync().unwrap();
+    let all = ga.get([0..n, 0..3]).unwrap();
+    for r in 0..rt.size() {
+        let row = (4 * (r + 1) + 1) % n;
+        assert_eq!(all.row(row).to_vec(), vec![19, 120, 21]);
+    }
 }
 
 fn local_views(rt: &Runtime) {
