@@ -282,6 +282,10 @@ fn install_panic_hook() {
             default(info);
             if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
                 eprintln!("gain: a rank panicked; calling MPI_Abort");
+                let _ = std::io::Write::flush(&mut std::io::stderr());
+                // Give the launcher time to forward the message: MPICH's
+                // hydra can kill the job before draining the rank's pipe.
+                std::thread::sleep(std::time::Duration::from_millis(300));
                 window::abort_world(101);
             }
         }));

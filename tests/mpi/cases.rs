@@ -44,11 +44,16 @@ pub fn run_cases() {
         if !selected {
             continue;
         }
-        if rt.rank() == 0 {
-            println!("case {name} (np={})", rt.size());
-        }
+        let start = std::time::Instant::now();
         body(&rt);
         rt.comm().barrier();
+        if rt.rank() == 0 {
+            println!(
+                "case {name} (np={}) {:.2} s",
+                rt.size(),
+                start.elapsed().as_secs_f64()
+            );
+        }
         ran += 1;
     }
     assert!(ran > 0, "the filter {filter:?} selected no case");
