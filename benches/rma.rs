@@ -110,6 +110,9 @@ fn main() {
                     &mut || raw_get(node_win, 1, disp, &mut one, true),
                     &mut || drop(black_box(ga.get(n + 12345..n + 12346).unwrap())),
                     &mut || ga.get_into(n + 12345..n + 12346, two.view_mut()).unwrap(),
+                    &mut || {
+                        black_box(ga.at(&[n + 12345]).unwrap());
+                    },
                 ],
             );
             assert_eq!(two[0], 12345.0);
@@ -145,6 +148,21 @@ fn main() {
                 out.push((format!("remote_get_{label}_s"), t[1]));
                 out.push((format!("remote_get_vs_mpi_get_{label}"), t[1] / t[0]));
             }
+            let (_, disp) = ga.mpi_displacement(&[n + 7]).unwrap();
+            let mut one = [0.0f64];
+            let t = compare(
+                15,
+                5000,
+                &mut [
+                    &mut || raw_get(world, 1, disp, &mut one, false),
+                    &mut || {
+                        black_box(ga.at(&[n + 7]).unwrap());
+                    },
+                ],
+            );
+            assert_eq!(one[0], 7.0);
+            out.push(("remote_at_8b_s".into(), t[1]));
+            out.push(("remote_at_vs_mpi_get_8b".into(), t[1] / t[0]));
         }
         assert_eq!(buf[7], 7.0, "the gets read rank 1's block");
         let path = std::env::var("GAIN_BENCH_OUT").unwrap_or_else(|_| "/dev/stdout".into());

@@ -57,6 +57,27 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         self.with_pieces(&section, |p| self.win.read_into(p, dst))
     }
 
+    /// The element at `index`: the fast path for single elements, without
+    /// the section machinery of [`get`](Self::get) — a load from shared
+    /// memory when the owner is on this node, one `MPI_Get` otherwise.
+    ///
+    /// Errors: [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 3]).unwrap();
+    /// ga.fill(5).unwrap();
+    /// assert_eq!(ga.at(&[2, 1]).unwrap(), 5);
+    /// assert!(ga.at(&[3, 0]).is_err());
+    /// ```
+    pub fn at(&self, index: &[usize]) -> Result<T> {
+        let rank = self.dist.owner(index)?;
+        self.win.read_one(rank, self.block_offset(rank, index))
+    }
+
     /// Writes `src` into a section (`NGA_Put`). Returns once `src` may be
     /// reused; other ranks see the data after [`sync`](Self::sync).
     ///

@@ -460,6 +460,35 @@ impl<T: Element> Window<T> {
         Ok(())
     }
 
+    /// Element `offset` of `rank`'s block: a load from shared memory on
+    /// this node, one `MPI_Get` otherwise.
+    pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
+        if let Some(nr) = self.node_rank_of[rank] {
+            let (p, n) = self.peers[nr];
+            assert!(offset < n, "element outside its block");
+            // SAFETY: in bounds; a volatile load, as other ranks may store
+            // to shared memory between synchronisations.
+            return Ok(unsafe { p.add(offset).read_volatile() });
+        }
+        let world = self.world.expect("remote rank implies a world window");
+        self.order_after_pending(world, rank)?;
+        let mut v = T::zero();
+        // SAFETY: `v` is one writable `T` that outlives the flush below.
+        unsafe {
+            let disp = Self::displacement(offset);
+            ffi::rma(
+                Rma::Get,
+                world,
+                rank,
+                disp,
+                &mut v as *mut T,
+                &[Dim::run(1)],
+            )?;
+        }
+        ffi::flush_local(world, rank)?;
+        Ok(v)
+    }
+
     /// Atomically adds `inc` to element `offset` of `rank`'s block and
     /// returns the value before.
     pub(crate) fn fetch_add(&self, rank: usize, offset: usize, inc: T) -> Result<T> {

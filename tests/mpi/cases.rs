@@ -206,6 +206,11 @@ fn roundtrip<T: Element>(rt: &Runtime) {
                 }
                 ga.sync().unwrap();
             }
+            // Single elements through the scalar path.
+            for _ in 0..8 {
+                let idx: Vec<usize> = ga.shape().iter().map(|&n| own.below(n)).collect();
+                assert_eq!(ga.at(&idx).unwrap(), model[IxDyn(&idx)], "at {idx:?}");
+            }
             // The whole array, and every rank's local block.
             assert_eq!(ga.get(Section::full(ga.shape())).unwrap(), model);
             if let Some(b) = ga.distribution(rt.rank()) {
@@ -465,6 +470,14 @@ fn errors(rt: &Runtime) {
     assert_eq!(
         ga.get([0..5, 0..1]).err().map(|e| e.kind()),
         Some(ErrorKind::OutOfBounds)
+    );
+    assert_eq!(
+        ga.at(&[0, 5]).err().map(|e| e.kind()),
+        Some(ErrorKind::OutOfBounds)
+    );
+    assert_eq!(
+        ga.at(&[0]).err().map(|e| e.kind()),
+        Some(ErrorKind::DimensionMismatch)
     );
     assert_eq!(
         ga.read_inc(&[0, 0], 1.0).err().map(|e| e.kind()),
