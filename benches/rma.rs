@@ -119,7 +119,9 @@ fn main() {
             out.push(("same_node_mpi_get_1elem_s".into(), t[0]));
             out.push(("same_node_get_1elem_s".into(), t[1]));
             out.push(("same_node_get_into_1elem_s".into(), t[2]));
+            out.push(("same_node_at_1elem_s".into(), t[3]));
             out.push(("same_node_get_1elem_speedup_vs_mpi_get".into(), t[0] / t[1]));
+            out.push(("same_node_at_1elem_speedup_vs_mpi_get".into(), t[0] / t[3]));
             out.push((
                 "same_node_get_into_1elem_speedup_vs_mpi_get".into(),
                 t[0] / t[2],
