@@ -29,6 +29,7 @@ const CASES: &[Case] = &[
     ),
     ("collective_copies", false, collective_copies),
     ("errors", false, errors),
+    ("runtime_on_a_sub_communicator", false, sub_communicator),
     ("large_transfer_over_2gib", true, large_transfer),
 ];
 
@@ -394,6 +395,25 @@ fn collective_copies(rt: &Runtime) {
         );
     }
     c.destroy().unwrap();
+}
+
+/// Arrays on a runtime over half of the ranks (`Runtime::from_comm`).
+fn sub_communicator(rt: &Runtime) {
+    let parity = rt.rank() % 2;
+    let sub = rt
+        .comm()
+        .split_by_color(mpi::topology::Color::with_value(parity as i32))
+        .unwrap();
+    let half = Runtime::from_comm(&sub).unwrap();
+    let members: Vec<usize> = (0..rt.size()).filter(|r| r % 2 == parity).collect();
+    assert_eq!(half.size(), members.len());
+    assert_eq!(half.rank(), rt.rank() / 2);
+    let ga = GlobalArray::<i64, _>::zeros(&half, [5, 3]).unwrap();
+    let mine = ndarray::Array2::from_elem((5, 3), rt.rank() as i64 + 1);
+    ga.acc([0..5, 0..3], mine.view(), 1).unwrap();
+    ga.sync().unwrap();
+    let want: i64 = members.iter().map(|&r| r as i64 + 1).sum();
+    assert!(ga.get([0..5, 0..3]).unwrap().iter().all(|&x| x == want));
 }
 
 /// Every error kind, on every rank, with nothing written.
