@@ -334,15 +334,15 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 }
 
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
-    /// Calls `f` with the pieces of `section` (checked against the shape
-    /// first), ready for the window. A section inside one block — the
-    /// common case — takes no heap allocation.
+    /// Calls `f` with the pieces of `section`, ready for the window. The
+    /// callers check the section first (`section_dim`, `check_buffer`); the
+    /// owner lookups would still reject one out of bounds. A section inside
+    /// one block — the common case — takes no heap allocation.
     fn with_pieces<R>(
         &self,
         section: &Section,
         f: impl FnOnce(&[Piece<'_>]) -> Result<R>,
     ) -> Result<R> {
-        section.check_within(self.shape())?;
         if section.is_empty() {
             return f(&[]);
         }
