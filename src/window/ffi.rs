@@ -317,6 +317,17 @@ pub(crate) enum Rma {
     AccumulateSum,
 }
 
+impl Rma {
+    /// The MPI function's name, for error messages.
+    fn call(self) -> &'static str {
+        match self {
+            Rma::Get => "MPI_Get",
+            Rma::Put => "MPI_Put",
+            Rma::AccumulateSum => "MPI_Accumulate",
+        }
+    }
+}
+
 /// Issues one RMA call moving the box `dims` between `origin` and byte
 /// displacement `disp` of `rank`'s segment in `win`. Completion is the
 /// caller's job (`flush_local`, `flush_all`).
@@ -333,9 +344,15 @@ pub(crate) unsafe fn rma<T: Element>(
     origin: *const T,
     dims: &[Dim],
 ) -> Result<()> {
-    let o = Described::new::<T>(dims, |d| d.origin_stride)?;
-    let t = Described::new::<T>(dims, |d| d.target_stride)?;
     let rank = to_int(rank, "rank")?;
+    let o = Described::new::<T>(dims, |d| d.origin_stride)?;
+    let t = match Described::new::<T>(dims, |d| d.target_stride) {
+        Ok(t) => t,
+        Err(e) => {
+            o.free()?;
+            return Err(e);
+        }
+    };
     // SAFETY: the caller guarantees the origin memory; the target
     // displacement lies inside the segment because the box was derived
     // from the owner's block shape.
@@ -375,14 +392,7 @@ pub(crate) unsafe fn rma<T: Element>(
         }
     };
     let freed = o.free().and(t.free());
-    check(
-        code,
-        match op {
-            Rma::Get => "MPI_Get",
-            Rma::Put => "MPI_Put",
-            Rma::AccumulateSum => "MPI_Accumulate",
-        },
-    )?;
+    check(code, op.call())?;
     freed
 }
 
