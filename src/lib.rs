@@ -36,6 +36,9 @@ mod error;
 mod runtime;
 mod window;
 
+pub mod linalg;
+pub mod random;
+
 pub use array::GlobalArray;
 pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;

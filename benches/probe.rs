@@ -1,0 +1,75 @@
+//! Memory-bandwidth probes: the baselines the application benchmarks are
+//! measured against, run by `scripts/bench` in the same run.
+//!
+//! `probe read [threads] [MiB per thread]` — each thread sums its own
+//! buffer of f64 (8 independent accumulators, so the loop vectorises);
+//! prints `read_gbytes_per_s`, the best of 5 passes.
+//! `probe triad [threads] [MiB per thread]` — STREAM's `a = b + s * c` on
+//! each thread's own arrays; prints `triad_gbytes_per_s` counting 24 bytes
+//! per element, as STREAM does.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+fn sum(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (chunks, rest) = x.as_chunks::<8>();
+    for c in chunks {
+        for l in 0..8 {
+            acc[l] += c[l];
+        }
+    }
+    acc.iter().sum::<f64>() + rest.iter().sum::<f64>()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let mode = args.first().map_or("read", String::as_str).to_string();
+    let threads: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2);
+    let mib: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(512);
+    let n = mib * (1 << 20) / 8;
+    let passes = 5;
+    let barrier = std::sync::Barrier::new(threads);
+    let best = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let barrier = &barrier;
+                let mode = mode.clone();
+                scope.spawn(move || {
+                    // Each thread touches its own memory first.
+                    let mut a = vec![0.0f64; n];
+                    let b: Vec<f64> = (0..n).map(|i| i as f64).collect();
+                    let c: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+                    let mut times = Vec::new();
+                    for _ in 0..passes {
+                        barrier.wait();
+                        let t = Instant::now();
+                        if mode == "triad" {
+                            for ((a, &b), &c) in a.iter_mut().zip(&b).zip(&c) {
+                                *a = b + 3.0 * c;
+                            }
+                            black_box(&mut a);
+                        } else {
+                            black_box(sum(black_box(&b)));
+                        }
+                        barrier.wait();
+                        times.push(t.elapsed().as_secs_f64());
+                    }
+                    times
+                })
+            })
+            .collect();
+        let per_thread: Vec<Vec<f64>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        // A pass lasts as long as its slowest thread.
+        (0..passes)
+            .map(|p| per_thread.iter().map(|t| t[p]).fold(0.0, f64::max))
+            .fold(f64::INFINITY, f64::min)
+    });
+    let bytes_per_elem = if mode == "triad" { 24.0 } else { 8.0 };
+    let gbs = threads as f64 * n as f64 * bytes_per_elem / best / 1e9;
+    println!("{mode}_gbytes_per_s {gbs:.4}");
+    println!("{mode}_threads {threads}");
+}

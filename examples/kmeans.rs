@@ -1,0 +1,406 @@
+//! Distributed k-means (Lloyd's algorithm), as Algorithm 1 of the PyCOMPSs
+//! shared-memory paper.
+//!
+//! The points are a `GlobalArray<f64, Ix2>` of N × d distributed by rows in
+//! whole *fragments* (contiguous runs of points, `--fragments` of them).
+//! Every iteration each rank labels its own points with the nearest center,
+//! reading its block in place through a zero-copy view, and sums the points
+//! of each cluster per fragment. One `MPI_Allgatherv` hands every rank all
+//! fragment sums, which every rank adds in fragment order; so the centers
+//! are bit-for-bit the same at every rank count. Labels live in a
+//! distributed `i32` array. The points come from gain's counter-based
+//! generator, the same at every rank count and identical to NumPy's
+//! `Generator(Philox(key=seed)).random((N, d))`.
+//!
+//! Run: `mpirun -np 2 target/release/examples/kmeans --points 4194304 --dims 64 --centers 4 --iters 20`
+//! Options: `--points N --dims d --centers k --iters I --seed s
+//! --fragments f --verify` (`--verify` recomputes everything serially with
+//! ndarray on rank 0 and checks that centers and labels are identical).
+
+use std::time::Instant;
+
+use gain::{GlobalArray, Runtime};
+use mpi::datatype::PartitionMut;
+use mpi::traits::*;
+use ndarray::{Array1, Array2, Ix1, Ix2, s};
+use wide::f64x4;
+
+/// Centers must move less than this (Frobenius norm) to stop early.
+const EPSILON: f64 = 1e-9;
+
+struct Options {
+    points: usize,
+    dims: usize,
+    centers: usize,
+    iters: usize,
+    seed: u64,
+    fragments: usize,
+    verify: bool,
+}
+
+fn parse() -> Result<Options, String> {
+    let mut o = Options {
+        points: 100_000,
+        dims: 16,
+        centers: 4,
+        iters: 20,
+        seed: 0,
+        fragments: 64,
+        verify: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--verify" {
+            o.verify = true;
+            continue;
+        }
+        let v = args.next().ok_or(format!("{a} needs a value"))?;
+        let n: u64 = v
+            .parse()
+            .map_err(|_| format!("{a}: '{v}' is not a number"))?;
+        match a.as_str() {
+            "--points" => o.points = n as usize,
+            "--dims" => o.dims = n as usize,
+            "--centers" => o.centers = n as usize,
+            "--iters" => o.iters = n as usize,
+            "--seed" => o.seed = n,
+            "--fragments" => o.fragments = n as usize,
+            _ => return Err(format!("unknown option {a}")),
+        }
+    }
+    if o.centers == 0 || o.centers > o.points || o.dims == 0 || o.fragments == 0 {
+        return Err("need 1 <= centers <= points, dims >= 1, fragments >= 1".into());
+    }
+    o.fragments = o.fragments.min(o.points);
+    Ok(o)
+}
+
+/// Points `[first, end)` of fragment `j` of `f`.
+fn fragment(j: usize, f: usize, n: usize) -> (usize, usize) {
+    (j * n / f, (j + 1) * n / f)
+}
+
+/// Fragments `[first, end)` owned by `rank` of `np`.
+fn fragments_of(rank: usize, np: usize, f: usize) -> (usize, usize) {
+    if np <= f {
+        (rank * f / np, (rank + 1) * f / np)
+    } else {
+        (rank.min(f), (rank + 1).min(f))
+    }
+}
+
+/// Points labelled together: enough independent accumulators to hide the
+/// latency of the fused multiply-adds, few enough to stay in registers.
+const BATCH: usize = 8;
+
+/// The centers as the kernel reads them: in groups of four, transposed so
+/// one vector holds one coordinate of four centers, and each group's
+/// squared norms. A short last group is padded with infinite norms, so its
+/// padding never wins.
+struct Centers {
+    ct: Vec<f64x4>,
+    norms: Vec<f64x4>,
+    d: usize,
+}
+
+impl Centers {
+    fn new(centers: &Array2<f64>) -> Self {
+        let (k, d) = centers.dim();
+        let groups = k.div_ceil(4);
+        let mut ct = Vec::with_capacity(groups * d);
+        let mut norms = Vec::with_capacity(groups);
+        for g in 0..groups {
+            let c = |t: usize| (4 * g + t).min(k - 1);
+            for j in 0..d {
+                ct.push(f64x4::new(std::array::from_fn(|t| centers[[c(t), j]])));
+            }
+            norms.push(f64x4::new(std::array::from_fn(|t| {
+                if 4 * g + t < k {
+                    centers.row(4 * g + t).dot(&centers.row(4 * g + t))
+                } else {
+                    f64::INFINITY
+                }
+            })));
+        }
+        Centers { ct, norms, d }
+    }
+
+    /// The nearest center of each of `BATCH` points, by `|c|² - 2 p·c` (the
+    /// squared distance less `|p|²`); ties go to the lower index.
+    #[inline(always)]
+    fn nearest(&self, p: &[&[f64]; BATCH]) -> [usize; BATCH] {
+        let d = self.d;
+        let p: [&[f64]; BATCH] = p.map(|p| &p[..d]);
+        let mut best = [0usize; BATCH];
+        let mut best_score = [f64::INFINITY; BATCH];
+        for (g, (ct, &norms)) in self.ct.chunks_exact(d).zip(&self.norms).enumerate() {
+            let mut acc = [f64x4::ZERO; BATCH];
+            for (j, &c) in ct.iter().enumerate() {
+                for i in 0..BATCH {
+                    acc[i] = f64x4::splat(p[i][j]).mul_add(c, acc[i]);
+                }
+            }
+            for i in 0..BATCH {
+                let score = (norms - acc[i] - acc[i]).to_array();
+                for (t, &s) in score.iter().enumerate() {
+                    if s < best_score[i] {
+                        best_score[i] = s;
+                        best[i] = 4 * g + t;
+                    }
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Labels the points of one fragment and writes its per-cluster sums and
+/// counts into `partial` (`k * d` sums, then `k` counts).
+fn cluster_partial_sum(points: &[f64], centers: &Centers, labels: &mut [i32], partial: &mut [f64]) {
+    let d = centers.d;
+    let k = partial.len() / (d + 1);
+    partial.fill(0.0);
+    let (sums, counts) = partial.split_at_mut(k * d);
+    let mut add = |p: &[f64], best: usize| {
+        counts[best] += 1.0;
+        for (s, &x) in sums[best * d..][..d].iter_mut().zip(p) {
+            *s += x;
+        }
+    };
+    let mut batches = points.chunks_exact(BATCH * d);
+    let mut label_batches = labels.chunks_exact_mut(BATCH);
+    for (pb, lb) in (&mut batches).zip(&mut label_batches) {
+        let p: [&[f64]; BATCH] = std::array::from_fn(|i| &pb[i * d..][..d]);
+        let best = centers.nearest(&p);
+        for i in 0..BATCH {
+            lb[i] = best[i] as i32;
+            add(p[i], best[i]);
+        }
+    }
+    // The last few points, padded with copies of the last one.
+    let (rest, lb) = (batches.remainder(), label_batches.into_remainder());
+    if let Some(last) = lb.len().checked_sub(1) {
+        let p: [&[f64]; BATCH] = std::array::from_fn(|i| &rest[i.min(last) * d..][..d]);
+        let best = centers.nearest(&p);
+        for i in 0..=last {
+            lb[i] = best[i] as i32;
+            add(p[i], best[i]);
+        }
+    }
+}
+
+/// New centers from summed fragment partials, in fragment order; an empty
+/// cluster keeps its center. Returns how far the centers moved.
+fn update(centers: &mut Array2<f64>, partials: &[f64]) -> f64 {
+    let (k, d) = centers.dim();
+    let width = k * (d + 1);
+    let mut total = vec![0.0; width];
+    for frag in partials.chunks_exact(width) {
+        for (t, &x) in total.iter_mut().zip(frag) {
+            *t += x;
+        }
+    }
+    let mut moved = 0.0;
+    for c in 0..k {
+        let count = total[k * d + c];
+        if count > 0.0 {
+            for j in 0..d {
+                let new = total[c * d + j] / count;
+                moved += (new - centers[[c, j]]).powi(2);
+                centers[[c, j]] = new;
+            }
+        }
+    }
+    moved.sqrt()
+}
+
+/// The serial ndarray reference: the same algorithm written directly,
+/// distances as `Σ (p - c)²`, cluster sums per fragment in point order.
+fn serial(
+    points: &Array2<f64>,
+    k: usize,
+    iters: usize,
+    f: usize,
+) -> (Array2<f64>, Array1<i32>, usize) {
+    let (n, d) = points.dim();
+    let mut centers = points.slice(s![..k, ..]).to_owned();
+    let mut labels = Array1::zeros(n);
+    let mut run = 0;
+    for _ in 0..iters {
+        run += 1;
+        let mut partials = Vec::with_capacity(f * k * (d + 1));
+        for j in 0..f {
+            let (lo, hi) = fragment(j, f, n);
+            let mut sums = Array2::<f64>::zeros((k, d));
+            let mut counts = Array1::<f64>::zeros(k);
+            for i in lo..hi {
+                let p = points.row(i);
+                let dist: Vec<f64> = centers
+                    .rows()
+                    .into_iter()
+                    .map(|c| (&p - &c).mapv(|x| x * x).sum())
+                    .collect();
+                let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
+                labels[i] = best as i32;
+                let mut row = sums.row_mut(best);
+                row += &p;
+                counts[best] += 1.0;
+            }
+            partials.extend(sums.iter());
+            partials.extend(counts.iter());
+        }
+        if update(&mut centers, &partials) <= EPSILON {
+            break;
+        }
+    }
+    (centers, labels, run)
+}
+
+fn fingerprint(centers: &Array2<f64>, labels: &[i32]) -> u64 {
+    // FNV-1a over the centers' bits and the labels.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = centers.iter().flat_map(|x| x.to_bits().to_le_bytes());
+    for b in bytes.chain(labels.iter().flat_map(|l| l.to_le_bytes())) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
+    let (n, d, k, f) = (o.points, o.dims, o.centers, o.fragments);
+    let (np, rank) = (rt.size(), rt.rank());
+    // Block boundaries at fragment starts: each rank owns whole fragments.
+    let starts: Vec<usize> = (0..np.min(f))
+        .map(|r| fragment(fragments_of(r, np, f).0, f, n).0)
+        .collect();
+    let mut points =
+        GlobalArray::<f64, Ix2>::zeros_irregular(rt, [n, d], &[starts.clone(), vec![0]])?;
+    let mut labels = GlobalArray::<i32, Ix1>::zeros_irregular(rt, n, &[starts])?;
+    let t0 = Instant::now();
+    gain::random::fill_uniform(&mut points, o.seed, 0.0, 1.0)?;
+    let generate = t0.elapsed().as_secs_f64();
+    if rank == 0 {
+        println!(
+            "k-means: {n} points x {d} dims, {k} centers, {np} ranks, {f} fragments, seed {}",
+            o.seed
+        );
+        println!(
+            "generated {:.1} MB of points in {generate:.3} s",
+            (n * d * 8) as f64 / 1e6
+        );
+    }
+
+    // Every rank's share of the gathered fragment partials.
+    let width = k * (d + 1);
+    let counts: Vec<i32> = (0..np)
+        .map(|r| {
+            let (a, b) = fragments_of(r, np, f);
+            ((b - a) * width) as i32
+        })
+        .collect();
+    let displs: Vec<i32> = counts
+        .iter()
+        .scan(0, |acc, &c| Some(std::mem::replace(acc, *acc + c)))
+        .collect();
+    let (f0, f1) = fragments_of(rank, np, f);
+    let first_point = fragment(f0, f, n).0;
+    let mut mine = vec![0.0; (f1 - f0) * width];
+    let mut all = vec![0.0; f * width];
+
+    let mut centers = points.get([0..k, 0..d])?;
+    let start = Instant::now();
+    let mut iters = 0;
+    for it in 1..=o.iters {
+        let t = Instant::now();
+        iters = it;
+        let kernel = Centers::new(&centers);
+        let block = points.local();
+        let pts = block.as_slice().expect("a block is contiguous");
+        let mut lab = labels.local_mut();
+        let lab = lab.as_slice_mut().expect("a block is contiguous");
+        for (j, partial) in (f0..f1).zip(mine.chunks_exact_mut(width)) {
+            let (lo, hi) = fragment(j, f, n);
+            let (lo, hi) = (lo - first_point, hi - first_point);
+            cluster_partial_sum(&pts[lo * d..hi * d], &kernel, &mut lab[lo..hi], partial);
+        }
+        rt.comm().all_gather_varcount_into(
+            &mine[..],
+            &mut PartitionMut::new(&mut all[..], &counts[..], &displs[..]),
+        );
+        let moved = update(&mut centers, &all);
+        if rank == 0 {
+            println!(
+                "iter {it:3}: moved {moved:.3e}, {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        if moved <= EPSILON {
+            break;
+        }
+    }
+    labels.sync()?;
+    let total = start.elapsed().as_secs_f64();
+    if rank != 0 {
+        return Ok(true);
+    }
+    let all_labels = labels.get(0..n)?;
+    let print = fingerprint(&centers, all_labels.as_slice().expect("contiguous"));
+    {
+        println!("iterations: {iters}");
+        println!(
+            "time: {total:.3} s total, {:.2} ms per iteration",
+            total / iters as f64 * 1e3
+        );
+        println!("centers checksum: {:.12}", centers.sum());
+        println!("fingerprint: {print:016x}");
+        let gbs = (n * d * 8) as f64 * iters as f64 / total / 1e9;
+        println!(
+            "RESULT kmeans np={np} seconds={total:.6} iters={iters} points_gbytes_per_s={gbs:.4} fingerprint={print:016x}"
+        );
+    }
+    if o.verify {
+        let all_points = points.get([0..n, 0..d])?;
+        let (c, l, iters_serial) = serial(&all_points, k, o.iters, f);
+        let same_centers = c
+            .iter()
+            .zip(centers.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        let bad: Vec<usize> = (0..n).filter(|&i| l[i] != all_labels[i]).collect();
+        let ok = same_centers && bad.is_empty() && iters_serial == iters;
+        if ok {
+            println!(
+                "verify: centers, labels and iteration count identical to the serial ndarray version"
+            );
+        } else {
+            println!(
+                "verify FAILED: centers identical {same_centers}, {} labels differ (first {:?}), iterations {iters} vs {iters_serial}",
+                bad.len(),
+                bad.first()
+            );
+        }
+        return Ok(ok);
+    }
+    Ok(true)
+}
+
+fn main() {
+    let opts = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("kmeans: {e}");
+            std::process::exit(2);
+        }
+    };
+    let rt = gain::init().expect("MPI initialises");
+    let result = run(&rt, &opts);
+    // Finalize MPI on every rank before exiting with a status.
+    drop(rt);
+    match result {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("kmeans: {e}");
+            std::process::exit(1);
+        }
+    }
+}
