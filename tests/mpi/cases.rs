@@ -31,6 +31,22 @@ const CASES: &[Case] = &[
     ("errors", false, errors),
     ("runtime_on_a_sub_communicator", false, sub_communicator),
     ("large_transfer_over_2gib", true, large_transfer),
+    (
+        "random_identical_across_distributions",
+        false,
+        crate::numeric::random_identical_across_distributions,
+    ),
+    (
+        "matmul_any_distributions",
+        false,
+        crate::numeric::matmul_any_distributions,
+    ),
+    (
+        "transpose_any_distributions",
+        false,
+        crate::numeric::transpose_any_distributions,
+    ),
+    ("linalg_errors", false, crate::numeric::linalg_errors),
 ];
 
 pub fn run_cases() {

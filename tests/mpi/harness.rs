@@ -23,6 +23,9 @@ pub struct Job {
     pub filter: Option<&'static str>,
     /// `Some(text)`: the job must fail and its output must contain `text`.
     pub expect_failure: Option<String>,
+    /// Runs this example program (built by `cargo test` beside the test
+    /// binary) with these arguments instead of the test binary.
+    pub example: Option<(&'static str, Vec<String>)>,
 }
 
 impl Job {
@@ -33,7 +36,15 @@ impl Job {
             mode: "cases",
             filter: None,
             expect_failure: None,
+            example: None,
         }
+    }
+
+    pub fn example(np: usize, name: &'static str, args: &str) -> Job {
+        let mut job = Job::new(Some(np));
+        job.mode = "example";
+        job.example = Some((name, args.split_whitespace().map(String::from).collect()));
+        job
     }
 
     pub fn env(mut self, k: &'static str, v: impl ToString) -> Job {
@@ -50,7 +61,12 @@ impl Job {
             .filter
             .map(|f| format!(" filter={f}"))
             .unwrap_or_default();
-        format!("{} {np} {}{filter}", self.mode, env.join(" "))
+        let example = self
+            .example
+            .as_ref()
+            .map(|(name, args)| format!(" {name} {}", args.join(" ")))
+            .unwrap_or_default();
+        format!("{}{example} {np} {}{filter}", self.mode, env.join(" "))
     }
 }
 
@@ -100,9 +116,20 @@ fn launcher() -> Result<(PathBuf, Vec<String>), String> {
     ))
 }
 
-/// Runs `job`, returns an error message on failure.
-pub fn run(job: &Job, timeout: Duration) -> Result<Duration, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+/// Runs `job`; returns its time and output, or an error message.
+pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
+    let mut exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    if let Some((name, _)) = &job.example {
+        // target/<profile>/deps/mpi-… → target/<profile>/examples/<name>
+        exe = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .map(|profile| profile.join("examples").join(name))
+            .ok_or("no examples directory beside the test binary")?;
+        if !exe.is_file() {
+            return Err(format!("example {} was not built", exe.display()));
+        }
+    }
     let mut cmd = match job.np {
         None => Command::new(&exe),
         Some(np) => {
@@ -113,6 +140,9 @@ pub fn run(job: &Job, timeout: Duration) -> Result<Duration, String> {
             c
         }
     };
+    if let Some((_, args)) = &job.example {
+        cmd.args(args);
+    }
     cmd.env(CHILD, job.mode)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -162,9 +192,9 @@ pub fn run(job: &Job, timeout: Duration) -> Result<Duration, String> {
             "timed out after {timeout:?}; killed the process group\n{}",
             tail()
         )),
-        (Some(s), None) if s.success() => Ok(elapsed),
+        (Some(s), None) if s.success() => Ok((elapsed, log)),
         (Some(s), None) => Err(format!("exited with {s}\n{}", tail())),
-        (Some(s), Some(text)) if !s.success() && log.contains(text.as_str()) => Ok(elapsed),
+        (Some(s), Some(text)) if !s.success() && log.contains(text.as_str()) => Ok((elapsed, log)),
         (Some(s), Some(text)) => Err(format!(
             "expected a failure mentioning {text:?}, got {s}\n{}",
             tail()
@@ -177,8 +207,13 @@ fn rand_suffix() -> u64 {
     RandomState::new().hash_one(Instant::now())
 }
 
-/// Runs every job, prints a line each, and fails at the end if any failed.
-pub fn run_all(jobs: &[Job], timeout: Duration) {
+/// Runs every job, prints a line each, and fails at the end if any failed
+/// or if `check` rejects the outputs of the jobs that passed.
+pub fn run_all(
+    jobs: &[Job],
+    timeout: Duration,
+    check: impl Fn(&[(&Job, String)]) -> Result<(), String>,
+) {
     println!(
         "gain MPI tests with {}",
         gain::Runtime::mpi_library_version()
@@ -187,17 +222,25 @@ pub fn run_all(jobs: &[Job], timeout: Duration) {
             .unwrap_or("")
     );
     let mut failed = 0;
+    let mut outputs = Vec::new();
     for job in jobs {
         match run(job, timeout) {
-            Ok(t) => println!("ok    {:<60} {:>6.1} s", job.describe(), t.as_secs_f64()),
+            Ok((t, log)) => {
+                println!("ok    {:<60} {:>6.1} s", job.describe(), t.as_secs_f64());
+                outputs.push((job, log));
+            }
             Err(e) => {
                 failed += 1;
                 println!("FAIL  {}\n{e}\n", job.describe());
             }
         }
     }
+    if let Err(e) = check(&outputs) {
+        failed += 1;
+        println!("FAIL  comparing outputs across jobs: {e}");
+    }
     if failed > 0 {
-        println!("{failed} of {} MPI jobs failed", jobs.len());
+        println!("{failed} of {} MPI jobs or checks failed", jobs.len());
         std::process::exit(1);
     }
     println!("all {} MPI jobs passed", jobs.len());

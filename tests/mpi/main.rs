@@ -5,6 +5,7 @@
 
 mod cases;
 mod harness;
+mod numeric;
 
 use std::time::Duration;
 
@@ -46,5 +47,43 @@ fn parent() {
         p.expect_failure = Some(format!("deliberate panic on rank {}", np - 1));
         jobs.push(p);
     }
-    harness::run_all(&jobs, Duration::from_secs(300));
+    // The example programs, checked against their serial versions.
+    let kmeans = "--points 2999 --dims 7 --centers 5 --iters 15 --fragments 8 --verify";
+    let matmul = "--blocks 5 --block-size 24 --verify";
+    for np in 1..=4 {
+        jobs.push(Job::example(np, "kmeans", kmeans));
+        jobs.push(Job::example(np, "matmul", matmul));
+        jobs.push(Job::example(np, "shared_sum", "--mbytes 4 --reps 2"));
+    }
+    jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
+    jobs.push(Job::example(4, "matmul", matmul).env("GAIN_RANKS_PER_NODE", 1));
+    harness::run_all(&jobs, Duration::from_secs(300), same_kmeans_everywhere);
+}
+
+/// k-means prints the same fingerprint (centers' bits and all labels) at
+/// every rank count, and every run verified against the serial version.
+fn same_kmeans_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
+    let mut prints = Vec::new();
+    for (job, log) in outputs {
+        if job
+            .example
+            .as_ref()
+            .is_some_and(|(name, _)| *name == "kmeans")
+        {
+            let line = |p: &str| log.lines().find(|l| l.starts_with(p)).map(str::to_string);
+            prints.push((
+                job.np,
+                line("fingerprint:").ok_or("kmeans printed no fingerprint")?,
+            ));
+            line("verify: centers, labels and iteration count identical")
+                .ok_or("kmeans did not verify")?;
+        }
+    }
+    if prints.len() < 5 {
+        return Err(format!("only {} k-means runs passed", prints.len()));
+    }
+    if prints.iter().any(|p| p.1 != prints[0].1) {
+        return Err(format!("k-means differs between rank counts: {prints:?}"));
+    }
+    Ok(())
 }
