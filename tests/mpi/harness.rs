@@ -127,7 +127,10 @@ pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
             .map(|profile| profile.join("examples").join(name))
             .ok_or("no examples directory beside the test binary")?;
         if !exe.is_file() {
-            return Err(format!("example {} was not built", exe.display()));
+            return Err(format!(
+                "example {} was not built (`cargo test` builds the examples; `cargo test --test mpi` alone does not)",
+                exe.display()
+            ));
         }
     }
     let mut cmd = match job.np {
