@@ -21,7 +21,7 @@ for ax, (name, pts) in zip(axes[0], sorted(rows.items())):
     r = [p[0] for p in pts]
     t = [p[1] for p in pts]
     ax.plot(r, t, "o-", label="measured")
-    ax.plot(r, [t[0] / x for x in r], "--", color="gray", label="ideal")
+    ax.plot(r, [t[0] / x for x in r], "--", color="gray", label="time / ranks")
     ax.set_title(name)
     ax.set_xlabel("MPI ranks")
     ax.set_ylabel("seconds")

@@ -1,0 +1,100 @@
+//! Criterion benches of the local kernels the application examples run on
+//! each rank: the k-means labelling kernel, the tile GEMM of the blocked
+//! matmul, and the sum of a rank's block through its zero-copy view.
+//! `scripts/bench kernels` runs them (built for this CPU) and writes
+//! `target/bench/kernels.json`.
+
+use criterion::{Criterion, Throughput};
+use gain::Runtime;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, s};
+use std::hint::black_box;
+
+#[path = "../examples/kmeans/kernel.rs"]
+#[allow(dead_code)]
+mod kernel;
+
+/// The k-means kernel on 16,384 points of 64 dimensions (8 MB, in L3) and
+/// 4 centers, against the same labelling and cluster sums written with
+/// ndarray row operations.
+fn kmeans_kernel(c: &mut Criterion, rt: &Runtime) {
+    let (n, d, k) = (16_384, 64, 4);
+    let points = gain::random::uniform(rt, [n, d], 0).unwrap();
+    let x = points.get([0..n, 0..d]).unwrap();
+    let centers = x.slice(s![..k, ..]).to_owned();
+    let mut labels = vec![0i32; n];
+    let mut partial = vec![0.0; k * (d + 1)];
+    let mut g = c.benchmark_group("kmeans_kernel");
+    g.throughput(Throughput::Bytes((n * d * 8) as u64));
+    g.bench_function("ndarray_rows", |b| {
+        b.iter(|| {
+            let mut sums = Array2::<f64>::zeros((k, d));
+            let mut counts = Array1::<f64>::zeros(k);
+            for (i, p) in x.rows().into_iter().enumerate() {
+                let dist: Vec<f64> = centers
+                    .rows()
+                    .into_iter()
+                    .map(|c| (&p - &c).mapv(|v| v * v).sum())
+                    .collect();
+                let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
+                labels[i] = best as i32;
+                let mut row = sums.row_mut(best);
+                row += &p;
+                counts[best] += 1.0;
+            }
+            black_box((&sums, &counts));
+        })
+    });
+    g.bench_function("gain_batched", |b| {
+        b.iter(|| {
+            let kc = kernel::Centers::new(&centers);
+            kernel::cluster_partial_sum(x.as_slice().unwrap(), &kc, &mut labels, &mut partial);
+            black_box(&partial);
+        })
+    });
+    g.finish();
+}
+
+/// The blocked matmul's tile product, 512 × 512 × 512 (ndarray's GEMM);
+/// throughput in floating-point operations.
+fn tile_gemm(c: &mut Criterion) {
+    let n = 512;
+    let a = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j) % 13) as f64 - 6.0);
+    let bm = Array2::from_shape_fn((n, n), |(i, j)| ((i + 3 * j) % 11) as f64 - 5.0);
+    let mut out = Array2::<f64>::zeros((n, n));
+    let mut g = c.benchmark_group("tile_gemm_512");
+    g.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
+    g.bench_function("ndarray_general_mat_mul", |b| {
+        b.iter(|| general_mat_mul(1.0, &a, &bm, 0.0, &mut out))
+    });
+    g.finish();
+}
+
+/// Summing 64 MB through a `GlobalArray`'s zero-copy local view against
+/// summing a plain `Vec`-backed ndarray.
+fn block_sum(c: &mut Criterion, rt: &Runtime) {
+    let n = 8 << 20;
+    let mut ga = gain::GlobalArray::<f64, _>::zeros(rt, n).unwrap();
+    ga.local_mut()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, x)| *x = (i % 100) as f64);
+    let plain = Array1::from_shape_fn(n, |i| (i % 100) as f64);
+    let mut g = c.benchmark_group("block_sum_64mb");
+    g.throughput(Throughput::Bytes((n * 8) as u64));
+    g.bench_function("ndarray_vec", |b| b.iter(|| black_box(plain.sum())));
+    g.bench_function("gain_local_view", |b| {
+        b.iter(|| black_box(ga.local().sum()))
+    });
+    g.finish();
+}
+
+fn main() {
+    // One MPI runtime for every bench (MPI initialises once per process).
+    let rt = gain::init().unwrap();
+    let mut c = Criterion::default().sample_size(20).configure_from_args();
+    kmeans_kernel(&mut c, &rt);
+    tile_gemm(&mut c);
+    block_sum(&mut c, &rt);
+    c.final_summary();
+}
