@@ -228,7 +228,7 @@ where
     })
 }
 
-/// Runs `gen(first linear index, run)` over each contiguous run of this
+/// Runs `generate(first linear index, run)` over each contiguous run of this
 /// rank's block and stores the values, then syncs.
 fn fill_by_index<T, D>(a: &mut GlobalArray<T, D>, generate: impl Fn(u128, &mut [f64])) -> Result<()>
 where

@@ -12,7 +12,8 @@
 //! generator, the same at every rank count and identical to NumPy's
 //! `Generator(Philox(key=seed)).random((N, d))`.
 //!
-//! Run: `mpirun -np 2 target/release/examples/kmeans --points 4194304 --dims 64 --centers 4 --iters 20`
+//! Run: `scripts/run-example kmeans 2 --points 4194304 --dims 64 --centers 4 --iters 20`
+//! (or `mpirun -np 2 target/release/examples/kmeans …` after `cargo build --release --examples`)
 //! Options: `--points N --dims d --centers k --iters I --seed s
 //! --fragments f --verify` (`--verify` recomputes everything serially with
 //! ndarray on rank 0 and checks that centers and labels are identical).
