@@ -175,7 +175,9 @@ pub fn normal<Sh: IntoDimension>(
 /// Overwrites `a` with values uniform in `[low, high)`: element `i` (C-order
 /// linear index) is `low + (high - low) * u_i`, `u_i` the `i`-th double of
 /// NumPy's `Generator(Philox(key=seed)).random()` stream. Each rank fills
-/// its own block; the call ends with a [`sync`](GlobalArray::sync).
+/// its own block; the call ends with a [`sync`](GlobalArray::sync). For
+/// `f32` the `f64` value is rounded, so `high` itself can occur (about one
+/// element in 2²⁵).
 ///
 /// # Collective
 ///
