@@ -2,7 +2,7 @@
 //! center and sum each cluster's points. Shared by the example and the
 //! criterion bench (`benches/kernels.rs`).
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2, ArrayView2};
 use wide::f64x4;
 
 /// Points labelled together: enough independent accumulators to hide the
@@ -108,4 +108,30 @@ pub fn cluster_partial_sum(
             add(p[i], best[i]);
         }
     }
+}
+
+/// The serial ndarray reference for one fragment, written directly:
+/// squared distances `Σ (p - c)²`, ties to the lower index, cluster sums in
+/// point order. Returns the labels, sums and counts.
+pub fn reference_partial_sum(
+    points: ArrayView2<f64>,
+    centers: &Array2<f64>,
+) -> (Vec<i32>, Array2<f64>, Array1<f64>) {
+    let (k, d) = centers.dim();
+    let mut labels = Vec::with_capacity(points.nrows());
+    let mut sums = Array2::<f64>::zeros((k, d));
+    let mut counts = Array1::<f64>::zeros(k);
+    for p in points.rows() {
+        let dist: Vec<f64> = centers
+            .rows()
+            .into_iter()
+            .map(|c| (&p - &c).mapv(|x| x * x).sum())
+            .collect();
+        let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
+        labels.push(best as i32);
+        let mut row = sums.row_mut(best);
+        row += &p;
+        counts[best] += 1.0;
+    }
+    (labels, sums, counts)
 }

@@ -26,7 +26,7 @@ use mpi::traits::*;
 use ndarray::{Array1, Array2, Ix1, Ix2, s};
 
 mod kernel;
-use kernel::{Centers, cluster_partial_sum};
+use kernel::{Centers, cluster_partial_sum, reference_partial_sum};
 
 /// Centers must move less than this (Frobenius norm) to stop early.
 const EPSILON: f64 = 1e-9;
@@ -134,21 +134,8 @@ fn serial(
         let mut partials = Vec::with_capacity(f * k * (d + 1));
         for j in 0..f {
             let (lo, hi) = fragment(j, f, n);
-            let mut sums = Array2::<f64>::zeros((k, d));
-            let mut counts = Array1::<f64>::zeros(k);
-            for i in lo..hi {
-                let p = points.row(i);
-                let dist: Vec<f64> = centers
-                    .rows()
-                    .into_iter()
-                    .map(|c| (&p - &c).mapv(|x| x * x).sum())
-                    .collect();
-                let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
-                labels[i] = best as i32;
-                let mut row = sums.row_mut(best);
-                row += &p;
-                counts[best] += 1.0;
-            }
+            let (l, sums, counts) = reference_partial_sum(points.slice(s![lo..hi, ..]), &centers);
+            labels.slice_mut(s![lo..hi]).assign(&Array1::from(l));
             partials.extend(sums.iter());
             partials.extend(counts.iter());
         }
