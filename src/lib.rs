@@ -12,6 +12,8 @@
 //! - [`Distribution`], [`Section`], [`process_grid`]: pure index math;
 //! - the window layer (private): MPI windows, the only `unsafe` code;
 //! - [`GlobalArray`]: the user-facing array;
+//! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
+//!   creation on top of `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up and abort-on-panic.
 //!
 //! Every method that communicates says in its docs whether it is
@@ -37,6 +39,7 @@ mod runtime;
 mod window;
 
 pub mod linalg;
+pub mod numpy;
 pub mod random;
 
 pub use array::GlobalArray;

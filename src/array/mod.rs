@@ -60,6 +60,17 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     rt: Runtime,
 }
 
+impl<T: Element, D: Dimension> std::fmt::Debug for GlobalArray<T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArray")
+            .field("elem", &std::any::type_name::<T>())
+            .field("shape", &self.shape())
+            .field("grid", &self.dist.grid())
+            .field("rank", &self.rt.rank())
+            .finish()
+    }
+}
+
 /// # Queries
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// The array's shape.
@@ -239,6 +250,52 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn separate_memory_model(&self) -> bool {
         self.win.separate_model()
+    }
+}
+
+/// # Conversion
+impl<T: Element, D: Dimension> GlobalArray<T, D> {
+    /// The same array with dimension type `E` (ndarray's
+    /// `into_dimensionality`): between a static type such as `Ix2` and
+    /// `IxDyn`, say. Nothing is copied.
+    ///
+    /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
+    /// when `E` has a fixed number of dimensions other than the array's.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 3]).unwrap();
+    /// let d = a.into_dimensionality::<ndarray::IxDyn>().unwrap();
+    /// assert_eq!(d.shape(), &[2, 3]);
+    /// assert!(d.into_dimensionality::<ndarray::Ix1>().is_err());
+    /// ```
+    pub fn into_dimensionality<E: Dimension>(self) -> Result<GlobalArray<T, E>> {
+        let Some(dim) = E::from_dimension(&self.dim) else {
+            bail!(
+                DimensionMismatch,
+                "a {}-d array as a {:?}-d array type",
+                self.dim.ndim(),
+                E::NDIM
+            );
+        };
+        let GlobalArray {
+            win,
+            dist,
+            blocks,
+            block_shapes,
+            rt,
+            ..
+        } = self;
+        Ok(GlobalArray {
+            win,
+            dist,
+            dim,
+            blocks,
+            block_shapes,
+            rt,
+        })
     }
 }
 

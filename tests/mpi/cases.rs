@@ -47,6 +47,24 @@ const CASES: &[Case] = &[
         crate::numeric::transpose_any_distributions,
     ),
     ("linalg_errors", false, crate::numeric::linalg_errors),
+    ("numpy_views_match_ndarray", false, crate::numpy::views_match_ndarray),
+    (
+        "numpy_elementwise_and_broadcasting",
+        false,
+        crate::numpy::elementwise_and_broadcasting,
+    ),
+    (
+        "numpy_stencils_on_shifted_views",
+        false,
+        crate::numpy::stencils_on_shifted_views,
+    ),
+    (
+        "numpy_reductions_and_scans",
+        false,
+        crate::numpy::reductions_and_scans,
+    ),
+    ("numpy_creation", false, crate::numpy::creation),
+    ("numpy_errors", false, crate::numpy::numpy_errors),
 ];
 
 pub fn run_cases() {

@@ -6,6 +6,7 @@
 mod cases;
 mod harness;
 mod numeric;
+mod numpy;
 
 use std::time::Duration;
 

@@ -1,0 +1,208 @@
+//! Owner computes: how a rank evaluates its part of an elementwise
+//! operation.
+//!
+//! The output is a view of a global array. Each rank takes the part of the
+//! view inside its own block (a rectangle in view coordinates, written in
+//! place), cuts it wherever an operand crosses a block boundary, so each
+//! piece of each operand lies in one block (borrowed from shared memory,
+//! or fetched with one `get`), and evaluates each piece in tiles that fit
+//! in cache.
+
+use ndarray::{ArrayViewMutD, Axis, CowArray, IxDyn, Slice};
+
+use super::expr::{Bound, Expr, Node, Rect, broadcast_shapes, child_cuts, child_rect};
+use super::slicing::Selection;
+use super::store::{Shared, StoreMut, local_region};
+use crate::dist::Section;
+use crate::element::Element;
+use crate::error::{Result, bail};
+
+/// Elements per tile: temporaries of this size stay in L1/L2.
+pub(crate) const TILE: usize = 8192;
+
+/// Synchronises each distinct array once.
+pub(crate) fn sync_all(arrays: &[&dyn Shared]) -> Result<()> {
+    let mut seen: Vec<usize> = Vec::with_capacity(arrays.len());
+    for a in arrays {
+        if !seen.contains(&a.id()) {
+            seen.push(a.id());
+            a.barrier_sync()?;
+        }
+    }
+    Ok(())
+}
+
+/// An input of an elementwise operation, broadcast to the output's shape.
+pub(crate) struct Operand<'n, E: Element> {
+    pub node: std::rc::Rc<dyn Node<E> + 'n>,
+    parent: Vec<usize>,
+}
+
+impl<'n, E: Element> Operand<'n, E> {
+    /// Checks that `e` broadcasts to `parent` (the output's shape).
+    pub fn new(parent: &[usize], e: Expr<'n, E>) -> Result<Self> {
+        let node = e.node?;
+        let s = node.shape();
+        if s.len() > parent.len() || broadcast_shapes(&[parent, s])? != parent {
+            bail!(
+                ShapeMismatch,
+                "an operand of shape {s:?} does not broadcast to the output's shape {parent:?}"
+            );
+        }
+        Ok(Operand {
+            node,
+            parent: parent.to_vec(),
+        })
+    }
+
+    pub fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+        child_cuts(&self.parent, &*self.node, axis, out)
+    }
+
+    pub fn arrays<'s>(&'s self, out: &mut Vec<&'s dyn Shared>) {
+        self.node.arrays(&mut |a, _| out.push(a));
+    }
+
+    pub fn bind(&self, rect: &Rect) -> Result<BoundOperand<'_, 'n, E>> {
+        Ok(BoundOperand {
+            bound: self.node.bind(&child_rect(&self.parent, self.node.shape(), rect))?,
+            op: self,
+        })
+    }
+}
+
+pub(crate) struct BoundOperand<'s, 'n, E: Element> {
+    bound: Box<dyn Bound<E> + 's>,
+    op: &'s Operand<'n, E>,
+}
+
+impl<E: Element> BoundOperand<'_, '_, E> {
+    /// The operand over `tile` (relative to the bound region), not yet
+    /// broadcast.
+    pub fn tile(&self, tile: &Rect) -> CowArray<'_, E, IxDyn> {
+        self.bound
+            .eval(&child_rect(&self.op.parent, self.op.node.shape(), tile))
+    }
+}
+
+/// The part of view `sel` inside block `bsec`, in view coordinates.
+fn rect_in_block(sel: &Selection, bsec: &Section) -> Option<Vec<(usize, usize)>> {
+    if !sel.fixed_within(bsec.lo(), bsec.hi()) {
+        return None;
+    }
+    let rect: Vec<(usize, usize)> = (0..sel.shape().len())
+        .map(|k| match sel.base_of(k) {
+            Some(b) => sel.positions_within(k, bsec.lo()[b], bsec.hi()[b]),
+            None => (0, sel.shape()[k]),
+        })
+        .collect();
+    rect.iter().all(|&(a, z)| z > a).then_some(rect)
+}
+
+/// Splits `rect` at `cuts` (per axis) into pieces, in C order.
+pub(crate) fn pieces(
+    rect: &Rect,
+    cuts: &dyn Fn(usize, &mut Vec<usize>),
+) -> Vec<Vec<(usize, usize)>> {
+    let mut segs: Vec<Vec<usize>> = Vec::with_capacity(rect.len());
+    for (k, &(a, z)) in rect.iter().enumerate() {
+        let mut c = vec![a, z];
+        cuts(k, &mut c);
+        c.retain(|&x| x >= a && x <= z);
+        c.sort_unstable();
+        c.dedup();
+        segs.push(c);
+    }
+    let mut out = vec![Vec::with_capacity(rect.len())];
+    for s in &segs {
+        out = out
+            .into_iter()
+            .flat_map(|p: Vec<(usize, usize)>| {
+                s.windows(2).map(move |w| {
+                    let mut q = p.clone();
+                    q.push((w[0], w[1]));
+                    q
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Tiles of a region of extents `ext`, relative to it, in C order: whole
+/// rows of the innermost axes, about [`TILE`] elements each.
+pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
+    let n = ext.len();
+    // The axis to split: the innermost one whose trailing product passes TILE.
+    let mut inner = 1usize;
+    let mut k = n;
+    while k > 0 && inner * ext[k - 1] <= TILE {
+        inner *= ext[k - 1];
+        k -= 1;
+    }
+    if k == 0 {
+        return vec![ext.iter().map(|&e| (0, e)).collect()];
+    }
+    let split = k - 1;
+    let step = (TILE / inner).max(1);
+    let mut out = Vec::new();
+    let outer: usize = ext[..split].iter().product();
+    for o in 0..outer {
+        let mut idx = vec![0; split];
+        let mut r = o;
+        for d in (0..split).rev() {
+            idx[d] = r % ext[d];
+            r /= ext[d];
+        }
+        let mut s = 0;
+        while s < ext[split] {
+            let e = (s + step).min(ext[split]);
+            let mut t: Vec<(usize, usize)> = idx.iter().map(|&i| (i, i + 1)).collect();
+            t.push((s, e));
+            t.extend(ext[split + 1..].iter().map(|&x| (0, x)));
+            out.push(t);
+            s = e;
+        }
+    }
+    out
+}
+
+/// A sub-view of `v` at `tile` (relative coordinates).
+pub(crate) fn sub_mut<'s, T>(v: &'s mut ArrayViewMutD<'_, T>, tile: &Rect) -> ArrayViewMutD<'s, T> {
+    let mut s = v.view_mut();
+    for (ax, &(a, z)) in tile.iter().enumerate() {
+        s.slice_axis_inplace(Axis(ax), Slice::from(a..z));
+    }
+    s
+}
+
+/// Runs `body` on each piece of this rank's part of view `sel` of `out`,
+/// with the piece's region (view coordinates) and its elements, writable.
+/// Synchronises `out` and the `inputs` first and `out` at the end, on
+/// every rank even if a piece fails.
+pub(crate) fn run<T: Element>(
+    out: &mut dyn StoreMut<T>,
+    sel: &Selection,
+    inputs: &[&dyn Shared],
+    cuts: &dyn Fn(usize, &mut Vec<usize>),
+    mut body: impl FnMut(&Rect, ArrayViewMutD<'_, T>) -> Result<()>,
+) -> Result<()> {
+    let mut all: Vec<&dyn Shared> = vec![out.as_store().shared()];
+    all.extend_from_slice(inputs);
+    sync_all(&all)?;
+    let me = out.rt().rank();
+    let block = out.dist().block(me);
+    let result = (|| {
+        let Some(bsec) = block else { return Ok(()) };
+        let Some(rect) = rect_in_block(sel, &bsec) else {
+            return Ok(());
+        };
+        for piece in pieces(&rect, cuts) {
+            let region = local_region(out.local_dyn_mut(), &bsec, sel, &piece);
+            body(&piece, region)?;
+        }
+        Ok(())
+    })();
+    out.barrier_sync()?;
+    result
+}

@@ -1,0 +1,842 @@
+//! Lazy elementwise expressions: the operands (global arrays, views,
+//! ndarray arrays, scalars) and the ufuncs that combine them.
+//!
+//! Building an [`Expr`] computes nothing and cannot fail; a shape error is
+//! kept and reported by whatever evaluates the expression, on every rank,
+//! before anything is written. Evaluation is owner-computes (see
+//! `engine.rs`): each rank binds the expression to a chunk of the output
+//! it owns (operands borrowed from shared memory, or fetched in one `get`
+//! each) and evaluates it tile by tile, so temporaries stay in cache.
+
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use ndarray::{Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Slice, Zip};
+use num_traits::{AsPrimitive, Float, Signed};
+
+use super::slicing::Selection;
+use super::store::{Shared, Store, read};
+use super::view::View;
+use crate::GlobalArray;
+use crate::element::Element;
+use crate::error::{Error, Result, bail};
+
+/// A region: per axis, `lo..hi`.
+pub(crate) type Rect = [(usize, usize)];
+
+/// One node of an expression tree.
+pub(crate) trait Node<T: Element> {
+    fn shape(&self) -> &[usize];
+    /// Positions on `axis` (this node's coordinates) where a chunk must be
+    /// cut so that each operand lies in one block.
+    fn cuts(&self, axis: usize, out: &mut Vec<usize>);
+    /// Visits the global arrays read, with whether each is read whole and
+    /// in order at this node's shape (aligned with the result).
+    fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool));
+    /// Fetches or borrows what the region `rect` needs.
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>>;
+}
+
+/// An expression bound to a region: evaluates tiles of it (coordinates
+/// relative to the region).
+pub(crate) trait Bound<T> {
+    fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn>;
+}
+
+/// A lazy elementwise expression of element type `T`.
+///
+/// Made by the operators (`&a + &b`, `&v * 2.0`, `-e`), the ufunc
+/// functions of [`numpy`](crate::numpy) and the methods below. Evaluate it
+/// with [`eval`](Expr::eval), [`GlobalArray::assign`] or
+/// [`ViewMut::assign`](super::ViewMut::assign), or reduce it
+/// ([`sum`](Expr::sum) and friends). Cloning is cheap.
+///
+/// ```
+/// use gain::{GlobalArray, numpy};
+/// let rt = gain::init().unwrap();
+/// let a = numpy::arange(&rt, 0.0, 6.0, 1.0).unwrap();
+/// let e = (&a * 2.0 + 1.0).sqrt();
+/// let b: GlobalArray<f64, ndarray::Ix1> = e.eval().unwrap();
+/// assert_eq!(b.at(&[4]).unwrap(), 3.0);
+/// ```
+pub struct Expr<'a, T: Element> {
+    pub(crate) node: Result<Rc<dyn Node<T> + 'a>>,
+}
+
+impl<T: Element> std::fmt::Debug for Expr<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expr")
+            .field("elem", &std::any::type_name::<T>())
+            .field("shape", &self.shape())
+            .finish()
+    }
+}
+
+impl<T: Element> Clone for Expr<'_, T> {
+    fn clone(&self) -> Self {
+        Expr {
+            node: self.node.clone(),
+        }
+    }
+}
+
+/// Anything usable as an operand: `&GlobalArray`, [`View`] (or `&View`),
+/// [`Expr`], ndarray arrays (`Array`, `&Array`, `ArrayView`: the same data
+/// on every rank) and scalars.
+///
+/// ```
+/// use gain::numpy::{Expr, IntoExpr};
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3]).unwrap();
+/// let row = ndarray::array![1.0, 2.0, 3.0];
+/// let e: Expr<f64> = (&a).into_expr();
+/// assert_eq!((e + &row).sum().unwrap(), 18.0);
+/// ```
+pub trait IntoExpr<'a, T: Element> {
+    /// The operand as an expression.
+    fn into_expr(self) -> Expr<'a, T>;
+}
+
+impl<'a, T: Element> IntoExpr<'a, T> for Expr<'a, T> {
+    fn into_expr(self) -> Expr<'a, T> {
+        self
+    }
+}
+
+impl<'a, T: Element> IntoExpr<'a, T> for &Expr<'a, T> {
+    fn into_expr(self) -> Expr<'a, T> {
+        self.clone()
+    }
+}
+
+impl<'a, T: Element> IntoExpr<'a, T> for T {
+    fn into_expr(self) -> Expr<'a, T> {
+        Expr::node(Scalar(self))
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &'a GlobalArray<T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        View::<T, D>::whole(self).into_expr()
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for View<'a, T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        let shape = self.sel.shape();
+        Expr::node(Leaf {
+            store: self.store,
+            sel: self.sel,
+            shape,
+        })
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &View<'a, T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        self.clone().into_expr()
+    }
+}
+
+impl<'a, T: Element, S: Data<Elem = T>, D: Dimension> IntoExpr<'a, T> for &'a ArrayBase<S, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        Expr::node(Local(CowArray::from(self.view().into_dyn())))
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for ArrayView<'a, T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        Expr::node(Local(CowArray::from(self.into_dyn())))
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for Array<T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        Expr::node(Local(CowArray::from(self.into_dyn())))
+    }
+}
+
+impl<'a, T: Element> Expr<'a, T> {
+    fn node(n: impl Node<T> + 'a) -> Self {
+        Expr {
+            node: Ok(Rc::new(n)),
+        }
+    }
+
+    /// The shape, or the error building the expression met.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3]).unwrap();
+    /// let b = gain::numpy::ones::<f64, _>(&rt, [3, 1]).unwrap();
+    /// assert_eq!((&a + 1.0).shape().unwrap(), vec![2, 3]);
+    /// assert!((&a + &b).shape().is_err());
+    /// ```
+    pub fn shape(&self) -> Result<Vec<usize>> {
+        Ok(self.node.as_ref().map_err(Clone::clone)?.shape().to_vec())
+    }
+
+    /// Applies `f` to every element (a user ufunc).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i64, 4, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).mapv(|x| x * x).sum().unwrap(), 14);
+    /// ```
+    pub fn mapv<U: Element, F: Fn(T) -> U + 'a>(self, f: F) -> Expr<'a, U> {
+        match self.node {
+            Ok(child) => {
+                let shape = child.shape().to_vec();
+                Expr::node(Map1 {
+                    child,
+                    f,
+                    shape,
+                    _t: PhantomData,
+                })
+            }
+            Err(e) => Expr { node: Err(e) },
+        }
+    }
+
+    /// Combines with `other` element by element through `f`, broadcasting
+    /// by NumPy's rules.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2]).unwrap();
+    /// let e = gain::numpy::expr(&a).zip_with(3.0, |x, y| x.max(y));
+    /// assert_eq!(e.sum().unwrap(), 12.0);
+    /// ```
+    pub fn zip_with<U: Element, V: Element, F: Fn(T, U) -> V + 'a>(
+        self,
+        other: impl IntoExpr<'a, U>,
+        f: F,
+    ) -> Expr<'a, V> {
+        let other = other.into_expr();
+        let (a, b) = match (self.node, other.node) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return Expr { node: Err(e) },
+        };
+        match broadcast_shapes(&[a.shape(), b.shape()]) {
+            Ok(shape) => Expr::node(Map2 {
+                a,
+                b,
+                f,
+                shape,
+                _t: PhantomData,
+            }),
+            Err(e) => Expr { node: Err(e) },
+        }
+    }
+
+    /// Converts every element with Rust's `as` (NumPy's `astype`).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 3, 2.7f64).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).cast::<i32>().sum().unwrap(), 6);
+    /// ```
+    pub fn cast<U: Element>(self) -> Expr<'a, U>
+    where
+        T: AsPrimitive<U>,
+    {
+        self.mapv(|x| x.as_())
+    }
+
+    /// The elementwise maximum (NaN-propagating, as NumPy's `maximum`).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).maximum(2).sum().unwrap(), 2 + 2 + 2 + 3 + 4);
+    /// ```
+    pub fn maximum(self, other: impl IntoExpr<'a, T>) -> Self {
+        #[allow(clippy::eq_op)]
+        self.zip_with(other, |x, y| if x >= y || x != x { x } else { y })
+    }
+
+    /// The elementwise minimum (NaN-propagating, as NumPy's `minimum`).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).minimum(2).sum().unwrap(), 0 + 1 + 2 + 2 + 2);
+    /// ```
+    pub fn minimum(self, other: impl IntoExpr<'a, T>) -> Self {
+        #[allow(clippy::eq_op)]
+        self.zip_with(other, |x, y| if x <= y || x != x { x } else { y })
+    }
+}
+
+macro_rules! comparisons {
+    ($($(#[$doc:meta])* $name:ident => $op:tt;)*) => {
+        /// # Comparisons: masks of `u8` (1 where true, 0 where false)
+        impl<'a, T: Element> Expr<'a, T> {$(
+            $(#[$doc])*
+            pub fn $name(self, other: impl IntoExpr<'a, T>) -> Expr<'a, u8> {
+                self.zip_with(other, |x, y| u8::from(x $op y))
+            }
+        )*}
+    };
+}
+
+comparisons! {
+    /// `self == other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).equal(3).sum().unwrap(), 1);
+    /// ```
+    equal => ==;
+    /// `self != other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).not_equal(3).sum().unwrap(), 4);
+    /// ```
+    not_equal => !=;
+    /// `self < other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).less(3).sum().unwrap(), 3);
+    /// ```
+    less => <;
+    /// `self <= other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).less_equal(3).sum().unwrap(), 4);
+    /// ```
+    less_equal => <=;
+    /// `self > other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).greater(3).sum().unwrap(), 1);
+    /// ```
+    greater => >;
+    /// `self >= other`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).greater_equal(3).sum().unwrap(), 2);
+    /// ```
+    greater_equal => >=;
+}
+
+/// # Masks
+impl<'a> Expr<'a, u8> {
+    /// Logical and of two masks (nonzero is true).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+    /// let m = gain::numpy::expr(&a).greater(1).logical_and(gain::numpy::expr(&a).less(4));
+    /// assert_eq!(m.sum().unwrap(), 2);
+    /// ```
+    pub fn logical_and(self, other: impl IntoExpr<'a, u8>) -> Self {
+        self.zip_with(other, |x, y| u8::from(x != 0 && y != 0))
+    }
+
+    /// Logical or of two masks.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+    /// let m = gain::numpy::expr(&a).less(1).logical_or(gain::numpy::expr(&a).greater(4));
+    /// assert_eq!(m.sum().unwrap(), 2);
+    /// ```
+    pub fn logical_or(self, other: impl IntoExpr<'a, u8>) -> Self {
+        self.zip_with(other, |x, y| u8::from(x != 0 || y != 0))
+    }
+
+    /// Logical not of a mask.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).less(1).logical_not().sum().unwrap(), 5);
+    /// ```
+    pub fn logical_not(self) -> Self {
+        self.mapv(|x| u8::from(x == 0))
+    }
+}
+
+macro_rules! float_unary {
+    ($($name:ident => $doc:literal, $input:literal, $sum:literal;)*) => {
+        /// # Float ufuncs
+        impl<'a, T: Element + Float> Expr<'a, T> {$(
+            #[doc = concat!("Elementwise `", $doc, "`.")]
+            ///
+            /// ```
+            /// let rt = gain::init().unwrap();
+            #[doc = concat!("let a = gain::numpy::full(&rt, 2, ", $input, "f64).unwrap();")]
+            #[doc = concat!("let s = gain::numpy::expr(&a).", stringify!($name), "().sum().unwrap();")]
+            #[doc = concat!("assert!((s - ", $sum, ").abs() < 1e-12);")]
+            /// ```
+            pub fn $name(self) -> Self {
+                self.mapv(T::$name)
+            }
+        )*}
+    };
+}
+
+float_unary! {
+    sqrt => "sqrt", "4.0", "4.0";
+    exp => "exp", "0.0", "2.0";
+    ln => "ln", "1.0", "0.0";
+    log10 => "log10", "100.0", "4.0";
+    sin => "sin", "0.0", "0.0";
+    cos => "cos", "0.0", "2.0";
+    tan => "tan", "0.0", "0.0";
+    tanh => "tanh", "0.0", "0.0";
+    floor => "floor", "1.5", "2.0";
+    ceil => "ceil", "1.5", "4.0";
+    round => "round (half away from zero)", "2.5", "6.0";
+    recip => "1 / x", "4.0", "0.5";
+}
+
+/// # Float ufuncs with arguments
+impl<'a, T: Element + Float> Expr<'a, T> {
+    /// Elementwise `x^n` for an integer `n`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 2, 3.0f64).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).powi(2).sum().unwrap(), 18.0);
+    /// ```
+    pub fn powi(self, n: i32) -> Self {
+        self.mapv(move |x| x.powi(n))
+    }
+
+    /// Elementwise `x^p` for a float `p`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 2, 4.0f64).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).powf(0.5).sum().unwrap(), 4.0);
+    /// ```
+    pub fn powf(self, p: T) -> Self {
+        self.mapv(move |x| x.powf(p))
+    }
+
+    /// Elementwise `x^y` (NumPy's `power`), broadcasting.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 2, 2.0f64).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).pow(&ndarray::array![3.0, 1.0]).sum().unwrap(), 10.0);
+    /// ```
+    pub fn pow(self, other: impl IntoExpr<'a, T>) -> Self {
+        self.zip_with(other, T::powf)
+    }
+
+    /// Elementwise `sqrt(x² + y²)` without overflow.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 1, 3.0f64).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).hypot(4.0).sum().unwrap(), 5.0);
+    /// ```
+    pub fn hypot(self, other: impl IntoExpr<'a, T>) -> Self {
+        self.zip_with(other, T::hypot)
+    }
+
+    /// Elementwise four-quadrant `atan2(self, other)`.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::full(&rt, 1, 1.0f64).unwrap();
+    /// let t = gain::numpy::expr(&a).atan2(1.0).sum().unwrap();
+    /// assert!((t - std::f64::consts::FRAC_PI_4).abs() < 1e-15);
+    /// ```
+    pub fn atan2(self, other: impl IntoExpr<'a, T>) -> Self {
+        self.zip_with(other, T::atan2)
+    }
+}
+
+/// # Signed ufuncs
+impl<T: Element + Signed> Expr<'_, T> {
+    /// Elementwise absolute value.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, -2i64, 2, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).abs().sum().unwrap(), 4);
+    /// ```
+    pub fn abs(self) -> Self {
+        self.mapv(|x| x.abs())
+    }
+
+    /// Elementwise sign: -1, 0 or 1 (NaN stays NaN).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, -2i64, 3, 1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).signum().sum().unwrap(), 0);
+    /// ```
+    pub fn signum(self) -> Self {
+        self.mapv(|x| if x.is_zero() { x } else { x.signum() })
+    }
+}
+
+/// Chooses elementwise from `a` where `mask` is nonzero and from `b`
+/// elsewhere (NumPy's `where`), broadcasting all three.
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+/// let e = gain::numpy::where_(gain::numpy::expr(&a).less(3), &a, 0);
+/// assert_eq!(e.sum().unwrap(), 0 + 1 + 2);
+/// ```
+pub fn where_<'a, T: Element>(
+    mask: impl IntoExpr<'a, u8>,
+    a: impl IntoExpr<'a, T>,
+    b: impl IntoExpr<'a, T>,
+) -> Expr<'a, T> {
+    let (m, a, b) = (mask.into_expr(), a.into_expr(), b.into_expr());
+    let (m, a, b) = match (m.node, a.node, b.node) {
+        (Ok(m), Ok(a), Ok(b)) => (m, a, b),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Expr { node: Err(e) },
+    };
+    match broadcast_shapes(&[m.shape(), a.shape(), b.shape()]) {
+        Ok(shape) => Expr::node(Where { m, a, b, shape }),
+        Err(e) => Expr { node: Err(e) },
+    }
+}
+
+/// The global index along `axis` of every element of an array of `shape`,
+/// as an expression (NumPy's `indices(shape)[axis]`).
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::ones::<i64, _>(&rt, [3, 4]).unwrap();
+/// let j = gain::numpy::index_along(&[3, 4], 1);
+/// assert_eq!((gain::numpy::expr(&a) * j).sum().unwrap(), 3 * (0 + 1 + 2 + 3));
+/// ```
+pub fn index_along<'a>(shape: &[usize], axis: usize) -> Expr<'a, i64> {
+    if axis >= shape.len() {
+        return Expr {
+            node: Err(Error::new(
+                crate::ErrorKind::DimensionMismatch,
+                format!("axis {axis} of a {}-d shape", shape.len()),
+            )),
+        };
+    }
+    Expr::node(IndexAlong {
+        shape: shape.to_vec(),
+        axis,
+    })
+}
+
+/// NumPy's broadcast of several shapes.
+pub(crate) fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
+    let n = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1; n];
+    for s in shapes {
+        for (i, &x) in s.iter().enumerate() {
+            let k = i + n - s.len();
+            if out[k] == 1 {
+                out[k] = x;
+            } else if x != 1 && x != out[k] {
+                bail!(
+                    ShapeMismatch,
+                    "shapes {:?} do not broadcast together",
+                    shapes
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A child's region for `rect` of its parent: trailing axes aligned,
+/// broadcast axes (extent 1 in the child only) reduced to `0..1`.
+pub(crate) fn child_rect(parent: &[usize], child: &[usize], rect: &Rect) -> Vec<(usize, usize)> {
+    let off = parent.len() - child.len();
+    child
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == 1 && parent[i + off] != 1 {
+                (0, 1)
+            } else {
+                rect[i + off]
+            }
+        })
+        .collect()
+}
+
+/// A parent's cuts on `axis` from a child's.
+pub(crate) fn child_cuts<T: Element>(
+    parent: &[usize],
+    child: &dyn Node<T>,
+    axis: usize,
+    out: &mut Vec<usize>,
+) {
+    let cs = child.shape();
+    let off = parent.len() - cs.len();
+    if axis >= off && !(cs[axis - off] == 1 && parent[axis] != 1) {
+        child.cuts(axis - off, out);
+    }
+}
+
+fn extents(r: &Rect) -> Vec<usize> {
+    r.iter().map(|&(a, z)| z - a).collect()
+}
+
+fn sub_view<'s, T>(v: ArrayViewD<'s, T>, tile: &Rect) -> ArrayViewD<'s, T> {
+    let mut v = v;
+    for (ax, &(a, z)) in tile.iter().enumerate() {
+        v.slice_axis_inplace(ndarray::Axis(ax), Slice::from(a..z));
+    }
+    v
+}
+
+/// A view of a global array.
+struct Leaf<'a, T: Element> {
+    store: &'a dyn Store<T>,
+    sel: Selection,
+    shape: Vec<usize>,
+}
+
+impl<T: Element> Node<T> for Leaf<'_, T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+        if let Some(b) = self.sel.base_of(axis) {
+            self.sel.cuts(axis, self.store.dist().bounds(b), out);
+        }
+    }
+    fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool)) {
+        let whole = self.sel.is_full(self.store.dist().shape());
+        f(self.store.shared(), whole);
+    }
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(Held(read(self.store, &self.sel, rect)?)))
+    }
+}
+
+/// A bound operand held as an array of its region.
+struct Held<'s, T>(CowArray<'s, T, IxDyn>);
+
+impl<T> Bound<T> for Held<'_, T> {
+    fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
+        CowArray::from(sub_view(self.0.view(), tile))
+    }
+}
+
+/// An ndarray array, the same on every rank.
+struct Local<'a, T>(CowArray<'a, T, IxDyn>);
+
+impl<T: Element> Node<T> for Local<'_, T> {
+    fn shape(&self) -> &[usize] {
+        self.0.shape()
+    }
+    fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
+    fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(Held(CowArray::from(sub_view(self.0.view(), rect)))))
+    }
+}
+
+struct Scalar<T>(T);
+
+impl<T: Element> Node<T> for Scalar<T> {
+    fn shape(&self) -> &[usize] {
+        &[]
+    }
+    fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
+    fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
+    fn bind<'s>(&'s self, _: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(Held(CowArray::from(
+            ndarray::arr0(self.0).into_dyn(),
+        ))))
+    }
+}
+
+struct IndexAlong {
+    shape: Vec<usize>,
+    axis: usize,
+}
+
+impl Node<i64> for IndexAlong {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
+    fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<i64> + 's>> {
+        Ok(Box::new(BoundIndex {
+            origin: rect[self.axis].0,
+            axis: self.axis,
+        }))
+    }
+}
+
+struct BoundIndex {
+    origin: usize,
+    axis: usize,
+}
+
+impl Bound<i64> for BoundIndex {
+    fn eval(&self, tile: &Rect) -> CowArray<'_, i64, IxDyn> {
+        let o = (self.origin + tile[self.axis].0) as i64;
+        let a = ndarray::Array::from_shape_fn(IxDyn(&extents(tile)), |i| o + i[self.axis] as i64);
+        CowArray::from(a)
+    }
+}
+
+struct Map1<'a, A: Element, T, F> {
+    child: Rc<dyn Node<A> + 'a>,
+    f: F,
+    shape: Vec<usize>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<A: Element, T: Element, F: Fn(A) -> T> Node<T> for Map1<'_, A, T, F> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+        self.child.cuts(axis, out)
+    }
+    fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool)) {
+        self.child.arrays(f)
+    }
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(BoundMap1 {
+            child: self.child.bind(rect)?,
+            f: &self.f,
+        }))
+    }
+}
+
+struct BoundMap1<'s, A, F> {
+    child: Box<dyn Bound<A> + 's>,
+    f: &'s F,
+}
+
+impl<A: Element, T: Element, F: Fn(A) -> T> Bound<T> for BoundMap1<'_, A, F> {
+    fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
+        CowArray::from(self.child.eval(tile).mapv(self.f))
+    }
+}
+
+struct Map2<'a, A: Element, B: Element, T, F> {
+    a: Rc<dyn Node<A> + 'a>,
+    b: Rc<dyn Node<B> + 'a>,
+    f: F,
+    shape: Vec<usize>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Node<T> for Map2<'_, A, B, T, F> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+        child_cuts(&self.shape, &*self.a, axis, out);
+        child_cuts(&self.shape, &*self.b, axis, out);
+    }
+    fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool)) {
+        let same = |s: &[usize]| s == &self.shape[..];
+        self.a.arrays(&mut |x, w| f(x, w && same(self.a.shape())));
+        self.b.arrays(&mut |x, w| f(x, w && same(self.b.shape())));
+    }
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(BoundMap2 {
+            a: self.a.bind(&child_rect(&self.shape, self.a.shape(), rect))?,
+            b: self.b.bind(&child_rect(&self.shape, self.b.shape(), rect))?,
+            node: self,
+        }))
+    }
+}
+
+struct BoundMap2<'s, 'a, A: Element, B: Element, T, F> {
+    a: Box<dyn Bound<A> + 's>,
+    b: Box<dyn Bound<B> + 's>,
+    node: &'s Map2<'a, A, B, T, F>,
+}
+
+impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Bound<T>
+    for BoundMap2<'_, '_, A, B, T, F>
+{
+    fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
+        let n = self.node;
+        let x = self.a.eval(&child_rect(&n.shape, n.a.shape(), tile));
+        let y = self.b.eval(&child_rect(&n.shape, n.b.shape(), tile));
+        let dim = IxDyn(&extents(tile));
+        let (x, y) = (
+            x.broadcast(dim.clone()).expect("broadcast checked"),
+            y.broadcast(dim).expect("broadcast checked"),
+        );
+        CowArray::from(Zip::from(x).and(y).map_collect(|&x, &y| (n.f)(x, y)))
+    }
+}
+
+struct Where<'a, T: Element> {
+    m: Rc<dyn Node<u8> + 'a>,
+    a: Rc<dyn Node<T> + 'a>,
+    b: Rc<dyn Node<T> + 'a>,
+    shape: Vec<usize>,
+}
+
+impl<T: Element> Node<T> for Where<'_, T> {
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+        child_cuts(&self.shape, &*self.m, axis, out);
+        child_cuts(&self.shape, &*self.a, axis, out);
+        child_cuts(&self.shape, &*self.b, axis, out);
+    }
+    fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool)) {
+        let same = |s: &[usize]| s == &self.shape[..];
+        self.m.arrays(&mut |x, w| f(x, w && same(self.m.shape())));
+        self.a.arrays(&mut |x, w| f(x, w && same(self.a.shape())));
+        self.b.arrays(&mut |x, w| f(x, w && same(self.b.shape())));
+    }
+    fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
+        Ok(Box::new(BoundWhere {
+            m: self.m.bind(&child_rect(&self.shape, self.m.shape(), rect))?,
+            a: self.a.bind(&child_rect(&self.shape, self.a.shape(), rect))?,
+            b: self.b.bind(&child_rect(&self.shape, self.b.shape(), rect))?,
+            node: self,
+        }))
+    }
+}
+
+struct BoundWhere<'s, 'a, T: Element> {
+    m: Box<dyn Bound<u8> + 's>,
+    a: Box<dyn Bound<T> + 's>,
+    b: Box<dyn Bound<T> + 's>,
+    node: &'s Where<'a, T>,
+}
+
+impl<T: Element> Bound<T> for BoundWhere<'_, '_, T> {
+    fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
+        let n = self.node;
+        let m = self.m.eval(&child_rect(&n.shape, n.m.shape(), tile));
+        let a = self.a.eval(&child_rect(&n.shape, n.a.shape(), tile));
+        let b = self.b.eval(&child_rect(&n.shape, n.b.shape(), tile));
+        let dim = IxDyn(&extents(tile));
+        let a = a.broadcast(dim.clone()).expect("broadcast checked");
+        let b = b.broadcast(dim.clone()).expect("broadcast checked");
+        let m = m.broadcast(dim.clone()).expect("broadcast checked");
+        CowArray::from(
+            Zip::from(m)
+                .and(a)
+                .and(b)
+                .map_collect(|&m, &x, &y| if m != 0 { x } else { y }),
+        )
+    }
+}

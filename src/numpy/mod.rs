@@ -1,0 +1,394 @@
+//! The NumPy layer: slicing views with slice arithmetic, lazy elementwise
+//! expressions (ufuncs, operators, broadcasting), a distributed [`Zip`],
+//! reductions and scans, and array creation — NumPy-style array code that
+//! runs distributed, as GAiN did for Python.
+//!
+//! It is built on [`GlobalArray`]'s public API only. Every operation is
+//! owner-computes: the rank owning a block of the output computes it.
+//! Operands whose blocks line up with the output's are used in place;
+//! operands on the same node are read through shared memory without a
+//! copy; anything else is fetched with one `get` per piece, never element
+//! by element.
+//!
+//! ```
+//! use gain::numpy::{self, Zip};
+//! use ndarray::s;
+//! let rt = gain::init().unwrap();
+//! let u = numpy::linspace(&rt, 0.0, 1.0, 11).unwrap();
+//! // Central differences of u², through shifted views of one array.
+//! let sq = (&u * &u).eval::<ndarray::Ix1>().unwrap();
+//! let d = (sq.slice(s![2..]).unwrap() - sq.slice(s![..-2]).unwrap()) / 0.2;
+//! let d = d.eval::<ndarray::Ix1>().unwrap();
+//! assert!((d.at(&[4]).unwrap() - 1.0f64).abs() < 1e-12); // 2x at x = 0.5
+//! // One pass over memory with a Zip.
+//! let mut out = numpy::zeros_like(&u).unwrap();
+//! Zip::from(&mut out).and(&u).for_each(|o, &x| *o = 3.0 * x).unwrap();
+//! assert!((numpy::expr(&out).sum().unwrap() - 16.5f64).abs() < 1e-12);
+//! ```
+
+mod engine;
+mod expr;
+mod ops;
+mod reduce;
+mod slicing;
+mod store;
+mod view;
+
+use ndarray::{ArrayBase, ArrayView, Data, Dimension, IntoDimension, IxDyn};
+use num_traits::{Float, NumCast};
+
+pub use expr::{Expr, IntoExpr, index_along, where_};
+pub use reduce::dot;
+pub use view::{View, ViewMut, Zip};
+
+use crate::element::Element;
+use crate::error::{Result, bail};
+use crate::{GlobalArray, Runtime};
+
+/// An operand as an expression: `numpy::expr(&a)` to call the
+/// [`Expr`] methods on an array.
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::full(&rt, [2, 2], 3i32).unwrap();
+/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12);
+/// ```
+pub fn expr<'a, T: Element>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+    x.into_expr()
+}
+
+macro_rules! free_ufuncs {
+    ($($name:ident),*) => {$(
+        #[doc = concat!("Elementwise `", stringify!($name), "` of any operand; see [`Expr::", stringify!($name), "`].")]
+        ///
+        /// ```
+        /// let rt = gain::init().unwrap();
+        /// let a = gain::numpy::full(&rt, 3, 0.5f64).unwrap();
+        #[doc = concat!("let s = gain::numpy::", stringify!($name), "(&a).sum().unwrap();")]
+        #[doc = concat!("assert_eq!(s, 3.0 * 0.5f64.", stringify!($name), "());")]
+        /// ```
+        pub fn $name<'a, T: Element + Float>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+            x.into_expr().$name()
+        }
+    )*};
+}
+
+free_ufuncs!(
+    sqrt, exp, ln, log10, sin, cos, tan, tanh, floor, ceil, round, recip
+);
+
+/// Elementwise maximum of two operands (NaN-propagating).
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
+/// assert_eq!(gain::numpy::maximum(&a, 2).sum().unwrap(), 2 + 2 + 2 + 3);
+/// ```
+pub fn maximum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+    x.into_expr().maximum(y)
+}
+
+/// Elementwise minimum of two operands (NaN-propagating).
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
+/// assert_eq!(gain::numpy::minimum(&a, 2).sum().unwrap(), 0 + 1 + 2 + 2);
+/// ```
+pub fn minimum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+    x.into_expr().minimum(y)
+}
+
+/// A new array of zeros (NumPy's `zeros`; [`GlobalArray::zeros`]).
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3]).unwrap();
+/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 0.0);
+/// ```
+pub fn zeros<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+    GlobalArray::zeros(rt, shape)
+}
+
+/// A new array whose contents the caller will overwrite (NumPy's `empty`).
+/// MPI windows come zeroed, so it is [`zeros`].
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::empty::<u8, _>(&rt, 5).unwrap();
+/// assert_eq!(a.len(), 5);
+/// ```
+pub fn empty<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+    GlobalArray::zeros(rt, shape)
+}
+
+/// A new array of ones.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5]).unwrap();
+/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
+/// ```
+pub fn ones<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+    full(rt, shape, T::one())
+}
+
+/// A new array with every element `value`.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::full(&rt, [2, 2], 2.5).unwrap();
+/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10.0);
+/// ```
+pub fn full<T: Element, Sh: IntoDimension>(
+    rt: &Runtime,
+    shape: Sh,
+    value: T,
+) -> Result<GlobalArray<T, Sh::Dim>> {
+    let mut a = GlobalArray::zeros(rt, shape)?;
+    a.fill(value)?;
+    Ok(a)
+}
+
+/// A new array of zeros with the type, shape and distribution of `like`.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::ones::<f64, _>(&rt, [3, 4]).unwrap();
+/// let z = gain::numpy::zeros_like(&a).unwrap();
+/// assert!(z.compare_distr(&a));
+/// ```
+pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
+    GlobalArray::<T, IxDyn>::with_distribution(like.runtime(), like.distribution_map().clone())?
+        .into_dimensionality()
+}
+
+/// A new array of ones shaped and distributed like `like`.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::zeros::<i32, _>(&rt, 6).unwrap();
+/// assert_eq!(gain::numpy::expr(&gain::numpy::ones_like(&a).unwrap()).sum().unwrap(), 6);
+/// ```
+pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
+    full_like(like, T::one())
+}
+
+/// A new array of `value`s shaped and distributed like `like`.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::zeros::<u8, _>(&rt, 6).unwrap();
+/// assert_eq!(gain::numpy::expr(&gain::numpy::full_like(&a, 2).unwrap()).sum().unwrap(), 12);
+/// ```
+pub fn full_like<T: Element, D: Dimension>(
+    like: &GlobalArray<T, D>,
+    value: T,
+) -> Result<GlobalArray<T, D>> {
+    let mut a = zeros_like(like)?;
+    a.fill(value)?;
+    Ok(a)
+}
+
+/// A new array whose element at global index `i` is `f(i)` (GAiN's and
+/// NumPy's `fromfunction`). Each rank calls `f` for its own block only.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (10 * i[0] + i[1]) as i32).unwrap();
+/// assert_eq!(a.at(&[2, 3]).unwrap(), 23);
+/// ```
+pub fn from_fn<T: Element, Sh: IntoDimension>(
+    rt: &Runtime,
+    shape: Sh,
+    f: impl Fn(&[usize]) -> T,
+) -> Result<GlobalArray<T, Sh::Dim>> {
+    let mut a = GlobalArray::<T, Sh::Dim>::zeros(rt, shape)?;
+    if let Some(block) = a.distribution(rt.rank()) {
+        let lo = block.lo().to_vec();
+        let mut idx = vec![0; lo.len()];
+        for (i, x) in a.local_mut().indexed_iter_mut() {
+            for (k, (&j, &o)) in i.into_dimension().slice().iter().zip(&lo).enumerate() {
+                idx[k] = j + o;
+            }
+            *x = f(&idx);
+        }
+    }
+    a.sync()?;
+    Ok(a)
+}
+
+/// The `n × m` matrix with ones on diagonal `k` (0: main, > 0: above) and
+/// zeros elsewhere (NumPy's `eye`).
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let i = gain::numpy::eye::<f64>(&rt, 3, 4, 1).unwrap();
+/// assert_eq!(gain::numpy::expr(&i).sum().unwrap(), 3.0);
+/// assert_eq!(i.at(&[0, 1]).unwrap(), 1.0);
+/// ```
+pub fn eye<T: Element>(rt: &Runtime, n: usize, m: usize, k: isize) -> Result<GlobalArray<T, ndarray::Ix2>> {
+    from_fn(rt, [n, m], |i| {
+        if i[1] as isize - i[0] as isize == k {
+            T::one()
+        } else {
+            T::zero()
+        }
+    })
+}
+
+/// Values from `start` up to (not including) `stop` spaced by `step`
+/// (NumPy's `arange`): element `i` is `start + i * step`.
+///
+/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+/// for a zero step; [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+/// when the range is empty.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25).unwrap();
+/// assert_eq!(a.to_array().unwrap(), ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// ```
+pub fn arange<T: Element>(rt: &Runtime, start: T, stop: T, step: T) -> Result<GlobalArray<T, ndarray::Ix1>> {
+    if step == T::zero() {
+        bail!(InconsistentArguments, "arange step 0");
+    }
+    let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
+    let n = ((f(stop) - f(start)) / f(step)).ceil();
+    let n = if n.is_finite() && n > 0.0 { n as usize } else { 0 };
+    from_fn(rt, n, |i| start + step * T::from(i[0]).unwrap_or_else(T::zero))
+}
+
+/// `n` evenly spaced values from `start` to `stop` inclusive (NumPy's
+/// `linspace`).
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5).unwrap();
+/// assert_eq!(a.to_array().unwrap(), ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// ```
+pub fn linspace<T: Element + Float>(rt: &Runtime, start: T, stop: T, n: usize) -> Result<GlobalArray<T, ndarray::Ix1>> {
+    let div = T::from(n.saturating_sub(1).max(1)).unwrap_or_else(T::one);
+    let step = (stop - start) / div;
+    from_fn(rt, n, |i| {
+        if i[0] + 1 == n && n > 1 {
+            stop
+        } else {
+            start + step * T::from(i[0]).unwrap_or_else(T::zero)
+        }
+    })
+}
+
+/// A global array holding a copy of `a`, which every rank holds (the same
+/// data everywhere). Each rank copies its own block; nothing is sent.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::from_array(&rt, &ndarray::array![[1, 2], [3, 4]]).unwrap();
+/// assert_eq!(a.at(&[1, 0]).unwrap(), 3);
+/// ```
+pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
+    rt: &Runtime,
+    a: &ArrayBase<S, D>,
+) -> Result<GlobalArray<T, D>> {
+    let mut g = GlobalArray::zeros(rt, a.raw_dim())?;
+    if let Some(block) = g.distribution(rt.rank()) {
+        let v = a.view().into_dyn();
+        let mut v = v;
+        for (ax, (&lo, &hi)) in block.lo().iter().zip(block.hi()).enumerate() {
+            v.slice_axis_inplace(ndarray::Axis(ax), ndarray::Slice::from(lo..hi));
+        }
+        g.local_mut().into_dyn().assign(&v);
+    }
+    g.sync()?;
+    Ok(g)
+}
+
+/// A global array holding a copy of `a`, which only rank `root` holds
+/// (`Some` there, `None` elsewhere): the shape is broadcast, then `root`
+/// puts the data, one `put` split among the owners.
+///
+/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+/// when `root` is out of range or passes `None`.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let data = ndarray::array![1.0, 2.0, 3.0];
+/// let held = (rt.rank() == 0).then(|| data.view());
+/// let a = gain::numpy::scatter(&rt, 0, held).unwrap();
+/// assert_eq!(a.to_array().unwrap(), data);
+/// ```
+pub fn scatter<T: Element, D: Dimension>(
+    rt: &Runtime,
+    root: usize,
+    a: Option<ArrayView<'_, T, D>>,
+) -> Result<GlobalArray<T, D>> {
+    use mpi::traits::{Communicator, Root};
+    if root >= rt.size() {
+        bail!(InconsistentArguments, "root {root} of {} ranks", rt.size());
+    }
+    let mut shape = [0u64; crate::MAX_DIMS + 1];
+    if rt.rank() == root {
+        let Some(a) = &a else {
+            bail!(InconsistentArguments, "the root passed no array to scatter")
+        };
+        shape[0] = a.ndim() as u64;
+        for (s, &n) in shape[1..].iter_mut().zip(a.shape()) {
+            *s = n as u64;
+        }
+    }
+    rt.comm().process_at_rank(root as i32).broadcast_into(&mut shape[..]);
+    let nd = shape[0] as usize;
+    let dims: Vec<usize> = shape[1..=nd.min(crate::MAX_DIMS)].iter().map(|&n| n as usize).collect();
+    let g = GlobalArray::<T, IxDyn>::zeros(rt, IxDyn(&dims))?;
+    if let Some(a) = a.filter(|_| rt.rank() == root) {
+        let full: Vec<std::ops::Range<usize>> = dims.iter().map(|&n| 0..n).collect();
+        g.put(full, a.into_dyn())?;
+    }
+    g.sync()?;
+    g.into_dimensionality()
+}
+
+/// The sum over all ranks of each rank's `x`, the same bits on every rank
+/// (added in rank order): for rank-local partials, such as a [`Zip`]
+/// closure's running sum.
+///
+/// # Collective
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let s = gain::numpy::allreduce_sum(&rt, rt.rank() as i64 + 1).unwrap();
+/// assert_eq!(s, (rt.size() * (rt.size() + 1) / 2) as i64);
+/// ```
+pub fn allreduce_sum<T: Element>(rt: &Runtime, x: T) -> Result<T> {
+    use mpi::traits::CommunicatorCollectives;
+    let mut all = vec![T::zero(); rt.size()];
+    rt.comm().all_gather_into(&x, &mut all[..]);
+    Ok(all.into_iter().fold(T::zero(), |a, b| a + b))
+}

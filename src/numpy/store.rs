@@ -1,0 +1,151 @@
+//! The NumPy layer's access to global arrays, through `GlobalArray`'s
+//! public API only and without its dimension type: the blocks, the block
+//! map, and the one-sided reads a view chunk needs.
+
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
+
+use super::slicing::Selection;
+use crate::dist::{Distribution, Section};
+use crate::element::Element;
+use crate::error::Result;
+use crate::runtime::Runtime;
+use crate::GlobalArray;
+
+/// What every global array offers whatever its element type: identity,
+/// block map, runtime and synchronisation.
+pub(crate) trait Shared {
+    fn dist(&self) -> &Distribution;
+    fn rt(&self) -> &Runtime;
+    fn barrier_sync(&self) -> Result<()>;
+    /// Identifies the array (its address), to synchronise each once.
+    fn id(&self) -> usize;
+}
+
+/// A global array with its dimension type erased.
+pub(crate) trait Store<T: Element>: Shared {
+    fn shared(&self) -> &dyn Shared;
+    /// `rank`'s block, when it is on this node.
+    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>>;
+    /// A copy of `section`.
+    fn fetch(&self, section: &Section) -> Result<ArrayD<T>>;
+}
+
+/// A global array whose own block can be written.
+pub(crate) trait StoreMut<T: Element>: Store<T> {
+    fn local_dyn_mut(&mut self) -> ArrayViewMutD<'_, T>;
+    fn as_store(&self) -> &dyn Store<T>;
+}
+
+impl<T: Element, D: Dimension> Shared for GlobalArray<T, D> {
+    fn dist(&self) -> &Distribution {
+        self.distribution_map()
+    }
+    fn rt(&self) -> &Runtime {
+        self.runtime()
+    }
+    fn barrier_sync(&self) -> Result<()> {
+        self.sync()
+    }
+    fn id(&self) -> usize {
+        self as *const Self as *const u8 as usize
+    }
+}
+
+impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
+    fn shared(&self) -> &dyn Shared {
+        self
+    }
+    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>> {
+        self.local_of(rank).ok().map(|v| v.into_dyn())
+    }
+    fn fetch(&self, section: &Section) -> Result<ArrayD<T>> {
+        Ok(self.get(section)?.into_dyn())
+    }
+}
+
+impl<T: Element, D: Dimension> StoreMut<T> for GlobalArray<T, D> {
+    fn local_dyn_mut(&mut self) -> ArrayViewMutD<'_, T> {
+        self.local_mut().into_dyn()
+    }
+    fn as_store(&self) -> &dyn Store<T> {
+        self
+    }
+}
+
+/// The view region `rect` (per view axis `lo..hi`, none empty) of the
+/// selection `sel` of `store`: borrowed from shared memory when one block
+/// on this node holds it, otherwise fetched with one `get` of the smallest
+/// section holding it.
+pub(crate) fn read<'s, T: Element>(
+    store: &'s dyn Store<T>,
+    sel: &Selection,
+    rect: &[(usize, usize)],
+) -> Result<CowArray<'s, T, IxDyn>> {
+    let (section, steps) = sel.base_region(rect);
+    let dist = store.dist();
+    let owner = dist.owner(section.lo())?;
+    let shared = if owner == dist.owner(&section.last())? {
+        store.block(owner).map(|b| (b, dist.block(owner)))
+    } else {
+        None
+    };
+    let boxed: CowArray<'s, T, IxDyn> = match shared {
+        Some((block, Some(bsec))) => {
+            let mut v = block;
+            for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
+                let o = bsec.lo()[ax];
+                v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
+            }
+            CowArray::from(v)
+        }
+        _ => CowArray::from(store.fetch(&section)?),
+    };
+    Ok(shape_to_view(boxed, sel, &steps))
+}
+
+/// Applies the steps, removes indexed axes and inserts new ones: turns the
+/// base-coordinate box into the view's region.
+fn shape_to_view<'s, T>(
+    mut a: CowArray<'s, T, IxDyn>,
+    sel: &Selection,
+    steps: &[isize],
+) -> CowArray<'s, T, IxDyn> {
+    for (ax, &st) in steps.iter().enumerate() {
+        if st != 1 {
+            a.slice_axis_inplace(Axis(ax), Slice::new(0, None, st));
+        }
+    }
+    for &b in sel.removed_base_axes().iter().rev() {
+        a.index_axis_inplace(Axis(b), 0);
+    }
+    for k in sel.inserted_axes() {
+        a.insert_axis_inplace(Axis(k));
+    }
+    a
+}
+
+/// The view region `rect` of this rank's own block, writable. The caller
+/// guarantees the region lies in the block.
+pub(crate) fn local_region<'s, T: Element>(
+    block: ArrayViewMutD<'s, T>,
+    bsec: &Section,
+    sel: &Selection,
+    rect: &[(usize, usize)],
+) -> ArrayViewMutD<'s, T> {
+    let (section, steps) = sel.base_region(rect);
+    let mut v = block;
+    for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
+        let o = bsec.lo()[ax];
+        v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
+        if steps[ax] != 1 {
+            v.slice_axis_inplace(Axis(ax), Slice::new(0, None, steps[ax]));
+        }
+    }
+    for &b in sel.removed_base_axes().iter().rev() {
+        v.index_axis_inplace(Axis(b), 0);
+    }
+    for k in sel.inserted_axes() {
+        v.insert_axis_inplace(Axis(k));
+    }
+    v
+}

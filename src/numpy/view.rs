@@ -1,0 +1,547 @@
+//! Views of global arrays with slice arithmetic, assignment, and the
+//! distributed [`Zip`].
+
+use std::marker::PhantomData;
+
+use ndarray::{Array, Dimension, IxDyn, SliceArg};
+
+use super::engine::{Operand, run, sub_mut, tiles};
+use super::expr::{Expr, IntoExpr};
+use super::slicing::Selection;
+use super::store::{Shared, Store, StoreMut, read};
+use crate::GlobalArray;
+use crate::element::Element;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A strided view of a global array, as made by
+/// [`GlobalArray::slice`]: no data, no communication. Slicing a view
+/// composes the two slices into one (slice arithmetic), so views of views
+/// cost nothing more. Use it as an operand ([`IntoExpr`]) or read it with
+/// [`get`](View::get).
+///
+/// ```
+/// use ndarray::s;
+/// let rt = gain::init().unwrap();
+/// let a = gain::numpy::arange(&rt, 0i64, 10, 1).unwrap();
+/// let v = a.slice(s![1..-1]).unwrap().slice(s![..;-3]).unwrap();
+/// assert_eq!(v.get().unwrap(), ndarray::array![8, 5, 2]);
+/// ```
+pub struct View<'a, T: Element, D: Dimension> {
+    pub(crate) store: &'a dyn Store<T>,
+    pub(crate) sel: Selection,
+    _d: PhantomData<D>,
+}
+
+impl<T: Element, D: Dimension> std::fmt::Debug for View<'_, T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("View")
+            .field("shape", &self.sel.shape())
+            .field("selection", &self.sel)
+            .finish()
+    }
+}
+
+impl<T: Element, D: Dimension> std::fmt::Debug for ViewMut<'_, T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ViewMut")
+            .field("shape", &self.sel.shape())
+            .field("selection", &self.sel)
+            .finish()
+    }
+}
+
+impl<T: Element, D: Dimension> Clone for View<'_, T, D> {
+    fn clone(&self) -> Self {
+        View {
+            store: self.store,
+            sel: self.sel.clone(),
+            _d: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: Element, D: Dimension> View<'a, T, D> {
+    pub(crate) fn whole<E: Dimension>(a: &'a GlobalArray<T, E>) -> View<'a, T, E> {
+        View {
+            store: a,
+            sel: Selection::full(a.shape()),
+            _d: PhantomData,
+        }
+    }
+
+    /// The view's shape.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [4, 6]).unwrap();
+    /// assert_eq!(a.slice(ndarray::s![1.., ..;2]).unwrap().shape(), vec![3, 3]);
+    /// ```
+    pub fn shape(&self) -> Vec<usize> {
+        self.sel.shape()
+    }
+
+    /// A view of this view (ndarray's `s!` rules); composes into one
+    /// selection of the underlying array.
+    ///
+    /// Errors: [`OutOfBounds`](ErrorKind::OutOfBounds) for an index or
+    /// bound outside an axis, [`DimensionMismatch`](ErrorKind::DimensionMismatch)
+    /// for the wrong number of entries,
+    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) for a
+    /// zero step.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// use ndarray::{NewAxis, s};
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 12, 1).unwrap();
+    /// let v = a.slice(s![2..]).unwrap();
+    /// assert_eq!(v.slice(s![NewAxis, ..3]).unwrap().get().unwrap(), ndarray::array![[2, 3, 4]]);
+    /// assert!(v.slice(s![20..]).is_err());
+    /// ```
+    pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'a, T, I::OutDim>> {
+        Ok(View {
+            store: self.store,
+            sel: self.sel.slice(info.as_ref())?,
+            _d: PhantomData,
+        })
+    }
+
+    /// Copies the view's elements into an ndarray array on the calling
+    /// rank (one `get` of the smallest section holding them, or a copy out
+    /// of shared memory).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+    /// assert_eq!(a.slice(ndarray::s![..;2]).unwrap().get().unwrap(), ndarray::array![0, 2, 4]);
+    /// ```
+    pub fn get(&self) -> Result<Array<T, D>> {
+        let shape = self.sel.shape();
+        let a = if shape.contains(&0) {
+            Array::from_elem(IxDyn(&shape), T::zero())
+        } else {
+            let rect: Vec<(usize, usize)> = shape.iter().map(|&n| (0, n)).collect();
+            read(self.store, &self.sel, &rect)?.into_owned()
+        };
+        into_dim(a)
+    }
+
+    /// The view as an expression (same as [`IntoExpr::into_expr`]).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
+    /// assert_eq!(a.slice(ndarray::s![3..]).unwrap().expr().sum().unwrap(), 12);
+    /// ```
+    pub fn expr(&self) -> Expr<'a, T> {
+        self.clone().into_expr()
+    }
+}
+
+pub(crate) fn into_dim<T, D: Dimension>(a: Array<T, IxDyn>) -> Result<Array<T, D>> {
+    let n = a.ndim();
+    a.into_dimensionality::<D>().map_err(|_| {
+        Error::new(
+            ErrorKind::DimensionMismatch,
+            format!("a {n}-d result for a {:?}-d array type", D::NDIM),
+        )
+    })
+}
+
+/// A writable strided view of a global array, as made by
+/// [`GlobalArray::slice_mut`]: the target of [`assign`](ViewMut::assign),
+/// [`fill`](ViewMut::fill) and [`Zip`].
+///
+/// ```
+/// use ndarray::s;
+/// let rt = gain::init().unwrap();
+/// let mut a = gain::numpy::zeros::<i32, _>(&rt, [4, 4]).unwrap();
+/// a.slice_mut(s![1..3, ..;3]).unwrap().fill(7).unwrap();
+/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 4 * 7);
+/// ```
+pub struct ViewMut<'a, T: Element, D: Dimension> {
+    store: &'a mut dyn StoreMut<T>,
+    sel: Selection,
+    _d: PhantomData<D>,
+}
+
+impl<'a, T: Element, D: Dimension> From<&'a mut GlobalArray<T, D>> for ViewMut<'a, T, D> {
+    fn from(a: &'a mut GlobalArray<T, D>) -> Self {
+        let sel = Selection::full(a.shape());
+        ViewMut {
+            store: a,
+            sel,
+            _d: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
+    /// The view's shape.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [4, 6]).unwrap();
+    /// assert_eq!(a.slice_mut(ndarray::s![.., 0]).unwrap().shape(), vec![4]);
+    /// ```
+    pub fn shape(&self) -> Vec<usize> {
+        self.sel.shape()
+    }
+
+    /// A writable view of this view (slice arithmetic, as
+    /// [`View::slice`]).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 8).unwrap();
+    /// let mut v = a.slice_mut(s![1..]).unwrap();
+    /// v.slice_mut(s![..;2]).unwrap().fill(1).unwrap();
+    /// assert_eq!(a.to_array().unwrap(), ndarray::array![0, 1, 0, 1, 0, 1, 0, 1]);
+    /// ```
+    pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
+        Ok(ViewMut {
+            sel: self.sel.slice(info.as_ref())?,
+            store: &mut *self.store,
+            _d: PhantomData,
+        })
+    }
+
+    /// A read-only view of the same elements.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::ones::<i32, _>(&rt, 8).unwrap();
+    /// let v = a.slice_mut(ndarray::s![2..]).unwrap();
+    /// assert_eq!(v.view().get().unwrap().len(), 6);
+    /// ```
+    pub fn view(&self) -> View<'_, T, D> {
+        View {
+            store: self.store.as_store(),
+            sel: self.sel.clone(),
+            _d: PhantomData,
+        }
+    }
+
+    /// Writes `src` (any operand, broadcast to the view's shape) into the
+    /// view: NumPy's `view[...] = src`. Each rank writes the part in its
+    /// own block. Starts and ends with a sync.
+    ///
+    /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when `src` does
+    /// not broadcast to the view, on every rank, before anything is
+    /// written.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [3, 4]).unwrap();
+    /// let b = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
+    /// a.slice_mut(s![1.., ..]).unwrap().assign(&b).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12.0);
+    /// ```
+    pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
+        Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x)
+    }
+
+    /// Sets every element of the view to `value`.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<i64, _>(&rt, 10).unwrap();
+    /// a.slice_mut(ndarray::s![5..]).unwrap().fill(2).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
+    /// ```
+    pub fn fill(&mut self, value: T) -> Result<()> {
+        Zip::from(self.reborrow()).for_each(|o| *o = value)
+    }
+
+    /// Updates every element with `f(element, rhs element)`, `rhs`
+    /// broadcast to the view (ndarray's `zip_mut_with`; the fallible form
+    /// of `+=` and friends).
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::ones::<i32, _>(&rt, [2, 3]).unwrap();
+    /// let row = ndarray::array![1, 2, 3];
+    /// a.view_mut().zip_mut_with(&row, |x, y| *x += y).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 6 + 12);
+    /// assert!(a.view_mut().zip_mut_with(&ndarray::array![1, 2], |x, y| *x += y).is_err());
+    /// ```
+    pub fn zip_mut_with<'e, U: Element>(
+        &mut self,
+        rhs: impl IntoExpr<'e, U>,
+        mut f: impl FnMut(&mut T, U),
+    ) -> Result<()> {
+        Zip::from(self.reborrow()).and(rhs).for_each(|o, &x| f(o, x))
+    }
+
+    fn reborrow(&mut self) -> ViewMut<'_, T, D> {
+        ViewMut {
+            store: &mut *self.store,
+            sel: self.sel.clone(),
+            _d: PhantomData,
+        }
+    }
+}
+
+/// A distributed `Zip`: runs a closure over the elements of an output view
+/// and any number (up to five) of input operands in lockstep — a whole
+/// expression in one pass over memory. Inputs broadcast to the output's
+/// shape. Owner computes: each rank runs the closure on the elements in its
+/// own block of the output; inputs are read in place from shared memory or
+/// fetched with one `get` per piece. The closure may keep state (a
+/// rank-local partial sum, say).
+///
+/// ```
+/// use gain::numpy::{self, Zip};
+/// let rt = gain::init().unwrap();
+/// let a = numpy::arange(&rt, 0.0, 8.0, 1.0).unwrap();
+/// let b = numpy::full(&rt, 8, 2.0).unwrap();
+/// let mut c = numpy::ones::<f64, _>(&rt, 8).unwrap();
+/// Zip::from(&mut c).and(&a).and(&b).for_each(|c, &a, &b| *c += a * b).unwrap();
+/// assert_eq!(numpy::expr(&c).sum().unwrap(), 8.0 + 2.0 * 28.0);
+/// ```
+pub struct Zip<'o, T: Element, D: Dimension, P> {
+    out: ViewMut<'o, T, D>,
+    inputs: P,
+}
+
+impl<'o, T: Element, D: Dimension> Zip<'o, T, D, ()> {
+    /// Starts a zip writing into `out` (a `&mut GlobalArray` or a
+    /// [`ViewMut`]).
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4).unwrap();
+    /// gain::numpy::Zip::from(&mut a).for_each(|x| *x = 3).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12);
+    /// ```
+    pub fn from(out: impl Into<ViewMut<'o, T, D>>) -> Self {
+        Zip {
+            out: out.into(),
+            inputs: (),
+        }
+    }
+}
+
+macro_rules! zip_arity {
+    ($(($($E:ident $e:ident),*) => ($($N:ident),*)),*) => {$(
+        impl<'o, 'a, T: Element, D: Dimension, $($E: Element),*> Zip<'o, T, D, ($(Expr<'a, $E>,)*)> {
+            zip_and!(($($E $e),*) => ($($N),*));
+
+            /// Runs `f(out, inputs…)` on every element, each rank on the
+            /// elements of its own block of the output. Starts and ends
+            /// with a sync.
+            ///
+            /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when an
+            /// input does not broadcast to the output, on every rank,
+            /// before anything is written.
+            ///
+            /// # Collective
+            ///
+            /// ```
+            /// let rt = gain::init().unwrap();
+            /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4).unwrap();
+            /// gain::numpy::Zip::from(&mut a).and(5).for_each(|x, &y| *x = y).unwrap();
+            /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 20);
+            /// ```
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            pub fn for_each<F>(self, mut f: F) -> Result<()>
+            where
+                F: FnMut(&mut T, $(&$E),*),
+            {
+                let Zip { mut out, inputs: ($($e,)*) } = self;
+                let shape = out.sel.shape();
+                $(let $e = Operand::new(&shape, $e)?;)*
+                let mut arrays: Vec<&dyn Shared> = Vec::new();
+                $($e.arrays(&mut arrays);)*
+                let cuts = |k: usize, v: &mut Vec<usize>| {
+                    $($e.cuts(k, v);)*
+                };
+                let sel = out.sel.clone();
+                run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
+                    $(let $e = $e.bind(rect)?;)*
+                    let ext: Vec<usize> = rect.iter().map(|&(a, z)| z - a).collect();
+                    for tile in tiles(&ext) {
+                        let dim = IxDyn(&tile.iter().map(|&(a, z)| z - a).collect::<Vec<_>>());
+                        $(let $E = $e.tile(&tile);)*
+                        $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
+                        ndarray::Zip::from(sub_mut(&mut region, &tile))
+                            $(.and($E))*
+                            .for_each(|o, $($E),*| f(o, $($E),*));
+                    }
+                    Ok(())
+                })
+            }
+        }
+    )*};
+}
+
+macro_rules! zip_and {
+    (($($E:ident $e:ident),*) => ()) => {};
+    (($($E:ident $e:ident),*) => ($N:ident)) => {
+        /// Adds an input operand (a global array, view, expression,
+        /// ndarray array or scalar).
+        ///
+        /// ```
+        /// let rt = gain::init().unwrap();
+        /// let a = gain::numpy::ones::<f64, _>(&rt, 3).unwrap();
+        /// let mut b = gain::numpy::zeros::<f64, _>(&rt, 3).unwrap();
+        /// gain::numpy::Zip::from(&mut b).and(&a).and(2.0).for_each(|b, &a, &s| *b = a * s).unwrap();
+        /// assert_eq!(gain::numpy::expr(&b).sum().unwrap(), 6.0);
+        /// ```
+        pub fn and<$N: Element>(self, input: impl IntoExpr<'a, $N>) -> Zip<'o, T, D, ($(Expr<'a, $E>,)* Expr<'a, $N>,)> {
+            let ($($e,)*) = self.inputs;
+            Zip { out: self.out, inputs: ($($e,)* input.into_expr(),) }
+        }
+    };
+}
+
+zip_arity! {
+    () => (A),
+    (A a) => (B),
+    (A a, B b) => (C),
+    (A a, B b, C c) => (E),
+    (A a, B b, C c, E e) => (G),
+    (A a, B b, C c, E e, G g) => ()
+}
+
+/// # NumPy-style views and assignment (see [`numpy`](crate::numpy))
+impl<T: Element, D: Dimension> GlobalArray<T, D> {
+    /// A view of the whole array.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2]).unwrap();
+    /// assert_eq!(a.view().shape(), vec![2, 2]);
+    /// ```
+    pub fn view(&self) -> View<'_, T, D> {
+        View::<T, D>::whole(self)
+    }
+
+    /// A view of a slice of the array, with ndarray's `s!` syntax: ranges
+    /// with steps (negative: walking backwards), negative indices counting
+    /// from the end, integer indices removing an axis, `NewAxis`. No data
+    /// moves.
+    ///
+    /// Errors: as [`View::slice`].
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::from_fn(&rt, [4, 5], |i| (10 * i[0] + i[1]) as i32).unwrap();
+    /// let v = a.slice(s![1..-1, ..;-2]).unwrap();
+    /// assert_eq!(v.get().unwrap(), ndarray::array![[14, 12, 10], [24, 22, 20]]);
+    /// ```
+    pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'_, T, I::OutDim>> {
+        self.view().slice(info)
+    }
+
+    /// A writable view of the whole array.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 3).unwrap();
+    /// a.view_mut().fill(1).unwrap();
+    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 3);
+    /// ```
+    pub fn view_mut(&mut self) -> ViewMut<'_, T, D> {
+        ViewMut::from(self)
+    }
+
+    /// A writable view of a slice of the array (see [`slice`](Self::slice)).
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// let rt = gain::init().unwrap();
+    /// let mut u = gain::numpy::zeros::<f64, _>(&rt, [4, 4]).unwrap();
+    /// u.slice_mut(s![0, ..]).unwrap().fill(1.0).unwrap();
+    /// assert_eq!(gain::numpy::expr(&u).sum().unwrap(), 4.0);
+    /// ```
+    pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
+        let sel = Selection::full(self.shape()).slice(info.as_ref())?;
+        Ok(ViewMut {
+            store: self,
+            sel,
+            _d: PhantomData,
+        })
+    }
+
+    /// Evaluates `src` (broadcast to the array's shape) into the array:
+    /// NumPy's `a[...] = src`, with no global temporary.
+    ///
+    /// Errors: as [`ViewMut::assign`].
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
+    /// let mut b = gain::numpy::zeros_like(&a).unwrap();
+    /// b.assign(&a * 2.0 + 1.0).unwrap();
+    /// assert_eq!(b.to_array().unwrap(), ndarray::array![1.0, 3.0, 5.0, 7.0]);
+    /// ```
+    pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
+        self.view_mut().assign(src)
+    }
+
+    /// The whole array as an ndarray array on the calling rank.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::arange(&rt, 0i64, 3, 1).unwrap();
+    /// assert_eq!(a.to_array().unwrap(), ndarray::array![0, 1, 2]);
+    /// ```
+    pub fn to_array(&self) -> Result<Array<T, D>> {
+        let full: Vec<std::ops::Range<usize>> = self.shape().iter().map(|&n| 0..n).collect();
+        self.get(full)
+    }
+
+    /// The whole array as an ndarray array on rank `root` (`None`
+    /// elsewhere). Starts with a sync, so every rank's earlier writes are
+    /// in it.
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let a = gain::numpy::ones::<i32, _>(&rt, 4).unwrap();
+    /// let g = a.gather(0).unwrap();
+    /// assert_eq!(g.is_some(), rt.rank() == 0);
+    /// ```
+    pub fn gather(&self, root: usize) -> Result<Option<Array<T, D>>> {
+        self.sync()?;
+        if self.runtime().rank() == root {
+            Ok(Some(self.to_array()?))
+        } else {
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Cases for the NumPy layer: views, elementwise expressions,
+//! broadcasting, reductions, scans and creation, each checked against the
+//! same computation on a serial ndarray model held by every rank.
+
+use gain::numpy::{self, Zip};
+use gain::{ErrorKind, GlobalArray, Runtime};
+use ndarray::{Array, ArrayD, Axis, Ix1, Ix2, IxDyn, SliceInfoElem, s};
+
+use crate::cases::Rng;
+
+/// A random shape of 1 to 4 dimensions, `max` elements per axis at most.
+fn shape(rng: &mut Rng, max: usize) -> Vec<usize> {
+    let nd = 1 + rng.below(4);
+    (0..nd).map(|_| 1 + rng.below(max)).collect()
+}
+
+/// A global array holding `model`, with a random chunk hint.
+fn global<T: gain::Element>(rt: &Runtime, rng: &mut Rng, model: &ArrayD<T>) -> GlobalArray<T, IxDyn> {
+    let chunk: Vec<usize> = model.shape().iter().map(|&n| rng.below(n + 1)).collect();
+    let mut g = GlobalArray::zeros_chunked(rt, IxDyn(model.shape()), &chunk).unwrap();
+    g.assign(&model.view()).unwrap();
+    g
+}
+
+fn model_i64(rng: &mut Rng, shape: &[usize], range: i64) -> ArrayD<i64> {
+    Array::from_shape_fn(IxDyn(shape), |_| rng.below(range as usize) as i64 - range / 2)
+}
+
+fn model_f64(rng: &mut Rng, shape: &[usize]) -> ArrayD<f64> {
+    Array::from_shape_fn(IxDyn(shape), |_| rng.below(1 << 20) as f64 / 65536.0 - 8.0)
+}
+
+/// A random valid slice of an array of `shape`: ranges with steps of
+/// either sign and negative bounds, integer indices, inserted axes.
+fn slice_info(rng: &mut Rng, shape: &[usize]) -> Vec<SliceInfoElem> {
+    let mut info = Vec::new();
+    for &n in shape {
+        if rng.below(8) == 0 {
+            info.push(SliceInfoElem::NewAxis);
+        }
+        let n = n as isize;
+        match if n == 0 { 1 } else { rng.below(6) } {
+            0 => info.push(SliceInfoElem::Index(rng.below(n as usize) as isize - if rng.below(2) == 0 { n } else { 0 })),
+            1 => info.push(SliceInfoElem::from(..)),
+            _ => {
+                let a = rng.below(n as usize + 1) as isize;
+                let b = rng.below(n as usize + 1) as isize;
+                let (a, b) = (a.min(b), a.max(b));
+                let start = if rng.below(3) == 0 { a - n } else { a };
+                let end = match rng.below(3) {
+                    0 => None,
+                    1 => Some(b - n),
+                    _ => Some(b),
+                };
+                let step = [1, 1, 2, 3, -1, -2][rng.below(6)];
+                info.push(SliceInfoElem::Slice { start, end, step });
+            }
+        }
+    }
+    info
+}
+
+/// Views and views of views read the same elements as ndarray's slicing;
+/// assigning into a view writes exactly those elements.
+pub fn views_match_ndarray(rt: &Runtime) {
+    let mut rng = Rng::new(31);
+    for round in 0..24 {
+        let sh = shape(&mut rng, 7);
+        let model = model_i64(&mut rng, &sh, 1000);
+        let g = global(rt, &mut rng, &model);
+        let i1 = slice_info(&mut rng, &sh);
+        let m1 = model.slice(i1.as_slice());
+        let v1 = g.slice(i1.as_slice()).unwrap();
+        assert_eq!(v1.shape(), m1.shape(), "round {round}");
+        assert_eq!(v1.get().unwrap(), m1, "round {round} {i1:?}");
+        let i2 = slice_info(&mut rng, m1.shape());
+        let m2 = m1.slice(i2.as_slice());
+        let v2 = v1.slice(i2.as_slice()).unwrap();
+        assert_eq!(v2.get().unwrap(), m2, "round {round} {i1:?} then {i2:?}");
+        // Assign a view of another array with another distribution.
+        let src_model = model_i64(&mut rng, m2.shape(), 50);
+        let mut dst = global(rt, &mut rng, &model);
+        // Empty and 0-d views are filled instead: no array has that shape.
+        let src = if src_model.is_empty() || src_model.ndim() == 0 {
+            None
+        } else {
+            Some(global(rt, &mut rng, &src_model))
+        };
+        let mut want = model.clone();
+        let mut target = want.slice_mut(i1.as_slice());
+        let mut target = target.slice_mut(i2.as_slice());
+        match src {
+            Some(_) => target.assign(&src_model),
+            None => target.fill(7),
+        }
+        {
+            let mut w1 = dst.slice_mut(i1.as_slice()).unwrap();
+            let mut w2 = w1.slice_mut(i2.as_slice()).unwrap();
+            match &src {
+                Some(s) => w2.assign(s).unwrap(),
+                None => w2.fill(7).unwrap(),
+            }
+        }
+        assert_eq!(dst.to_array().unwrap(), want, "round {round} assign");
+    }
+}
+
+/// Ufuncs, operators and broadcasting against ndarray: integers exact,
+/// floats bit for bit (the same operations in the same order).
+pub fn elementwise_and_broadcasting(rt: &Runtime) {
+    let mut rng = Rng::new(32);
+    for round in 0..10 {
+        let sh = shape(&mut rng, 9);
+        let (ma, mb) = (model_f64(&mut rng, &sh), model_f64(&mut rng, &sh));
+        let (a, b) = (global(rt, &mut rng, &ma), global(rt, &mut rng, &mb));
+        // A trailing-axes operand, held by every rank, and a scalar.
+        let k = rng.below(sh.len() + 1);
+        let row = model_f64(&mut rng, &sh[k..]);
+        let e = (&a + &b) * 2.0 - &row / 3.0 + numpy::sqrt(numpy::expr(&b).abs());
+        let got = e.eval::<IxDyn>().unwrap();
+        let want = (&ma + &mb) * 2.0 - &(&row / 3.0) + mb.mapv(|x| x.abs().sqrt());
+        assert_eq!(got.to_array().unwrap(), want, "round {round}");
+        let e2 = numpy::expr(&a).maximum(&b).hypot(1.5).atan2(&row).floor();
+        let w2 = ndarray::Zip::from(&ma)
+            .and(&mb)
+            .and_broadcast(&row)
+            .map_collect(|&x, &y, &r| x.max(y).hypot(1.5).atan2(r).floor());
+        assert_eq!(e2.eval::<IxDyn>().unwrap().to_array().unwrap(), w2);
+        // Comparisons to masks, where, casts.
+        let m = numpy::expr(&a).greater(&b);
+        let w = numpy::where_(m.clone(), &a, -1.0).eval::<IxDyn>().unwrap();
+        let ww = ndarray::Zip::from(&ma)
+            .and(&mb)
+            .map_collect(|&x, &y| if x > y { x } else { -1.0 });
+        assert_eq!(w.to_array().unwrap(), ww);
+        let count = m.cast::<i64>().sum().unwrap();
+        assert_eq!(count, ma.iter().zip(&mb).filter(|(x, y)| x > y).count() as i64);
+        let ints = numpy::expr(&a).cast::<i64>().eval::<IxDyn>().unwrap();
+        let mi = ma.mapv(|x| x as i64);
+        assert_eq!(ints.to_array().unwrap(), mi);
+        let r = (&ints * 3 % 7 - 2).eval::<IxDyn>().unwrap();
+        assert_eq!(r.to_array().unwrap(), mi.mapv(|x| x * 3 % 7 - 2));
+        // In place: a += b broadcast; a *= 2.
+        let mut c = global(rt, &mut rng, &ma);
+        c += &row;
+        c *= 2.0;
+        assert_eq!(c.to_array().unwrap(), (&ma + &row) * 2.0, "round {round} in place");
+    }
+}
+
+/// Shifted views of one array (a stencil), written with operators and
+/// with a Zip, match ndarray, and `out` arrays of any distribution work.
+pub fn stencils_on_shifted_views(rt: &Runtime) {
+    let mut rng = Rng::new(33);
+    for round in 0..6 {
+        let (n, m) = (3 + rng.below(14), 3 + rng.below(14));
+        let mu = model_f64(&mut rng, &[n, m]);
+        let u = global(rt, &mut rng, &mu);
+        let ops = (u.slice(s![..-2, 1..-1]).unwrap() + u.slice(s![2.., 1..-1]).unwrap()) * 0.25
+            + (u.slice(s![1..-1, ..-2]).unwrap() + u.slice(s![1..-1, 2..]).unwrap()) * 0.25;
+        let mut want = mu.clone();
+        let stencil = (&mu.slice(s![..-2, 1..-1]) + &mu.slice(s![2.., 1..-1])) * 0.25
+            + (&mu.slice(s![1..-1, ..-2]) + &mu.slice(s![1..-1, 2..])) * 0.25;
+        want.slice_mut(s![1..-1, 1..-1]).assign(&stencil);
+        let mut out = global(rt, &mut rng, &mu);
+        out.slice_mut(s![1..-1, 1..-1].as_ref()).unwrap().assign(ops).unwrap();
+        assert_eq!(out.to_array().unwrap(), want, "round {round} operators");
+        let mut out2 = global(rt, &mut rng, &mu);
+        let mut err = 0.0;
+        Zip::from(out2.slice_mut(s![1..-1, 1..-1].as_ref()).unwrap())
+            .and(u.slice(s![..-2, 1..-1].as_ref()).unwrap())
+            .and(u.slice(s![2.., 1..-1].as_ref()).unwrap())
+            .and(u.slice(s![1..-1, ..-2].as_ref()).unwrap())
+            .and(u.slice(s![1..-1, 2..].as_ref()).unwrap())
+            .for_each(|o, &n, &s, &w, &e| {
+                let v = (n + s) * 0.25 + (w + e) * 0.25;
+                err += (v - *o) * (v - *o);
+                *o = v;
+            })
+            .unwrap();
+        assert_eq!(out2.to_array().unwrap(), want, "round {round} zip");
+        let total = numpy::allreduce_sum(rt, err).unwrap();
+        let werr: f64 = (&want - &mu).mapv(|x| x * x).sum();
+        assert!((total - werr).abs() <= 1e-9 * werr.max(1.0), "{total} vs {werr}");
+    }
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a.is_nan() && b.is_nan()) ||(a - b).abs() <= 1e-9 * b.abs().max(1.0), "{what}: {a} vs {b}");
+}
+
+/// Whole-array and axis reductions, arg-extrema and scans against ndarray.
+pub fn reductions_and_scans(rt: &Runtime) {
+    let mut rng = Rng::new(34);
+    for round in 0..10 {
+        let sh = shape(&mut rng, 8);
+        let mi = model_i64(&mut rng, &sh, 7); // small range: many ties
+        let mf = model_f64(&mut rng, &sh);
+        let (gi, gf) = (global(rt, &mut rng, &mi), global(rt, &mut rng, &mf));
+        let (ei, ef) = (numpy::expr(&gi), numpy::expr(&gf));
+        assert_eq!(ei.sum().unwrap(), mi.sum());
+        assert_eq!(ei.min().unwrap(), *mi.iter().min().unwrap());
+        assert_eq!(ei.max().unwrap(), *mi.iter().max().unwrap());
+        let flat_argmin = mi.iter().enumerate().min_by_key(|&(i, &x)| (x, i)).unwrap().0;
+        let idx = ei.argmin().unwrap();
+        assert_eq!(mi[IxDyn(&idx)], *mi.iter().min().unwrap());
+        let flat: usize = idx.iter().zip(&sh).fold(0, |acc, (&i, &n)| acc * n + i);
+        assert_eq!(flat, flat_argmin, "round {round}: first argmin");
+        assert_eq!(ei.all().unwrap(), mi.iter().all(|&x| x != 0));
+        assert_eq!(ei.any().unwrap(), mi.iter().any(|&x| x != 0));
+        close(ef.sum().unwrap(), mf.sum(), "sum");
+        close(ef.mean().unwrap(), mf.mean().unwrap(), "mean");
+        close(ef.var(1).unwrap(), mf.var(1.0), "var");
+        close(ef.norm_l2().unwrap(), mf.mapv(|x| x * x).sum().sqrt(), "norm");
+        for ax in 0..sh.len() {
+            let c = ei.cumsum::<IxDyn>(ax).unwrap();
+            let mut want = mi.clone();
+            want.accumulate_axis_inplace(Axis(ax), |&p, c| *c += p);
+            assert_eq!(c.to_array().unwrap(), want, "round {round} cumsum {ax}");
+            if sh.len() < 2 {
+                assert_eq!(ei.sum_axis::<IxDyn>(ax).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+                continue;
+            }
+            let s = ei.sum_axis::<IxDyn>(ax).unwrap();
+            assert_eq!(s.to_array().unwrap(), mi.sum_axis(Axis(ax)), "round {round} sum_axis {ax}");
+            let mx = ei.max_axis::<IxDyn>(ax).unwrap().to_array().unwrap();
+            assert_eq!(mx, mi.map_axis(Axis(ax), |l| *l.iter().max().unwrap()));
+            let am = ei.argmin_axis::<IxDyn>(ax).unwrap().to_array().unwrap();
+            let wam = mi.map_axis(Axis(ax), |l| {
+                l.iter().enumerate().min_by_key(|&(i, &x)| (x, i)).unwrap().0 as i64
+            });
+            assert_eq!(am, wam, "round {round} argmin_axis {ax}");
+            let v = ef.var_axis::<IxDyn>(ax, 0).unwrap().to_array().unwrap();
+            let wv = mf.var_axis(Axis(ax), 0.0);
+            assert!(v.iter().zip(&wv).all(|(a, b)| (a - b).abs() <= 1e-9 * b.abs().max(1.0)));
+        }
+    }
+    // dot of 1-D views, and the error for 2-D.
+    let a = numpy::arange(rt, 0.0, 10.0, 1.0).unwrap();
+    let d = numpy::dot(a.slice(s![..5]).unwrap(), a.slice(s![5..;1]).unwrap()).unwrap();
+    assert_eq!(d, (0..5).map(|i| (i * (i + 5)) as f64).sum::<f64>());
+    let m = numpy::ones::<f64, _>(rt, [2, 2]).unwrap();
+    assert_eq!(numpy::dot(&m, &m).unwrap_err().kind(), ErrorKind::ShapeMismatch);
+}
+
+/// Creation functions against NumPy's definitions.
+pub fn creation(rt: &Runtime) {
+    let e = numpy::eye::<i32>(rt, 4, 6, -1).unwrap();
+    assert_eq!(e.to_array().unwrap(), Array::from_shape_fn((4, 6), |(i, j)| i32::from(j + 1 == i)));
+    let a = numpy::arange(rt, 3i64, -8, -3).unwrap();
+    assert_eq!(a.to_array().unwrap(), ndarray::array![3, 0, -3, -6]);
+    let l = numpy::linspace(rt, -1.0, 1.0, 9).unwrap();
+    assert_eq!(l.to_array().unwrap(), Array::linspace(-1.0, 1.0, 9));
+    let f = numpy::from_fn(rt, [5, 3, 2], |i| (i[0] * 100 + i[1] * 10 + i[2]) as u16).unwrap();
+    assert_eq!(f.to_array().unwrap(), Array::from_shape_fn((5, 3, 2), |(i, j, k)| (i * 100 + j * 10 + k) as u16));
+    let data = Array::from_shape_fn((7, 3), |(i, j)| (i * 3 + j) as f32);
+    let held = (rt.rank() == rt.size() - 1).then(|| data.view());
+    let s = numpy::scatter(rt, rt.size() - 1, held).unwrap();
+    assert_eq!(s.to_array().unwrap(), data);
+    let g = s.gather(0).unwrap();
+    assert_eq!(g.is_some(), rt.rank() == 0);
+    let o = numpy::ones_like(&s).unwrap();
+    assert!(o.compare_distr(&s));
+    assert_eq!(numpy::expr(&o).cast::<u32>().sum().unwrap(), 21);
+    let z = numpy::zeros_like(&s).unwrap();
+    let fl = numpy::full_like(&z, 2.5).unwrap();
+    assert_eq!(numpy::expr(&fl).sum().unwrap(), 52.5f32);
+    let x: GlobalArray<f64, Ix1> = (&l * 2.0).eval().unwrap();
+    assert!(x.compare_distr(&l));
+    let y: GlobalArray<f64, Ix2> = numpy::from_array(rt, &data.mapv(f64::from)).unwrap();
+    assert_eq!(y.at(&[6, 2]).unwrap(), 20.0);
+}
+
+/// Bad input: a typed error on every rank, nothing written.
+pub fn numpy_errors(rt: &Runtime) {
+    let mut a = numpy::arange(rt, 0.0, 12.0, 1.0).unwrap();
+    let b = numpy::ones::<f64, _>(rt, 5).unwrap();
+    let before = a.to_array().unwrap();
+    let kind = |r: gain::Result<()>| r.unwrap_err().kind();
+    assert_eq!(kind(a.assign(&b)), ErrorKind::ShapeMismatch);
+    assert_eq!((&a + &b).eval::<Ix1>().unwrap_err().kind(), ErrorKind::ShapeMismatch);
+    assert_eq!((&a + &b).sum().unwrap_err().kind(), ErrorKind::ShapeMismatch);
+    assert_eq!(kind(Zip::from(&mut a).and(&b).for_each(|x, &y| *x = y)), ErrorKind::ShapeMismatch);
+    assert_eq!(a.slice(s![13..]).unwrap_err().kind(), ErrorKind::OutOfBounds);
+    assert_eq!(a.slice(s![-13]).unwrap_err().kind(), ErrorKind::OutOfBounds);
+    let ad = numpy::zeros::<f64, _>(rt, IxDyn(&[4])).unwrap();
+    let two = [SliceInfoElem::from(..), SliceInfoElem::from(..)];
+    assert_eq!(ad.slice(&two[..]).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        numpy::expr(&a).sum_axis::<Ix1>(1).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
+    let v = a.slice(s![..5]).unwrap();
+    assert_eq!((&b * 2.0).eval::<Ix2>().unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    assert_eq!(numpy::arange(rt, 0, 5, 0).unwrap_err().kind(), ErrorKind::InconsistentArguments);
+    assert_eq!(v.get().unwrap().len(), 5);
+    assert_eq!(a.to_array().unwrap(), before);
+}
