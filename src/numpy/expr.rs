@@ -33,6 +33,10 @@ pub(crate) trait Node<T: Element> {
     /// Visits the global arrays read, with whether each is read whole and
     /// in order at this node's shape (aligned with the result).
     fn arrays<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Shared, bool));
+    /// Whether evaluating makes temporaries (then it runs in tiles).
+    fn temporaries(&self) -> bool {
+        true
+    }
     /// Fetches or borrows what the region `rect` needs.
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>>;
 }
@@ -608,6 +612,9 @@ struct Leaf<'a, T: Element> {
 }
 
 impl<T: Element> Node<T> for Leaf<'_, T> {
+    fn temporaries(&self) -> bool {
+        false
+    }
     fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -638,6 +645,9 @@ impl<T> Bound<T> for Held<'_, T> {
 struct Local<'a, T>(CowArray<'a, T, IxDyn>);
 
 impl<T: Element> Node<T> for Local<'_, T> {
+    fn temporaries(&self) -> bool {
+        false
+    }
     fn shape(&self) -> &[usize] {
         self.0.shape()
     }
@@ -651,6 +661,9 @@ impl<T: Element> Node<T> for Local<'_, T> {
 struct Scalar<T>(T);
 
 impl<T: Element> Node<T> for Scalar<T> {
+    fn temporaries(&self) -> bool {
+        false
+    }
     fn shape(&self) -> &[usize] {
         &[]
     }

@@ -29,6 +29,11 @@ struct Domain<'n, T: Element> {
 
 impl<'n, T: Element> Domain<'n, T> {
     fn new(e: &Expr<'n, T>) -> Result<Self> {
+        Self::on(e, None)
+    }
+
+    /// As `new`, running on `rt` when the expression reads no global array.
+    fn on(e: &Expr<'n, T>, fallback: Option<&Runtime>) -> Result<Self> {
         let shape = e.shape()?;
         let op = Operand::new(&shape, e.clone())?;
         let mut aligned = None;
@@ -39,7 +44,7 @@ impl<'n, T: Element> Domain<'n, T> {
                 aligned = Some(a.dist().clone());
             }
         });
-        let Some(rt) = rt else {
+        let Some(rt) = rt.or_else(|| fallback.cloned()) else {
             bail!(
                 InconsistentArguments,
                 "the expression reads no global array, so it has no ranks to run on"
@@ -800,7 +805,24 @@ impl<T: Element> Expr<'_, T> {
     /// assert_eq!(b.to_array().unwrap(), ndarray::array![0, 1, 4, 9]);
     /// ```
     pub fn eval<E: Dimension>(&self) -> Result<GlobalArray<T, E>> {
-        let d = Domain::new(self)?;
+        self.eval_in(Domain::new(self)?)
+    }
+
+    /// As [`eval`](Self::eval), on the ranks of `rt`: for expressions that
+    /// read no global array (index grids, say).
+    ///
+    /// # Collective
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let j = gain::numpy::index_along(&[2, 3], 1).eval_on::<ndarray::Ix2>(&rt).unwrap();
+    /// assert_eq!(j.to_array().unwrap(), ndarray::array![[0, 1, 2], [0, 1, 2]]);
+    /// ```
+    pub fn eval_on<E: Dimension>(&self, rt: &Runtime) -> Result<GlobalArray<T, E>> {
+        self.eval_in(Domain::on(self, Some(rt))?)
+    }
+
+    fn eval_in<E: Dimension>(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, E>> {
         let Some(dist) = d.dist.clone() else {
             bail!(ZeroSizeDimension, "an expression of shape {:?} has no elements to store", d.shape);
         };

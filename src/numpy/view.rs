@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{Array, Dimension, IxDyn, SliceArg};
+use ndarray::{Array, Axis, Dimension, IxDyn, SliceArg};
 
 use super::engine::{Operand, run, sub_mut, tiles};
 use super::expr::{Expr, IntoExpr};
@@ -376,16 +376,43 @@ macro_rules! zip_arity {
                     $($e.cuts(k, v);)*
                 };
                 let sel = out.sel.clone();
+                // Operands without temporaries are views: no tiling.
+                let tiled = false $(|| $e.node.temporaries())*;
                 run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
                     $(let $e = $e.bind(rect)?;)*
                     let ext: Vec<usize> = rect.iter().map(|&(a, z)| z - a).collect();
-                    for tile in tiles(&ext) {
+                    let all = vec![ext.iter().map(|&n| (0, n)).collect::<Vec<_>>()];
+                    for tile in if tiled { tiles(&ext) } else { all } {
                         let dim = IxDyn(&tile.iter().map(|&(a, z)| z - a).collect::<Vec<_>>());
                         $(let $E = $e.tile(&tile);)*
                         $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
-                        ndarray::Zip::from(sub_mut(&mut region, &tile))
-                            $(.and($E))*
-                            .for_each(|o, $($E),*| f(o, $($E),*));
+                        let mut out = sub_mut(&mut region, &tile);
+                        if dim.ndim() == 0 {
+                            ndarray::Zip::from(out)
+                                $(.and($E))*
+                                .for_each(|o, $($E),*| f(o, $($E),*));
+                            continue;
+                        }
+                        // Row by row; rows contiguous in every operand run
+                        // as plain slice loops, which the compiler
+                        // vectorises and unrolls.
+                        let ax = Axis(dim.ndim() - 1);
+                        ndarray::Zip::from(out.lanes_mut(ax))
+                            $(.and($E.lanes(ax)))*
+                            .for_each(|o, $($E),*| {
+                                if o.is_standard_layout() $(&& $E.is_standard_layout())* {
+                                    let o = o.into_slice().expect("contiguous");
+                                    let n = o.len();
+                                    $(let $E = &$E.to_slice().expect("contiguous")[..n];)*
+                                    for i in 0..n {
+                                        f(&mut o[i], $(&$E[i]),*);
+                                    }
+                                } else {
+                                    ndarray::Zip::from(o)
+                                        $(.and($E))*
+                                        .for_each(|o, $($E),*| f(o, $($E),*));
+                                }
+                            });
                     }
                     Ok(())
                 })

@@ -1,0 +1,181 @@
+//! perfpy's Laplace solver (GAiN thesis, chapter 6.2), written with gain's
+//! NumPy layer: Jacobi sweeps of
+//!
+//! ```text
+//! u[1:-1,1:-1] = ((u[0:-2,1:-1] + u[2:,1:-1])*dy2 + (u[1:-1,0:-2] + u[1:-1,2:])*dx2)*dnr_inv
+//! err = sqrt(sum((u - old_u)**2))
+//! ```
+//!
+//! on an N×N grid over [0,1]², boundary `x² − y²`, interior zero, a fixed
+//! number of iterations. Two buffers: each sweep reads `u` and writes `new`
+//! (NumPy's `old_u = u.copy()` without the copy), then they swap.
+//!
+//! - `--style zip` (default): one distributed `Zip` over the interior of
+//!   `new` and four shifted views of `u`; the closure also sums the
+//!   squared change, so a sweep is one pass over memory.
+//! - `--style ops`: the formula with operators on views, assigned into
+//!   the interior, and the error as its own reduction — NumPy's shape.
+//! - `--baseline`: a serial hand-written Rust loop doing the same sweeps
+//!   (rank 0 only); `--verify` compares the distributed solution and error
+//!   with it (the same operations in the same order: equal bits).
+//!
+//! Prints the time, the error and a fingerprint of the solution (the same
+//! at every rank count); `--png PATH` writes a heat map.
+//!
+//! Run: `mpirun -np 2 target/release/examples/laplace [--n 4000] [--iters 100]`
+
+#[path = "support/picture.rs"]
+mod picture;
+
+use std::time::Instant;
+
+use gain::numpy::{self, Zip};
+use gain::{GlobalArray, Runtime};
+use ndarray::{Array2, Ix2, s};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn num(name: &str, default: usize) -> usize {
+    arg(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number, not {v}")))
+}
+
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
+/// The grid constants: spacing squared and the inverse denominator.
+fn constants(n: usize) -> (f64, f64, f64) {
+    let d = 1.0 / (n - 1) as f64;
+    let (dx2, dy2) = (d * d, d * d);
+    (dx2, dy2, 0.5 / (dx2 + dy2))
+}
+
+/// `x² − y²` on the boundary, zero inside.
+fn initial(i: usize, j: usize, n: usize) -> f64 {
+    if i == 0 || j == 0 || i == n - 1 || j == n - 1 {
+        let (x, y) = (i as f64 / (n - 1) as f64, j as f64 / (n - 1) as f64);
+        x * x - y * y
+    } else {
+        0.0
+    }
+}
+
+/// One sweep, fused: writes the interior of `new` from `u`; returns this
+/// rank's sum of squared changes.
+fn sweep_zip(new: &mut GlobalArray<f64, Ix2>, u: &GlobalArray<f64, Ix2>, n: usize) -> gain::Result<f64> {
+    let (dx2, dy2, dnr_inv) = constants(n);
+    let mut err = 0.0;
+    Zip::from(new.slice_mut(s![1..-1, 1..-1])?)
+        .and(u.slice(s![..-2, 1..-1])?)
+        .and(u.slice(s![2.., 1..-1])?)
+        .and(u.slice(s![1..-1, ..-2])?)
+        .and(u.slice(s![1..-1, 2..])?)
+        .and(u.slice(s![1..-1, 1..-1])?)
+        .for_each(|o, &up, &down, &left, &right, &old| {
+            let v = ((up + down) * dy2 + (left + right) * dx2) * dnr_inv;
+            err += (v - old) * (v - old);
+            *o = v;
+        })?;
+    Ok(err)
+}
+
+/// One sweep in NumPy's shape: an operator expression, then the error.
+fn sweep_ops(new: &mut GlobalArray<f64, Ix2>, u: &GlobalArray<f64, Ix2>, n: usize) -> gain::Result<f64> {
+    let (dx2, dy2, dnr_inv) = constants(n);
+    let e = ((u.slice(s![..-2, 1..-1])? + u.slice(s![2.., 1..-1])?) * dy2
+        + (u.slice(s![1..-1, ..-2])? + u.slice(s![1..-1, 2..])?) * dx2)
+        * dnr_inv;
+    new.slice_mut(s![1..-1, 1..-1])?.assign(e)?;
+    let d = &*new - u;
+    (&d * &d).sum()
+}
+
+/// The serial hand-written loop: the same sweeps on plain slices. Returns
+/// the solution and the last error.
+fn serial_loop(n: usize, iters: usize) -> (Vec<f64>, f64) {
+    let (dx2, dy2, dnr_inv) = constants(n);
+    let mut u: Vec<f64> = (0..n * n).map(|k| initial(k / n, k % n, n)).collect();
+    let mut new = u.clone();
+    let mut err = 0.0;
+    for _ in 0..iters {
+        err = 0.0;
+        for i in 1..n - 1 {
+            let (up, row, down) = (&u[(i - 1) * n..i * n], &u[i * n..(i + 1) * n], &u[(i + 1) * n..(i + 2) * n]);
+            let out = &mut new[i * n..(i + 1) * n];
+            for j in 1..n - 1 {
+                let v = ((up[j] + down[j]) * dy2 + (row[j - 1] + row[j + 1]) * dx2) * dnr_inv;
+                err += (v - row[j]) * (v - row[j]);
+                out[j] = v;
+            }
+        }
+        std::mem::swap(&mut u, &mut new);
+    }
+    (u, err.sqrt())
+}
+
+/// FNV-1a over the bits of every element, in C order.
+fn fingerprint(a: &Array2<f64>) -> u64 {
+    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3))
+}
+
+fn main() -> gain::Result<()> {
+    let n = num("--n", 4000).max(3);
+    let iters = num("--iters", 100);
+    let style = arg("--style").unwrap_or_else(|| "zip".into());
+    let rt = gain::init()?;
+    if flag("--baseline") {
+        if rt.rank() == 0 {
+            let t = Instant::now();
+            let (_, err) = serial_loop(n, iters);
+            let secs = t.elapsed().as_secs_f64();
+            println!("serial loop: N={n} iters={iters} {secs:.3} s, error {err:.6e}");
+            println!("RESULT laplace_serial_loop n={n} iters={iters} seconds={secs:.6} error={err:.9e}");
+        }
+        return Ok(());
+    }
+    let (u, err, secs) = solve(&rt, n, iters, &style)?;
+    let gathered = u.gather(0)?;
+    if let Some(sol) = gathered {
+        println!("laplace ({style}): N={n} iters={iters} np={} {secs:.3} s, error {err:.6e}", rt.size());
+        println!("fingerprint: {:016x}", fingerprint(&sol));
+        println!(
+            "RESULT laplace np={} n={n} iters={iters} style={style} seconds={secs:.6} error={err:.9e}",
+            rt.size()
+        );
+        if flag("--verify") {
+            let (want, werr) = serial_loop(n, iters);
+            let want = Array2::from_shape_vec((n, n), want).expect("n*n values");
+            assert_eq!(sol, want, "the distributed solution differs from the serial loop's");
+            let rel = (err - werr).abs() / werr.max(f64::MIN_POSITIVE);
+            assert!(rel < 1e-12, "error {err} vs serial {werr}");
+            println!("verified: solution identical to the serial loop, error within {rel:.1e}");
+        }
+        if let Some(path) = arg("--png") {
+            picture::write(&path, sol.view(), true, 1024).expect("write the PNG");
+            println!("wrote {path}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `iters` sweeps; returns the solution, the last error and the time.
+fn solve(rt: &Runtime, n: usize, iters: usize, style: &str) -> gain::Result<(GlobalArray<f64, Ix2>, f64, f64)> {
+    let mut u = numpy::from_fn(rt, [n, n], |i| initial(i[0], i[1], n))?;
+    let mut new = numpy::zeros_like(&u)?;
+    new.assign(&u)?;
+    let t = Instant::now();
+    let mut err = 0.0;
+    for _ in 0..iters {
+        let local = match style {
+            "zip" => numpy::allreduce_sum(rt, sweep_zip(&mut new, &u, n)?)?,
+            "ops" => sweep_ops(&mut new, &u, n)?,
+            other => panic!("--style takes zip or ops, not {other}"),
+        };
+        err = local.sqrt();
+        std::mem::swap(&mut u, &mut new);
+    }
+    Ok((u, err, t.elapsed().as_secs_f64()))
+}
