@@ -25,16 +25,24 @@ use ndarray::{Array2, Ix2};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn num(name: &str, default: usize) -> usize {
-    arg(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number, not {v}")))
+    arg(name).map_or(default, |v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
+    })
 }
 
 /// FNV-1a over the bits of every element, in C order.
 fn fingerprint(a: &Array2<f64>) -> u64 {
-    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3))
+    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
+        (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn main() -> gain::Result<()> {
@@ -47,8 +55,12 @@ fn main() -> gain::Result<()> {
     let pts = (&pts * n as f64).eval::<Ix2>()?.to_array()?;
 
     let t = Instant::now();
-    let x = numpy::index_along(&[n, n], 0).cast::<f64>().eval_on::<Ix2>(&rt)?;
-    let y = numpy::index_along(&[n, n], 1).cast::<f64>().eval_on::<Ix2>(&rt)?;
+    let x = numpy::index_along(&[n, n], 0)
+        .cast::<f64>()
+        .eval_on::<Ix2>(&rt)?;
+    let y = numpy::index_along(&[n, n], 1)
+        .cast::<f64>()
+        .eval_on::<Ix2>(&rt)?;
     let mut d = numpy::full_like(&x, f64::INFINITY)?;
     let mut next = numpy::zeros_like(&x)?;
     for p in pts.rows() {
@@ -59,9 +71,15 @@ fn main() -> gain::Result<()> {
     let secs = t.elapsed().as_secs_f64();
 
     if let Some(map) = d.gather(0)? {
-        println!("distmap: N={n} points={npoints} np={} {secs:.3} s, farthest cell {far:.3}", rt.size());
+        println!(
+            "distmap: N={n} points={npoints} np={} {secs:.3} s, farthest cell {far:.3}",
+            rt.size()
+        );
         println!("fingerprint: {:016x}", fingerprint(&map));
-        println!("RESULT distmap np={} n={n} points={npoints} seconds={secs:.6}", rt.size());
+        println!(
+            "RESULT distmap np={} n={n} points={npoints} seconds={secs:.6}",
+            rt.size()
+        );
         if std::env::args().any(|a| a == "--verify") {
             let mut want = Array2::from_elem((n, n), f64::INFINITY);
             for p in pts.rows() {

@@ -24,6 +24,10 @@
 //!
 //! Run: `mpirun -np 2 target/release/examples/laplace [--n 4000] [--iters 100]`
 
+// `s![1..-1]` counts -1 from the end (ndarray's rule); it is not an empty
+// reversed range, which is what this lint assumes.
+#![allow(clippy::reversed_empty_ranges)]
+
 #[path = "support/picture.rs"]
 mod picture;
 
@@ -35,11 +39,17 @@ use ndarray::{Array2, Ix2, s};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn num(name: &str, default: usize) -> usize {
-    arg(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number, not {v}")))
+    arg(name).map_or(default, |v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
+    })
 }
 
 fn flag(name: &str) -> bool {
@@ -65,7 +75,11 @@ fn initial(i: usize, j: usize, n: usize) -> f64 {
 
 /// One sweep, fused: writes the interior of `new` from `u`; returns this
 /// rank's sum of squared changes.
-fn sweep_zip(new: &mut GlobalArray<f64, Ix2>, u: &GlobalArray<f64, Ix2>, n: usize) -> gain::Result<f64> {
+fn sweep_zip(
+    new: &mut GlobalArray<f64, Ix2>,
+    u: &GlobalArray<f64, Ix2>,
+    n: usize,
+) -> gain::Result<f64> {
     let (dx2, dy2, dnr_inv) = constants(n);
     let mut err = 0.0;
     Zip::from(new.slice_mut(s![1..-1, 1..-1])?)
@@ -83,7 +97,11 @@ fn sweep_zip(new: &mut GlobalArray<f64, Ix2>, u: &GlobalArray<f64, Ix2>, n: usiz
 }
 
 /// One sweep in NumPy's shape: an operator expression, then the error.
-fn sweep_ops(new: &mut GlobalArray<f64, Ix2>, u: &GlobalArray<f64, Ix2>, n: usize) -> gain::Result<f64> {
+fn sweep_ops(
+    new: &mut GlobalArray<f64, Ix2>,
+    u: &GlobalArray<f64, Ix2>,
+    n: usize,
+) -> gain::Result<f64> {
     let (dx2, dy2, dnr_inv) = constants(n);
     let e = ((u.slice(s![..-2, 1..-1])? + u.slice(s![2.., 1..-1])?) * dy2
         + (u.slice(s![1..-1, ..-2])? + u.slice(s![1..-1, 2..])?) * dx2)
@@ -103,7 +121,11 @@ fn serial_loop(n: usize, iters: usize) -> (Vec<f64>, f64) {
     for _ in 0..iters {
         err = 0.0;
         for i in 1..n - 1 {
-            let (up, row, down) = (&u[(i - 1) * n..i * n], &u[i * n..(i + 1) * n], &u[(i + 1) * n..(i + 2) * n]);
+            let (up, row, down) = (
+                &u[(i - 1) * n..i * n],
+                &u[i * n..(i + 1) * n],
+                &u[(i + 1) * n..(i + 2) * n],
+            );
             let out = &mut new[i * n..(i + 1) * n];
             for j in 1..n - 1 {
                 let v = ((up[j] + down[j]) * dy2 + (row[j - 1] + row[j + 1]) * dx2) * dnr_inv;
@@ -118,7 +140,9 @@ fn serial_loop(n: usize, iters: usize) -> (Vec<f64>, f64) {
 
 /// FNV-1a over the bits of every element, in C order.
 fn fingerprint(a: &Array2<f64>) -> u64 {
-    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3))
+    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
+        (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn main() -> gain::Result<()> {
@@ -132,14 +156,19 @@ fn main() -> gain::Result<()> {
             let (_, err) = serial_loop(n, iters);
             let secs = t.elapsed().as_secs_f64();
             println!("serial loop: N={n} iters={iters} {secs:.3} s, error {err:.6e}");
-            println!("RESULT laplace_serial_loop n={n} iters={iters} seconds={secs:.6} error={err:.9e}");
+            println!(
+                "RESULT laplace_serial_loop n={n} iters={iters} seconds={secs:.6} error={err:.9e}"
+            );
         }
         return Ok(());
     }
     let (u, err, secs) = solve(&rt, n, iters, &style)?;
     let gathered = u.gather(0)?;
     if let Some(sol) = gathered {
-        println!("laplace ({style}): N={n} iters={iters} np={} {secs:.3} s, error {err:.6e}", rt.size());
+        println!(
+            "laplace ({style}): N={n} iters={iters} np={} {secs:.3} s, error {err:.6e}",
+            rt.size()
+        );
         println!("fingerprint: {:016x}", fingerprint(&sol));
         println!(
             "RESULT laplace np={} n={n} iters={iters} style={style} seconds={secs:.6} error={err:.9e}",
@@ -148,7 +177,10 @@ fn main() -> gain::Result<()> {
         if flag("--verify") {
             let (want, werr) = serial_loop(n, iters);
             let want = Array2::from_shape_vec((n, n), want).expect("n*n values");
-            assert_eq!(sol, want, "the distributed solution differs from the serial loop's");
+            assert_eq!(
+                sol, want,
+                "the distributed solution differs from the serial loop's"
+            );
             let rel = (err - werr).abs() / werr.max(f64::MIN_POSITIVE);
             assert!(rel < 1e-12, "error {err} vs serial {werr}");
             println!("verified: solution identical to the serial loop, error within {rel:.1e}");
@@ -162,7 +194,12 @@ fn main() -> gain::Result<()> {
 }
 
 /// Runs `iters` sweeps; returns the solution, the last error and the time.
-fn solve(rt: &Runtime, n: usize, iters: usize, style: &str) -> gain::Result<(GlobalArray<f64, Ix2>, f64, f64)> {
+fn solve(
+    rt: &Runtime,
+    n: usize,
+    iters: usize,
+    style: &str,
+) -> gain::Result<(GlobalArray<f64, Ix2>, f64, f64)> {
     let mut u = numpy::from_fn(rt, [n, n], |i| initial(i[0], i[1], n))?;
     let mut new = numpy::zeros_like(&u)?;
     new.assign(&u)?;

@@ -14,7 +14,9 @@ pub fn write(path: &str, a: ArrayView2<'_, f64>, heat: bool, max_px: usize) -> s
     let v = a.slice(ndarray::s![..;step, ..;step]);
     let (lo, hi) = v
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+            (l.min(x), h.max(x))
+        });
     let scale = if hi > lo { 1.0 / (hi - lo) } else { 0.0 };
     let mut px = Vec::with_capacity(v.len() * 3);
     for &x in v.iter() {
@@ -27,8 +29,16 @@ pub fn write(path: &str, a: ArrayView2<'_, f64>, heat: bool, max_px: usize) -> s
             px.push((t * 255.0).round() as u8);
         }
     }
-    let mut enc = png::Encoder::new(BufWriter::new(File::create(path)?), v.ncols() as u32, v.nrows() as u32);
-    enc.set_color(if heat { png::ColorType::Rgb } else { png::ColorType::Grayscale });
+    let mut enc = png::Encoder::new(
+        BufWriter::new(File::create(path)?),
+        v.ncols() as u32,
+        v.nrows() as u32,
+    );
+    enc.set_color(if heat {
+        png::ColorType::Rgb
+    } else {
+        png::ColorType::Grayscale
+    });
     enc.set_depth(png::BitDepth::Eight);
     let mut w = enc.write_header().map_err(std::io::Error::other)?;
     w.write_image_data(&px).map_err(std::io::Error::other)?;

@@ -18,7 +18,7 @@ use crate::element::Element;
 use crate::error::{Result, bail};
 
 /// Elements per tile: temporaries of this size stay in L1/L2.
-pub(crate) const TILE: usize = 8192;
+pub(crate) const TILE: usize = 4096;
 
 /// Synchronises each distinct array once.
 pub(crate) fn sync_all(arrays: &[&dyn Shared]) -> Result<()> {
@@ -65,7 +65,9 @@ impl<'n, E: Element> Operand<'n, E> {
 
     pub fn bind(&self, rect: &Rect) -> Result<BoundOperand<'_, 'n, E>> {
         Ok(BoundOperand {
-            bound: self.node.bind(&child_rect(&self.parent, self.node.shape(), rect))?,
+            bound: self
+                .node
+                .bind(&child_rect(&self.parent, self.node.shape(), rect))?,
             op: self,
         })
     }

@@ -11,7 +11,9 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use ndarray::{Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Slice, Zip};
+use ndarray::{
+    Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Slice, Zip,
+};
 use num_traits::{AsPrimitive, Float, Signed};
 
 use super::slicing::Selection;
@@ -654,7 +656,10 @@ impl<T: Element> Node<T> for Local<'_, T> {
     fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
     fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
-        Ok(Box::new(Held(CowArray::from(sub_view(self.0.view(), rect)))))
+        Ok(Box::new(Held(CowArray::from(sub_view(
+            self.0.view(),
+            rect,
+        )))))
     }
 }
 
@@ -740,8 +745,75 @@ struct BoundMap1<'s, A, F> {
 
 impl<A: Element, T: Element, F: Fn(A) -> T> Bound<T> for BoundMap1<'_, A, F> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
-        CowArray::from(self.child.eval(tile).mapv(self.f))
+        let x = self.child.eval(tile);
+        let f = self.f;
+        CowArray::from(by_rows(
+            x.raw_dim(),
+            x.view(),
+            x.view(),
+            |xs, _, out| match xs {
+                Lane::Slice(xs) => out.extend(xs.iter().map(|&a| f(a))),
+                Lane::Splat(a, n) => out.extend(std::iter::repeat_n(f(a), n)),
+                Lane::Strided(xs) => out.extend(xs.iter().map(|&a| f(a))),
+            },
+        ))
     }
+}
+
+/// A row of an operand: contiguous, one value repeated (broadcast), or
+/// strided.
+enum Lane<'v, T> {
+    Slice(&'v [T]),
+    Splat(T, usize),
+    Strided(ndarray::ArrayView1<'v, T>),
+}
+
+/// The values of a row, whatever its kind.
+fn iter<'v, T: Copy>(l: Lane<'v, T>) -> Box<dyn Iterator<Item = T> + 'v> {
+    match l {
+        Lane::Slice(s) => Box::new(s.iter().copied()),
+        Lane::Splat(v, n) => Box::new(std::iter::repeat_n(v, n)),
+        Lane::Strided(s) => Box::new(s.into_iter().copied()),
+    }
+}
+
+fn lane<T: Copy>(l: ndarray::ArrayView1<'_, T>) -> Lane<'_, T> {
+    if l.len() > 1 && l.strides()[0] == 0 {
+        return Lane::Splat(l[0], l.len());
+    }
+    match l.to_slice() {
+        Some(s) => Lane::Slice(s),
+        None => Lane::Strided(l),
+    }
+}
+
+/// The C-order array of shape `dim` built row by row (rows along the last
+/// axis) by `row`, given the rows of `x` and `y` (both of shape `dim`):
+/// contiguous rows become slice loops the compiler vectorises.
+fn by_rows<A: Copy, B: Copy, T>(
+    dim: IxDyn,
+    x: ArrayViewD<'_, A>,
+    y: ArrayViewD<'_, B>,
+    mut row: impl FnMut(Lane<'_, A>, Lane<'_, B>, &mut Vec<T>),
+) -> ndarray::ArrayD<T> {
+    let mut out = Vec::with_capacity(dim.size());
+    if dim.ndim() == 0 {
+        let (x, y) = (
+            x.insert_axis(ndarray::Axis(0)),
+            y.insert_axis(ndarray::Axis(0)),
+        );
+        row(
+            lane(x.view().into_dimensionality().expect("1-d")),
+            lane(y.view().into_dimensionality().expect("1-d")),
+            &mut out,
+        );
+    } else {
+        let ax = ndarray::Axis(dim.ndim() - 1);
+        for (xl, yl) in x.lanes(ax).into_iter().zip(y.lanes(ax)) {
+            row(lane(xl), lane(yl), &mut out);
+        }
+    }
+    ndarray::Array::from_shape_vec(dim, out).expect("one value per element")
 }
 
 struct Map2<'a, A: Element, B: Element, T, F> {
@@ -767,8 +839,12 @@ impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Node<T> for Map2<'_, 
     }
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
         Ok(Box::new(BoundMap2 {
-            a: self.a.bind(&child_rect(&self.shape, self.a.shape(), rect))?,
-            b: self.b.bind(&child_rect(&self.shape, self.b.shape(), rect))?,
+            a: self
+                .a
+                .bind(&child_rect(&self.shape, self.a.shape(), rect))?,
+            b: self
+                .b
+                .bind(&child_rect(&self.shape, self.b.shape(), rect))?,
             node: self,
         }))
     }
@@ -792,7 +868,15 @@ impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Bound<T>
             x.broadcast(dim.clone()).expect("broadcast checked"),
             y.broadcast(dim).expect("broadcast checked"),
         );
-        CowArray::from(Zip::from(x).and(y).map_collect(|&x, &y| (n.f)(x, y)))
+        let f = &n.f;
+        CowArray::from(by_rows(x.raw_dim(), x, y, |xs, ys, out| match (xs, ys) {
+            (Lane::Slice(xs), Lane::Slice(ys)) => {
+                out.extend(xs.iter().zip(ys).map(|(&a, &b)| f(a, b)))
+            }
+            (Lane::Slice(xs), Lane::Splat(b, _)) => out.extend(xs.iter().map(|&a| f(a, b))),
+            (Lane::Splat(a, _), Lane::Slice(ys)) => out.extend(ys.iter().map(|&b| f(a, b))),
+            (xs, ys) => out.extend(iter(xs).zip(iter(ys)).map(|(a, b)| f(a, b))),
+        }))
     }
 }
 
@@ -820,9 +904,15 @@ impl<T: Element> Node<T> for Where<'_, T> {
     }
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
         Ok(Box::new(BoundWhere {
-            m: self.m.bind(&child_rect(&self.shape, self.m.shape(), rect))?,
-            a: self.a.bind(&child_rect(&self.shape, self.a.shape(), rect))?,
-            b: self.b.bind(&child_rect(&self.shape, self.b.shape(), rect))?,
+            m: self
+                .m
+                .bind(&child_rect(&self.shape, self.m.shape(), rect))?,
+            a: self
+                .a
+                .bind(&child_rect(&self.shape, self.a.shape(), rect))?,
+            b: self
+                .b
+                .bind(&child_rect(&self.shape, self.b.shape(), rect))?,
             node: self,
         }))
     }

@@ -108,7 +108,10 @@ pub fn minimum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>)
 /// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3]).unwrap();
 /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 0.0);
 /// ```
-pub fn zeros<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+pub fn zeros<T: Element, Sh: IntoDimension>(
+    rt: &Runtime,
+    shape: Sh,
+) -> Result<GlobalArray<T, Sh::Dim>> {
     GlobalArray::zeros(rt, shape)
 }
 
@@ -122,7 +125,10 @@ pub fn zeros<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<G
 /// let a = gain::numpy::empty::<u8, _>(&rt, 5).unwrap();
 /// assert_eq!(a.len(), 5);
 /// ```
-pub fn empty<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+pub fn empty<T: Element, Sh: IntoDimension>(
+    rt: &Runtime,
+    shape: Sh,
+) -> Result<GlobalArray<T, Sh::Dim>> {
     GlobalArray::zeros(rt, shape)
 }
 
@@ -135,7 +141,10 @@ pub fn empty<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<G
 /// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5]).unwrap();
 /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
 /// ```
-pub fn ones<T: Element, Sh: IntoDimension>(rt: &Runtime, shape: Sh) -> Result<GlobalArray<T, Sh::Dim>> {
+pub fn ones<T: Element, Sh: IntoDimension>(
+    rt: &Runtime,
+    shape: Sh,
+) -> Result<GlobalArray<T, Sh::Dim>> {
     full(rt, shape, T::one())
 }
 
@@ -245,7 +254,12 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
 /// assert_eq!(gain::numpy::expr(&i).sum().unwrap(), 3.0);
 /// assert_eq!(i.at(&[0, 1]).unwrap(), 1.0);
 /// ```
-pub fn eye<T: Element>(rt: &Runtime, n: usize, m: usize, k: isize) -> Result<GlobalArray<T, ndarray::Ix2>> {
+pub fn eye<T: Element>(
+    rt: &Runtime,
+    n: usize,
+    m: usize,
+    k: isize,
+) -> Result<GlobalArray<T, ndarray::Ix2>> {
     from_fn(rt, [n, m], |i| {
         if i[1] as isize - i[0] as isize == k {
             T::one()
@@ -269,14 +283,25 @@ pub fn eye<T: Element>(rt: &Runtime, n: usize, m: usize, k: isize) -> Result<Glo
 /// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25).unwrap();
 /// assert_eq!(a.to_array().unwrap(), ndarray::array![1.0, 1.25, 1.5, 1.75]);
 /// ```
-pub fn arange<T: Element>(rt: &Runtime, start: T, stop: T, step: T) -> Result<GlobalArray<T, ndarray::Ix1>> {
+pub fn arange<T: Element>(
+    rt: &Runtime,
+    start: T,
+    stop: T,
+    step: T,
+) -> Result<GlobalArray<T, ndarray::Ix1>> {
     if step == T::zero() {
         bail!(InconsistentArguments, "arange step 0");
     }
     let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
     let n = ((f(stop) - f(start)) / f(step)).ceil();
-    let n = if n.is_finite() && n > 0.0 { n as usize } else { 0 };
-    from_fn(rt, n, |i| start + step * T::from(i[0]).unwrap_or_else(T::zero))
+    let n = if n.is_finite() && n > 0.0 {
+        n as usize
+    } else {
+        0
+    };
+    from_fn(rt, n, |i| {
+        start + step * T::from(i[0]).unwrap_or_else(T::zero)
+    })
 }
 
 /// `n` evenly spaced values from `start` to `stop` inclusive (NumPy's
@@ -289,7 +314,12 @@ pub fn arange<T: Element>(rt: &Runtime, start: T, stop: T, step: T) -> Result<Gl
 /// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5).unwrap();
 /// assert_eq!(a.to_array().unwrap(), ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
 /// ```
-pub fn linspace<T: Element + Float>(rt: &Runtime, start: T, stop: T, n: usize) -> Result<GlobalArray<T, ndarray::Ix1>> {
+pub fn linspace<T: Element + Float>(
+    rt: &Runtime,
+    start: T,
+    stop: T,
+    n: usize,
+) -> Result<GlobalArray<T, ndarray::Ix1>> {
     let div = T::from(n.saturating_sub(1).max(1)).unwrap_or_else(T::one);
     let step = (stop - start) / div;
     from_fn(rt, n, |i| {
@@ -363,9 +393,14 @@ pub fn scatter<T: Element, D: Dimension>(
             *s = n as u64;
         }
     }
-    rt.comm().process_at_rank(root as i32).broadcast_into(&mut shape[..]);
+    rt.comm()
+        .process_at_rank(root as i32)
+        .broadcast_into(&mut shape[..]);
     let nd = shape[0] as usize;
-    let dims: Vec<usize> = shape[1..=nd.min(crate::MAX_DIMS)].iter().map(|&n| n as usize).collect();
+    let dims: Vec<usize> = shape[1..=nd.min(crate::MAX_DIMS)]
+        .iter()
+        .map(|&n| n as usize)
+        .collect();
     let g = GlobalArray::<T, IxDyn>::zeros(rt, IxDyn(&dims))?;
     if let Some(a) = a.filter(|_| rt.rank() == root) {
         let full: Vec<std::ops::Range<usize>> = dims.iter().map(|&n| 0..n).collect();

@@ -5,7 +5,9 @@
 //! array or view in place, collectively. Integer division by zero panics,
 //! as in Rust; `%` is Rust's remainder (the sign of the dividend).
 
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign};
+use std::ops::{
+    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
+};
 
 use ndarray::Dimension;
 

@@ -121,13 +121,21 @@ impl<'n, T: Element> Domain<'n, T> {
         let mut partial = block.as_ref().map(|b| {
             let mut s = b.shape();
             s.remove(axis);
-            (ArrayD::from_elem(IxDyn(&s), T::zero()), ArrayD::from_elem(IxDyn(&s), false))
+            (
+                ArrayD::from_elem(IxDyn(&s), T::zero()),
+                ArrayD::from_elem(IxDyn(&s), false),
+            )
         });
         let lo: Vec<usize> = block.as_ref().map_or(vec![], |b| b.lo().to_vec());
         self.for_tiles(|o, t| {
             let (p, seen) = partial.as_mut().expect("a rank with tiles has a block");
             let (mut p, mut seen) = (p.view_mut(), seen.view_mut());
-            for (k, (&oo, &n)) in o.iter().zip(t.shape()).enumerate().filter(|&(k, _)| k != axis) {
+            for (k, (&oo, &n)) in o
+                .iter()
+                .zip(t.shape())
+                .enumerate()
+                .filter(|&(k, _)| k != axis)
+            {
                 let at = Axis(if k > axis { k - 1 } else { k });
                 let r = ndarray::Slice::from(oo - lo[k]..oo - lo[k] + n);
                 p.slice_axis_inplace(at, r);
@@ -138,7 +146,11 @@ impl<'n, T: Element> Domain<'n, T> {
                 .and(t.lanes(Axis(axis)))
                 .for_each(|p, seen, lane| {
                     let mut it = lane.iter();
-                    let mut acc = if *seen { *p } else { *it.next().expect("lanes are nonempty") };
+                    let mut acc = if *seen {
+                        *p
+                    } else {
+                        *it.next().expect("lanes are nonempty")
+                    };
                     for &x in it {
                         acc = f(acc, x);
                     }
@@ -169,7 +181,11 @@ impl<'n, T: Element> Domain<'n, T> {
     /// The domain's block map and the shape without `axis`, or an error.
     fn axis_args(&self, axis: usize) -> Result<(&Distribution, Vec<usize>)> {
         if axis >= self.shape.len() {
-            bail!(DimensionMismatch, "axis {axis} of a {}-d expression", self.shape.len());
+            bail!(
+                DimensionMismatch,
+                "axis {axis} of a {}-d expression",
+                self.shape.len()
+            );
         }
         if self.shape.len() < 2 {
             bail!(
@@ -178,7 +194,11 @@ impl<'n, T: Element> Domain<'n, T> {
             );
         }
         let Some(dist) = &self.dist else {
-            bail!(ZeroSizeDimension, "axis reduction of an empty expression (shape {:?})", self.shape);
+            bail!(
+                ZeroSizeDimension,
+                "axis reduction of an empty expression (shape {:?})",
+                self.shape
+            );
         };
         let mut reduced = self.shape.clone();
         reduced.remove(axis);
@@ -189,10 +209,18 @@ impl<'n, T: Element> Domain<'n, T> {
     /// domain's block map.
     fn scan(&self, axis: usize, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
         if axis >= self.shape.len() {
-            bail!(DimensionMismatch, "axis {axis} of a {}-d expression", self.shape.len());
+            bail!(
+                DimensionMismatch,
+                "axis {axis} of a {}-d expression",
+                self.shape.len()
+            );
         }
         let Some(dist) = &self.dist else {
-            bail!(ZeroSizeDimension, "scan of an empty expression (shape {:?})", self.shape);
+            bail!(
+                ZeroSizeDimension,
+                "scan of an empty expression (shape {:?})",
+                self.shape
+            );
         };
         let me = self.rt.rank();
         let mut r = GlobalArray::<T, IxDyn>::with_distribution(&self.rt, dist.clone())?;
@@ -203,7 +231,10 @@ impl<'n, T: Element> Domain<'n, T> {
             self.for_tiles(|o, t| {
                 let mut target = local.view_mut();
                 for (k, (&oo, &n)) in o.iter().zip(t.shape()).enumerate() {
-                    target.slice_axis_inplace(Axis(k), ndarray::Slice::from(oo - lo[k]..oo - lo[k] + n));
+                    target.slice_axis_inplace(
+                        Axis(k),
+                        ndarray::Slice::from(oo - lo[k]..oo - lo[k] + n),
+                    );
                 }
                 target.assign(&t);
             })?;
@@ -316,7 +347,11 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
         }
     })?;
     let (v, f, has) = best.map_or((T::zero(), u64::MAX, 0u8), |(v, f)| (v, f, 1));
-    let (vs, fs, hs) = (all_gather(&d.rt, v), all_gather(&d.rt, f), all_gather(&d.rt, has));
+    let (vs, fs, hs) = (
+        all_gather(&d.rt, v),
+        all_gather(&d.rt, f),
+        all_gather(&d.rt, has),
+    );
     let mut win: Option<(T, u64)> = None;
     for ((v, f), h) in vs.into_iter().zip(fs).zip(hs) {
         if h == 0 {
@@ -384,7 +419,12 @@ impl<T: Element> Expr<'_, T> {
         })?;
         let v = all_gather(&d.rt, best.unwrap_or(T::zero()));
         let h = all_gather(&d.rt, u8::from(best.is_some()));
-        let r = v.into_iter().zip(h).filter(|&(_, h)| h == 1).map(|(v, _)| v).reduce(f);
+        let r = v
+            .into_iter()
+            .zip(h)
+            .filter(|&(_, h)| h == 1)
+            .map(|(v, _)| v)
+            .reduce(f);
         Ok(r.expect("a nonempty expression has an element"))
     }
 
@@ -428,7 +468,9 @@ impl<T: Element> Expr<'_, T> {
     /// assert_eq!(gain::numpy::expr(&a).argmin().unwrap(), vec![1, 1]);
     /// ```
     pub fn argmin(&self) -> Result<Vec<usize>> {
-        arg_extreme(&Domain::new(self)?, |x, v| x < v || (is_nan(x) && !is_nan(v)))
+        arg_extreme(&Domain::new(self)?, |x, v| {
+            x < v || (is_nan(x) && !is_nan(v))
+        })
     }
 
     /// The global index of the largest element (first on ties).
@@ -441,7 +483,9 @@ impl<T: Element> Expr<'_, T> {
     /// assert_eq!(gain::numpy::expr(&a).argmax().unwrap(), vec![0, 0]);
     /// ```
     pub fn argmax(&self) -> Result<Vec<usize>> {
-        arg_extreme(&Domain::new(self)?, |x, v| x > v || (is_nan(x) && !is_nan(v)))
+        arg_extreme(&Domain::new(self)?, |x, v| {
+            x > v || (is_nan(x) && !is_nan(v))
+        })
     }
 
     /// Whether every element is nonzero (true for none).
@@ -456,7 +500,11 @@ impl<T: Element> Expr<'_, T> {
     /// ```
     pub fn all(&self) -> Result<bool> {
         let d = Domain::new(self)?;
-        let r = d.fold_all(1u8, |a, _, t| a & u8::from(t.iter().all(|x| !x.is_zero())), |a, b| a & b)?;
+        let r = d.fold_all(
+            1u8,
+            |a, _, t| a & u8::from(t.iter().all(|x| !x.is_zero())),
+            |a, b| a & b,
+        )?;
         Ok(r == 1)
     }
 
@@ -471,7 +519,11 @@ impl<T: Element> Expr<'_, T> {
     /// ```
     pub fn any(&self) -> Result<bool> {
         let d = Domain::new(self)?;
-        let r = d.fold_all(0u8, |a, _, t| a | u8::from(t.iter().any(|x| !x.is_zero())), |a, b| a | b)?;
+        let r = d.fold_all(
+            0u8,
+            |a, _, t| a | u8::from(t.iter().any(|x| !x.is_zero())),
+            |a, b| a | b,
+        )?;
         Ok(r == 1)
     }
 }
@@ -577,7 +629,10 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
     let (a, b) = (a.into_expr(), b.into_expr());
     let (sa, sb) = (a.shape()?, b.shape()?);
     if sa.len() != 1 || sa != sb {
-        bail!(ShapeMismatch, "dot of shapes {sa:?} and {sb:?}: needs two 1-d operands of one length");
+        bail!(
+            ShapeMismatch,
+            "dot of shapes {sa:?} and {sb:?}: needs two 1-d operands of one length"
+        );
     }
     (a * b).sum()
 }
@@ -587,8 +642,14 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
 /// The dimension type `E` of the result is chosen by the caller (`Ix1`
 /// for a 2-D expression, or `IxDyn`).
 impl<T: Element> Expr<'_, T> {
-    fn reduce_as<E: Dimension>(&self, axis: usize, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, E>> {
-        Domain::new(self)?.reduce_axis(axis, f)?.into_dimensionality()
+    fn reduce_as<E: Dimension>(
+        &self,
+        axis: usize,
+        f: impl Fn(T, T) -> T,
+    ) -> Result<GlobalArray<T, E>> {
+        Domain::new(self)?
+            .reduce_axis(axis, f)?
+            .into_dimensionality()
     }
 
     /// Sums along `axis`.
@@ -699,7 +760,9 @@ impl<T: Element> Expr<'_, T> {
     /// assert_eq!(c.to_array().unwrap(), ndarray::array![1, 3, 6, 10, 15]);
     /// ```
     pub fn cumsum<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        Domain::new(self)?.scan(axis, |a, x| a + x)?.into_dimensionality()
+        Domain::new(self)?
+            .scan(axis, |a, x| a + x)?
+            .into_dimensionality()
     }
 
     /// Running products along `axis` (NumPy's `cumprod`).
@@ -713,7 +776,9 @@ impl<T: Element> Expr<'_, T> {
     /// assert_eq!(c.to_array().unwrap(), ndarray::array![1, 2, 6, 24, 120]);
     /// ```
     pub fn cumprod<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        Domain::new(self)?.scan(axis, |a, x| a * x)?.into_dimensionality()
+        Domain::new(self)?
+            .scan(axis, |a, x| a * x)?
+            .into_dimensionality()
     }
 }
 
@@ -824,7 +889,11 @@ impl<T: Element> Expr<'_, T> {
 
     fn eval_in<E: Dimension>(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, E>> {
         let Some(dist) = d.dist.clone() else {
-            bail!(ZeroSizeDimension, "an expression of shape {:?} has no elements to store", d.shape);
+            bail!(
+                ZeroSizeDimension,
+                "an expression of shape {:?} has no elements to store",
+                d.shape
+            );
         };
         let mut r = GlobalArray::<T, IxDyn>::with_distribution(&d.rt, dist)?;
         r.assign(self)?;

@@ -32,7 +32,11 @@ impl Selection {
         Selection {
             start: vec![0; shape.len()],
             step: vec![1; shape.len()],
-            axes: shape.iter().enumerate().map(|(b, &n)| (Some(b), n)).collect(),
+            axes: shape
+                .iter()
+                .enumerate()
+                .map(|(b, &n)| (Some(b), n))
+                .collect(),
         }
     }
 
@@ -284,7 +288,10 @@ mod tests {
         let want2 = want.slice(s![NewAxis, ..;-1, 1..3;2]).to_owned().into_dyn();
         assert_eq!(read(&base, &w), want2);
         let x = w.slice(s![0, -2, ..].as_ref()).unwrap();
-        assert_eq!(read(&base, &x), want2.slice(s![0, -2, ..]).to_owned().into_dyn());
+        assert_eq!(
+            read(&base, &x),
+            want2.slice(s![0, -2, ..]).to_owned().into_dyn()
+        );
     }
 
     #[test]
@@ -310,9 +317,16 @@ mod tests {
         assert!(sel.slice(s![..6, ..].as_ref()).is_err());
         assert!(sel.slice(s![-6.., ..].as_ref()).is_err());
         assert!(sel.slice(s![..].as_ref()).is_err());
-        let zero_step = SliceInfoElem::Slice { start: 0, end: None, step: 0 };
+        let zero_step = SliceInfoElem::Slice {
+            start: 0,
+            end: None,
+            step: 0,
+        };
         let e = sel.slice(&[zero_step, 0.into()]);
         assert!(e.is_err());
-        assert_eq!(sel.slice(s![3..1, ..].as_ref()).unwrap().shape(), vec![0, 5]);
+        assert_eq!(
+            sel.slice(s![3..1, ..].as_ref()).unwrap().shape(),
+            vec![0, 5]
+        );
     }
 }

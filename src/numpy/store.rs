@@ -5,11 +5,11 @@
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
 
 use super::slicing::Selection;
+use crate::GlobalArray;
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
 use crate::error::Result;
 use crate::runtime::Runtime;
-use crate::GlobalArray;
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.

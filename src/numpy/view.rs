@@ -289,7 +289,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
         rhs: impl IntoExpr<'e, U>,
         mut f: impl FnMut(&mut T, U),
     ) -> Result<()> {
-        Zip::from(self.reborrow()).and(rhs).for_each(|o, &x| f(o, x))
+        Zip::from(self.reborrow())
+            .and(rhs)
+            .for_each(|o, &x| f(o, x))
     }
 
     fn reborrow(&mut self) -> ViewMut<'_, T, D> {

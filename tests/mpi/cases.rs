@@ -47,7 +47,11 @@ const CASES: &[Case] = &[
         crate::numeric::transpose_any_distributions,
     ),
     ("linalg_errors", false, crate::numeric::linalg_errors),
-    ("numpy_views_match_ndarray", false, crate::numpy::views_match_ndarray),
+    (
+        "numpy_views_match_ndarray",
+        false,
+        crate::numpy::views_match_ndarray,
+    ),
     (
         "numpy_elementwise_and_broadcasting",
         false,

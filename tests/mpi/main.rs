@@ -51,40 +51,70 @@ fn parent() {
     // The example programs, checked against their serial versions.
     let kmeans = "--points 2999 --dims 7 --centers 5 --iters 15 --fragments 8 --verify";
     let matmul = "--blocks 5 --block-size 24 --verify";
+    let laplace = "--n 37 --iters 25 --verify";
+    let distmap = "--n 45 --points 7 --verify";
     for np in 1..=4 {
         jobs.push(Job::example(np, "kmeans", kmeans));
         jobs.push(Job::example(np, "matmul", matmul));
         jobs.push(Job::example(np, "shared_sum", "--mbytes 4 --reps 2"));
+        jobs.push(Job::example(np, "laplace", laplace));
+        jobs.push(Job::example(np, "distmap", distmap));
     }
+    jobs.push(Job::example(
+        3,
+        "laplace",
+        "--n 37 --iters 25 --verify --style ops",
+    ));
     jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
     jobs.push(Job::example(4, "matmul", matmul).env("GAIN_RANKS_PER_NODE", 1));
-    harness::run_all(&jobs, Duration::from_secs(300), same_kmeans_everywhere);
+    jobs.push(Job::example(3, "laplace", laplace).env("GAIN_RANKS_PER_NODE", 1));
+    jobs.push(Job::example(2, "distmap", distmap).env("GAIN_RANKS_PER_NODE", 1));
+    harness::run_all(&jobs, Duration::from_secs(300), same_results_everywhere);
 }
 
-/// k-means prints the same fingerprint (centers' bits and all labels) at
-/// every rank count, and every run verified against the serial version.
-fn same_kmeans_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
-    let mut prints = Vec::new();
-    for (job, log) in outputs {
-        if job
-            .example
-            .as_ref()
-            .is_some_and(|(name, _)| *name == "kmeans")
-        {
-            let line = |p: &str| log.lines().find(|l| l.starts_with(p)).map(str::to_string);
-            prints.push((
-                job.np,
-                line("fingerprint:").ok_or("kmeans printed no fingerprint")?,
-            ));
-            line("verify: centers, labels and iteration count identical")
-                .ok_or("kmeans did not verify")?;
+/// k-means, laplace and distmap print the same fingerprint (the bits of
+/// their results) at every rank count, and every run verified against the
+/// serial version.
+fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
+    let checks = [
+        (
+            "kmeans",
+            "verify: centers, labels and iteration count identical",
+            6,
+        ),
+        (
+            "laplace",
+            "verified: solution identical to the serial loop",
+            6,
+        ),
+        (
+            "distmap",
+            "verified: identical to the serial ndarray version",
+            5,
+        ),
+    ];
+    for (example, verified, runs) in checks {
+        let mut prints = Vec::new();
+        for (job, log) in outputs {
+            if job
+                .example
+                .as_ref()
+                .is_some_and(|(name, _)| *name == example)
+            {
+                let line = |p: &str| log.lines().find(|l| l.starts_with(p)).map(str::to_string);
+                prints.push((
+                    job.np,
+                    line("fingerprint:").ok_or(format!("{example} printed no fingerprint"))?,
+                ));
+                line(verified).ok_or(format!("{example} did not verify"))?;
+            }
         }
-    }
-    if prints.len() < 5 {
-        return Err(format!("only {} k-means runs passed", prints.len()));
-    }
-    if prints.iter().any(|p| p.1 != prints[0].1) {
-        return Err(format!("k-means differs between rank counts: {prints:?}"));
+        if prints.len() < runs {
+            return Err(format!("only {} {example} runs passed", prints.len()));
+        }
+        if prints.iter().any(|p| p.1 != prints[0].1) {
+            return Err(format!("{example} differs between rank counts: {prints:?}"));
+        }
     }
     Ok(())
 }
