@@ -15,35 +15,17 @@
 //!
 //! Run: `mpirun -np 2 target/release/examples/distmap [--n 2000] [--points 40]`
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/picture.rs"]
 mod picture;
 
 use std::time::Instant;
 
+use cli::{arg, fingerprint, num};
+
 use gain::numpy;
 use ndarray::{Array2, Ix2};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn num(name: &str, default: usize) -> usize {
-    arg(name).map_or(default, |v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
-    })
-}
-
-/// FNV-1a over the bits of every element, in C order.
-fn fingerprint(a: &Array2<f64>) -> u64 {
-    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
-        (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3)
-    })
-}
 
 fn main() -> gain::Result<()> {
     let n = num("--n", 2000).max(1);
@@ -80,7 +62,7 @@ fn main() -> gain::Result<()> {
             "RESULT distmap np={} n={n} points={npoints} seconds={secs:.6}",
             rt.size()
         );
-        if std::env::args().any(|a| a == "--verify") {
+        if cli::flag("--verify") {
             let mut want = Array2::from_elem((n, n), f64::INFINITY);
             for p in pts.rows() {
                 want.indexed_iter_mut().for_each(|((i, j), w)| {

@@ -28,33 +28,18 @@
 // reversed range, which is what this lint assumes.
 #![allow(clippy::reversed_empty_ranges)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/picture.rs"]
 mod picture;
 
 use std::time::Instant;
 
+use cli::{arg, fingerprint, flag, num};
+
 use gain::numpy::{self, Zip};
 use gain::{GlobalArray, Runtime};
 use ndarray::{Array2, Ix2, s};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn num(name: &str, default: usize) -> usize {
-    arg(name).map_or(default, |v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
-    })
-}
-
-fn flag(name: &str) -> bool {
-    std::env::args().any(|a| a == name)
-}
 
 /// The grid constants: spacing squared and the inverse denominator.
 fn constants(n: usize) -> (f64, f64, f64) {
@@ -136,13 +121,6 @@ fn serial_loop(n: usize, iters: usize) -> (Vec<f64>, f64) {
         std::mem::swap(&mut u, &mut new);
     }
     (u, err.sqrt())
-}
-
-/// FNV-1a over the bits of every element, in C order.
-fn fingerprint(a: &Array2<f64>) -> u64 {
-    a.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
-        (h ^ x.to_bits()).wrapping_mul(0x100_0000_01b3)
-    })
 }
 
 fn main() -> gain::Result<()> {
