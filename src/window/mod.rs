@@ -101,6 +101,45 @@ impl<T: Copy> Slot<T> for MaybeUninit<T> {
     }
 }
 
+/// Hints to the CPU that `data` will be read soon: asks for its cache lines
+/// to be brought into the core's L2 cache, without waiting for them. For
+/// streaming kernels over a local block whose access pattern the hardware
+/// prefetchers do not follow (several rows at once, say): prefetching a
+/// few tens of kilobytes ahead of the loop keeps the memory busy while the
+/// loop computes. Never faults and changes no data; a no-op on targets
+/// other than x86-64.
+///
+/// # One-sided
+///
+/// Local to the calling rank; no communication.
+///
+/// ```
+/// let data = vec![1.0f64; 1 << 16];
+/// let mut sum = 0.0;
+/// for (i, chunk) in data.chunks(512).enumerate() {
+///     // Ask for the chunk 8 chunks (32 KB) ahead while summing this one.
+///     gain::prefetch(data.get((i + 8) * 512..(i + 9) * 512).unwrap_or(&[]));
+///     sum += chunk.iter().sum::<f64>();
+/// }
+/// assert_eq!(sum, 65536.0);
+/// ```
+#[inline]
+pub fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+        let bytes = std::mem::size_of_val(data);
+        let start = data.as_ptr().cast::<i8>();
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: a prefetch is a hint that reads nothing architecturally
+            // and never faults; the address lies inside `data` anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
 /// Copies `src` into `dst` (same shape): one `memcpy` when both are
 /// contiguous in the same order, one per row when rows are contiguous,
 /// elementwise otherwise.
