@@ -10,9 +10,11 @@
 //!   register tile holds 4 points × 3 center differences, one vector lane
 //!   per coordinate (no broadcasts), in twelve independent multiply-add
 //!   chains; the four points' scores are then compared lane by lane.
-//! - cluster sums: the batch's points sorted by cluster, each cluster's
-//!   points added into accumulators that stay in registers for the whole
-//!   run, so a point costs one load and one add per vector of coordinates.
+//! - cluster sums: the batch's points grouped by cluster (a scan of the
+//!   labels per cluster, or a sort when there are many clusters), each
+//!   cluster's points added into accumulators that stay in registers for
+//!   the whole group, so a point costs one load and one add per vector of
+//!   coordinates.
 //!   Every coordinate of every sum is still added in point order, so the
 //!   sums are bit for bit those of a plain loop over the points.
 //!
