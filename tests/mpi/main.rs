@@ -66,6 +66,12 @@ fn parent() {
         "--n 37 --iters 25 --verify --style ops",
     ));
     jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
+    // Wide points and many centers: the kernel's 64-wide sums and its
+    // sorted grouping of clusters.
+    let kmeans_wide = "--points 1501 --dims 70 --centers 20 --iters 8 --fragments 5 --verify";
+    for np in [1, 3] {
+        jobs.push(Job::example(np, "kmeans", kmeans_wide));
+    }
     jobs.push(Job::example(4, "matmul", matmul).env("GAIN_RANKS_PER_NODE", 1));
     jobs.push(Job::example(3, "laplace", laplace).env("GAIN_RANKS_PER_NODE", 1));
     jobs.push(Job::example(2, "distmap", distmap).env("GAIN_RANKS_PER_NODE", 1));
@@ -73,14 +79,14 @@ fn parent() {
 }
 
 /// k-means, laplace and distmap print the same fingerprint (the bits of
-/// their results) at every rank count, and every run verified against the
-/// serial version.
+/// their results) at every rank count for the same arguments, and every
+/// run verified against the serial version.
 fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
     let checks = [
         (
             "kmeans",
             "verify: centers, labels and iteration count identical",
-            5,
+            7,
         ),
         (
             "laplace",
@@ -96,13 +102,12 @@ fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
     for (example, verified, runs) in checks {
         let mut prints = Vec::new();
         for (job, log) in outputs {
-            if job
-                .example
-                .as_ref()
-                .is_some_and(|(name, _)| *name == example)
+            if let Some((name, args)) = &job.example
+                && *name == example
             {
                 let line = |p: &str| log.lines().find(|l| l.starts_with(p)).map(str::to_string);
                 prints.push((
+                    args.join(" "),
                     job.np,
                     line("fingerprint:").ok_or(format!("{example} printed no fingerprint"))?,
                 ));
@@ -112,8 +117,10 @@ fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
         if prints.len() < runs {
             return Err(format!("only {} {example} runs passed", prints.len()));
         }
-        if prints.iter().any(|p| p.1 != prints[0].1) {
-            return Err(format!("{example} differs between rank counts: {prints:?}"));
+        for (args, _, print) in &prints {
+            if prints.iter().any(|p| &p.0 == args && &p.2 != print) {
+                return Err(format!("{example} differs between rank counts: {prints:?}"));
+            }
         }
     }
     Ok(())
