@@ -14,24 +14,16 @@
 //! against a serial ndarray product on rank 0; on by default when
 //! nb·bs ≤ 1024).
 
+#[path = "support/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+
 use std::time::Instant;
 
 use gain::{GlobalArray, Runtime, Section};
 use mpi::traits::*;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, CowArray, Ix2, s};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
-        })
-        .unwrap_or(default)
-}
 
 /// Tile `(r, c)` of a matrix of `bs`-sized tiles: in place when one block
 /// on this node holds it, fetched otherwise.
@@ -60,10 +52,10 @@ fn tile_starts(nb: usize, parts: usize, bs: usize) -> Vec<usize> {
 }
 
 fn run(rt: &Runtime) -> gain::Result<bool> {
-    let nb = arg("--blocks", 4);
-    let bs = arg("--block-size", 128);
+    let nb = cli::num("--blocks", 4);
+    let bs = cli::num("--block-size", 128);
     let n = nb * bs;
-    let verify = std::env::args().any(|a| a == "--verify") || n <= 1024;
+    let verify = cli::flag("--verify") || n <= 1024;
     let grid = gain::process_grid(rt.size(), &[nb, nb], None);
     let starts = [tile_starts(nb, grid[0], bs), tile_starts(nb, grid[1], bs)];
     let mut a = GlobalArray::<f64, Ix2>::zeros_irregular(rt, [n, n], &starts)?;

@@ -9,27 +9,19 @@
 //!
 //! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--reps 10]`
 
+#[path = "support/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+
 use std::time::Instant;
 
 use gain::GlobalArray;
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
-        })
-        .unwrap_or(default)
-}
-
 fn main() -> gain::Result<()> {
-    let mbytes = arg("--mbytes", 1536);
-    let reps = arg("--reps", 10).max(1);
+    let mbytes = cli::num("--mbytes", 1536);
+    let reps = cli::num("--reps", 10).max(1);
     let rt = gain::init()?;
     let n = mbytes * 1_000_000 / 8;
     // One contiguous band per rank.
