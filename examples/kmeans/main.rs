@@ -4,8 +4,10 @@
 //! The points are a `GlobalArray<f64, Ix2>` of N × d distributed by rows in
 //! whole *fragments* (contiguous runs of points, `--fragments` of them).
 //! Every iteration each rank labels its own points with the nearest center,
-//! reading its block in place through a zero-copy view, and sums the points
-//! of each cluster per fragment. One `MPI_Allgatherv` hands every rank all
+//! reading its block in place through a zero-copy view, and brings each
+//! fragment's per-cluster sums up to date: the first iteration adds every
+//! point, later ones move only the points that changed cluster from their
+//! old sum to their new one. One `MPI_Allgatherv` hands every rank all
 //! fragment sums, which every rank adds in fragment order; so the centers
 //! are bit-for-bit the same at every rank count. Labels live in a
 //! distributed `i32` array. The points come from gain's counter-based
@@ -118,7 +120,9 @@ fn update(centers: &mut Array2<f64>, partials: &[f64]) -> f64 {
 }
 
 /// The serial ndarray reference: the same algorithm written directly,
-/// distances as `Σ (p - c)²`, cluster sums per fragment in point order.
+/// distances as `Σ (p - c)²`, cluster sums per fragment kept from one
+/// iteration to the next and updated in point order for the points that
+/// changed cluster.
 fn serial(
     points: &Array2<f64>,
     k: usize,
@@ -127,17 +131,26 @@ fn serial(
 ) -> (Array2<f64>, Array1<i32>, usize) {
     let (n, d) = points.dim();
     let mut centers = points.slice(s![..k, ..]).to_owned();
-    let mut labels = Array1::zeros(n);
+    let mut labels = Array1::from_elem(n, -1);
+    let mut sums = vec![Array2::zeros((k, d)); f];
+    let mut counts = vec![Array1::zeros(k); f];
     let mut run = 0;
     for _ in 0..iters {
         run += 1;
         let mut partials = Vec::with_capacity(f * k * (d + 1));
         for j in 0..f {
             let (lo, hi) = fragment(j, f, n);
-            let (l, sums, counts) = reference_partial_sum(points.slice(s![lo..hi, ..]), &centers);
-            labels.slice_mut(s![lo..hi]).assign(&Array1::from(l));
-            partials.extend(sums.iter());
-            partials.extend(counts.iter());
+            let mut l = labels.slice_mut(s![lo..hi]);
+            let l = l.as_slice_mut().expect("contiguous");
+            reference_partial_sum(
+                points.slice(s![lo..hi, ..]),
+                &centers,
+                l,
+                &mut sums[j],
+                &mut counts[j],
+            );
+            partials.extend(sums[j].iter());
+            partials.extend(counts[j].iter());
         }
         if update(&mut centers, &partials) <= EPSILON {
             break;
@@ -198,6 +211,9 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
     let mut all = vec![0.0; f * width];
 
     let mut centers = points.get([0..k, 0..d])?;
+    // No point is in a cluster yet; the kernel keeps `mine` (the fragment
+    // sums) and the labels up to date from then on.
+    labels.fill(-1)?;
     let start = Instant::now();
     let mut iters = 0;
     for it in 1..=o.iters {
