@@ -8,6 +8,8 @@ mod construct;
 mod local;
 mod rma;
 
+pub use rma::NbGet;
+
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ndarray::Dimension;

@@ -6,6 +6,45 @@ use super::GlobalArray;
 use crate::dist::Section;
 use crate::element::Element;
 use crate::error::{Result, bail};
+use crate::window::PendingRead;
+
+/// A get in flight, from [`GlobalArray::get_nb`] (`NGA_NbGet`'s handle).
+/// [`wait`](Self::wait) completes it and returns the section; dropping it
+/// unwaited also waits for the transfer (and discards the data), so MPI
+/// never writes into freed memory.
+///
+/// # One-sided
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+/// ga.fill(2.0).unwrap();
+/// let pending: gain::NbGet<'_, f64, _> = ga.get_nb(0..8).unwrap();
+/// assert_eq!(pending.wait().unwrap().sum(), 16.0);
+/// ```
+#[must_use = "a get in flight does nothing until `wait`"]
+pub struct NbGet<'a, T: Element, D: Dimension> {
+    read: PendingRead<'a, T, D>,
+}
+
+impl<T: Element, D: Dimension> NbGet<'_, T, D> {
+    /// Waits for the transfer (`NGA_NbWait`) and returns the section.
+    ///
+    /// Errors: [`Mpi`](crate::ErrorKind::Mpi) when completing the
+    /// transfer fails.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6]).unwrap();
+    /// let part = ga.get_nb([1..3, 2..6]).unwrap().wait().unwrap();
+    /// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
+    /// ```
+    pub fn wait(self) -> Result<Array<T, D>> {
+        self.read.wait()
+    }
+}
 
 /// # One-sided data movement
 ///
@@ -33,6 +72,35 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let section = section.into();
         let dim = self.section_dim(&section)?;
         self.with_pieces(&section, |p| self.win.read_new(p, dim))
+    }
+
+    /// Starts copying a section into a new array and returns without
+    /// waiting for ranks on other nodes (`NGA_NbGet`): same-node blocks
+    /// are copied at once, remote ones are requested with `MPI_Get`, and
+    /// [`NbGet::wait`] completes them. Several gets may be in flight at
+    /// once, and computing while they travel hides their latency. As with
+    /// Global Arrays, a put or accumulate into the section by this rank
+    /// before the wait leaves the result undefined (never unsafe).
+    ///
+    /// Errors: as [`get`](Self::get), before anything is sent.
+    ///
+    /// # One-sided
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6]).unwrap();
+    /// ga.fill(1.0).unwrap();
+    /// let top = ga.get_nb([0..3, 0..6]).unwrap();
+    /// let bottom = ga.get_nb([3..6, 0..6]).unwrap();
+    /// // ... compute here while both travel ...
+    /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
+    /// assert!(ga.get_nb([0..7, 0..6]).is_err());
+    /// ```
+    pub fn get_nb(&self, section: impl Into<Section>) -> Result<NbGet<'_, T, D>> {
+        let section = section.into();
+        let dim = self.section_dim(&section)?;
+        let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
+        Ok(NbGet { read })
     }
 
     /// Copies a section into `dst`, which must have the section's shape

@@ -409,6 +409,49 @@ impl<T: Element> Window<T> {
         Ok(())
     }
 
+    /// Starts reading the pieces of a section into a new array of shape
+    /// `dim` and returns without waiting for other nodes: same-node pieces
+    /// are copied now, remote ones are issued as `MPI_Get`s that
+    /// [`PendingRead::wait`] completes. Checks as [`read_new`](Self::read_new).
+    pub(crate) fn read_start<D: Dimension>(
+        &self,
+        pieces: &[Piece<'_>],
+        dim: D,
+    ) -> Result<PendingRead<'_, T, D>> {
+        check_cover(pieces, dim.size())?;
+        let mut read = PendingRead {
+            win: self,
+            out: Array::uninit(dim),
+            targets: Vec::new(),
+        };
+        let mut all = read.out.view_mut().into_dyn();
+        for p in pieces {
+            let mut dst = narrow(all.view_mut(), &p.in_buf);
+            if self.node_rank_of[p.rank].is_some() {
+                self.read_piece(p, dst)?;
+                continue;
+            }
+            let world = self.world.expect("remote rank implies a world window");
+            self.order_after_pending(world, p.rank)?;
+            let origin = dst.as_mut_ptr() as *mut T;
+            // SAFETY: `origin` and the strides describe part of the heap
+            // buffer of `read.out` (positive strides: it is new and in
+            // standard layout), which `read` keeps alive, and does not
+            // move, until the gets are flushed in `wait` or `drop`. The
+            // target is recorded before the first get can fail halfway.
+            if !read.targets.contains(&p.rank) {
+                read.targets.push(p.rank);
+            }
+            let issued =
+                unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? };
+            assert!(
+                issued,
+                "a new standard-layout buffer has no negative strides"
+            );
+        }
+        Ok(read)
+    }
+
     fn read_piece<S: Slot<T>, E: Dimension>(
         &self,
         p: &Piece<'_>,
@@ -760,6 +803,49 @@ impl<T: Element> Drop for Window<T> {
     fn drop(&mut self) {
         if let Err(e) = self.free() {
             eprintln!("gain: freeing a window failed: {e}");
+            abort_world(1);
+        }
+    }
+}
+
+/// A read started by [`Window::read_start`]: the buffer MPI writes into
+/// and the ranks whose gets are still in flight.
+pub(crate) struct PendingRead<'w, T: Element, D: Dimension> {
+    win: &'w Window<T>,
+    out: Array<MaybeUninit<T>, D>,
+    targets: Vec<usize>,
+}
+
+impl<T: Element, D: Dimension> PendingRead<'_, T, D> {
+    /// Waits for the remote gets and returns the section.
+    pub(crate) fn wait(mut self) -> Result<Array<T, D>> {
+        self.flush()?;
+        let empty = Array::uninit(D::zeros(self.out.ndim()));
+        let out = std::mem::replace(&mut self.out, empty);
+        // SAFETY: `read_start` checked that the pieces cover the array;
+        // same-node pieces were copied there and the remote gets are now
+        // complete, so every element was written.
+        Ok(unsafe { out.assume_init() })
+    }
+
+    /// Completes the gets of every target still in flight. A target leaves
+    /// the list only once its flush succeeded.
+    fn flush(&mut self) -> Result<()> {
+        let world = self.win.world;
+        while let Some(&rank) = self.targets.last() {
+            ffi::flush_local(world.expect("remote targets imply a world window"), rank)?;
+            self.targets.pop();
+        }
+        Ok(())
+    }
+}
+
+impl<T: Element, D: Dimension> Drop for PendingRead<'_, T, D> {
+    fn drop(&mut self) {
+        // MPI may still write into `out`; it must not be freed before the
+        // gets complete. If that cannot be ensured, stop the job.
+        if let Err(e) = self.flush() {
+            eprintln!("gain: completing a non-blocking get failed: {e}");
             abort_world(1);
         }
     }

@@ -222,6 +222,15 @@ fn roundtrip<T: Element>(rt: &Runtime) {
                     }
                 }
                 ga.sync().unwrap();
+                // Non-blocking gets: three in flight at once, waited in
+                // reverse order, and a fourth dropped without a wait.
+                let secs: Vec<Section> = (0..4).map(|_| own.section(ga.shape())).collect();
+                let mut flying: Vec<_> = secs.iter().map(|s| ga.get_nb(s).unwrap()).collect();
+                drop(flying.pop());
+                for (sec, get) in secs.iter().zip(flying).rev() {
+                    let want = model.slice(slice_of(sec).as_slice());
+                    assert_eq!(get.wait().unwrap(), want, "get_nb {sec:?}");
+                }
                 for k in 0..3 {
                     let sec = own.section(ga.shape());
                     let want = model.slice(slice_of(&sec).as_slice());
@@ -511,6 +520,10 @@ fn errors(rt: &Runtime) {
     let k = |r: gain::Result<()>| r.err().map(|e| e.kind());
     assert_eq!(
         k(ga.put([3..5, 0..2], ones.view())),
+        Some(ErrorKind::OutOfBounds)
+    );
+    assert_eq!(
+        ga.get_nb([0..2, 4..6]).err().map(|e| e.kind()),
         Some(ErrorKind::OutOfBounds)
     );
     #[allow(clippy::reversed_empty_ranges)]
