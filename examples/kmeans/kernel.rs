@@ -17,11 +17,12 @@
 //!   register tile holds 4 points × 3 center differences, one vector lane
 //!   per coordinate (no broadcasts), in twelve independent multiply-add
 //!   chains; the four points' scores are then compared lane by lane.
-//! - sum updates, only for a batch where some label changed: the batch's
-//!   events (a point leaving or joining a cluster) grouped by cluster (a
-//!   scan of the labels per cluster, or a sort when there are many
-//!   clusters), each cluster's rows added or subtracted into accumulators
-//!   that stay in registers for the whole group.
+//! - sum updates, only for a batch where some label changed. A few changed
+//!   points are moved one at a time (subtracted from the old sum, added to
+//!   the new one, in memory). Many are grouped as events (a point leaving
+//!   or joining a cluster) by cluster (a scan of the labels per cluster, or
+//!   a sort when there are many clusters), each cluster's rows added or
+//!   subtracted into accumulators that stay in registers for the group.
 //!   Every coordinate of every sum still sees its additions and
 //!   subtractions in point order, so the sums are bit for bit those of the
 //!   plain loop in [`reference_partial_sum`].
@@ -45,6 +46,12 @@ const BATCH: usize = 8 * TILE;
 /// Up to this many centers, each cluster's points in a batch are found by
 /// scanning the labels once per cluster; beyond it, by sorting.
 const SCAN: usize = 16;
+
+/// Up to this many changed points in a batch, the sums are updated in
+/// memory point by point rather than grouped by cluster.
+const SPARSE: usize = 4;
+
+const _: () = assert!(BATCH <= 64, "a batch's changes are a u64 mask");
 
 /// How far ahead of the labelling the points are prefetched, in bytes.
 /// Measured best among 8, 16, 32 and 64 KB on the benchmark machine.
@@ -202,21 +209,63 @@ pub fn cluster_partial_sum(
     let mut order = [0u64; 2 * BATCH];
     let mut events = [(0usize, 0.0f64); 2 * BATCH];
     let mut ahead = AHEAD / 8;
+    let mut prefetch = |len: usize| {
+        let end = (ahead + len).min(points.len());
+        gain::prefetch(points.get(ahead..end).unwrap_or(&[]));
+        ahead = end;
+    };
+    // Whether the last batch had many changes. Then this one probably has
+    // too, and its prefetches are split between the labelling and the
+    // grouped sum pass, so memory keeps streaming during both.
+    let mut dense = false;
     for (batch, lb) in points.chunks(BATCH * d).zip(labels.chunks_mut(BATCH)) {
         let n = lb.len();
+        let share = if dense { TILE * d / 2 } else { TILE * d };
         for t in (0..n).step_by(TILE) {
-            let end = (ahead + TILE * d).min(points.len());
-            gain::prefetch(points.get(ahead..end).unwrap_or(&[]));
-            ahead = end;
+            prefetch(share);
             // A short last tile repeats its last point.
             let p: [&[f64]; TILE] = std::array::from_fn(|i| &batch[(t + i).min(n - 1) * d..][..d]);
             best[t..t + TILE].copy_from_slice(&centers.nearest(&p));
         }
+        // The part of this batch's share not prefetched yet: issued along
+        // the grouped sum pass, the rest at the end of the batch.
+        let mut owed = n.div_ceil(TILE) * (TILE * d - share);
         let best = &best[..n];
-        if lb.iter().zip(best).all(|(&l, &b)| l == b as i32) {
+        // Bit i: point i changed cluster.
+        let changed = lb
+            .iter()
+            .zip(best)
+            .enumerate()
+            .fold(0u64, |m, (i, (&l, &b))| m | (u64::from(l != b as i32) << i));
+        dense = changed.count_ones() as usize > SPARSE;
+        if !dense {
+            // A few points moved: update the sums in memory point by point.
+            let mut rest = changed;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let p = &batch[i * d..][..d];
+                let (old, new) = (lb[i], best[i] as usize);
+                if old >= 0 {
+                    let old = old as usize;
+                    counts[old] -= 1.0;
+                    for (s, &x) in sums[old * d..][..d].iter_mut().zip(p) {
+                        *s -= x;
+                    }
+                }
+                counts[new] += 1.0;
+                for (s, &x) in sums[new * d..][..d].iter_mut().zip(p) {
+                    *s += x;
+                }
+                lb[i] = new as i32;
+            }
+            prefetch(owed);
             continue;
         }
         let mut apply = |c: usize, events: &[(usize, f64)]| {
+            let now = (events.len() * d / 2).min(owed);
+            prefetch(now);
+            owed -= now;
             counts[c] += events.iter().map(|e| e.1).sum::<f64>();
             update_cluster(&mut sums[c * d..][..d], batch, events);
         };
@@ -258,6 +307,7 @@ pub fn cluster_partial_sum(
                 apply((run[0] >> 32) as usize, &events[..run.len()]);
             }
         }
+        prefetch(owed);
         for (l, &b) in lb.iter_mut().zip(best) {
             *l = b as i32;
         }
