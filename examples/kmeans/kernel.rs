@@ -51,7 +51,10 @@ const SCAN: usize = 16;
 /// memory point by point rather than grouped by cluster.
 const SPARSE: usize = 4;
 
-const _: () = assert!(BATCH <= 64, "a batch's changes are a u64 mask");
+const _: () = assert!(
+    BATCH <= 64 && BATCH.is_power_of_two(),
+    "a batch's changes are a u64 mask, its events indexed by a mask"
+);
 
 /// How far ahead of the labelling the points are prefetched, in bytes.
 /// Measured best among 8, 16, 32 and 64 KB on the benchmark machine.
@@ -276,7 +279,8 @@ pub fn cluster_partial_sum(
                 let mut m = 0;
                 for (i, (&old, &new)) in lb.iter().zip(best).enumerate() {
                     let joins = new == c;
-                    events[m] = (i * d, if joins { 1.0 } else { -1.0 });
+                    // `m < n <= BATCH`: the mask only spares a bounds check.
+                    events[m & (BATCH - 1)] = (i * d, if joins { 1.0 } else { -1.0 });
                     m += usize::from(old != new as i32 && (joins || old == c as i32));
                 }
                 if m > 0 {
