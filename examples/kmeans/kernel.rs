@@ -20,8 +20,9 @@
 //! - sum updates, only for a batch where some label changed. A few changed
 //!   points are moved one at a time (subtracted from the old sum, added to
 //!   the new one, in memory). Many are grouped as events (a point leaving
-//!   or joining a cluster) by cluster (a scan of the labels per cluster, or
-//!   a sort when there are many clusters), each cluster's rows added or
+//!   or joining a cluster) by cluster (from bit masks of the batch's old
+//!   and new labels compared with the cluster, eight lanes at a time, or a
+//!   sort when there are many clusters), each cluster's rows added or
 //!   subtracted into accumulators that stay in registers for the group.
 //!   Every coordinate of every sum still sees its additions and
 //!   subtractions in point order, so the sums are bit for bit those of the
@@ -31,7 +32,7 @@
 //! not follow, so the loop prefetches [`AHEAD`] bytes ahead itself.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use wide::f64x4;
+use wide::{f64x4, i32x8};
 
 /// Points labelled together in one register tile (the lanes of the
 /// comparisons).
@@ -44,7 +45,7 @@ const GROUP: usize = 3;
 const BATCH: usize = 8 * TILE;
 
 /// Up to this many centers, each cluster's points in a batch are found by
-/// scanning the labels once per cluster; beyond it, by sorting.
+/// comparing the labels with it; beyond it, by sorting.
 const SCAN: usize = 16;
 
 /// Up to this many changed points in a batch, the sums are updated in
@@ -165,16 +166,13 @@ fn add_rows<const W: usize>(sum: &mut [f64], batch: &[f64], events: &[(usize, f6
     }
 }
 
-/// Applies one cluster's `events` to its `sum`: 64 coordinates at a time
-/// (16 registers), then 16, then 4, then one.
+/// Applies one cluster's `events` to its `sum`: 32 coordinates at a time
+/// (8 registers, so the accumulators, the sign and a row vector fit in
+/// AVX2's 16), then 16, then 4, then one.
 fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)]) {
     let mut lo = 0;
     type Add = fn(&mut [f64], &[f64], &[(usize, f64)]);
-    let widths: [(usize, Add); 3] = [
-        (64, add_rows::<16>),
-        (16, add_rows::<4>),
-        (4, add_rows::<1>),
-    ];
+    let widths: [(usize, Add); 3] = [(32, add_rows::<8>), (16, add_rows::<4>), (4, add_rows::<1>)];
     for (width, add) in widths {
         let n = (sum.len() - lo) / width * width;
         add(&mut sum[lo..lo + n], &batch[lo..], events);
@@ -206,7 +204,8 @@ pub fn cluster_partial_sum(
     let d = centers.d;
     let k = partial.len() / (d + 1);
     let (sums, counts) = partial.split_at_mut(k * d);
-    let mut best = [0u32; BATCH];
+    let mut best = [0i32; BATCH];
+    let mut old = [0i32; BATCH];
     // A batch's (cluster, point, sign) events, sorted; then one cluster's
     // (row offset, sign) events.
     let mut order = [0u64; 2 * BATCH];
@@ -228,18 +227,15 @@ pub fn cluster_partial_sum(
             prefetch(share);
             // A short last tile repeats its last point.
             let p: [&[f64]; TILE] = std::array::from_fn(|i| &batch[(t + i).min(n - 1) * d..][..d]);
-            best[t..t + TILE].copy_from_slice(&centers.nearest(&p));
+            best[t..t + TILE].copy_from_slice(&centers.nearest(&p).map(|c| c as i32));
         }
         // The part of this batch's share not prefetched yet: issued along
         // the grouped sum pass, the rest at the end of the batch.
         let mut owed = n.div_ceil(TILE) * (TILE * d - share);
-        let best = &best[..n];
-        // Bit i: point i changed cluster.
-        let changed = lb
-            .iter()
-            .zip(best)
-            .enumerate()
-            .fold(0u64, |m, (i, (&l, &b))| m | (u64::from(l != b as i32) << i));
+        old[..n].copy_from_slice(lb);
+        // Bit i: point i (of the n in the batch) changed cluster.
+        let valid = u64::MAX >> (64 - n);
+        let changed = !eq_mask(&old, &best) & valid;
         dense = changed.count_ones() as usize > SPARSE;
         if !dense {
             // A few points moved: update the sums in memory point by point.
@@ -248,9 +244,9 @@ pub fn cluster_partial_sum(
                 let i = rest.trailing_zeros() as usize;
                 rest &= rest - 1;
                 let p = &batch[i * d..][..d];
-                let (old, new) = (lb[i], best[i] as usize);
-                if old >= 0 {
-                    let old = old as usize;
+                let new = best[i] as usize;
+                if old[i] >= 0 {
+                    let old = old[i] as usize;
                     counts[old] -= 1.0;
                     for (s, &x) in sums[old * d..][..d].iter_mut().zip(p) {
                         *s -= x;
@@ -260,8 +256,8 @@ pub fn cluster_partial_sum(
                 for (s, &x) in sums[new * d..][..d].iter_mut().zip(p) {
                     *s += x;
                 }
-                lb[i] = new as i32;
             }
+            lb.copy_from_slice(&best[..n]);
             prefetch(owed);
             continue;
         }
@@ -269,53 +265,72 @@ pub fn cluster_partial_sum(
             let now = (events.len() * d / 2).min(owed);
             prefetch(now);
             owed -= now;
-            counts[c] += events.iter().map(|e| e.1).sum::<f64>();
             update_cluster(&mut sums[c * d..][..d], batch, events);
         };
         if k <= SCAN {
-            // Each cluster's events by a branch-free scan of the labels: a
-            // point that changed leaves its old cluster and joins its new.
-            for c in 0..k as u32 {
+            // Each cluster's events from two masks: the changed points that
+            // join it and those that leave it. Together, in point order.
+            for (c, count) in counts.iter_mut().enumerate() {
+                let joins = eq_mask(&best, &[c as i32; BATCH]) & changed;
+                let leaves = eq_mask(&old, &[c as i32; BATCH]) & changed;
+                let mut rest = joins | leaves;
+                if rest == 0 {
+                    continue;
+                }
+                *count += f64::from(joins.count_ones()) - f64::from(leaves.count_ones());
                 let mut m = 0;
-                for (i, (&old, &new)) in lb.iter().zip(best).enumerate() {
-                    let joins = new == c;
-                    // `m < n <= BATCH`: the mask only spares a bounds check.
-                    events[m & (BATCH - 1)] = (i * d, if joins { 1.0 } else { -1.0 });
-                    m += usize::from(old != new as i32 && (joins || old == c as i32));
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    let sign = if joins >> i & 1 == 1 { 1.0 } else { -1.0 };
+                    // `m < BATCH`: a point joins or leaves, not both.
+                    events[m & (BATCH - 1)] = (i * d, sign);
+                    m += 1;
                 }
-                if m > 0 {
-                    apply(c as usize, &events[..m]);
-                }
+                apply(c, &events[..m]);
             }
         } else {
             // Many clusters: sort the (cluster, point, joins) events.
             let mut m = 0;
-            for (i, (&old, &new)) in lb.iter().zip(best).enumerate() {
-                if old != new as i32 {
-                    let at = (i as u64) << 1;
-                    order[m] = (u64::from(new) << 32) | at | 1;
+            let mut rest = changed;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let at = (i as u64) << 1;
+                order[m] = ((best[i] as u64) << 32) | at | 1;
+                m += 1;
+                if old[i] >= 0 {
+                    order[m] = ((old[i] as u64) << 32) | at;
                     m += 1;
-                    if old >= 0 {
-                        order[m] = ((old as u64) << 32) | at;
-                        m += 1;
-                    }
                 }
             }
             let order = &mut order[..m];
             order.sort_unstable();
             for run in order.chunk_by(|a, b| a >> 32 == b >> 32) {
+                let mut count = 0.0;
                 for (e, &r) in events.iter_mut().zip(run) {
                     let sign = if r & 1 == 1 { 1.0 } else { -1.0 };
+                    count += sign;
                     *e = (((r & 0xffff_ffff) >> 1) as usize * d, sign);
                 }
-                apply((run[0] >> 32) as usize, &events[..run.len()]);
+                let c = (run[0] >> 32) as usize;
+                counts[c] += count;
+                apply(c, &events[..run.len()]);
             }
         }
         prefetch(owed);
-        for (l, &b) in lb.iter_mut().zip(best) {
-            *l = b as i32;
-        }
+        lb.copy_from_slice(&best[..n]);
     }
+}
+
+/// Bit i: `a[i] == b[i]`, eight lanes at a time.
+#[inline(always)]
+fn eq_mask(a: &[i32; BATCH], b: &[i32; BATCH]) -> u64 {
+    let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
+    a.iter().zip(b).enumerate().fold(0, |m, (j, (&a, &b))| {
+        let eq = i32x8::new(a).simd_eq(i32x8::new(b));
+        m | u64::from(eq.to_bitmask() as u8) << (8 * j)
+    })
 }
 
 /// The serial ndarray reference for one fragment, written directly:
