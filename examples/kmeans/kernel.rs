@@ -64,9 +64,12 @@ pub const AHEAD: usize = 32 << 10;
 /// The centers as the kernel reads them: the differences `c_t - c_0` in
 /// groups of `GROUP` rows (a short last group is padded with zero rows and
 /// infinite offsets, so its padding never wins), and the offsets
-/// `|c_t|² - |c_0|²`.
+/// `|c_t|² - |c_0|²`. A group's differences are interleaved four
+/// coordinates at a time (`body`), so the labelling loop walks one slice;
+/// the last `d % 4` coordinates of each difference are kept apart (`tail`).
 pub struct Centers {
-    diffs: Vec<f64>,
+    body: Vec<[[f64; 4]; GROUP]>,
+    tail: Vec<f64>,
     offsets: Vec<f64>,
     d: usize,
 }
@@ -75,36 +78,52 @@ impl Centers {
     pub fn new(centers: &Array2<f64>) -> Self {
         let (k, d) = centers.dim();
         let groups = (k - 1).div_ceil(GROUP);
-        let mut diffs = vec![0.0; groups * GROUP * d];
+        let (q4, rest) = (d / 4, d % 4);
+        let mut body = vec![[[0.0; 4]; GROUP]; groups * q4];
+        let mut tail = vec![0.0; groups * GROUP * rest];
         let mut offsets = vec![f64::INFINITY; groups * GROUP];
         let c0 = centers.row(0);
         let n0 = c0.dot(&c0);
         for t in 1..k {
             let ct = centers.row(t);
-            let row = &mut diffs[(t - 1) * d..][..d];
-            for (x, (&a, &b)) in row.iter_mut().zip(ct.iter().zip(&c0)) {
-                *x = a - b;
+            let (g, u) = ((t - 1) / GROUP, (t - 1) % GROUP);
+            for j in 0..d {
+                let x = ct[j] - c0[j];
+                if j < 4 * q4 {
+                    body[g * q4 + j / 4][u][j % 4] = x;
+                } else {
+                    tail[(t - 1) * rest + j - 4 * q4] = x;
+                }
             }
             offsets[t - 1] = ct.dot(&ct) - n0;
         }
-        Centers { diffs, offsets, d }
+        Centers {
+            body,
+            tail,
+            offsets,
+            d,
+        }
     }
 
-    /// For group `g`: the dot products of `TILE` points with its `GROUP`
-    /// differences, one vector (over the points) per difference.
+    /// For group `g`: the dot products of the `TILE` points of `tile` (rows
+    /// of `d`) with its `GROUP` differences, one vector (over the points)
+    /// per difference.
     #[inline(always)]
-    fn dots(&self, g: usize, p: &[&[f64]; TILE]) -> [f64x4; GROUP] {
+    fn dots(&self, g: usize, tile: &[f64]) -> [f64x4; GROUP] {
         let d = self.d;
-        let body = d / 4 * 4;
-        let rows = &self.diffs[g * GROUP * d..][..GROUP * d];
-        let c = [0, 1, 2].map(|t| rows[t * d..][..body].as_chunks::<4>().0);
-        let pv = [0, 1, 2, 3].map(|i| p[i][..body].as_chunks::<4>().0);
+        let (q4, rest) = (d / 4, d % 4);
+        let (p0, r) = tile.split_at(d);
+        let (p1, r) = r.split_at(d);
+        let (p2, p3) = r.split_at(d);
+        let p = [p0, p1, p2, p3];
+        let [v0, v1, v2, v3] = p.map(|p| p.as_chunks::<4>().0);
         let mut acc = [[f64x4::ZERO; TILE]; GROUP];
-        for (q, ((&c0, &c1), &c2)) in c[0].iter().zip(c[1]).zip(c[2]).enumerate() {
-            let cv = [c0, c1, c2].map(f64x4::new);
+        let rows = self.body[g * q4..][..q4].iter();
+        for ((((c, &x0), &x1), &x2), &x3) in rows.zip(v0).zip(v1).zip(v2).zip(v3) {
+            let cv = c.map(f64x4::new);
             // One point at a time, so the tile needs 12 + 3 + 1 registers.
-            for (i, p) in pv.iter().enumerate() {
-                let x = f64x4::new(p[q]);
+            for (i, x) in [x0, x1, x2, x3].into_iter().enumerate() {
+                let x = f64x4::new(x);
                 for t in 0..GROUP {
                     acc[t][i] = x.mul_add(cv[t], acc[t][i]);
                 }
@@ -115,23 +134,23 @@ impl Centers {
             // Lane i of the sum of the transposed rows is point i's dot.
             let [a, b, c, e] = f64x4::transpose(acc[t]);
             let mut dot = (a + b) + (c + e);
-            for j in body..d {
-                let x = f64x4::new([p[0][j], p[1][j], p[2][j], p[3][j]]);
-                dot = x.mul_add(f64x4::splat(rows[t * d + j]), dot);
+            for j in 0..rest {
+                let x = f64x4::new(p.map(|p| p[4 * q4 + j]));
+                dot = x.mul_add(f64x4::splat(self.tail[(g * GROUP + t) * rest + j]), dot);
             }
             out[t] = dot;
         }
         out
     }
 
-    /// The nearest center of each of `TILE` points; ties go to the lower
-    /// index.
+    /// The nearest center of each of the `TILE` points of `tile` (rows of
+    /// `d`); ties go to the lower index.
     #[inline(always)]
-    fn nearest(&self, p: &[&[f64]; TILE]) -> [u32; TILE] {
+    fn nearest(&self, tile: &[f64]) -> [i32; TILE] {
         let mut best = f64x4::ZERO;
         let mut best_score = f64x4::ZERO;
         for g in 0..self.offsets.len() / GROUP {
-            for (t, dot) in self.dots(g, p).into_iter().enumerate() {
+            for (t, dot) in self.dots(g, tile).into_iter().enumerate() {
                 let c = g * GROUP + t;
                 let score = f64x4::splat(self.offsets[c]) - dot - dot;
                 let better = score.simd_lt(best_score);
@@ -141,7 +160,7 @@ impl Centers {
         }
         // The integer in the low bits of `2^52 + best`.
         let bits = (best + f64x4::splat(4_503_599_627_370_496.0)).to_array();
-        bits.map(|b| b.to_bits() as u32)
+        bits.map(|b| b.to_bits() as i32)
     }
 }
 
@@ -170,15 +189,14 @@ fn add_rows<const W: usize>(sum: &mut [f64], batch: &[f64], events: &[(usize, f6
 /// (8 registers, so the accumulators, the sign and a row vector fit in
 /// AVX2's 16), then 16, then 4, then one.
 fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)]) {
-    let mut lo = 0;
-    type Add = fn(&mut [f64], &[f64], &[(usize, f64)]);
-    let widths: [(usize, Add); 3] = [(32, add_rows::<8>), (16, add_rows::<4>), (4, add_rows::<1>)];
-    for (width, add) in widths {
-        let n = (sum.len() - lo) / width * width;
-        add(&mut sum[lo..lo + n], &batch[lo..], events);
-        lo += n;
-    }
-    for j in lo..sum.len() {
+    let d = sum.len();
+    let a = d / 32 * 32;
+    let b = a + (d - a) / 16 * 16;
+    let c = b + (d - b) / 4 * 4;
+    add_rows::<8>(&mut sum[..a], batch, events);
+    add_rows::<4>(&mut sum[a..b], &batch[a..], events);
+    add_rows::<1>(&mut sum[b..c], &batch[b..], events);
+    for j in c..d {
         let mut s = sum[j];
         for &(m, sign) in events {
             s = batch[m + j].mul_add(sign, s);
@@ -206,6 +224,7 @@ pub fn cluster_partial_sum(
     let (sums, counts) = partial.split_at_mut(k * d);
     let mut best = [0i32; BATCH];
     let mut old = [0i32; BATCH];
+    let mut pad = vec![0.0; TILE * d];
     // A batch's (cluster, point, sign) events, sorted; then one cluster's
     // (row offset, sign) events.
     let mut order = [0u64; 2 * BATCH];
@@ -225,9 +244,16 @@ pub fn cluster_partial_sum(
         let share = if dense { TILE * d / 2 } else { TILE * d };
         for t in (0..n).step_by(TILE) {
             prefetch(share);
-            // A short last tile repeats its last point.
-            let p: [&[f64]; TILE] = std::array::from_fn(|i| &batch[(t + i).min(n - 1) * d..][..d]);
-            best[t..t + TILE].copy_from_slice(&centers.nearest(&p).map(|c| c as i32));
+            let tile = if t + TILE <= n {
+                &batch[t * d..][..TILE * d]
+            } else {
+                // A short last tile: its points, then its last point again.
+                for (i, row) in pad.chunks_exact_mut(d).enumerate() {
+                    row.copy_from_slice(&batch[(t + i).min(n - 1) * d..][..d]);
+                }
+                &pad
+            };
+            best[t..t + TILE].copy_from_slice(&centers.nearest(tile));
         }
         // The part of this batch's share not prefetched yet: issued along
         // the grouped sum pass, the rest at the end of the batch.
