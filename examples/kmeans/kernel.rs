@@ -53,8 +53,8 @@ const SCAN: usize = 16;
 const SPARSE: usize = 4;
 
 const _: () = assert!(
-    BATCH <= 64 && BATCH.is_power_of_two(),
-    "a batch's changes are a u64 mask, its events indexed by a mask"
+    BATCH <= 64 && BATCH.is_power_of_two() && BATCH % 8 == 0,
+    "a batch's changes are a u64 mask built eight lanes at a time, its events indexed by a mask"
 );
 
 /// How far ahead of the labelling the points are prefetched, in bytes.
