@@ -53,7 +53,7 @@ const SCAN: usize = 16;
 const SPARSE: usize = 4;
 
 const _: () = assert!(
-    BATCH <= 64 && BATCH.is_power_of_two() && BATCH % 8 == 0,
+    BATCH <= 64 && BATCH.is_power_of_two() && BATCH.is_multiple_of(8),
     "a batch's changes are a u64 mask built eight lanes at a time, its events indexed by a mask"
 );
 
