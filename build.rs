@@ -2,6 +2,7 @@
 //! rsmpi's `mpi::ffi` lacks (`MPI_REPLACE`, `MPI_NO_OP`, `MPI_WIN_MODEL`, …).
 //! Their values differ between Open MPI and MPICH, so they are read from the
 //! MPI headers at build time instead of being hard-coded, as `mpi-sys` does.
+//! With the `blas` feature it also links the system's OpenBLAS.
 
 fn main() {
     println!("cargo:rerun-if-changed=src/window/shim.c");
@@ -25,4 +26,9 @@ fn main() {
         }
     }
     build.compile("gain_shim");
+    // The `blas` feature: ndarray's cblas calls resolve to the system's
+    // OpenBLAS (scripts/install-deps installs libopenblas-dev).
+    if std::env::var_os("CARGO_FEATURE_BLAS").is_some() {
+        println!("cargo:rustc-link-lib=openblas");
+    }
 }

@@ -93,8 +93,13 @@ fn run(rt: &Runtime) -> gain::Result<bool> {
 
     let mut ok = true;
     if rt.rank() == 0 {
+        let gemm = if cfg!(feature = "blas") {
+            "OpenBLAS (blas feature)"
+        } else {
+            "ndarray's matrixmultiply"
+        };
         println!(
-            "matmul: {nb} x {nb} blocks of {bs} x {bs} (n = {n}), {} ranks, grid {grid:?}",
+            "matmul: {nb} x {nb} blocks of {bs} x {bs} (n = {n}), {} ranks, grid {grid:?}, local GEMM: {gemm}",
             rt.size()
         );
         println!(

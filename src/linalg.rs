@@ -7,8 +7,11 @@
 //! one-sided non-blocking get per panel, which gain splits among their
 //! owners; the next pair of panels is in flight while the current pair is
 //! multiplied, so transfers from other nodes overlap the compute. The
-//! local products are ndarray's `general_mat_mul` (matrixmultiply's
-//! runtime-selected SIMD kernels for `f32`/`f64`).
+//! local products are ndarray's `general_mat_mul`: matrixmultiply's
+//! runtime-selected SIMD kernels for `f32`/`f64` by default, or the
+//! system's OpenBLAS `dgemm`/`sgemm` with the `blas` cargo feature (then
+//! each rank's OpenBLAS gets its share of the node's cores, see
+//! [`init`](crate::init)).
 
 use ndarray::{Array2, ArrayView2, Ix2, LinalgScalar, s};
 

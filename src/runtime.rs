@@ -48,6 +48,12 @@ struct Inner {
 /// treats every `k` consecutive ranks of a node as a node of their own,
 /// which runs the remote (RMA) path on one machine.
 ///
+/// With the `blas` feature, each rank's OpenBLAS gets the cores this
+/// process may run on divided by the ranks on its node (at least one
+/// thread), so ranks do not oversubscribe the cores; when
+/// `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` is set, OpenBLAS follows
+/// that instead.
+///
 /// # Collective
 /// Every rank of the job must call it.
 ///
@@ -67,6 +73,17 @@ pub fn init() -> Result<Runtime> {
     })?;
     let world = universe.world();
     Runtime::build(&world, Some(universe))
+}
+
+/// OpenBLAS threads for each of `ranks` ranks on this node, unless the
+/// user chose through the environment.
+#[cfg(feature = "blas")]
+fn blas_threads(ranks: usize) -> Option<usize> {
+    let chosen = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (!chosen).then(|| (cores / ranks.max(1)).max(1))
 }
 
 impl Runtime {
@@ -113,6 +130,10 @@ impl Runtime {
             }
         }
         debug_assert_eq!(next, node.size() as usize);
+        #[cfg(feature = "blas")]
+        if let Some(threads) = blas_threads(node.size() as usize) {
+            window::set_blas_threads(threads);
+        }
         Ok(Runtime {
             inner: Rc::new(Inner {
                 world,

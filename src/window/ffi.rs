@@ -439,3 +439,16 @@ pub(crate) fn abort_world(code: c_int) -> ! {
 pub(crate) fn library_version() -> String {
     mpi::environment::library_version().unwrap_or_default()
 }
+
+#[cfg(feature = "blas")]
+unsafe extern "C" {
+    fn openblas_set_num_threads(n: c_int);
+}
+
+/// Sets how many threads OpenBLAS uses in this process (`blas` feature).
+#[cfg(feature = "blas")]
+pub(crate) fn set_blas_threads(n: usize) {
+    // SAFETY: OpenBLAS's setter takes any count (clamped to its maximum);
+    // it is called once, before any BLAS call of this process.
+    unsafe { openblas_set_num_threads(n.clamp(1, c_int::MAX as usize) as c_int) }
+}

@@ -42,6 +42,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 use ffi::Rma;
+#[cfg(feature = "blas")]
+pub(crate) use ffi::set_blas_threads;
 pub(crate) use ffi::{abort_world, library_version};
 use transfer::{Chunk, Dim};
 
