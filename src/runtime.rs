@@ -75,7 +75,7 @@ pub fn init() -> Result<Runtime> {
     Runtime::build(&world, Some(universe))
 }
 
-/// OpenBLAS threads for each of `ranks` ranks on this node, unless the
+/// OpenBLAS threads for each of `ranks` ranks on this machine, unless the
 /// user chose through the environment.
 #[cfg(feature = "blas")]
 fn blas_threads(ranks: usize) -> Option<usize> {
@@ -110,6 +110,9 @@ impl Runtime {
         let rank = world.rank() as usize;
         let size = world.size() as usize;
         let mut node = world.split_shared(rank as i32);
+        // The ranks that really share this machine's cores.
+        #[cfg(feature = "blas")]
+        let machine_ranks = node.size() as usize;
         if let Some(k) = ranks_per_node()? {
             let color = node.rank() as usize / k;
             node = node
@@ -131,7 +134,7 @@ impl Runtime {
         }
         debug_assert_eq!(next, node.size() as usize);
         #[cfg(feature = "blas")]
-        if let Some(threads) = blas_threads(node.size() as usize) {
+        if let Some(threads) = blas_threads(machine_ranks) {
             window::set_blas_threads(threads);
         }
         Ok(Runtime {

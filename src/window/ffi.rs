@@ -448,7 +448,8 @@ unsafe extern "C" {
 /// Sets how many threads OpenBLAS uses in this process (`blas` feature).
 #[cfg(feature = "blas")]
 pub(crate) fn set_blas_threads(n: usize) {
-    // SAFETY: OpenBLAS's setter takes any count (clamped to its maximum);
-    // it is called once, before any BLAS call of this process.
+    // SAFETY: OpenBLAS's setter takes any positive count (it clamps it to
+    // its own maximum) and may be called between BLAS calls; gain calls it
+    // while building a runtime, before any of its own products.
     unsafe { openblas_set_num_threads(n.clamp(1, c_int::MAX as usize) as c_int) }
 }
