@@ -13,16 +13,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-fn sum(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (chunks, rest) = x.as_chunks::<8>();
-    for c in chunks {
-        for l in 0..8 {
-            acc[l] += c[l];
-        }
-    }
-    acc.iter().sum::<f64>() + rest.iter().sum::<f64>()
-}
+#[path = "../examples/support/read.rs"]
+mod read;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -55,7 +47,7 @@ fn main() {
                             }
                             black_box(&mut a);
                         } else {
-                            black_box(sum(black_box(&b)));
+                            black_box(read::sum(black_box(&b)));
                         }
                         barrier.wait();
                         times.push(t.elapsed().as_secs_f64());

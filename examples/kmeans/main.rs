@@ -17,8 +17,13 @@
 //! Run: `scripts/run-example kmeans 2 --points 4194304 --dims 64 --centers 4 --iters 20`
 //! (or `mpirun -np 2 target/release/examples/kmeans …` after `cargo build --release --examples`)
 //! Options: `--points N --dims d --centers k --iters I --seed s
-//! --fragments f --verify` (`--verify` recomputes everything serially with
-//! ndarray on rank 0 and checks that centers and labels are identical).
+//! --fragments f --verify --probe` (`--verify` recomputes everything
+//! serially with ndarray on rank 0 and checks that centers and labels are
+//! identical; `--probe` times a plain read of every rank's block, between
+//! barriers, before each iteration, and prints the iterations' bandwidth
+//! against it: a baseline taken on the same memory, by the same processes,
+//! within tens of milliseconds of the iteration it is compared with. The
+//! read passes are left out of the reported times).
 
 use std::time::Instant;
 
@@ -28,6 +33,8 @@ use mpi::traits::*;
 use ndarray::{Array1, Array2, Ix1, Ix2, s};
 
 mod kernel;
+#[path = "../support/read.rs"]
+mod read;
 use kernel::{Centers, cluster_partial_sum, reference_partial_sum};
 
 /// Centers must move less than this (Frobenius norm) to stop early.
@@ -41,6 +48,7 @@ struct Options {
     seed: u64,
     fragments: usize,
     verify: bool,
+    probe: bool,
 }
 
 fn parse() -> Result<Options, String> {
@@ -52,11 +60,13 @@ fn parse() -> Result<Options, String> {
         seed: 0,
         fragments: 64,
         verify: false,
+        probe: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--verify" {
-            o.verify = true;
+        if a == "--verify" || a == "--probe" {
+            o.verify |= a == "--verify";
+            o.probe |= a == "--probe";
             continue;
         }
         let v = args.next().ok_or(format!("{a} needs a value"))?;
@@ -159,6 +169,18 @@ fn serial(
     (centers, labels, run)
 }
 
+/// Seconds for every rank to read its block of `points` once (a plain sum,
+/// between barriers, so the pass lasts as long as its slowest rank).
+fn read_pass(rt: &Runtime, points: &GlobalArray<f64, Ix2>) -> f64 {
+    let block = points.local();
+    let pts = block.as_slice().expect("a block is contiguous");
+    rt.comm().barrier();
+    let t = Instant::now();
+    std::hint::black_box(read::sum(std::hint::black_box(pts)));
+    rt.comm().barrier();
+    t.elapsed().as_secs_f64()
+}
+
 fn fingerprint(centers: &Array2<f64>, labels: &[i32]) -> u64 {
     // FNV-1a over the centers' bits and the labels.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -216,7 +238,10 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
     labels.fill(-1)?;
     let start = Instant::now();
     let mut iters = 0;
+    let mut probe_total = 0.0;
     for it in 1..=o.iters {
+        let probe_s = o.probe.then(|| read_pass(rt, &points));
+        probe_total += probe_s.unwrap_or(0.0);
         let t = Instant::now();
         iters = it;
         let kernel = Centers::new(&centers);
@@ -235,17 +260,21 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
         );
         let moved = update(&mut centers, &all);
         if rank == 0 {
-            println!(
-                "iter {it:3}: moved {moved:.3e}, {:.1} ms",
-                t.elapsed().as_secs_f64() * 1e3
-            );
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            match probe_s {
+                Some(p) => println!(
+                    "iter {it:3}: moved {moved:.3e}, {ms:.1} ms, read pass {:.1} ms",
+                    p * 1e3
+                ),
+                None => println!("iter {it:3}: moved {moved:.3e}, {ms:.1} ms"),
+            }
         }
         if moved <= EPSILON {
             break;
         }
     }
     labels.sync()?;
-    let total = start.elapsed().as_secs_f64();
+    let total = start.elapsed().as_secs_f64() - probe_total;
     if rank != 0 {
         return Ok(true);
     }
@@ -260,8 +289,22 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
         println!("centers checksum: {:.12}", centers.sum());
         println!("fingerprint: {print:016x}");
         let gbs = (n * d * 8) as f64 * iters as f64 / total / 1e9;
+        // The iterations against the read passes taken between them.
+        let probe = if o.probe {
+            let pgbs = (n * d * 8) as f64 * iters as f64 / probe_total / 1e9;
+            println!(
+                "read passes: {pgbs:.1} GB/s, iterations {:.3} of it",
+                gbs / pgbs
+            );
+            format!(
+                " read_pass_gbytes_per_s={pgbs:.4} vs_read_pass={:.4}",
+                gbs / pgbs
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "RESULT kmeans np={np} seconds={total:.6} iters={iters} points_gbytes_per_s={gbs:.4} fingerprint={print:016x}"
+            "RESULT kmeans np={np} seconds={total:.6} iters={iters} points_gbytes_per_s={gbs:.4} fingerprint={print:016x}{probe}"
         );
     }
     if o.verify {

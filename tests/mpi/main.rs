@@ -67,8 +67,9 @@ fn parent() {
     ));
     jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
     // Wide points and many centers: the kernel's 64-wide sums and its
-    // sorted grouping of clusters.
-    let kmeans_wide = "--points 1501 --dims 70 --centers 20 --iters 8 --fragments 5 --verify";
+    // sorted grouping of clusters; with read passes between iterations.
+    let kmeans_wide =
+        "--points 1501 --dims 70 --centers 20 --iters 8 --fragments 5 --verify --probe";
     for np in [1, 3] {
         jobs.push(Job::example(np, "kmeans", kmeans_wide));
     }
