@@ -64,23 +64,25 @@ fn parse() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--verify" || a == "--probe" {
-            o.verify |= a == "--verify";
-            o.probe |= a == "--probe";
-            continue;
-        }
-        let v = args.next().ok_or(format!("{a} needs a value"))?;
-        let n: u64 = v
-            .parse()
-            .map_err(|_| format!("{a}: '{v}' is not a number"))?;
+        // The flags; every other option takes a number.
         match a.as_str() {
-            "--points" => o.points = n as usize,
-            "--dims" => o.dims = n as usize,
-            "--centers" => o.centers = n as usize,
-            "--iters" => o.iters = n as usize,
-            "--seed" => o.seed = n,
-            "--fragments" => o.fragments = n as usize,
-            _ => return Err(format!("unknown option {a}")),
+            "--verify" => o.verify = true,
+            "--probe" => o.probe = true,
+            _ => {
+                let v = args.next().ok_or(format!("{a} needs a value"))?;
+                let n: u64 = v
+                    .parse()
+                    .map_err(|_| format!("{a}: '{v}' is not a number"))?;
+                match a.as_str() {
+                    "--points" => o.points = n as usize,
+                    "--dims" => o.dims = n as usize,
+                    "--centers" => o.centers = n as usize,
+                    "--iters" => o.iters = n as usize,
+                    "--seed" => o.seed = n,
+                    "--fragments" => o.fragments = n as usize,
+                    _ => return Err(format!("unknown option {a}")),
+                }
+            }
         }
     }
     if o.centers == 0 || o.centers > o.points || o.dims == 0 || o.fragments == 0 {
