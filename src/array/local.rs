@@ -9,7 +9,9 @@ use crate::error::{Result, bail};
 /// # Local access
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// This rank's block as an ndarray view (`NGA_Access`), without copying.
-    /// Empty (all extents zero) when the rank owns nothing.
+    /// Empty (all extents zero) when the rank owns nothing. Its first
+    /// element is 64-byte aligned (a cache line, an AVX-512 vector), as is
+    /// every block's, whatever the alignment of the memory MPI hands out.
     ///
     /// Other ranks may write the block between synchronisations; read it
     /// after a [`sync`](Self::sync) for a consistent picture.
@@ -21,6 +23,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4]).unwrap();
     /// let block = ga.distribution(rt.rank()).unwrap();
     /// assert_eq!(ga.local().shape(), &block.shape()[..]);
+    /// assert_eq!(ga.local().as_ptr() as usize % 64, 0);
     /// ```
     pub fn local(&self) -> ArrayView<'_, T, D> {
         self.view_of(self.rt.rank(), self.win.local())

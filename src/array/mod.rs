@@ -340,7 +340,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let rank = self.dist.owner(index)?;
         Ok((
             rank,
-            Window::<T>::displacement(self.block_offset(rank, index)),
+            self.win.displacement(rank, self.block_offset(rank, index)),
         ))
     }
 

@@ -92,6 +92,30 @@ pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
     check(unsafe { sys::MPI_Barrier(comm) }, "MPI_Barrier")
 }
 
+/// Collective over `comm`: `MPI_Allgather` of one `u64` per rank, in rank
+/// order.
+pub(crate) fn allgather_u64(comm: MPI_Comm, x: u64) -> Result<Vec<u64>> {
+    let mut all = vec![0u64; comm_size(comm)?];
+    let ty = <u64 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
+    // SAFETY: `x` is one `u64` and `all` has room for one per rank of
+    // `comm`, both of the datatype passed.
+    check(
+        unsafe {
+            sys::MPI_Allgather(
+                (&x) as *const u64 as *const c_void,
+                1,
+                ty,
+                all.as_mut_ptr() as *mut c_void,
+                1,
+                ty,
+                comm,
+            )
+        },
+        "MPI_Allgather",
+    )?;
+    Ok(all)
+}
+
 /// Collective over `node`: `MPI_Win_allocate_shared` of `bytes` bytes with
 /// non-contiguous segments (each rank's memory is local to it), then
 /// `MPI_Win_lock_all`. Returns the window and this rank's base pointer.

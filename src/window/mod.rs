@@ -17,7 +17,7 @@
 //! plain stores racing with them. So the window routes every accumulate of
 //! a job through one mechanism:
 //! - single node: all ranks add directly into shared memory while holding
-//!   the target block's spin lock, a word in the block's 64-byte header;
+//!   the target block's spin lock, a word in the block's header;
 //! - several nodes: every accumulate, including one into the caller's own
 //!   or a same-node block, is an `MPI_Accumulate` on the world window.
 //!
@@ -47,12 +47,19 @@ pub(crate) use ffi::set_blas_threads;
 pub(crate) use ffi::{abort_world, library_version};
 use transfer::{Chunk, Dim};
 
-/// Bytes in front of every rank's block: the accumulate lock (first word)
-/// and the block length, padded to a cache line so that the data behind it
-/// is aligned for every element type.
+/// Bytes at the start of every rank's segment, before its data: the
+/// accumulate lock (first word), the block length and where the data
+/// starts.
 const HEADER: usize = 64;
 /// Offset in the header of the block length (a `u64`, in elements).
 const LEN_AT: usize = 8;
+/// Offset in the header of the data's byte offset in the segment (a `u64`).
+const DATA_AT: usize = 16;
+/// Every block's data starts on a multiple of this many bytes: a cache line
+/// and the widest SIMD vector (AVX-512), whatever the alignment of the
+/// segment base MPI returns (Open MPI 4.1's are 8 mod 64). The data starts
+/// `HEADER` to `HEADER + ALIGN - 1` bytes into its segment.
+const ALIGN: usize = 64;
 
 /// Where the ranks of a job live, as the window needs it.
 pub(crate) struct Placement<'a> {
@@ -233,6 +240,11 @@ pub(crate) struct Window<T: Element> {
     world_comm: MPI_Comm,
     /// Data pointer and length of each same-node rank's block, by node rank.
     peers: Vec<(*mut T, usize)>,
+    /// Start of each same-node rank's segment (its header), by node rank.
+    heads: Vec<*mut u8>,
+    /// Byte offset of each rank's data in its segment, by world rank: the
+    /// base of its displacements in either window.
+    data_at: Vec<usize>,
     node_rank_of: Vec<Option<usize>>,
     my_node_rank: usize,
     separate_model: bool,
@@ -253,7 +265,7 @@ impl<T: Element> Window<T> {
     pub(crate) fn allocate(place: &Placement<'_>, len: usize) -> Result<Self> {
         let bytes = len
             .checked_mul(size_of::<T>())
-            .and_then(|b| b.checked_add(HEADER))
+            .and_then(|b| b.checked_add(HEADER + ALIGN))
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or_else(|| {
                 crate::Error::new(
@@ -264,17 +276,21 @@ impl<T: Element> Window<T> {
         let (shared, base) = ffi::allocate_shared(place.node, bytes as MPI_Aint)?;
         let node_size = ffi::comm_size(place.node)?;
         let my_node_rank = ffi::comm_rank(place.node)?;
+        let data_at = HEADER + (base as usize + HEADER).wrapping_neg() % ALIGN;
         // SAFETY: `base` points to `bytes` writable bytes that belong to this
         // rank; nobody else touches them before the barrier in `sync` below.
-        // The header records the block length (MPI may round segment sizes).
+        // The header records the block length (MPI may round segment sizes)
+        // and where the data starts (`data_at + len * size_of::<T>()` is at
+        // most `bytes`, as `data_at < HEADER + ALIGN`).
         unsafe {
             std::ptr::write_bytes(base, 0, bytes);
             (base.add(LEN_AT) as *mut u64).write(len as u64);
+            (base.add(DATA_AT) as *mut u64).write(data_at as u64);
         }
         let mut segments = Vec::with_capacity(node_size);
         for r in 0..node_size {
             let (ptr, size) = ffi::shared_query(shared, r)?;
-            if (size as usize) < HEADER {
+            if (size as usize) < HEADER + ALIGN {
                 return Err(crate::Error::new(
                     crate::ErrorKind::Mpi,
                     format!("MPI_Win_shared_query gave a segment of {size} bytes"),
@@ -282,10 +298,13 @@ impl<T: Element> Window<T> {
             }
             segments.push(ptr);
         }
-        let world = if place.spans_nodes {
-            Some(ffi::create_world(place.world, base, bytes as MPI_Aint)?)
+        let (world, data_at) = if place.spans_nodes {
+            let win = ffi::create_world(place.world, base, bytes as MPI_Aint)?;
+            let all = ffi::allgather_u64(place.world, data_at as u64)?;
+            (Some(win), all.into_iter().map(|a| a as usize).collect())
         } else {
-            None
+            // Filled in from the headers below.
+            (None, Vec::new())
         };
         let mut separate_model = ffi::is_separate(shared)?;
         if let Some(w) = world {
@@ -296,6 +315,8 @@ impl<T: Element> Window<T> {
             world,
             world_comm: place.world,
             peers: Vec::new(),
+            heads: segments.clone(),
+            data_at,
             node_rank_of: place.node_rank_of.to_vec(),
             my_node_rank,
             separate_model,
@@ -314,14 +335,25 @@ impl<T: Element> Window<T> {
         win.sync()?;
         // Every rank wrote its header before the barrier in `sync`.
         win.peers = segments
-            .into_iter()
-            // SAFETY: each segment starts with a header whose length word
-            // its owner wrote before the barrier; data follows the header.
-            .map(|p| unsafe {
-                let n = (p.add(LEN_AT) as *const u64).read_volatile() as usize;
-                (p.add(HEADER) as *mut T, n)
+            .iter()
+            // SAFETY: each segment starts with a header whose length and
+            // data offset its owner wrote before the barrier; the data lies
+            // inside the segment.
+            .map(|&p| unsafe {
+                let word = |at: usize| (p.add(at) as *const u64).read_volatile() as usize;
+                (p.add(word(DATA_AT)) as *mut T, word(LEN_AT))
             })
             .collect();
+        if !place.spans_nodes {
+            win.data_at = place
+                .node_rank_of
+                .iter()
+                .map(|nr| {
+                    let nr = nr.expect("a single-node job has every rank on the node");
+                    win.peers[nr].0 as usize - segments[nr] as usize
+                })
+                .collect();
+        }
         Ok(win)
     }
 
@@ -330,9 +362,10 @@ impl<T: Element> Window<T> {
         (self.shared, self.world)
     }
 
-    /// Byte displacement of element `offset` of a block in either window.
-    pub(crate) fn displacement(offset: usize) -> MPI_Aint {
-        (HEADER + offset * size_of::<T>()) as MPI_Aint
+    /// Byte displacement of element `offset` of `rank`'s block in either
+    /// window.
+    pub(crate) fn displacement(&self, rank: usize, offset: usize) -> MPI_Aint {
+        (self.data_at[rank] + offset * size_of::<T>()) as MPI_Aint
     }
 
     /// The accumulate route of this window.
@@ -559,7 +592,7 @@ impl<T: Element> Window<T> {
         let mut v = T::zero();
         // SAFETY: `v` is one writable `T` that outlives the flush below.
         unsafe {
-            let disp = Self::displacement(offset);
+            let disp = self.displacement(rank, offset);
             ffi::rma(
                 Rma::Get,
                 world,
@@ -593,7 +626,7 @@ impl<T: Element> Window<T> {
             }
             AccRoute::Mpi => {
                 let world = self.world.expect("multi-node job");
-                let disp = Self::displacement(offset);
+                let disp = self.displacement(rank, offset);
                 self.order_after_pending(world, rank)?;
                 ffi::fetch_and_add(world, rank, disp, inc)
             }
@@ -689,7 +722,7 @@ impl<T: Element> Window<T> {
         shape: &[usize],
         strides: &[isize],
     ) -> Result<bool> {
-        let tdisp = self.target_disp(p.block, &p.in_block);
+        let tdisp = self.target_disp(p.rank, p.block, &p.in_block);
         let limit = self.max_transfer_bytes / size_of::<T>();
         if let Some(n) = transfer::contiguous_len(shape, strides, p.block)
             && n <= limit
@@ -716,13 +749,13 @@ impl<T: Element> Window<T> {
         piece_disp + c.target_offset as MPI_Aint * size_of::<T>() as MPI_Aint
     }
 
-    fn target_disp(&self, block: &[usize], piece: &Section) -> MPI_Aint {
+    fn target_disp(&self, rank: usize, block: &[usize], piece: &Section) -> MPI_Aint {
         let off = piece
             .lo()
             .iter()
             .zip(block)
             .fold(0, |acc, (&l, &n)| acc * n + l);
-        Self::displacement(off)
+        self.displacement(rank, off)
     }
 
     /// When a piece is one contiguous run both in node rank `nr`'s block
@@ -780,10 +813,9 @@ impl<T: Element> Window<T> {
     }
 
     fn lock(&self, nr: usize) -> BlockLock<'_> {
-        let (p, _) = self.peers[nr];
-        // SAFETY: the header precedes the data in the same segment and its
-        // first word is only ever accessed atomically.
-        let word = unsafe { &*((p as *mut u8).sub(HEADER) as *const AtomicU32) };
+        // SAFETY: the header starts the segment, which outlives `self`, and
+        // its first word is only ever accessed atomically.
+        let word = unsafe { &*(self.heads[nr] as *const AtomicU32) };
         let mut spins = 0u32;
         while word
             .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)

@@ -22,6 +22,8 @@ const CASES: &[Case] = &[
     ("read_inc_hands_out_each_value_once", false, read_inc_once),
     ("more_ranks_than_elements", false, more_ranks_than_elements),
     ("local_views", false, local_views),
+    ("blocks_are_cache_line_aligned", false, aligned_blocks),
+    ("raw_mpi_get_at_mpi_displacement", false, raw_displacements),
     (
         "own_operations_stay_in_order",
         false,
@@ -414,6 +416,69 @@ fn local_views(rt: &Runtime) {
         }
     }
     assert_eq!(ga.node_ranks(), rt.node_ranks());
+}
+
+/// Every block's first element is 64-byte aligned, seen from its owner and
+/// from the ranks on its node, for element sizes 1 to 8 and 1 to 3
+/// dimensions.
+fn aligned_blocks(rt: &Runtime) {
+    fn check<T: Element>(rt: &Runtime, shape: &[usize]) {
+        let ga = GlobalArray::<T, _>::zeros(rt, IxDyn(shape)).unwrap();
+        let at = |p: *const T| p as usize % 64;
+        assert_eq!(at(ga.local().as_ptr()), 0, "own block, {shape:?}");
+        for r in ga.node_ranks() {
+            let v = ga.local_of(r).unwrap();
+            assert_eq!(at(v.as_ptr()), 0, "rank {r}'s block, {shape:?}");
+        }
+    }
+    for shape in [&[13][..], &[7, 5], &[3, 4, 5], &[1]] {
+        check::<u8>(rt, shape);
+        check::<i16>(rt, shape);
+        check::<f32>(rt, shape);
+        check::<f64>(rt, shape);
+    }
+}
+
+/// A raw `MPI_Get` at the window and displacement that
+/// `mpi_windows`/`mpi_displacement` give reads the element there: the
+/// node window for same-node owners (node-local rank numbers), the world
+/// window for all when the job spans nodes.
+fn raw_displacements(rt: &Runtime) {
+    use mpi::ffi;
+    let n = 5 * rt.size() + 3;
+    let ga = GlobalArray::<i64, _>::zeros(rt, [n, 3]).unwrap();
+    if rt.rank() == 0 {
+        let all = Array::from_shape_fn((n, 3), |(i, j)| (10 * i + j) as i64);
+        ga.put([0..n, 0..3], all.view()).unwrap();
+    }
+    ga.sync().unwrap();
+    let (node, world) = ga.mpi_windows();
+    let node_ranks = rt.node_ranks();
+    let ty = i64::equivalent_datatype().as_raw();
+    for i in 0..n {
+        for j in 0..3 {
+            let (owner, disp) = ga.mpi_displacement(&[i, j]).unwrap();
+            let (win, target) = match world {
+                Some(w) => (w, owner),
+                None => (node, node_ranks.iter().position(|&r| r == owner).unwrap()),
+            };
+            let mut got = -1i64;
+            // SAFETY: `got` is one i64 that outlives the flush; the window
+            // and displacement come from the live array.
+            unsafe {
+                let t = target as i32;
+                let rc = ffi::MPI_Get((&mut got as *mut i64).cast(), 1, ty, t, disp, 1, ty, win);
+                assert_eq!(rc, 0);
+                assert_eq!(ffi::MPI_Win_flush_local(t, win), 0);
+            }
+            assert_eq!(
+                got,
+                (10 * i + j) as i64,
+                "element [{i}, {j}] of rank {owner}"
+            );
+        }
+    }
+    ga.sync().unwrap();
 }
 
 fn collective_copies(rt: &Runtime) {
