@@ -298,14 +298,15 @@ impl<T: Element> Window<T> {
             }
             segments.push(ptr);
         }
-        let (world, data_at) = if place.spans_nodes {
-            let win = ffi::create_world(place.world, base, bytes as MPI_Aint)?;
-            let all = ffi::allgather_u64(place.world, data_at as u64)?;
-            (Some(win), all.into_iter().map(|a| a as usize).collect())
+        let world = if place.spans_nodes {
+            Some(ffi::create_world(place.world, base, bytes as MPI_Aint)?)
         } else {
-            // Filled in from the headers below.
-            (None, Vec::new())
+            None
         };
+        let data_at = ffi::allgather_u64(place.world, data_at as u64)?
+            .into_iter()
+            .map(|a| a as usize)
+            .collect();
         let mut separate_model = ffi::is_separate(shared)?;
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
@@ -344,16 +345,6 @@ impl<T: Element> Window<T> {
                 (p.add(word(DATA_AT)) as *mut T, word(LEN_AT))
             })
             .collect();
-        if !place.spans_nodes {
-            win.data_at = place
-                .node_rank_of
-                .iter()
-                .map(|nr| {
-                    let nr = nr.expect("a single-node job has every rank on the node");
-                    win.peers[nr].0 as usize - segments[nr] as usize
-                })
-                .collect();
-        }
         Ok(win)
     }
 
