@@ -9,6 +9,13 @@
 //! each thread's own arrays; prints `triad_gbytes_per_s` (and the median,
 //! `triad_median_gbytes_per_s`) counting 24 bytes per element, as STREAM
 //! does.
+//! `probe pingpong` — two threads pass a cache line back and forth; prints
+//! `pingpong_ns`, the median round trip over 9 batches. It tells where
+//! the host has placed this VM's two vCPUs: about 35 ns probably on two
+//! threads of one core, 80–100 ns on one core complex (CCD), 340–365 ns
+//! on two. On one
+//! CCD the two cores share its link to memory (31–36 GB/s together on the
+//! benchmark machine); on two, each core reads at its own limit (51–56).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -22,6 +29,10 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let mode = args.first().map_or("read", String::as_str).to_string();
+    if mode == "pingpong" {
+        println!("pingpong_ns {:.1}", pingpong());
+        return;
+    }
     let threads: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2);
     let mib: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(512);
     let n = mib * (1 << 20) / 8;
@@ -69,4 +80,39 @@ fn main() {
     println!("{mode}_gbytes_per_s {:.4}", bytes / best / 1e9);
     println!("{mode}_median_gbytes_per_s {:.4}", bytes / median / 1e9);
     println!("{mode}_threads {threads}");
+}
+
+/// The median round trip, in ns, of a cache line passed between two
+/// threads (each spins until the other has written, then writes back).
+fn pingpong() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    #[repr(align(128))]
+    struct Line(AtomicU64);
+    let (batches, trips) = (9u64, 20_000u64);
+    let line = Line(AtomicU64::new(0));
+    let flag = &line.0;
+    let mut times: Vec<f64> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for i in 0..batches * trips {
+                while flag.load(Ordering::Acquire) != 2 * i + 1 {
+                    std::hint::spin_loop();
+                }
+                flag.store(2 * i + 2, Ordering::Release);
+            }
+        });
+        (0..batches)
+            .map(|b| {
+                let t = Instant::now();
+                for i in b * trips..(b + 1) * trips {
+                    flag.store(2 * i + 1, Ordering::Release);
+                    while flag.load(Ordering::Acquire) != 2 * i + 2 {
+                        std::hint::spin_loop();
+                    }
+                }
+                t.elapsed().as_secs_f64() / trips as f64 * 1e9
+            })
+            .collect()
+    });
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
