@@ -11,11 +11,11 @@
 //! does.
 //! `probe pingpong` — two threads pass a cache line back and forth; prints
 //! `pingpong_ns`, the median round trip over 9 batches. It tells where
-//! the host has placed this VM's two vCPUs: about 35 ns probably on two
-//! threads of one core, 80–100 ns on one core complex (CCD), 340–365 ns
-//! on two. On one
-//! CCD the two cores share its link to memory (31–36 GB/s together on the
-//! benchmark machine); on two, each core reads at its own limit (51–56).
+//! the host has placed this VM's two vCPUs: about 35 ns (probably two
+//! threads of one core), 80–100 ns on one core complex (CCD), 340–365 ns
+//! on two. On one CCD the two cores share its link to memory (31–36 GB/s
+//! together on the benchmark machine); on two, each core reads at its own
+//! limit (51–56 GB/s together).
 
 use std::hint::black_box;
 use std::time::Instant;
