@@ -47,4 +47,4 @@ pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use runtime::{Runtime, init};
-pub use window::prefetch;
+pub use window::{prefetch, prefetch_l1};

@@ -29,7 +29,12 @@
 //!   plain loop in [`reference_partial_sum`].
 //!
 //! The tile reads four rows at once, a pattern the hardware prefetchers do
-//! not follow, so the loop prefetches [`AHEAD`] bytes ahead itself.
+//! not follow, so the loop prefetches the points [`AHEAD`] bytes ahead
+//! into L1 itself: two cache lines per step of the tile's loop, spread
+//! among its multiply-adds (a tile's 32 lines issued at once, before it,
+//! keep fewer misses in flight). A batch with many changed points also
+//! asks for the next batch's points into L2 along its sum pass, so the
+//! memory stays busy while the sums are updated.
 
 use ndarray::{Array1, Array2, ArrayView2};
 use wide::{f64x4, i32x8};
@@ -57,10 +62,11 @@ const _: () = assert!(
     "a batch's changes are a u64 mask built eight lanes at a time, its events indexed by a mask"
 );
 
-/// How far ahead of the labelling the points are prefetched, in bytes.
-/// On the benchmark machine distances from 8 to 256 KB measure alike (see
-/// BENCHMARKS.md); 32 KB sits well inside that range.
-pub const AHEAD: usize = 32 << 10;
+/// How far ahead of the labelling the points are prefetched into L1, in
+/// bytes: 8 points at 64 dimensions. On the benchmark machine 2 to 8 KB
+/// measure alike (see BENCHMARKS.md); much further, the lines start to
+/// evict the batch being labelled from L1.
+pub const AHEAD: usize = 4 << 10;
 
 /// The centers as the kernel reads them: the differences `c_t - c_0` in
 /// groups of `GROUP` rows (a short last group is padded with zero rows and
@@ -108,9 +114,11 @@ impl Centers {
 
     /// For group `g`: the dot products of the `TILE` points of `tile` (rows
     /// of `d`) with its `GROUP` differences, one vector (over the points)
-    /// per difference.
+    /// per difference. Prefetches `ahead` into L1 along the way, two cache
+    /// lines a step (a tile of `4 * d` doubles takes `d / 4` steps, so
+    /// `ahead` of a tile's size is done by the end of the loop).
     #[inline(always)]
-    fn dots(&self, g: usize, tile: &[f64]) -> [f64x4; GROUP] {
+    fn dots(&self, g: usize, tile: &[f64], ahead: &[f64]) -> [f64x4; GROUP] {
         let d = self.d;
         let (q4, rest) = (d / 4, d % 4);
         let (p0, r) = tile.split_at(d);
@@ -120,16 +128,18 @@ impl Centers {
         let [v0, v1, v2, v3] = p.map(|p| p.as_chunks::<4>().0);
         let mut acc = [[f64x4::ZERO; TILE]; GROUP];
         let rows = self.body[g * q4..][..q4].iter();
+        // Two lines a step, each step's pair next to its multiply-adds (a
+        // block of steps with its prefetches together reads slower).
+        let (pairs, rest_ahead) = ahead.as_chunks::<16>();
+        let mut pairs = pairs.iter();
         for ((((c, &x0), &x1), &x2), &x3) in rows.zip(v0).zip(v1).zip(v2).zip(v3) {
-            let cv = c.map(f64x4::new);
-            // One point at a time, so the tile needs 12 + 3 + 1 registers.
-            for (i, x) in [x0, x1, x2, x3].into_iter().enumerate() {
-                let x = f64x4::new(x);
-                for t in 0..GROUP {
-                    acc[t][i] = x.mul_add(cv[t], acc[t][i]);
-                }
+            if let Some(l) = pairs.next() {
+                gain::prefetch_l1(l);
             }
+            step(&mut acc, c, [x0, x1, x2, x3]);
         }
+        pairs.for_each(|l| gain::prefetch_l1(l));
+        gain::prefetch_l1(rest_ahead);
         let mut out = [f64x4::ZERO; GROUP];
         for t in 0..GROUP {
             // Lane i of the sum of the transposed rows is point i's dot.
@@ -145,13 +155,19 @@ impl Centers {
     }
 
     /// The nearest center of each of the `TILE` points of `tile` (rows of
-    /// `d`); ties go to the lower index.
+    /// `d`); ties go to the lower index. Prefetches `ahead` into L1 along
+    /// the first group's loop (at once when there is no group: one center).
     #[inline(always)]
-    fn nearest(&self, tile: &[f64]) -> [i32; TILE] {
+    fn nearest(&self, tile: &[f64], ahead: &[f64]) -> [i32; TILE] {
         let mut best = f64x4::ZERO;
         let mut best_score = f64x4::ZERO;
-        for g in 0..self.offsets.len() / GROUP {
-            for (t, dot) in self.dots(g, tile).into_iter().enumerate() {
+        let groups = self.offsets.len() / GROUP;
+        if groups == 0 {
+            gain::prefetch_l1(ahead);
+        }
+        for g in 0..groups {
+            let ahead = if g == 0 { ahead } else { &[] };
+            for (t, dot) in self.dots(g, tile, ahead).into_iter().enumerate() {
                 let c = g * GROUP + t;
                 let score = f64x4::splat(self.offsets[c]) - dot - dot;
                 let better = score.simd_lt(best_score);
@@ -162,6 +178,21 @@ impl Centers {
         // The integer in the low bits of `2^52 + best`.
         let bits = (best + f64x4::splat(4_503_599_627_370_496.0)).to_array();
         bits.map(|b| b.to_bits() as i32)
+    }
+}
+
+/// One step of the labelling tile: coordinates `4j..4j + 4` of the
+/// `TILE` points `x` against those of the `GROUP` differences `c`, into the
+/// tile's `GROUP × TILE` multiply-add chains. One point at a time, so the
+/// tile needs 12 + 3 + 1 registers.
+#[inline(always)]
+fn step(acc: &mut [[f64x4; TILE]; GROUP], c: &[[f64; 4]; GROUP], x: [[f64; 4]; TILE]) {
+    let cv = c.map(f64x4::new);
+    for (i, x) in x.into_iter().enumerate() {
+        let x = f64x4::new(x);
+        for t in 0..GROUP {
+            acc[t][i] = x.mul_add(cv[t], acc[t][i]);
+        }
     }
 }
 
@@ -230,21 +261,19 @@ pub fn cluster_partial_sum(
     // (row offset, sign) events.
     let mut order = [0u64; 2 * BATCH];
     let mut events = [(0usize, 0.0f64); 2 * BATCH];
-    let mut ahead = AHEAD / 8;
-    let mut prefetch = |len: usize| {
-        let end = (ahead + len).min(points.len());
-        gain::prefetch(points.get(ahead..end).unwrap_or(&[]));
-        ahead = end;
+    // The next points to prefetch into L1 (the labelling, `AHEAD` bytes
+    // ahead) and into L2 (the sum pass of a busy batch, the batch after).
+    let (mut near, mut far) = (AHEAD / 8, 0);
+    let next = |at: &mut usize, len: usize| {
+        let end = (*at + len).min(points.len()).max(*at);
+        let ahead = points.get(*at..end).unwrap_or(&[]);
+        *at = end;
+        ahead
     };
-    // Whether the last batch had many changes. Then this one probably has
-    // too, and its prefetches are split between the labelling and the
-    // grouped sum pass, so memory keeps streaming during both.
-    let mut dense = false;
     for (batch, lb) in points.chunks(BATCH * d).zip(labels.chunks_mut(BATCH)) {
         let n = lb.len();
-        let share = if dense { TILE * d / 2 } else { TILE * d };
         for t in (0..n).step_by(TILE) {
-            prefetch(share);
+            let ahead = next(&mut near, TILE * d);
             let tile = if t + TILE <= n {
                 &batch[t * d..][..TILE * d]
             } else {
@@ -254,17 +283,13 @@ pub fn cluster_partial_sum(
                 }
                 &pad
             };
-            best[t..t + TILE].copy_from_slice(&centers.nearest(tile));
+            best[t..t + TILE].copy_from_slice(&centers.nearest(tile, ahead));
         }
-        // The part of this batch's share not prefetched yet: issued along
-        // the grouped sum pass, the rest at the end of the batch.
-        let mut owed = n.div_ceil(TILE) * (TILE * d - share);
         old[..n].copy_from_slice(lb);
         // Bit i: point i (of the n in the batch) changed cluster.
         let valid = u64::MAX >> (64 - n);
         let changed = !eq_mask(&old, &best) & valid;
-        dense = changed.count_ones() as usize > SPARSE;
-        if !dense {
+        if changed.count_ones() as usize <= SPARSE {
             // A few points moved: update the sums in memory point by point.
             let mut rest = changed;
             while rest != 0 {
@@ -285,12 +310,16 @@ pub fn cluster_partial_sum(
                 }
             }
             lb.copy_from_slice(&best[..n]);
-            prefetch(owed);
             continue;
         }
+        // Up to a batch of points beyond the labelling's prefetches, into
+        // L2 along the sum pass: a point's worth per event (a point joining
+        // or leaving a cluster).
+        far = far.max(near);
+        let mut owed = n * d;
         let mut apply = |c: usize, events: &[(usize, f64)]| {
-            let now = (events.len() * d / 2).min(owed);
-            prefetch(now);
+            let now = (events.len() * d).min(owed);
+            gain::prefetch(next(&mut far, now));
             owed -= now;
             update_cluster(&mut sums[c * d..][..d], batch, events);
         };
@@ -345,7 +374,6 @@ pub fn cluster_partial_sum(
                 apply(c, &events[..run.len()]);
             }
         }
-        prefetch(owed);
         lb.copy_from_slice(&best[..n]);
     }
 }
