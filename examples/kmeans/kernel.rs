@@ -255,7 +255,7 @@ pub fn cluster_partial_sum(
     let k = partial.len() / (d + 1);
     let (sums, counts) = partial.split_at_mut(k * d);
     let mut best = [0i32; BATCH];
-    let mut old = [0i32; BATCH];
+    let mut short_old = [0i32; BATCH];
     let mut pad = vec![0.0; TILE * d];
     // A batch's (cluster, point, sign) events, sorted; then one cluster's
     // (row offset, sign) events.
@@ -272,23 +272,31 @@ pub fn cluster_partial_sum(
     };
     for (batch, lb) in points.chunks(BATCH * d).zip(labels.chunks_mut(BATCH)) {
         let n = lb.len();
-        for t in (0..n).step_by(TILE) {
-            let ahead = next(&mut near, TILE * d);
-            let tile = if t + TILE <= n {
-                &batch[t * d..][..TILE * d]
-            } else {
-                // A short last tile: its points, then its last point again.
-                for (i, row) in pad.chunks_exact_mut(d).enumerate() {
-                    row.copy_from_slice(&batch[(t + i).min(n - 1) * d..][..d]);
-                }
-                &pad
-            };
-            best[t..t + TILE].copy_from_slice(&centers.nearest(tile, ahead));
+        let tiles = batch.chunks_exact(TILE * d);
+        for (tile, out) in tiles.zip(best.chunks_exact_mut(TILE)) {
+            out.copy_from_slice(&centers.nearest(tile, next(&mut near, TILE * d)));
         }
-        old[..n].copy_from_slice(lb);
+        if !n.is_multiple_of(TILE) {
+            // A short last tile: its points, then its last point again.
+            let t = n / TILE * TILE;
+            for (i, row) in pad.chunks_exact_mut(d).enumerate() {
+                row.copy_from_slice(&batch[(t + i).min(n - 1) * d..][..d]);
+            }
+            let ahead = next(&mut near, TILE * d);
+            best[t..t + TILE].copy_from_slice(&centers.nearest(&pad, ahead));
+        }
+        // The batch's labels before this call, read in place (a short last
+        // batch from a padded copy); `lb` is overwritten at the end.
+        let old: &[i32; BATCH] = match <&[i32; BATCH]>::try_from(&*lb) {
+            Ok(whole) => whole,
+            Err(_) => {
+                short_old[..n].copy_from_slice(lb);
+                &short_old
+            }
+        };
         // Bit i: point i (of the n in the batch) changed cluster.
         let valid = u64::MAX >> (64 - n);
-        let changed = !eq_mask(&old, &best) & valid;
+        let changed = !eq_mask(old, &best) & valid;
         if changed.count_ones() as usize <= SPARSE {
             // A few points moved: update the sums in memory point by point.
             let mut rest = changed;
@@ -309,7 +317,7 @@ pub fn cluster_partial_sum(
                     *s += x;
                 }
             }
-            lb.copy_from_slice(&best[..n]);
+            store(lb, &best);
             continue;
         }
         // Up to a batch of points beyond the labelling's prefetches, into
@@ -328,7 +336,7 @@ pub fn cluster_partial_sum(
             // join it and those that leave it. Together, in point order.
             for (c, count) in counts.iter_mut().enumerate() {
                 let joins = eq_mask(&best, &[c as i32; BATCH]) & changed;
-                let leaves = eq_mask(&old, &[c as i32; BATCH]) & changed;
+                let leaves = eq_mask(old, &[c as i32; BATCH]) & changed;
                 let mut rest = joins | leaves;
                 if rest == 0 {
                     continue;
@@ -374,7 +382,17 @@ pub fn cluster_partial_sum(
                 apply(c, &events[..run.len()]);
             }
         }
-        lb.copy_from_slice(&best[..n]);
+        store(lb, &best);
+    }
+}
+
+/// Writes a batch's new labels over its old ones: one fixed-size copy for
+/// a whole batch.
+#[inline(always)]
+fn store(lb: &mut [i32], best: &[i32; BATCH]) {
+    match <&mut [i32; BATCH]>::try_from(&mut *lb) {
+        Ok(whole) => *whole = *best,
+        Err(_) => lb.copy_from_slice(&best[..lb.len()]),
     }
 }
 
