@@ -64,8 +64,8 @@ const _: () = assert!(
 
 /// How far ahead of the labelling the points are prefetched into L1, in
 /// bytes: 8 points at 64 dimensions. On the benchmark machine 2 to 8 KB
-/// measure alike (see BENCHMARKS.md); much further, the lines start to
-/// evict the batch being labelled from L1.
+/// measure alike and 12 to 16 KB lower (see BENCHMARKS.md); L1 holds
+/// 32 KB.
 pub const AHEAD: usize = 4 << 10;
 
 /// The centers as the kernel reads them: the differences `c_t - c_0` in
