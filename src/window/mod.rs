@@ -48,13 +48,10 @@ pub(crate) use ffi::{abort_world, library_version};
 use transfer::{Chunk, Dim};
 
 /// Bytes at the start of every rank's segment, before its data: the
-/// accumulate lock (first word), the block length and where the data
-/// starts.
+/// accumulate lock (first word) and the block length.
 const HEADER: usize = 64;
 /// Offset in the header of the block length (a `u64`, in elements).
 const LEN_AT: usize = 8;
-/// Offset in the header of the data's byte offset in the segment (a `u64`).
-const DATA_AT: usize = 16;
 /// Every block's data starts on a multiple of this many bytes: a cache line
 /// and the widest SIMD vector (AVX-512), whatever the alignment of the
 /// segment base MPI returns (Open MPI 4.1's are 8 mod 64). The data starts
@@ -314,13 +311,10 @@ impl<T: Element> Window<T> {
         let data_at = HEADER + (base as usize + HEADER).wrapping_neg() % ALIGN;
         // SAFETY: `base` points to `bytes` writable bytes that belong to this
         // rank; nobody else touches them before the barrier in `sync` below.
-        // The header records the block length (MPI may round segment sizes)
-        // and where the data starts (`data_at + len * size_of::<T>()` is at
-        // most `bytes`, as `data_at < HEADER + ALIGN`).
+        // The header records the block length (MPI may round segment sizes).
         unsafe {
             std::ptr::write_bytes(base, 0, bytes);
             (base.add(LEN_AT) as *mut u64).write(len as u64);
-            (base.add(DATA_AT) as *mut u64).write(data_at as u64);
         }
         let mut segments = Vec::with_capacity(node_size);
         for r in 0..node_size {
@@ -338,10 +332,18 @@ impl<T: Element> Window<T> {
         } else {
             None
         };
-        let data_at = ffi::allgather_u64(place.world, data_at as u64)?
+        let data_at: Vec<usize> = ffi::allgather_u64(place.world, data_at as u64)?
             .into_iter()
             .map(|a| a as usize)
             .collect();
+        // Where each same-node rank's data starts in its segment, by node
+        // rank.
+        let mut peer_data_at = vec![0; node_size];
+        for (&nr, &at) in place.node_rank_of.iter().zip(&data_at) {
+            if let Some(nr) = nr {
+                peer_data_at[nr] = at;
+            }
+        }
         let mut separate_model = ffi::is_separate(shared)?;
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
@@ -372,12 +374,14 @@ impl<T: Element> Window<T> {
         // Every rank wrote its header before the barrier in `sync`.
         win.peers = segments
             .iter()
-            // SAFETY: each segment starts with a header whose length and
-            // data offset its owner wrote before the barrier; the data lies
-            // inside the segment.
-            .map(|&p| unsafe {
-                let word = |at: usize| (p.add(at) as *const u64).read_volatile() as usize;
-                (p.add(word(DATA_AT)) as *mut T, word(LEN_AT))
+            .zip(peer_data_at)
+            // SAFETY: each segment starts with a header whose length word its
+            // owner wrote before the barrier; its data starts `at` bytes in
+            // (`at < HEADER + ALIGN`, and the segment holds `HEADER + ALIGN`
+            // bytes more than the data).
+            .map(|(&p, at)| unsafe {
+                let n = (p.add(LEN_AT) as *const u64).read_volatile() as usize;
+                (p.add(at) as *mut T, n)
             })
             .collect();
         Ok(win)
