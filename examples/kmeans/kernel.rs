@@ -68,6 +68,13 @@ const _: () = assert!(
 /// 32 KB.
 pub const AHEAD: usize = 4 << 10;
 
+/// Coordinates `4j..4j + 4` of a group's `GROUP` differences, aligned so
+/// that no vector load of them straddles two cache lines (the tile loop
+/// reads better so, BENCHMARKS.md).
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Diffs([[f64; 4]; GROUP]);
+
 /// The centers as the kernel reads them: the differences `c_t - c_0` in
 /// groups of `GROUP` rows (a short last group is padded with zero rows and
 /// infinite offsets, so its padding never wins), and the offsets
@@ -75,7 +82,7 @@ pub const AHEAD: usize = 4 << 10;
 /// coordinates at a time (`body`), so the labelling loop walks one slice;
 /// the last `d % 4` coordinates of each difference are kept apart (`tail`).
 pub struct Centers {
-    body: Vec<[[f64; 4]; GROUP]>,
+    body: Vec<Diffs>,
     tail: Vec<f64>,
     offsets: Vec<f64>,
     d: usize,
@@ -86,7 +93,7 @@ impl Centers {
         let (k, d) = centers.dim();
         let groups = (k - 1).div_ceil(GROUP);
         let (q4, rest) = (d / 4, d % 4);
-        let mut body = vec![[[0.0; 4]; GROUP]; groups * q4];
+        let mut body = vec![Diffs([[0.0; 4]; GROUP]); groups * q4];
         let mut tail = vec![0.0; groups * GROUP * rest];
         let mut offsets = vec![f64::INFINITY; groups * GROUP];
         let c0 = centers.row(0);
@@ -97,7 +104,7 @@ impl Centers {
             for j in 0..d {
                 let x = ct[j] - c0[j];
                 if j < 4 * q4 {
-                    body[g * q4 + j / 4][u][j % 4] = x;
+                    body[g * q4 + j / 4].0[u][j % 4] = x;
                 } else {
                     tail[(t - 1) * rest + j - 4 * q4] = x;
                 }
@@ -114,32 +121,37 @@ impl Centers {
 
     /// For group `g`: the dot products of the `TILE` points of `tile` (rows
     /// of `d`) with its `GROUP` differences, one vector (over the points)
-    /// per difference. Prefetches `ahead` into L1 along the way, two cache
-    /// lines a step (a tile of `4 * d` doubles takes `d / 4` steps, so
-    /// `ahead` of a tile's size is done by the end of the loop).
+    /// per difference. `Q` is `d / 4` when fixed at compile time, else 0.
+    /// With `PF`, prefetches `points[at..at + 4 * d]` (the tile `AHEAD`
+    /// bytes on) into L1 along the way, two cache lines a step: a tile of
+    /// `4 * d` doubles takes `d / 4` steps, so the lines are all asked for
+    /// by the end of the loop.
     #[inline(always)]
-    fn dots(&self, g: usize, tile: &[f64], ahead: &[f64]) -> [f64x4; GROUP] {
+    fn dots<const PF: bool, const Q: usize>(
+        &self,
+        g: usize,
+        tile: &[f64],
+        points: &[f64],
+        at: usize,
+    ) -> [f64x4; GROUP] {
         let d = self.d;
-        let (q4, rest) = (d / 4, d % 4);
-        let (p0, r) = tile.split_at(d);
-        let (p1, r) = r.split_at(d);
-        let (p2, p3) = r.split_at(d);
-        let p = [p0, p1, p2, p3];
+        let (q4, rest) = (if Q > 0 { Q } else { d / 4 }, d % 4);
+        let body = &self.body[g * q4..(g + 1) * q4];
+        let p: [&[f64]; TILE] = std::array::from_fn(|i| &tile[i * d..(i + 1) * d]);
         let [v0, v1, v2, v3] = p.map(|p| p.as_chunks::<4>().0);
         let mut acc = [[f64x4::ZERO; TILE]; GROUP];
-        let rows = self.body[g * q4..][..q4].iter();
-        // Two lines a step, each step's pair next to its multiply-adds (a
-        // block of steps with its prefetches together reads slower).
-        let (pairs, rest_ahead) = ahead.as_chunks::<16>();
-        let mut pairs = pairs.iter();
-        for ((((c, &x0), &x1), &x2), &x3) in rows.zip(v0).zip(v1).zip(v2).zip(v3) {
-            if let Some(l) = pairs.next() {
-                gain::prefetch_l1(l);
+        for j in 0..q4 {
+            // Each step's pair of lines next to its multiply-adds (a block
+            // of steps with its prefetches together reads slower).
+            if PF && let Some(pair) = points.get(at + 16 * j..at + 16 * j + 16) {
+                gain::prefetch_l1(pair);
             }
-            step(&mut acc, c, [x0, x1, x2, x3]);
+            step(&mut acc, &body[j].0, [v0[j], v1[j], v2[j], v3[j]]);
         }
-        pairs.for_each(|l| gain::prefetch_l1(l));
-        gain::prefetch_l1(rest_ahead);
+        if PF && rest != 0 {
+            let end = (at + 4 * d).min(points.len());
+            gain::prefetch_l1(points.get(at + 16 * q4..end).unwrap_or(&[]));
+        }
         let mut out = [f64x4::ZERO; GROUP];
         for t in 0..GROUP {
             // Lane i of the sum of the transposed rows is point i's dot.
@@ -155,24 +167,30 @@ impl Centers {
     }
 
     /// The nearest center of each of the `TILE` points of `tile` (rows of
-    /// `d`); ties go to the lower index. Prefetches `ahead` into L1 along
-    /// the first group's loop (at once when there is no group: one center).
+    /// `d`); ties go to the lower index. Prefetches `points[at..at + 4 * d]`
+    /// into L1 along the first group's loop (at once when there is no
+    /// group: one center).
     #[inline(always)]
-    fn nearest(&self, tile: &[f64], ahead: &[f64]) -> [i32; TILE] {
+    fn nearest<const Q: usize>(&self, tile: &[f64], points: &[f64], at: usize) -> [i32; TILE] {
         let mut best = f64x4::ZERO;
         let mut best_score = f64x4::ZERO;
-        let groups = self.offsets.len() / GROUP;
-        if groups == 0 {
-            gain::prefetch_l1(ahead);
-        }
-        for g in 0..groups {
-            let ahead = if g == 0 { ahead } else { &[] };
-            for (t, dot) in self.dots(g, tile, ahead).into_iter().enumerate() {
+        let mut pick = |g: usize, dots: [f64x4; GROUP]| {
+            for (t, dot) in dots.into_iter().enumerate() {
                 let c = g * GROUP + t;
                 let score = f64x4::splat(self.offsets[c]) - dot - dot;
                 let better = score.simd_lt(best_score);
                 best_score = better.select(score, best_score);
                 best = better.select(f64x4::splat((c + 1) as f64), best);
+            }
+        };
+        let groups = self.offsets.len() / GROUP;
+        if groups == 0 {
+            let end = (at + TILE * self.d).min(points.len());
+            gain::prefetch_l1(points.get(at..end).unwrap_or(&[]));
+        } else {
+            pick(0, self.dots::<true, Q>(0, tile, points, at));
+            for g in 1..groups {
+                pick(g, self.dots::<false, Q>(g, tile, points, at));
             }
         }
         // The integer in the low bits of `2^52 + best`.
@@ -245,7 +263,29 @@ fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)]) {
 /// (zeros before the first call). On return both describe the new labels:
 /// a point that changed cluster has been subtracted from its old sum and
 /// added to its new one, in point order.
+///
+/// Dimension counts of 16, 32, 64 and 128 (and up to 3 more, the
+/// remainder coordinates) run a copy of the kernel with the tile loop's
+/// trip count fixed at compile time, unrolled with its prefetches at
+/// constant offsets: 4–5% faster at 64 (BENCHMARKS.md).
 pub fn cluster_partial_sum(
+    points: &[f64],
+    centers: &Centers,
+    labels: &mut [i32],
+    partial: &mut [f64],
+) {
+    let kernel = match centers.d / 4 {
+        4 => partial_sum::<4>,
+        8 => partial_sum::<8>,
+        16 => partial_sum::<16>,
+        32 => partial_sum::<32>,
+        _ => partial_sum::<0>,
+    };
+    kernel(points, centers, labels, partial)
+}
+
+/// [`cluster_partial_sum`] with `Q = d / 4` fixed at compile time, or 0.
+fn partial_sum<const Q: usize>(
     points: &[f64],
     centers: &Centers,
     labels: &mut [i32],
@@ -274,7 +314,8 @@ pub fn cluster_partial_sum(
         let n = lb.len();
         let tiles = batch.chunks_exact(TILE * d);
         for (tile, out) in tiles.zip(best.chunks_exact_mut(TILE)) {
-            out.copy_from_slice(&centers.nearest(tile, next(&mut near, TILE * d)));
+            out.copy_from_slice(&centers.nearest::<Q>(tile, points, near));
+            near += TILE * d;
         }
         if !n.is_multiple_of(TILE) {
             // A short last tile: its points, then its last point again.
@@ -282,8 +323,8 @@ pub fn cluster_partial_sum(
             for (i, row) in pad.chunks_exact_mut(d).enumerate() {
                 row.copy_from_slice(&batch[(t + i).min(n - 1) * d..][..d]);
             }
-            let ahead = next(&mut near, TILE * d);
-            best[t..t + TILE].copy_from_slice(&centers.nearest(&pad, ahead));
+            best[t..t + TILE].copy_from_slice(&centers.nearest::<Q>(&pad, points, near));
+            near += TILE * d;
         }
         // The batch's labels before this call, read in place (a short last
         // batch from a padded copy); `lb` is overwritten at the end.
