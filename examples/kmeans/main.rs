@@ -3,32 +3,43 @@
 //!
 //! The points are a `GlobalArray<f64, Ix2>` of N × d distributed by rows in
 //! whole *fragments* (contiguous runs of points, `--fragments` of them).
-//! Every iteration each rank labels its own points with the nearest center,
-//! reading its block in place through a zero-copy view, and brings each
-//! fragment's per-cluster sums up to date: the first iteration adds every
-//! point, later ones move only the points that changed cluster from their
-//! old sum to their new one. One `MPI_Allgatherv` hands every rank all
-//! fragment sums, which every rank adds in fragment order; so the centers
-//! are bit-for-bit the same at every rank count. Labels live in a
-//! distributed `i32` array. The points come from gain's counter-based
-//! generator, the same at every rank count and identical to NumPy's
+//! Every iteration the fragments are labelled with the nearest center,
+//! read in place through zero-copy views, and each fragment's per-cluster
+//! sums are brought up to date: the first iteration adds every point,
+//! later ones move only the points that changed cluster from their old sum
+//! to their new one. The sums live in a distributed array, a row per
+//! fragment; every rank then copies them all and adds them in fragment
+//! order, so the centers are bit-for-bit the same at every rank count and
+//! whichever rank labelled which fragment. Labels live in a distributed
+//! `i32` array. The points come from gain's counter-based generator, the
+//! same at every rank count and identical to NumPy's
 //! `Generator(Philox(key=seed)).random((N, d))`.
+//!
+//! Fragments are handed out dynamically within a node (`--schedule
+//! dynamic`, the default): each rank takes its own fragments one at a time
+//! from a shared counter (`read_inc`), then helps the other ranks of its
+//! node with theirs, reading their points in place through the node's
+//! shared memory and their labels and sums with get and put. A rank slowed
+//! by a busy core or a co-tenant then costs the iteration a fragment, not
+//! its share. `--schedule static`: each rank its own fragments (owner
+//! computes); `--schedule rotated`: each rank starts with the next node
+//! rank's, so every fragment takes the helper's path (for tests).
 //!
 //! Run: `scripts/run-example kmeans 2 --points 4194304 --dims 64 --centers 4 --iters 20`
 //! (or `mpirun -np 2 target/release/examples/kmeans …` after `cargo build --release --examples`)
 //! Options: `--points N --dims d --centers k --iters I --seed s
-//! --fragments f --verify --probe` (`--verify` recomputes everything
-//! serially with ndarray on rank 0 and checks that centers and labels are
-//! identical; `--probe` times a plain read of every rank's block, between
-//! barriers, before each iteration, and prints the iterations' bandwidth
-//! against it: a baseline taken on the same memory, by the same processes,
-//! within tens of milliseconds of the iteration it is compared with. The
-//! read passes are left out of the reported times).
+//! --fragments f --schedule static|dynamic|rotated --verify --probe`
+//! (`--verify` recomputes everything serially with ndarray on rank 0 and
+//! checks that centers and labels are identical; `--probe` times a plain
+//! read of every rank's block, between barriers, before each iteration,
+//! and prints the iterations' bandwidth against it: a baseline taken on the
+//! same memory, by the same processes, within tens of milliseconds of the
+//! iteration it is compared with. The read passes are left out of the
+//! reported times).
 
 use std::time::Instant;
 
 use gain::{GlobalArray, Runtime};
-use mpi::datatype::PartitionMut;
 use mpi::traits::*;
 use ndarray::{Array1, Array2, Ix1, Ix2, s};
 
@@ -49,6 +60,21 @@ struct Options {
     fragments: usize,
     verify: bool,
     probe: bool,
+    schedule: Schedule,
+}
+
+/// Which rank labels which fragment.
+#[derive(Clone, Copy, PartialEq)]
+enum Schedule {
+    /// Each rank its own fragments (owner computes).
+    Static,
+    /// Each rank takes its own fragments first, one at a time from a
+    /// shared counter, then helps the other ranks of its node with theirs.
+    Dynamic,
+    /// As `Dynamic`, but each rank starts with the next node rank's
+    /// fragments: every fragment is labelled by a rank that does not own
+    /// it (the path a busy rank's fragments take; for tests).
+    Rotated,
 }
 
 fn parse() -> Result<Options, String> {
@@ -61,6 +87,7 @@ fn parse() -> Result<Options, String> {
         fragments: 64,
         verify: false,
         probe: false,
+        schedule: Schedule::Dynamic,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -68,6 +95,14 @@ fn parse() -> Result<Options, String> {
         match a.as_str() {
             "--verify" => o.verify = true,
             "--probe" => o.probe = true,
+            "--schedule" => {
+                o.schedule = match args.next().as_deref() {
+                    Some("static") => Schedule::Static,
+                    Some("dynamic") => Schedule::Dynamic,
+                    Some("rotated") => Schedule::Rotated,
+                    v => return Err(format!("--schedule static|dynamic|rotated, not {v:?}")),
+                }
+            }
             _ => {
                 let v = args.next().ok_or(format!("{a} needs a value"))?;
                 let n: u64 = v
@@ -217,26 +252,38 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
         );
     }
 
-    // Every rank's share of the gathered fragment partials.
+    // Every fragment's per-cluster sums and counts, kept from one
+    // iteration to the next in a distributed array (a row a fragment, with
+    // the fragment's owner), and two counters a rank (one per iteration
+    // parity) handing out its fragments.
     let width = k * (d + 1);
-    let counts: Vec<i32> = (0..np)
-        .map(|r| {
-            let (a, b) = fragments_of(r, np, f);
-            ((b - a) * width) as i32
-        })
-        .collect();
-    let displs: Vec<i32> = counts
+    let frag_starts: Vec<usize> = (0..np.min(f)).map(|r| fragments_of(r, np, f).0).collect();
+    let mut partials =
+        GlobalArray::<f64, Ix2>::zeros_irregular(rt, [f, width], &[frag_starts, vec![0]])?;
+    let mut counters =
+        GlobalArray::<i64, Ix2>::zeros_irregular(rt, [np, 2], &[(0..np).collect(), vec![0]])?;
+    // The ranks whose fragments this rank takes, in order: its own first
+    // (the next node rank's for `Rotated`), then the rest of its node's.
+    let node = points.node_ranks();
+    let at = node
         .iter()
-        .scan(0, |acc, &c| Some(std::mem::replace(acc, *acc + c)))
-        .collect();
-    let (f0, f1) = fragments_of(rank, np, f);
-    let first_point = fragment(f0, f, n).0;
-    let mut mine = vec![0.0; (f1 - f0) * width];
-    let mut all = vec![0.0; f * width];
+        .position(|&r| r == rank)
+        .expect("a rank is on its node");
+    let first = if o.schedule == Schedule::Rotated {
+        at + 1
+    } else {
+        at
+    };
+    let owners: Vec<usize> = match o.schedule {
+        Schedule::Static => vec![rank],
+        _ => (0..node.len())
+            .map(|i| node[(first + i) % node.len()])
+            .collect(),
+    };
 
     let mut centers = points.get([0..k, 0..d])?;
-    // No point is in a cluster yet; the kernel keeps `mine` (the fragment
-    // sums) and the labels up to date from then on.
+    // No point is in a cluster yet; the kernel keeps the fragment sums and
+    // the labels up to date from then on.
     labels.fill(-1)?;
     let start = Instant::now();
     let mut iters = 0;
@@ -247,20 +294,66 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
         let t = Instant::now();
         iters = it;
         let kernel = Centers::new(&centers);
-        let block = points.local();
-        let pts = block.as_slice().expect("a block is contiguous");
-        let mut lab = labels.local_mut();
-        let lab = lab.as_slice_mut().expect("a block is contiguous");
-        for (j, partial) in (f0..f1).zip(mine.chunks_exact_mut(width)) {
-            let (lo, hi) = fragment(j, f, n);
-            let (lo, hi) = (lo - first_point, hi - first_point);
-            cluster_partial_sum(&pts[lo * d..hi * d], &kernel, &mut lab[lo..hi], partial);
+        // This iteration's counters start at 0; the other parity's are
+        // reset for the next one (no rank reads them until then: the
+        // counters' sync at the end of this one lies between).
+        let parity = it % 2;
+        counters.local_mut()[[0, 1 - parity]] = 0;
+        for &owner in &owners {
+            let (f0, f1) = fragments_of(owner, np, f);
+            let first_point = fragment(f0, f, n).0;
+            let mut next = f0;
+            loop {
+                let j = match o.schedule {
+                    Schedule::Static => {
+                        next += 1;
+                        next - 1
+                    }
+                    _ => f0 + counters.read_inc(&[owner, parity], 1)? as usize,
+                };
+                if j >= f1 {
+                    break;
+                }
+                let (lo, hi) = fragment(j, f, n);
+                if owner == rank {
+                    // Its own block, in place.
+                    let block = points.local();
+                    let pts = block.as_slice().expect("a block is contiguous");
+                    let mut lab = labels.local_mut();
+                    let lab = lab.as_slice_mut().expect("a block is contiguous");
+                    let mut part = partials.local_mut();
+                    let part = part.as_slice_mut().expect("a block is contiguous");
+                    let (a, b) = (lo - first_point, hi - first_point);
+                    let part = &mut part[(j - f0) * width..][..width];
+                    cluster_partial_sum(&pts[a * d..b * d], &kernel, &mut lab[a..b], part);
+                } else {
+                    // A node rank's: its points in place, its labels and
+                    // sums through get and put (plain copies on a node).
+                    let block = points.local_of(owner)?;
+                    let pts = block.as_slice().expect("a block is contiguous");
+                    let (a, b) = (lo - first_point, hi - first_point);
+                    let mut lab = labels.get(lo..hi)?;
+                    let mut part = partials.get([j..j + 1, 0..width])?;
+                    cluster_partial_sum(
+                        &pts[a * d..b * d],
+                        &kernel,
+                        lab.as_slice_mut().expect("contiguous"),
+                        part.as_slice_mut().expect("contiguous"),
+                    );
+                    labels.put(lo..hi, lab.view())?;
+                    partials.put([j..j + 1, 0..width], part.view())?;
+                }
+            }
         }
-        rt.comm().all_gather_varcount_into(
-            &mine[..],
-            &mut PartitionMut::new(&mut all[..], &counts[..], &displs[..]),
-        );
-        let moved = update(&mut centers, &all);
+        // Every fragment's sums, in fragment order on every rank. The
+        // labels' and counters' syncs after the copy keep every rank from
+        // writing the next iteration's sums before all have read these.
+        partials.sync()?;
+        let all = partials.get([0..f, 0..width])?;
+        labels.sync()?;
+        counters.sync()?;
+        let all = all.as_slice().expect("contiguous");
+        let moved = update(&mut centers, all);
         if rank == 0 {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             match probe_s {

@@ -66,6 +66,17 @@ fn parent() {
         "--n 37 --iters 25 --verify --style ops",
     ));
     jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
+    // Every fragment labelled by a rank that does not own it (its labels
+    // and sums through get and put), and each rank its own fragments only.
+    for np in [2, 3] {
+        let rotated = format!("{kmeans} --schedule rotated");
+        jobs.push(Job::example(np, "kmeans", &rotated));
+    }
+    jobs.push(Job::example(
+        2,
+        "kmeans",
+        &format!("{kmeans} --schedule static"),
+    ));
     // Wide points and many centers: the kernel's 64-wide sums and its
     // sorted grouping of clusters; with read passes between iterations.
     let kmeans_wide =
@@ -87,7 +98,7 @@ fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
         (
             "kmeans",
             "verify: centers, labels and iteration count identical",
-            7,
+            10,
         ),
         (
             "laplace",
