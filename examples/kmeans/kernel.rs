@@ -217,12 +217,23 @@ fn step(acc: &mut [[f64x4; TILE]; GROUP], c: &[[f64; 4]; GROUP], x: [[f64; 4]; T
 /// Adds `sign * row` for each `(row offset, sign)` of `events` into `sum`,
 /// in order, `W` vectors of coordinates at a time held in registers. The
 /// sign is ±1, so each multiply-add rounds exactly as `+` or `-` would.
+/// Prefetches `ahead` into L2 along the way, as many bytes a row as it
+/// adds (a burst of prefetches before the loop reads slower).
 #[inline(always)]
-fn add_rows<const W: usize>(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)]) {
+fn add_rows<const W: usize>(
+    sum: &mut [f64],
+    batch: &[f64],
+    events: &[(usize, f64)],
+    ahead: &[f64],
+) {
     let load = |s: &[f64]| f64x4::new(s[..4].try_into().unwrap());
+    let mut ahead = ahead.chunks(4 * W);
     for (lo, sum) in (0..).step_by(4 * W).zip(sum.chunks_exact_mut(4 * W)) {
         let mut acc: [f64x4; W] = std::array::from_fn(|q| load(&sum[4 * q..]));
         for &(m, sign) in events {
+            if let Some(lines) = ahead.next() {
+                gain::prefetch(lines);
+            }
             let row = &batch[m + lo..][..4 * W];
             let sign = f64x4::splat(sign);
             for q in 0..W {
@@ -237,15 +248,19 @@ fn add_rows<const W: usize>(sum: &mut [f64], batch: &[f64], events: &[(usize, f6
 
 /// Applies one cluster's `events` to its `sum`: 32 coordinates at a time
 /// (8 registers, so the accumulators, the sign and a row vector fit in
-/// AVX2's 16), then 16, then 4, then one.
-fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)]) {
+/// AVX2's 16), then 16, then 4, then one. Prefetches `ahead` (up to
+/// `events.len() * d` doubles) into L2 along the way.
+fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)], ahead: &[f64]) {
     let d = sum.len();
     let a = d / 32 * 32;
     let b = a + (d - a) / 16 * 16;
     let c = b + (d - b) / 4 * 4;
-    add_rows::<8>(&mut sum[..a], batch, events);
-    add_rows::<4>(&mut sum[a..b], &batch[a..], events);
-    add_rows::<1>(&mut sum[b..c], &batch[b..], events);
+    // Each pass's share of `ahead`: as many doubles as it adds.
+    let cut = |x: usize| (x * events.len()).min(ahead.len());
+    add_rows::<8>(&mut sum[..a], batch, events, &ahead[..cut(a)]);
+    add_rows::<4>(&mut sum[a..b], &batch[a..], events, &ahead[cut(a)..cut(b)]);
+    add_rows::<1>(&mut sum[b..c], &batch[b..], events, &ahead[cut(b)..cut(c)]);
+    gain::prefetch(&ahead[cut(c)..]);
     for j in c..d {
         let mut s = sum[j];
         for &(m, sign) in events {
@@ -363,14 +378,14 @@ fn partial_sum<const Q: usize>(
         }
         // Up to a batch of points beyond the labelling's prefetches, into
         // L2 along the sum pass: a point's worth per event (a point joining
-        // or leaving a cluster).
+        // or leaving a cluster), spread over the event's additions.
         far = far.max(near);
         let mut owed = n * d;
         let mut apply = |c: usize, events: &[(usize, f64)]| {
             let now = (events.len() * d).min(owed);
-            gain::prefetch(next(&mut far, now));
+            let ahead = next(&mut far, now);
             owed -= now;
-            update_cluster(&mut sums[c * d..][..d], batch, events);
+            update_cluster(&mut sums[c * d..][..d], batch, events, ahead);
         };
         if k <= SCAN {
             // Each cluster's events from two masks: the changed points that
