@@ -63,9 +63,10 @@ const _: () = assert!(
 );
 
 /// How far ahead of the labelling the points are prefetched into L1, in
-/// bytes: 8 points at 64 dimensions. On the benchmark machine 2 to 8 KB
-/// measure alike and 12 to 16 KB lower (see BENCHMARKS.md); L1 holds
-/// 32 KB.
+/// bytes: 8 points at 64 dimensions. On the benchmark machine, in a
+/// single-process harness, 2 to 8 KB measure alike and 12 to 16 KB lower;
+/// in the example, with each core limited by its own misses in flight,
+/// 4 KB reads better than 2 or 8 (see BENCHMARKS.md). L1 holds 32 KB.
 pub const AHEAD: usize = 4 << 10;
 
 /// Coordinates `4j..4j + 4` of a group's `GROUP` differences, aligned so
