@@ -282,8 +282,7 @@ fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)], ahead
 ///
 /// Dimension counts of 16, 32, 64 and 128 (and up to 3 more, the
 /// remainder coordinates) run a copy of the kernel with the tile loop's
-/// trip count fixed at compile time, unrolled with its prefetches at
-/// constant offsets: 4–5% faster at 64 (BENCHMARKS.md).
+/// trip count fixed at compile time: 4–5% faster at 64 (BENCHMARKS.md).
 pub fn cluster_partial_sum(
     points: &[f64],
     centers: &Centers,

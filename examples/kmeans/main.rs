@@ -315,6 +315,8 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
                     break;
                 }
                 let (lo, hi) = fragment(j, f, n);
+                // The fragment's points in the owner's block.
+                let (a, b) = (lo - first_point, hi - first_point);
                 if owner == rank {
                     // Its own block, in place.
                     let block = points.local();
@@ -323,7 +325,6 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
                     let lab = lab.as_slice_mut().expect("a block is contiguous");
                     let mut part = partials.local_mut();
                     let part = part.as_slice_mut().expect("a block is contiguous");
-                    let (a, b) = (lo - first_point, hi - first_point);
                     let part = &mut part[(j - f0) * width..][..width];
                     cluster_partial_sum(&pts[a * d..b * d], &kernel, &mut lab[a..b], part);
                 } else {
@@ -331,7 +332,6 @@ fn run(rt: &Runtime, o: &Options) -> gain::Result<bool> {
                     // sums through get and put (plain copies on a node).
                     let block = points.local_of(owner)?;
                     let pts = block.as_slice().expect("a block is contiguous");
-                    let (a, b) = (lo - first_point, hi - first_point);
                     let mut lab = labels.get(lo..hi)?;
                     let mut part = partials.get([j..j + 1, 0..width])?;
                     cluster_partial_sum(
