@@ -150,8 +150,7 @@ impl Centers {
             step(&mut acc, &body[j].0, [v0[j], v1[j], v2[j], v3[j]]);
         }
         if PF && rest != 0 {
-            let end = (at + 4 * d).min(points.len());
-            gain::prefetch_l1(points.get(at + 16 * q4..end).unwrap_or(&[]));
+            gain::prefetch_l1(within(points, at + 16 * q4, at + 4 * d));
         }
         let mut out = [f64x4::ZERO; GROUP];
         for t in 0..GROUP {
@@ -186,8 +185,7 @@ impl Centers {
         };
         let groups = self.offsets.len() / GROUP;
         if groups == 0 {
-            let end = (at + TILE * self.d).min(points.len());
-            gain::prefetch_l1(points.get(at..end).unwrap_or(&[]));
+            gain::prefetch_l1(within(points, at, at + TILE * self.d));
         } else {
             pick(0, self.dots::<true, Q>(0, tile, points, at));
             for g in 1..groups {
@@ -213,6 +211,13 @@ fn step(acc: &mut [[f64x4; TILE]; GROUP], c: &[[f64; 4]; GROUP], x: [[f64; 4]; T
             acc[t][i] = x.mul_add(cv[t], acc[t][i]);
         }
     }
+}
+
+/// `points[lo..hi]` cut to the slice's end (empty past it): a range to
+/// prefetch that may run past the fragment.
+#[inline(always)]
+fn within(points: &[f64], lo: usize, hi: usize) -> &[f64] {
+    points.get(lo..hi.min(points.len())).unwrap_or(&[])
 }
 
 /// Adds `sign * row` for each `(row offset, sign)` of `events` into `sum`,
@@ -320,9 +325,8 @@ fn partial_sum<const Q: usize>(
     // ahead) and into L2 (the sum pass of a busy batch, the batch after).
     let (mut near, mut far) = (AHEAD / 8, 0);
     let next = |at: &mut usize, len: usize| {
-        let end = (*at + len).min(points.len()).max(*at);
-        let ahead = points.get(*at..end).unwrap_or(&[]);
-        *at = end;
+        let ahead = within(points, *at, *at + len);
+        *at += ahead.len();
         ahead
     };
     for (batch, lb) in points.chunks(BATCH * d).zip(labels.chunks_mut(BATCH)) {
