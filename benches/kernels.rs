@@ -10,12 +10,11 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, s};
 use std::hint::black_box;
 
-#[path = "../examples/kmeans/kernel.rs"]
-#[allow(dead_code)]
-mod kernel;
+use gain::cluster::Lloyd;
+use ndarray::ArrayView2;
 
 /// The k-means kernel on 16,384 points of 64 dimensions (8 MB, in L3) and
-/// 4 centers, against the example's serial reference (the same labelling
+/// 4 centers, against a serial reference (the same labelling
 /// and sum updates written with ndarray row operations). Two cases:
 /// `*_first`, the first iteration (no point has a cluster yet, every point
 /// is added to a sum), and `*_relabel`, an iteration where no label changes
@@ -38,7 +37,7 @@ fn kmeans_kernel(c: &mut Criterion, rt: &Runtime) {
             sums.fill(0.0);
             counts.fill(0.0);
         }
-        kernel::reference_partial_sum(x.view(), &centers, labels, &mut sums, &mut counts);
+        reference_partial_sum(x.view(), &centers, labels, &mut sums, &mut counts);
         black_box(&sums);
     };
     g.bench_function("ndarray_rows_first", |b| {
@@ -52,8 +51,10 @@ fn kmeans_kernel(c: &mut Criterion, rt: &Runtime) {
             labels.fill(-1);
             partial.fill(0.0);
         }
-        let kc = kernel::Centers::new(&centers);
-        kernel::cluster_partial_sum(x.as_slice().unwrap(), &kc, labels, &mut partial);
+        let lloyd = Lloyd::new(centers.view()).unwrap();
+        lloyd
+            .update(x.as_slice().unwrap(), labels, &mut partial)
+            .unwrap();
         black_box(&partial);
     };
     g.bench_function("gain_batched_first", |b| b.iter(|| gain(&mut labels, true)));
@@ -61,6 +62,39 @@ fn kmeans_kernel(c: &mut Criterion, rt: &Runtime) {
         b.iter(|| gain(&mut labels, false))
     });
     g.finish();
+}
+
+/// The kernel's serial ndarray reference, written directly: squared
+/// distances `Σ (p - c)²`, ties to the lower index. For each point in order
+/// whose label changed: subtract it from its old cluster's sum (unless it
+/// had none, -1) and add it to its new one.
+fn reference_partial_sum(
+    points: ArrayView2<f64>,
+    centers: &Array2<f64>,
+    labels: &mut [i32],
+    sums: &mut Array2<f64>,
+    counts: &mut Array1<f64>,
+) {
+    let k = centers.nrows();
+    for (p, old) in points.rows().into_iter().zip(labels) {
+        let dist: Vec<f64> = centers
+            .rows()
+            .into_iter()
+            .map(|c| (&p - &c).mapv(|x| x * x).sum())
+            .collect();
+        let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
+        if *old != best as i32 {
+            if *old >= 0 {
+                let mut row = sums.row_mut(*old as usize);
+                row -= &p;
+                counts[*old as usize] -= 1.0;
+            }
+            let mut row = sums.row_mut(best);
+            row += &p;
+            counts[best] += 1.0;
+            *old = best as i32;
+        }
+    }
 }
 
 /// The blocked matmul's tile product, 512 × 512 × 512 (ndarray's GEMM);

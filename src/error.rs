@@ -32,6 +32,9 @@ pub enum ErrorKind {
     InvalidDistribution,
     /// The ranks of a collective call passed different arguments.
     InconsistentArguments,
+    /// An argument is outside what the call accepts (a parameter out of
+    /// range, a label outside the clusters), the same on every rank.
+    InvalidArgument,
     /// The rank asked for is not on the caller's node (or does not exist).
     NotSameNode,
     /// The operation needs an integer element type.

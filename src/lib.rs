@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod array;
+pub mod cluster;
 mod dist;
 mod element;
 mod error;

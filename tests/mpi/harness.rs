@@ -1,26 +1,42 @@
-//! Re-executes this test binary under the MPI launcher.
+//! Re-executes this test binary (or an example) under the MPI launcher, as
+//! libtest-mimic trials.
 //!
-//! `cargo test` starts the binary as the parent. The parent runs the
-//! binary again as MPI jobs: once as a singleton without a launcher, then
-//! under `mpirun`/`mpiexec` at several rank counts and node groupings. A
-//! job that exceeds its time limit is killed with its whole process group.
-//! A missing launcher is a failure, never a skip.
+//! `cargo test` starts the binary as the parent. Each trial is one case at
+//! one rank count and placement (`roundtrip_f64::np3_remote`), one example
+//! run, or one check across runs, so `cargo test <name>` runs the matching
+//! ones and `cargo test -- --list` lists them. The cases of one
+//! configuration run together in one MPI job (a job costs a launch);
+//! when that job fails, each case that did not report success is run again
+//! alone, so one failing case does not hide the others. A job past its
+//! time limit is killed with its whole process group. A missing launcher
+//! is a failure, never a skip.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 /// Marks a process as an MPI child of the harness; the value is the mode.
 pub const CHILD: &str = "GAIN_TEST_CHILD";
-/// Runs only the cases whose name contains this string.
+/// The cases a `cases` child runs, comma-separated.
+pub const CASES: &str = "GAIN_TEST_CASES";
+/// An alias for the libtest filter (`cargo test <filter>`).
 pub const FILTER: &str = "GAIN_TEST_FILTER";
 
+/// The longest an MPI job may run before its process group is killed.
+const TIMEOUT: Duration = Duration::from_secs(300);
+
 /// One MPI job the parent starts.
+#[derive(Clone)]
 pub struct Job {
+    /// Names the configuration in trial names (`np3_remote`).
+    pub label: String,
     pub np: Option<usize>,
     pub env: Vec<(&'static str, String)>,
     pub mode: &'static str,
-    pub filter: Option<&'static str>,
     /// `Some(text)`: the job must fail and its output must contain `text`.
     pub expect_failure: Option<String>,
     /// Runs this example program (built by `cargo test` beside the test
@@ -29,19 +45,22 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn new(np: Option<usize>) -> Job {
+    /// The test binary's cases at `np` ranks (`None`: a singleton without
+    /// a launcher).
+    pub fn new(label: impl Into<String>, np: Option<usize>) -> Job {
         Job {
+            label: label.into(),
             np,
             env: Vec::new(),
             mode: "cases",
-            filter: None,
             expect_failure: None,
             example: None,
         }
     }
 
-    pub fn example(np: usize, name: &'static str, args: &str) -> Job {
-        let mut job = Job::new(Some(np));
+    /// The example `name` at `np` ranks with `args`.
+    pub fn example(label: impl Into<String>, np: usize, name: &'static str, args: &str) -> Job {
+        let mut job = Job::new(label, Some(np));
         job.mode = "example";
         job.example = Some((name, args.split_whitespace().map(String::from).collect()));
         job
@@ -57,16 +76,12 @@ impl Job {
             .np
             .map_or("singleton".to_string(), |n| format!("np={n}"));
         let env: Vec<String> = self.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let filter = self
-            .filter
-            .map(|f| format!(" filter={f}"))
-            .unwrap_or_default();
         let example = self
             .example
             .as_ref()
             .map(|(name, args)| format!(" {name} {}", args.join(" ")))
             .unwrap_or_default();
-        format!("{}{example} {np} {}{filter}", self.mode, env.join(" "))
+        format!("{}{example} {np} {}", self.mode, env.join(" "))
     }
 }
 
@@ -116,8 +131,25 @@ fn launcher() -> Result<(PathBuf, Vec<String>), String> {
     ))
 }
 
-/// Runs `job`; returns its time and output, or an error message.
-pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
+/// What a finished job left: its whole output, and `Err` with the reason
+/// when it did not end as expected.
+struct Outcome {
+    log: String,
+    result: Result<(), String>,
+}
+
+/// Runs `job`, with `cases` for a `cases` child.
+fn run(job: &Job, cases: &[&str]) -> Outcome {
+    match try_run(job, cases) {
+        Ok(o) => o,
+        Err(e) => Outcome {
+            log: String::new(),
+            result: Err(e),
+        },
+    }
+}
+
+fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
     let mut exe = std::env::current_exe().map_err(|e| e.to_string())?;
     if let Some((name, _)) = &job.example {
         // target/<profile>/deps/mpi-… → target/<profile>/examples/<name>
@@ -147,12 +179,10 @@ pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
         cmd.args(args);
     }
     cmd.env(CHILD, job.mode)
+        .env(CASES, cases.join(","))
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("RUST_BACKTRACE", "0");
-    if let Some(f) = job.filter {
-        cmd.env(FILTER, f);
-    }
     for (k, v) in &job.env {
         cmd.env(k, v);
     }
@@ -174,7 +204,7 @@ pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
         if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
             break Some(s);
         }
-        if start.elapsed() > timeout {
+        if start.elapsed() > TIMEOUT {
             let _ = Command::new("kill")
                 .args(["-KILL", "--", &format!("-{}", child.id())])
                 .status();
@@ -185,24 +215,23 @@ pub fn run(job: &Job, timeout: Duration) -> Result<(Duration, String), String> {
     };
     let log = std::fs::read_to_string(&out_path).unwrap_or_default();
     let _ = std::fs::remove_file(&out_path);
-    let elapsed = start.elapsed();
-    let tail = || {
+    let tail = {
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     };
-    match (status, &job.expect_failure) {
+    let what = job.describe();
+    let result = match (status, &job.expect_failure) {
         (None, _) => Err(format!(
-            "timed out after {timeout:?}; killed the process group\n{}",
-            tail()
+            "{what}: timed out after {TIMEOUT:?}; killed the process group\n{tail}"
         )),
-        (Some(s), None) if s.success() => Ok((elapsed, log)),
-        (Some(s), None) => Err(format!("exited with {s}\n{}", tail())),
-        (Some(s), Some(text)) if !s.success() && log.contains(text.as_str()) => Ok((elapsed, log)),
+        (Some(s), None) if s.success() => Ok(()),
+        (Some(s), None) => Err(format!("{what}: exited with {s}\n{tail}")),
+        (Some(s), Some(text)) if !s.success() && log.contains(text.as_str()) => Ok(()),
         (Some(s), Some(text)) => Err(format!(
-            "expected a failure mentioning {text:?}, got {s}\n{}",
-            tail()
+            "{what}: expected a failure mentioning {text:?}, got {s}\n{tail}"
         )),
-    }
+    };
+    Ok(Outcome { log, result })
 }
 
 fn rand_suffix() -> u64 {
@@ -210,41 +239,137 @@ fn rand_suffix() -> u64 {
     RandomState::new().hash_one(Instant::now())
 }
 
-/// Runs every job, prints a line each, and fails at the end if any failed
-/// or if `check` rejects the outputs of the jobs that passed.
-pub fn run_all(
-    jobs: &[Job],
-    timeout: Duration,
-    check: impl Fn(&[(&Job, String)]) -> Result<(), String>,
-) {
-    println!(
-        "gain MPI tests with {}",
-        gain::Runtime::mpi_library_version()
-            .lines()
-            .next()
-            .unwrap_or("")
-    );
-    let mut failed = 0;
-    let mut outputs = Vec::new();
-    for job in jobs {
-        match run(job, timeout) {
-            Ok((t, log)) => {
-                println!("ok    {:<60} {:>6.1} s", job.describe(), t.as_secs_f64());
-                outputs.push((job, log));
-            }
-            Err(e) => {
-                failed += 1;
-                println!("FAIL  {}\n{e}\n", job.describe());
-            }
+/// The cases of one configuration, run together once, on first demand.
+struct Group {
+    job: Job,
+    /// The cases whose trials the filter selected.
+    cases: Vec<&'static str>,
+    results: OnceLock<HashMap<&'static str, Result<(), String>>>,
+}
+
+impl Group {
+    fn result(&self, case: &str) -> Result<(), Failed> {
+        let results = self.results.get_or_init(|| self.run_cases());
+        results[case].clone().map_err(Failed::from)
+    }
+
+    /// Every selected case in one job; when it fails, the cases it did not
+    /// report as passed (`case NAME ok`) each alone.
+    fn run_cases(&self) -> HashMap<&'static str, Result<(), String>> {
+        let together = run(&self.job, &self.cases);
+        if together.result.is_ok() || self.cases.len() == 1 {
+            return self
+                .cases
+                .iter()
+                .map(|&c| (c, together.result.clone()))
+                .collect();
+        }
+        self.cases
+            .iter()
+            .map(|&c| {
+                let passed = together.log.contains(&format!("case {c} ok"));
+                let result = if passed {
+                    Ok(())
+                } else {
+                    run(&self.job, &[c]).result
+                };
+                (c, result)
+            })
+            .collect()
+    }
+}
+
+/// One job whose output other trials may read, run once on first demand.
+pub struct Shared {
+    pub job: Job,
+    outcome: OnceLock<Result<String, String>>,
+}
+
+impl Shared {
+    pub fn new(job: Job) -> Arc<Shared> {
+        Arc::new(Shared {
+            job,
+            outcome: OnceLock::new(),
+        })
+    }
+
+    /// The job's output, or why it failed.
+    pub fn output(&self) -> Result<&str, String> {
+        self.outcome
+            .get_or_init(|| {
+                let o = run(&self.job, &[]);
+                o.result.map(|()| o.log)
+            })
+            .as_deref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// The suite's trials, in order.
+#[derive(Default)]
+pub struct Suite {
+    trials: Vec<Trial>,
+}
+
+impl Suite {
+    /// A trial `{case}::{job.label}` for each of `cases` in configuration
+    /// `job`; the ones `args` selects run in one MPI job.
+    pub fn cases(&mut self, args: &Arguments, job: Job, cases: &[&'static str]) {
+        let name = |c: &str| format!("{c}::{}", job.label);
+        let selected = cases
+            .iter()
+            .copied()
+            .filter(|&c| !args.is_filtered_out(&Trial::test(name(c), || Ok(()))))
+            .collect();
+        let group = Arc::new(Group {
+            job: job.clone(),
+            cases: selected,
+            results: OnceLock::new(),
+        });
+        for &c in cases {
+            let group = group.clone();
+            self.trials
+                .push(Trial::test(name(c), move || group.result(c)));
         }
     }
-    if let Err(e) = check(&outputs) {
-        failed += 1;
-        println!("FAIL  comparing outputs across jobs: {e}");
+
+    /// A trial `name` that runs `job` (shared with checks across runs).
+    pub fn job(&mut self, name: String, job: &Arc<Shared>) {
+        let job = job.clone();
+        self.trials.push(Trial::test(name, move || {
+            job.output().map(drop).map_err(Failed::from)
+        }));
     }
-    if failed > 0 {
-        println!("{failed} of {} MPI jobs or checks failed", jobs.len());
-        std::process::exit(1);
+
+    /// A trial `name` that checks the outputs of `jobs` together.
+    pub fn check(
+        &mut self,
+        name: String,
+        jobs: Vec<Arc<Shared>>,
+        check: impl Fn(&[(&Job, &str)]) -> Result<(), String> + Send + 'static,
+    ) {
+        self.trials.push(Trial::test(name, move || {
+            let mut outputs = Vec::new();
+            for j in &jobs {
+                let log = j
+                    .output()
+                    .map_err(|e| format!("a run this check needs failed: {e}"))?;
+                outputs.push((&j.job, log));
+            }
+            check(&outputs).map_err(Failed::from)
+        }));
     }
-    println!("all {} MPI jobs passed", jobs.len());
+
+    pub fn into_trials(self) -> Vec<Trial> {
+        self.trials
+    }
+}
+
+/// The MPI library the suite runs with, for the first line of its output.
+pub fn mpi_version() -> String {
+    gain::Runtime::mpi_library_version()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
 }

@@ -1,16 +1,19 @@
 //! Multi-rank tests. `cargo test` runs this binary as the parent, which
 //! re-runs it under the MPI launcher at np = 1..4, with all ranks on one
 //! node, all ranks on separate "nodes" (`GAIN_RANKS_PER_NODE=1`, every
-//! access remote), and mixed groupings. See `harness.rs`.
+//! access remote), and mixed groupings, and runs every example. Each case
+//! at each configuration is a trial of its own (`cargo test roundtrip`,
+//! `cargo test -- --list`); see `harness.rs`. `--test-threads N` runs N
+//! MPI jobs at once (default 1: the jobs already use every core).
 
 mod cases;
+mod cluster;
 mod harness;
 mod numeric;
 mod numpy;
 
-use std::time::Duration;
-
-use harness::{CHILD, Job};
+use harness::{CHILD, FILTER, Job, Shared, Suite};
+use libtest_mimic::Arguments;
 
 fn main() {
     match std::env::var(CHILD).as_deref() {
@@ -22,118 +25,152 @@ fn main() {
 }
 
 fn parent() {
-    let mut jobs = vec![Job::new(None)];
+    let mut args = Arguments::from_args();
+    if args.filter.is_none() {
+        args.filter = std::env::var(FILTER).ok().filter(|f| !f.is_empty());
+    }
+    args.test_threads = args.test_threads.or(Some(1));
+    if !args.list {
+        println!("gain MPI tests with {}", harness::mpi_version());
+    }
+    let mut suite = Suite::default();
+    let light = cases::names();
+    let roundtrips: Vec<_> = light
+        .iter()
+        .copied()
+        .filter(|c| c.contains("roundtrip"))
+        .collect();
+
+    suite.cases(&args, Job::new("singleton", None), &light);
     for np in 1..=4 {
-        jobs.push(Job::new(Some(np)));
+        suite.cases(&args, Job::new(format!("np{np}"), Some(np)), &light);
     }
     for np in 2..=4 {
-        jobs.push(Job::new(Some(np)).env("GAIN_RANKS_PER_NODE", 1));
+        let job = Job::new(format!("np{np}_remote"), Some(np)).env("GAIN_RANKS_PER_NODE", 1);
+        suite.cases(&args, job, &light);
     }
     // Two "nodes" of two ranks: same-node and remote access mixed.
-    jobs.push(Job::new(Some(4)).env("GAIN_RANKS_PER_NODE", 2));
+    let mixed = Job::new("np4_two_nodes", Some(4)).env("GAIN_RANKS_PER_NODE", 2);
+    suite.cases(&args, mixed, &light);
     // Tiny MPI transfers: every RMA is cut into many chunks.
-    let mut small = Job::new(Some(3))
+    let tiny = Job::new("np3_remote_24_byte_transfers", Some(3))
         .env("GAIN_RANKS_PER_NODE", 1)
         .env("GAIN_MAX_TRANSFER_BYTES", 24);
-    small.filter = Some("roundtrip");
-    jobs.push(small);
-    // A transfer over 2 GiB between two "nodes".
-    let mut large = Job::new(Some(2)).env("GAIN_RANKS_PER_NODE", 1);
-    large.filter = Some("large");
-    jobs.push(large);
+    suite.cases(&args, tiny, &roundtrips);
+    // A transfer over 2 GiB between two "nodes", in a job of its own.
+    let large = Job::new("np2_remote", Some(2)).env("GAIN_RANKS_PER_NODE", 1);
+    suite.cases(&args, large, &["large_transfer_over_2gib"]);
     // A panic on one rank aborts the whole job with its message.
     for np in [2, 3] {
-        let mut p = Job::new(Some(np));
+        let mut p = Job::new(format!("np{np}"), Some(np));
         p.mode = "panic";
         p.expect_failure = Some(format!("deliberate panic on rank {}", np - 1));
-        jobs.push(p);
+        suite.job(format!("abort_on_panic::np{np}"), &Shared::new(p));
     }
-    // The example programs, checked against their serial versions.
-    let kmeans = "--points 2999 --dims 7 --centers 5 --iters 15 --fragments 8 --verify";
-    let matmul = "--blocks 5 --block-size 24 --verify";
-    let laplace = "--n 37 --iters 25 --verify";
-    let distmap = "--n 45 --points 7 --verify";
-    for np in 1..=4 {
-        jobs.push(Job::example(np, "kmeans", kmeans));
-        jobs.push(Job::example(np, "matmul", matmul));
-        jobs.push(Job::example(np, "shared_sum", "--mbytes 4 --reps 2"));
-        jobs.push(Job::example(np, "laplace", laplace));
-        jobs.push(Job::example(np, "distmap", distmap));
-    }
-    jobs.push(Job::example(
-        3,
-        "laplace",
-        "--n 37 --iters 25 --verify --style ops",
-    ));
-    jobs.push(Job::example(3, "kmeans", kmeans).env("GAIN_RANKS_PER_NODE", 1));
-    // Every fragment labelled by a rank that does not own it (its labels
-    // and sums through get and put), and each rank its own fragments only.
-    for np in [2, 3] {
-        let rotated = format!("{kmeans} --schedule rotated");
-        jobs.push(Job::example(np, "kmeans", &rotated));
-    }
-    jobs.push(Job::example(
-        2,
-        "kmeans",
-        &format!("{kmeans} --schedule static"),
-    ));
-    // Wide points and many centers: the kernel's 64-wide sums and its
-    // sorted grouping of clusters; with read passes between iterations.
-    let kmeans_wide =
-        "--points 1501 --dims 70 --centers 20 --iters 8 --fragments 5 --verify --probe";
-    for np in [1, 3] {
-        jobs.push(Job::example(np, "kmeans", kmeans_wide));
-    }
-    jobs.push(Job::example(4, "matmul", matmul).env("GAIN_RANKS_PER_NODE", 1));
-    jobs.push(Job::example(3, "laplace", laplace).env("GAIN_RANKS_PER_NODE", 1));
-    jobs.push(Job::example(2, "distmap", distmap).env("GAIN_RANKS_PER_NODE", 1));
-    harness::run_all(&jobs, Duration::from_secs(300), same_results_everywhere);
+    examples(&mut suite);
+    libtest_mimic::run(&args, suite.into_trials()).exit();
 }
 
-/// k-means, laplace and distmap print the same fingerprint (the bits of
-/// their results) at every rank count for the same arguments, and every
-/// run verified against the serial version.
-fn same_results_everywhere(outputs: &[(&Job, String)]) -> Result<(), String> {
-    let checks = [
+/// The example programs, each checked against its serial version, and
+/// k-means, laplace and distmap printing the same fingerprint at every
+/// rank count.
+fn examples(suite: &mut Suite) {
+    let kmeans = "--points 2999 --dims 7 --centers 5 --iters 15 --verify";
+    // Wide points and many centers: the kernel's 64-wide sums and its
+    // sorted grouping of clusters.
+    let kmeans_wide = "--points 1501 --dims 70 --centers 20 --iters 8 --verify";
+    // (label, example, arguments, rank counts, of them also all remote)
+    type Runs<'a> = &'a [(&'a str, &'static str, &'a str, &'a [usize], &'a [usize])];
+    let runs: Runs = &[
+        ("kmeans", "kmeans", kmeans, &[1, 2, 3, 4], &[3]),
+        ("kmeans_wide", "kmeans", kmeans_wide, &[1, 3], &[]),
         (
-            "kmeans",
-            "verify: centers, labels and iteration count identical",
-            10,
+            "kmeans_primitives",
+            "kmeans_primitives",
+            "--points 999 --dims 3 --centers 3",
+            &[1, 3],
+            &[],
+        ),
+        (
+            "matmul",
+            "matmul",
+            "--blocks 5 --block-size 24 --verify",
+            &[1, 2, 3, 4],
+            &[4],
+        ),
+        (
+            "shared_sum",
+            "shared_sum",
+            "--mbytes 4 --reps 2",
+            &[1, 2, 3, 4],
+            &[],
         ),
         (
             "laplace",
-            "verified: solution identical to the serial loop",
-            6,
+            "laplace",
+            "--n 37 --iters 25 --verify",
+            &[1, 2, 3, 4],
+            &[3],
+        ),
+        (
+            "laplace_ops",
+            "laplace",
+            "--n 37 --iters 25 --verify --style ops",
+            &[3],
+            &[],
         ),
         (
             "distmap",
-            "verified: identical to the serial ndarray version",
-            5,
+            "distmap",
+            "--n 45 --points 7 --verify",
+            &[1, 2, 3, 4],
+            &[2],
         ),
+        ("heat", "heat", "40 30", &[1, 3], &[3]),
+        ("hello", "hello", "", &[1, 4], &[]),
     ];
-    for (example, verified, runs) in checks {
-        let mut prints = Vec::new();
-        for (job, log) in outputs {
-            if let Some((name, args)) = &job.example
-                && *name == example
-            {
-                let line = |p: &str| log.lines().find(|l| l.starts_with(p)).map(str::to_string);
-                prints.push((
-                    args.join(" "),
-                    job.np,
-                    line("fingerprint:").ok_or(format!("{example} printed no fingerprint"))?,
-                ));
-                line(verified).ok_or(format!("{example} did not verify"))?;
-            }
+    let mut by_label: Vec<(&str, Vec<std::sync::Arc<Shared>>)> = Vec::new();
+    for &(label, example, args, nps, remote) in runs {
+        let mut jobs = Vec::new();
+        for &np in nps {
+            let job = Shared::new(Job::example(format!("np{np}"), np, example, args));
+            suite.job(format!("example::{label}::np{np}"), &job);
+            jobs.push(job);
         }
-        if prints.len() < runs {
-            return Err(format!("only {} {example} runs passed", prints.len()));
+        for &np in remote {
+            let job = Job::example(format!("np{np}_remote"), np, example, args)
+                .env("GAIN_RANKS_PER_NODE", 1);
+            let job = Shared::new(job);
+            suite.job(format!("example::{label}::np{np}_remote"), &job);
+            jobs.push(job);
         }
-        for (args, _, print) in &prints {
-            if prints.iter().any(|p| &p.0 == args && &p.2 != print) {
-                return Err(format!("{example} differs between rank counts: {prints:?}"));
-            }
+        by_label.push((label, jobs));
+    }
+    for (label, jobs) in by_label {
+        let Some(&(_, example, ..)) = runs.iter().find(|r| r.0 == label) else {
+            continue;
+        };
+        if ["kmeans", "laplace", "distmap"].contains(&example) {
+            let name = format!("example::{label}::same_fingerprint_at_every_rank_count");
+            suite.check(name, jobs, same_fingerprints);
         }
+    }
+}
+
+/// Every run verified against the serial version and printed the same
+/// fingerprint (the bits of its result).
+fn same_fingerprints(outputs: &[(&Job, &str)]) -> Result<(), String> {
+    let mut prints = Vec::new();
+    for (job, log) in outputs {
+        let line = |p: &str| log.lines().find(|l| l.starts_with(p));
+        let print = line("fingerprint:").ok_or(format!("{} printed no fingerprint", job.label))?;
+        line("verified").ok_or(format!("{} did not verify", job.label))?;
+        prints.push((job.label.clone(), print.to_string()));
+    }
+    if prints.iter().any(|p| p.1 != prints[0].1) {
+        return Err(format!(
+            "fingerprints differ between rank counts: {prints:?}"
+        ));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The k-means inner kernel: label a fragment's points with the nearest
 //! center and bring the fragment's per-cluster sums and counts up to date.
-//! Shared by the example and the criterion bench (`benches/kernels.rs`).
+//! [`super::KMeans`] runs it on every fragment; [`super::Lloyd`] is its
+//! public face.
 //!
 //! The sums are kept from one iteration to the next and changed only where
 //! a point changes cluster: it is taken out of its old cluster's sum and
@@ -26,7 +27,7 @@
 //!   subtracted into accumulators that stay in registers for the group.
 //!   Every coordinate of every sum still sees its additions and
 //!   subtractions in point order, so the sums are bit for bit those of the
-//!   plain loop in [`reference_partial_sum`].
+//!   plain loop that adds and subtracts one point at a time.
 //!
 //! The tile reads four rows at once, a pattern the hardware prefetchers do
 //! not follow, so the loop prefetches the points [`AHEAD`] bytes ahead
@@ -36,7 +37,7 @@
 //! asks for the next batch's points into L2 along its sum pass, so the
 //! memory stays busy while the sums are updated.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::ArrayView2;
 use wide::{f64x4, i32x8};
 
 /// Points labelled together in one register tile (the lanes of the
@@ -63,15 +64,13 @@ const _: () = assert!(
 );
 
 /// How far ahead of the labelling the points are prefetched into L1, in
-/// bytes: 8 points at 64 dimensions. On the benchmark machine, in a
-/// single-process harness, 2 to 8 KB measure alike and 12 to 16 KB lower;
-/// in the example, with each core limited by its own misses in flight,
-/// 4 KB reads better than 2 or 8 (see BENCHMARKS.md). L1 holds 32 KB.
-pub const AHEAD: usize = 4 << 10;
+/// bytes: 8 points at 64 dimensions. Far enough to cover a memory latency
+/// at the kernel's rate, near enough that the lines are still in L1
+/// (32 KB) when the tile reaches them.
+const AHEAD: usize = 4 << 10;
 
 /// Coordinates `4j..4j + 4` of a group's `GROUP` differences, aligned so
-/// that no vector load of them straddles two cache lines (the tile loop
-/// reads better so, BENCHMARKS.md).
+/// that no vector load of them straddles two cache lines.
 #[derive(Clone, Copy)]
 #[repr(align(32))]
 struct Diffs([[f64; 4]; GROUP]);
@@ -82,7 +81,7 @@ struct Diffs([[f64; 4]; GROUP]);
 /// `|c_t|² - |c_0|²`. A group's differences are interleaved four
 /// coordinates at a time (`body`), so the labelling loop walks one slice;
 /// the last `d % 4` coordinates of each difference are kept apart (`tail`).
-pub struct Centers {
+pub(crate) struct Centers {
     body: Vec<Diffs>,
     tail: Vec<f64>,
     offsets: Vec<f64>,
@@ -90,7 +89,7 @@ pub struct Centers {
 }
 
 impl Centers {
-    pub fn new(centers: &Array2<f64>) -> Self {
+    pub(crate) fn new(centers: ArrayView2<f64>) -> Self {
         let (k, d) = centers.dim();
         let groups = (k - 1).div_ceil(GROUP);
         let (q4, rest) = (d / 4, d % 4);
@@ -142,15 +141,15 @@ impl Centers {
         let [v0, v1, v2, v3] = p.map(|p| p.as_chunks::<4>().0);
         let mut acc = [[f64x4::ZERO; TILE]; GROUP];
         for j in 0..q4 {
-            // Each step's pair of lines next to its multiply-adds (a block
-            // of steps with its prefetches together reads slower).
+            // Each step's pair of lines next to its multiply-adds, so the
+            // prefetches spread over the loop instead of queueing at once.
             if PF && let Some(pair) = points.get(at + 16 * j..at + 16 * j + 16) {
-                gain::prefetch_l1(pair);
+                crate::prefetch_l1(pair);
             }
             step(&mut acc, &body[j].0, [v0[j], v1[j], v2[j], v3[j]]);
         }
         if PF && rest != 0 {
-            gain::prefetch_l1(within(points, at + 16 * q4, at + 4 * d));
+            crate::prefetch_l1(within(points, at + 16 * q4, at + 4 * d));
         }
         let mut out = [f64x4::ZERO; GROUP];
         for t in 0..GROUP {
@@ -185,7 +184,7 @@ impl Centers {
         };
         let groups = self.offsets.len() / GROUP;
         if groups == 0 {
-            gain::prefetch_l1(within(points, at, at + TILE * self.d));
+            crate::prefetch_l1(within(points, at, at + TILE * self.d));
         } else {
             pick(0, self.dots::<true, Q>(0, tile, points, at));
             for g in 1..groups {
@@ -224,7 +223,7 @@ fn within(points: &[f64], lo: usize, hi: usize) -> &[f64] {
 /// in order, `W` vectors of coordinates at a time held in registers. The
 /// sign is ±1, so each multiply-add rounds exactly as `+` or `-` would.
 /// Prefetches `ahead` into L2 along the way, as many bytes a row as it
-/// adds (a burst of prefetches before the loop reads slower).
+/// adds, so they spread over the loop instead of queueing at once.
 #[inline(always)]
 fn add_rows<const W: usize>(
     sum: &mut [f64],
@@ -238,7 +237,7 @@ fn add_rows<const W: usize>(
         let mut acc: [f64x4; W] = std::array::from_fn(|q| load(&sum[4 * q..]));
         for &(m, sign) in events {
             if let Some(lines) = ahead.next() {
-                gain::prefetch(lines);
+                crate::prefetch(lines);
             }
             let row = &batch[m + lo..][..4 * W];
             let sign = f64x4::splat(sign);
@@ -266,7 +265,7 @@ fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)], ahead
     add_rows::<8>(&mut sum[..a], batch, events, &ahead[..cut(a)]);
     add_rows::<4>(&mut sum[a..b], &batch[a..], events, &ahead[cut(a)..cut(b)]);
     add_rows::<1>(&mut sum[b..c], &batch[b..], events, &ahead[cut(b)..cut(c)]);
-    gain::prefetch(&ahead[cut(c)..]);
+    crate::prefetch(&ahead[cut(c)..]);
     for j in c..d {
         let mut s = sum[j];
         for &(m, sign) in events {
@@ -287,8 +286,8 @@ fn update_cluster(sum: &mut [f64], batch: &[f64], events: &[(usize, f64)], ahead
 ///
 /// Dimension counts of 16, 32, 64 and 128 (and up to 3 more, the
 /// remainder coordinates) run a copy of the kernel with the tile loop's
-/// trip count fixed at compile time: 4–5% faster at 64 (BENCHMARKS.md).
-pub fn cluster_partial_sum(
+/// trip count fixed at compile time, so the compiler unrolls it.
+pub(crate) fn cluster_partial_sum(
     points: &[f64],
     centers: &Centers,
     labels: &mut [i32],
@@ -464,39 +463,4 @@ fn eq_mask(a: &[i32; BATCH], b: &[i32; BATCH]) -> u64 {
         let eq = i32x8::new(a).simd_eq(i32x8::new(b));
         m | u64::from(eq.to_bitmask() as u8) << (8 * j)
     })
-}
-
-/// The serial ndarray reference for one fragment, written directly:
-/// squared distances `Σ (p - c)²`, ties to the lower index. For each point
-/// in order whose label changed: subtract it from its old cluster's sum
-/// (unless it had none, -1) and add it to its new one. `labels`, `sums`
-/// and `counts` carry over from the previous call, as in
-/// [`cluster_partial_sum`].
-pub fn reference_partial_sum(
-    points: ArrayView2<f64>,
-    centers: &Array2<f64>,
-    labels: &mut [i32],
-    sums: &mut Array2<f64>,
-    counts: &mut Array1<f64>,
-) {
-    let k = centers.nrows();
-    for (p, old) in points.rows().into_iter().zip(labels) {
-        let dist: Vec<f64> = centers
-            .rows()
-            .into_iter()
-            .map(|c| (&p - &c).mapv(|x| x * x).sum())
-            .collect();
-        let best = (0..k).fold(0, |b, c| if dist[c] < dist[b] { c } else { b });
-        if *old != best as i32 {
-            if *old >= 0 {
-                let mut row = sums.row_mut(*old as usize);
-                row -= &p;
-                counts[*old as usize] -= 1.0;
-            }
-            let mut row = sums.row_mut(best);
-            row += &p;
-            counts[best] += 1.0;
-            *old = best as i32;
-        }
-    }
 }
