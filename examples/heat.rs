@@ -8,7 +8,7 @@
 //! one-element global array with an atomic `acc`. A shared counter handed
 //! out with `read_inc` picks the rank that reports progress.
 //!
-//! Run: `mpirun -np 4 target/release/examples/heat [n] [steps]`
+//! Run: `scripts/run-example heat 4 [n] [steps]` (default a 256 × 256 grid, 200 steps)
 //! At the end rank 0 recomputes the grid serially with ndarray and checks
 //! that both agree.
 

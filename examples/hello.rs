@@ -1,4 +1,9 @@
-//! The README's first program: put, sync, accumulate, get.
+//! The README's first program: a 4 × 6 global array of zeros; rank 0
+//! puts a 2 × 2 block one-sidedly, every rank atomically adds 0.5
+//! everywhere, and every rank gets a piece back, whichever ranks own it.
+//!
+//! Run: `scripts/run-example hello 4` (or, once built,
+//! `mpirun -np 4 target/native/release/examples/hello`).
 
 use gain::GlobalArray;
 use ndarray::{Array2, array};
