@@ -10,7 +10,7 @@
 //!
 //! The crate is layered; each layer can be read and changed alone:
 //! - [`Distribution`], [`Section`], [`process_grid`]: pure index math;
-//! - the window layer (private): MPI windows, the only `unsafe` code;
+//! - the window layer (private): MPI windows, the only MPI FFI;
 //! - [`GlobalArray`]: the user-facing array;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
@@ -32,9 +32,12 @@
 #![deny(missing_docs)]
 
 mod array;
+#[cfg(feature = "blas")]
+mod blas;
 mod dist;
 mod element;
 mod error;
+mod prefetch;
 mod runtime;
 mod window;
 
@@ -46,5 +49,5 @@ pub use array::{GlobalArray, NbGet};
 pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
+pub use prefetch::{prefetch, prefetch_l1};
 pub use runtime::{Runtime, init};
-pub use window::{prefetch, prefetch_l1};

@@ -463,17 +463,3 @@ pub(crate) fn abort_world(code: c_int) -> ! {
 pub(crate) fn library_version() -> String {
     mpi::environment::library_version().unwrap_or_default()
 }
-
-#[cfg(feature = "blas")]
-unsafe extern "C" {
-    fn openblas_set_num_threads(n: c_int);
-}
-
-/// Sets how many threads OpenBLAS uses in this process (`blas` feature).
-#[cfg(feature = "blas")]
-pub(crate) fn set_blas_threads(n: usize) {
-    // SAFETY: OpenBLAS's setter takes any positive count (it clamps it to
-    // its own maximum) and may be called between BLAS calls; gain calls it
-    // while building a runtime, before any of its own products.
-    unsafe { openblas_set_num_threads(n.clamp(1, c_int::MAX as usize) as c_int) }
-}
