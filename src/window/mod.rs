@@ -35,11 +35,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::mem::MaybeUninit;
 
 use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
-use ndarray::{
-    Array, ArrayBase, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, RawData, Slice, Zip,
-};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, Zip};
 
-use crate::dist::Section;
+use crate::dist::{Section, narrow};
 use crate::element::Element;
 use crate::error::Result;
 
@@ -857,14 +855,4 @@ fn row_major_strides(shape: &[usize]) -> Vec<isize> {
         s[d] = s[d + 1] * shape[d + 1] as isize;
     }
     s
-}
-
-/// Restricts `a` to `s` (relative coordinates), without allocating.
-fn narrow<S: RawData>(mut a: ArrayBase<S, IxDyn>, s: &Section) -> ArrayBase<S, IxDyn> {
-    for (d, (&lo, &hi)) in s.lo().iter().zip(s.hi()).enumerate() {
-        if lo != 0 || hi != a.len_of(Axis(d)) {
-            a.slice_axis_inplace(Axis(d), Slice::from(lo..hi));
-        }
-    }
-    a
 }
