@@ -45,7 +45,7 @@ pub mod linalg;
 pub mod numpy;
 pub mod random;
 
-pub use array::{GlobalArray, NbGet};
+pub use array::{GlobalArray, NbAccess, NbGet};
 pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
