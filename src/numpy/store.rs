@@ -2,7 +2,7 @@
 //! public API only and without its dimension type: the blocks, the block
 //! map, and the one-sided reads a view chunk needs.
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
+use ndarray::{ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
 
 use super::slicing::Selection;
 use crate::GlobalArray;
@@ -24,10 +24,8 @@ pub(crate) trait Shared {
 /// A global array with its dimension type erased.
 pub(crate) trait Store<T: Element>: Shared {
     fn shared(&self) -> &dyn Shared;
-    /// `rank`'s block, when it is on this node.
-    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>>;
-    /// A copy of `section`.
-    fn fetch(&self, section: &Section) -> Result<ArrayD<T>>;
+    /// `section` in place or fetched ([`GlobalArray::access`]).
+    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>>;
 }
 
 /// A global array whose own block can be written.
@@ -55,11 +53,8 @@ impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
     fn shared(&self) -> &dyn Shared {
         self
     }
-    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>> {
-        self.local_of(rank).ok().map(|v| v.into_dyn())
-    }
-    fn fetch(&self, section: &Section) -> Result<ArrayD<T>> {
-        Ok(self.get(section)?.into_dyn())
+    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>> {
+        Ok(GlobalArray::access(self, section)?.into_dyn())
     }
 }
 
@@ -82,25 +77,7 @@ pub(crate) fn read<'s, T: Element>(
     rect: &[(usize, usize)],
 ) -> Result<CowArray<'s, T, IxDyn>> {
     let (section, steps) = sel.base_region(rect);
-    let dist = store.dist();
-    let owner = dist.owner(section.lo())?;
-    let shared = if owner == dist.owner(&section.last())? {
-        store.block(owner).map(|b| (b, dist.block(owner)))
-    } else {
-        None
-    };
-    let boxed: CowArray<'s, T, IxDyn> = match shared {
-        Some((block, Some(bsec))) => {
-            let mut v = block;
-            for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
-                let o = bsec.lo()[ax];
-                v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
-            }
-            CowArray::from(v)
-        }
-        _ => CowArray::from(store.fetch(&section)?),
-    };
-    Ok(shape_to_view(boxed, sel, &steps))
+    Ok(shape_to_view(store.access(&section)?, sel, &steps))
 }
 
 /// Applies the steps, removes indexed axes and inserts new ones: turns the
