@@ -2,14 +2,11 @@
 //! public API only and without its dimension type: the blocks, the block
 //! map, and the one-sided reads a view chunk needs.
 
-use ndarray::{ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
+use ndarray::{ArrayBase, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice};
 
+use super::geometry::{Rect, bounds, narrow};
 use super::slicing::Selection;
-use crate::GlobalArray;
-use crate::dist::{Distribution, Section};
-use crate::element::Element;
-use crate::error::Result;
-use crate::runtime::Runtime;
+use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.
@@ -74,19 +71,20 @@ impl<T: Element, D: Dimension> StoreMut<T> for GlobalArray<T, D> {
 pub(crate) fn read<'s, T: Element>(
     store: &'s dyn Store<T>,
     sel: &Selection,
-    rect: &[(usize, usize)],
+    rect: &Rect,
 ) -> Result<CowArray<'s, T, IxDyn>> {
     let (section, steps) = sel.base_region(rect);
     Ok(shape_to_view(store.access(&section)?, sel, &steps))
 }
 
 /// Applies the steps, removes indexed axes and inserts new ones: turns the
-/// base-coordinate box into the view's region.
-fn shape_to_view<'s, T>(
-    mut a: CowArray<'s, T, IxDyn>,
+/// base-coordinate box of a view region (as `Selection::base_region` gives
+/// it) into the view's region.
+fn shape_to_view<S: RawData>(
+    mut a: ArrayBase<S, IxDyn>,
     sel: &Selection,
     steps: &[isize],
-) -> CowArray<'s, T, IxDyn> {
+) -> ArrayBase<S, IxDyn> {
     for (ax, &st) in steps.iter().enumerate() {
         if st != 1 {
             a.slice_axis_inplace(Axis(ax), Slice::new(0, None, st));
@@ -101,28 +99,15 @@ fn shape_to_view<'s, T>(
     a
 }
 
-/// The view region `rect` of this rank's own block, writable. The caller
-/// guarantees the region lies in the block.
+/// The view region `rect` of this rank's own block (`bsec`), writable. The
+/// caller guarantees the region lies in the block.
 pub(crate) fn local_region<'s, T: Element>(
     block: ArrayViewMutD<'s, T>,
     bsec: &Section,
     sel: &Selection,
-    rect: &[(usize, usize)],
+    rect: &Rect,
 ) -> ArrayViewMutD<'s, T> {
     let (section, steps) = sel.base_region(rect);
-    let mut v = block;
-    for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
-        let o = bsec.lo()[ax];
-        v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
-        if steps[ax] != 1 {
-            v.slice_axis_inplace(Axis(ax), Slice::new(0, None, steps[ax]));
-        }
-    }
-    for &b in sel.removed_base_axes().iter().rev() {
-        v.index_axis_inplace(Axis(b), 0);
-    }
-    for k in sel.inserted_axes() {
-        v.insert_axis_inplace(Axis(k));
-    }
-    v
+    let in_block = section.relative_to(bsec.lo());
+    shape_to_view(narrow(block, bounds(&in_block)), sel, &steps)
 }
