@@ -15,9 +15,8 @@
 
 use ndarray::{Ix2, LinalgScalar};
 
-use crate::GlobalArray;
-use crate::element::Element;
-use crate::error::{Result, bail};
+use crate::error::bail;
+use crate::{Element, GlobalArray, Result};
 
 /// Sorted union of two lists of block boundaries within `[0, n]`.
 fn merge_bounds(a: &[usize], b: &[usize], n: usize) -> Vec<usize> {
