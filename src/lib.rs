@@ -14,7 +14,8 @@
 //! - [`GlobalArray`]: the user-facing array;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
-//! - [`Runtime`] / [`init`]: start-up and abort-on-panic.
+//! - [`Runtime`] / [`init`]: start-up and abort-on-panic;
+//! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels.
 //!
 //! Every method that communicates says in its docs whether it is
 //! **Collective** (every rank must call it, in the same order) or
