@@ -180,6 +180,7 @@ pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Ai
 /// Collective over `comm`: `MPI_Win_create` over `bytes` bytes at `base`
 /// (displacement unit 1), then `MPI_Win_lock_all`.
 pub(crate) fn create_world(comm: MPI_Comm, base: *mut u8, bytes: MPI_Aint) -> Result<MPI_Win> {
+    // SAFETY: reading a constant initialised at load time.
     let mut win = unsafe { GAIN_MPI_WIN_NULL };
     // SAFETY: `base` points to `bytes` bytes that outlive the window (the
     // shared window owning them is freed after this one).
