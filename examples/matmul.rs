@@ -4,9 +4,10 @@
 //!
 //! The matrices are `GlobalArray<f64, Ix2>` whose blocks are whole tiles.
 //! The owner of each C tile computes it (owner computes): it reads the A
-//! and B tiles it needs in place from shared memory when their owner is on
-//! its node (no copy), or with a one-sided `get` otherwise, and multiplies
-//! them with ndarray's GEMM into its own block. Then the same product runs
+//! and B tiles it needs with `GlobalArray::access`, in place from shared
+//! memory when their owner is on its node (no copy), or with a one-sided
+//! `get` otherwise, and multiplies them with ndarray's GEMM into its own
+//! block. Then the same product runs
 //! through the library's `gain::linalg::matmul_into` for comparison.
 //!
 //! Run: `mpirun -np 2 target/release/examples/matmul --blocks 8 --block-size 512`
@@ -20,7 +21,7 @@ mod cli;
 
 use std::time::Instant;
 
-use gain::{GlobalArray, Runtime, Section};
+use gain::{GlobalArray, Runtime};
 use mpi::traits::*;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, CowArray, Ix2, s};
@@ -33,15 +34,7 @@ fn tile(
     c: usize,
     bs: usize,
 ) -> gain::Result<CowArray<'_, f64, Ix2>> {
-    let section = Section::from([r * bs..(r + 1) * bs, c * bs..(c + 1) * bs]);
-    if let [(owner, _)] = a.locate_region(section)?[..]
-        && let Ok(block) = a.local_of(owner)
-    {
-        let lo = a.distribution(owner).expect("an owner has a block");
-        let (r0, c0) = (r * bs - lo.lo()[0], c * bs - lo.lo()[1]);
-        return Ok(block.slice_move(s![r0..r0 + bs, c0..c0 + bs]).into());
-    }
-    Ok(a.get(section)?.into())
+    a.access([r * bs..(r + 1) * bs, c * bs..(c + 1) * bs])
 }
 
 /// Block boundaries at whole tiles: `parts` balanced runs of `nb` tiles.

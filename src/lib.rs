@@ -10,11 +10,14 @@
 //!
 //! The crate is layered; each layer can be read and changed alone:
 //! - [`Distribution`], [`Section`], [`process_grid`]: pure index math;
-//! - the window layer (private): MPI windows, the only `unsafe` code;
+//! - the window layer (private): MPI windows, the only MPI FFI;
 //! - [`GlobalArray`]: the user-facing array;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
-//! - [`Runtime`] / [`init`]: start-up and abort-on-panic.
+//! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
+//!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
+//! - [`Runtime`] / [`init`]: start-up and abort-on-panic;
+//! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels.
 //!
 //! Every method that communicates says in its docs whether it is
 //! **Collective** (every rank must call it, in the same order) or
@@ -32,20 +35,23 @@
 #![deny(missing_docs)]
 
 mod array;
-pub mod cluster;
+#[cfg(feature = "blas")]
+mod blas;
 mod dist;
 mod element;
 mod error;
+mod prefetch;
 mod runtime;
 mod window;
 
+pub mod cluster;
 pub mod linalg;
 pub mod numpy;
 pub mod random;
 
-pub use array::{GlobalArray, NbGet};
+pub use array::{GlobalArray, NbAccess, NbGet};
 pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
+pub use prefetch::{prefetch, prefetch_l1};
 pub use runtime::{Runtime, init};
-pub use window::{prefetch, prefetch_l1};

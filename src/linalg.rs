@@ -2,74 +2,21 @@
 //! (Global Arrays' `GA_Dgemm`) and transpose.
 //!
 //! Owner computes: each rank computes its own block of the result. The
-//! operand panels it needs are read in place from shared memory when one
-//! same-node block holds them (no copy), and otherwise fetched with one
-//! one-sided non-blocking get per panel, which gain splits among their
-//! owners; the next pair of panels is in flight while the current pair is
-//! multiplied, so transfers from other nodes overlap the compute. The
-//! local products are ndarray's `general_mat_mul`: matrixmultiply's
-//! runtime-selected SIMD kernels for `f32`/`f64` by default, or the
-//! system's OpenBLAS `dgemm`/`sgemm` with the `blas` cargo feature (then
-//! each rank's OpenBLAS gets its share of the node's cores, see
-//! [`init`](crate::init)).
+//! operand panels it needs come from [`GlobalArray::access_nb`]: read in
+//! place from shared memory when one same-node block holds them (no copy),
+//! and otherwise fetched with one one-sided non-blocking get per panel,
+//! which gain splits among their owners; the next pair of panels is in
+//! flight while the current pair is multiplied, so transfers from other
+//! nodes overlap the compute. The local products are ndarray's
+//! `general_mat_mul`: matrixmultiply's runtime-selected SIMD kernels for
+//! `f32`/`f64` by default, or the system's OpenBLAS `dgemm`/`sgemm` with
+//! the `blas` cargo feature (then each rank's OpenBLAS gets its share of
+//! the node's cores, see [`init`](crate::init)).
 
-use ndarray::{Array2, ArrayView2, Ix2, LinalgScalar, s};
+use ndarray::{Ix2, LinalgScalar};
 
-use crate::element::Element;
-use crate::error::{Result, bail};
-use crate::{GlobalArray, NbGet, Section};
-
-/// A panel of a global matrix: borrowed from shared memory, on its way
-/// from another node, or fetched.
-enum Panel<'a, T: Element> {
-    Shared(ArrayView2<'a, T>),
-    InFlight(NbGet<'a, T, Ix2>),
-    Fetched(Array2<T>),
-}
-
-impl<'a, T: Element> Panel<'a, T> {
-    /// Rows `rows` and columns `cols` of `a`: without a copy when one block
-    /// on this node holds them all, else a get started and left in flight.
-    fn start(
-        a: &'a GlobalArray<T, Ix2>,
-        rows: (usize, usize),
-        cols: (usize, usize),
-    ) -> Result<Self> {
-        let section = Section::from([rows.0..rows.1, cols.0..cols.1]);
-        let owners = a.locate_region(section)?;
-        if let [(owner, _)] = owners[..]
-            && let Ok(block) = a.local_of(owner)
-        {
-            let lo = a
-                .distribution(owner)
-                .expect("an owner has a block")
-                .lo()
-                .to_vec();
-            let view = block.slice_move(s![
-                rows.0 - lo[0]..rows.1 - lo[0],
-                cols.0 - lo[1]..cols.1 - lo[1]
-            ]);
-            return Ok(Panel::Shared(view));
-        }
-        Ok(Panel::InFlight(a.get_nb(section)?))
-    }
-
-    /// The panel, once its get (if any) has arrived.
-    fn ready(self) -> Result<Self> {
-        Ok(match self {
-            Panel::InFlight(get) => Panel::Fetched(get.wait()?),
-            other => other,
-        })
-    }
-
-    fn view(&self) -> ArrayView2<'_, T> {
-        match self {
-            Panel::Shared(v) => v.view(),
-            Panel::Fetched(a) => a.view(),
-            Panel::InFlight(_) => unreachable!("a panel is viewed once ready"),
-        }
-    }
-}
+use crate::error::bail;
+use crate::{Element, GlobalArray, Result};
 
 /// Sorted union of two lists of block boundaries within `[0, n]`.
 fn merge_bounds(a: &[usize], b: &[usize], n: usize) -> Vec<usize> {
@@ -147,24 +94,18 @@ where
         );
         // Double buffering: the next pair of panels travels while this
         // pair is multiplied.
-        let start = |w: &[usize]| -> Result<(Panel<'_, T>, Panel<'_, T>)> {
+        let start = |w: &[usize]| -> Result<_> {
             Ok((
-                Panel::start(a, rows, (w[0], w[1]))?,
-                Panel::start(b, (w[0], w[1]), cols)?,
+                a.access_nb([rows.0..rows.1, w[0]..w[1]])?,
+                b.access_nb([w[0]..w[1], cols.0..cols.1])?,
             ))
         };
         let mut steps = inner.windows(2);
         let mut next = steps.next().map(start).transpose()?;
         while let Some((a_panel, b_panel)) = next.take() {
             next = steps.next().map(start).transpose()?;
-            let (a_panel, b_panel) = (a_panel.ready()?, b_panel.ready()?);
-            ndarray::linalg::general_mat_mul(
-                alpha,
-                &a_panel.view(),
-                &b_panel.view(),
-                T::one(),
-                &mut out,
-            );
+            let (a_panel, b_panel) = (a_panel.wait()?, b_panel.wait()?);
+            ndarray::linalg::general_mat_mul(alpha, &a_panel, &b_panel, T::one(), &mut out);
         }
     }
     c.sync()
@@ -247,13 +188,8 @@ pub fn transpose_into<T: Element>(
     }
     a.sync()?;
     if let Some(block) = t.distribution(t.runtime().rank()) {
-        let src = Panel::start(
-            a,
-            (block.lo()[1], block.hi()[1]),
-            (block.lo()[0], block.hi()[0]),
-        )?
-        .ready()?;
-        t.local_mut().assign(&src.view().t());
+        let src = a.access([block.lo()[1]..block.hi()[1], block.lo()[0]..block.hi()[0]])?;
+        t.local_mut().assign(&src.t());
     }
     t.sync()
 }

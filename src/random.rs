@@ -15,9 +15,7 @@
 use ndarray::{Dimension, IntoDimension};
 use num_traits::Float;
 
-use crate::element::Element;
-use crate::error::Result;
-use crate::{GlobalArray, Runtime};
+use crate::{Element, GlobalArray, Result, Runtime};
 
 const M0: u64 = 0xD2E7_470E_E14C_6C93;
 const M1: u64 = 0xCA5A_8263_9512_1157;

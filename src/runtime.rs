@@ -75,17 +75,6 @@ pub fn init() -> Result<Runtime> {
     Runtime::build(&world, Some(universe))
 }
 
-/// OpenBLAS threads for each of `ranks` ranks on this machine, unless the
-/// user chose through the environment.
-#[cfg(feature = "blas")]
-fn blas_threads(ranks: usize) -> Option<usize> {
-    let chosen = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (!chosen).then(|| (cores / ranks.max(1)).max(1))
-}
-
 impl Runtime {
     /// A runtime over `comm` in a program that initialised MPI itself.
     /// The communicator is duplicated, so gain's traffic never mixes with
@@ -134,8 +123,8 @@ impl Runtime {
         }
         debug_assert_eq!(next, node.size() as usize);
         #[cfg(feature = "blas")]
-        if let Some(threads) = blas_threads(machine_ranks) {
-            window::set_blas_threads(threads);
+        if let Some(threads) = crate::blas::threads_per_rank(machine_ranks) {
+            crate::blas::set_threads(threads);
         }
         Ok(Runtime {
             inner: Rc::new(Inner {

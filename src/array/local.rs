@@ -1,10 +1,61 @@
-//! Zero-copy views of blocks in this node's shared memory.
+//! Zero-copy views of blocks in this node's shared memory, and `access`:
+//! any section, borrowed in place when one same-node block holds it and
+//! fetched otherwise.
 
-use ndarray::{ArrayView, ArrayViewMut, Dimension};
+use ndarray::{ArrayView, ArrayViewMut, CowArray, Dimension};
 
-use super::GlobalArray;
+use super::{GlobalArray, NbGet};
+use crate::dist::{Section, narrow};
 use crate::element::Element;
 use crate::error::{Result, bail};
+
+/// A section on its way from [`GlobalArray::access_nb`]: already borrowed
+/// in place, or a get in flight. [`wait`](Self::wait) returns it; dropping
+/// it unwaited waits for the transfer (as [`NbGet`] does).
+///
+/// # One-sided
+///
+/// ```
+/// let rt = gain::init().unwrap();
+/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+/// ga.fill(2.0).unwrap();
+/// let pending: gain::NbAccess<'_, f64, _> = ga.access_nb(0..8).unwrap();
+/// assert_eq!(pending.wait().unwrap().sum(), 16.0);
+/// ```
+#[must_use = "an access in flight does nothing until `wait`"]
+pub struct NbAccess<'a, T: Element, D: Dimension> {
+    state: Pending<'a, T, D>,
+}
+
+enum Pending<'a, T: Element, D: Dimension> {
+    InPlace(ArrayView<'a, T, D>),
+    InFlight(NbGet<'a, T, D>),
+}
+
+impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
+    /// Waits for the transfer, if any, and returns the section: a view of
+    /// shared memory or a copy, as [`GlobalArray::access`] would have.
+    ///
+    /// Errors: [`Mpi`](crate::ErrorKind::Mpi) when completing the
+    /// transfer fails.
+    ///
+    /// # One-sided
+    ///
+    /// Waits only for this rank's own transfer; no other rank takes part.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6]).unwrap();
+    /// let part = ga.access_nb([1..3, 2..6]).unwrap().wait().unwrap();
+    /// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
+    /// ```
+    pub fn wait(self) -> Result<CowArray<'a, T, D>> {
+        Ok(match self.state {
+            Pending::InPlace(v) => CowArray::from(v),
+            Pending::InFlight(get) => CowArray::from(get.wait()?),
+        })
+    }
+}
 
 /// # Local access
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
@@ -65,6 +116,98 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             Some(data) => Ok(self.view_of(rank, data)),
             None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
         }
+    }
+
+    /// A section without a copy when one block on this node holds all of
+    /// it, else a copy (Global Arrays' `NGA_Access`, generalised from the
+    /// caller's own block to any section): [`CowArray::is_view`] tells
+    /// which. The borrowed form views shared memory that other ranks may
+    /// write between synchronisations, as [`local_of`](Self::local_of)
+    /// does; the copied form is a [`get`](Self::get). An empty section is
+    /// an empty copy.
+    ///
+    /// Errors: as [`get`](Self::get), before anything is read.
+    ///
+    /// # One-sided
+    ///
+    /// Waits only for the copy from other nodes, if it needs one; no other
+    /// rank takes part.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [8, 4]).unwrap();
+    /// ga.fill(1.0).unwrap();
+    /// // Inside this rank's own block: a view, nothing copied.
+    /// if let Some(mine) = ga.distribution(rt.rank()) {
+    ///     assert!(ga.access(&mine).unwrap().is_view());
+    /// }
+    /// // Any section: a view when one same-node block holds it, else a copy.
+    /// let part = ga.access([2..6, 1..3]).unwrap();
+    /// assert_eq!(part.shape(), &[4, 2]);
+    /// assert_eq!(part.sum(), 8.0);
+    /// assert!(ga.access([0..9, 0..4]).is_err());
+    /// ```
+    pub fn access(&self, section: impl Into<Section>) -> Result<CowArray<'_, T, D>> {
+        let section = section.into();
+        let dim = self.section_dim(&section)?;
+        if let Some(v) = self.in_place(&section) {
+            return Ok(CowArray::from(v));
+        }
+        let copy = self.with_pieces(&section, |p| self.win.read_new(p, dim))?;
+        Ok(CowArray::from(copy))
+    }
+
+    /// Starts an [`access`](Self::access) and returns without waiting for
+    /// other nodes: a section that one same-node block holds is borrowed at
+    /// once, any other is requested as by [`get_nb`](Self::get_nb), and
+    /// [`NbAccess::wait`] completes it. Starting the next section before
+    /// computing on the current one hides the transfer.
+    ///
+    /// Errors: as [`get`](Self::get), before anything is sent.
+    ///
+    /// # One-sided
+    ///
+    /// Returns once the request is issued; no other rank takes part.
+    ///
+    /// ```
+    /// let rt = gain::init().unwrap();
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6]).unwrap();
+    /// ga.fill(1.0).unwrap();
+    /// let top = ga.access_nb([0..3, 0..6]).unwrap();
+    /// let bottom = ga.access_nb([3..6, 0..6]).unwrap();
+    /// // ... compute here while both travel ...
+    /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
+    /// ```
+    pub fn access_nb(&self, section: impl Into<Section>) -> Result<NbAccess<'_, T, D>> {
+        let section = section.into();
+        self.section_dim(&section)?;
+        let state = match self.in_place(&section) {
+            Some(v) => Pending::InPlace(v),
+            None => Pending::InFlight(self.get_nb(section)?),
+        };
+        Ok(NbAccess { state })
+    }
+
+    /// `section` (checked) as a view of the one same-node block holding
+    /// it, `None` when it is empty or no such block holds it. Two owner
+    /// lookups; the blocks are boxes, so the owners of the first and the
+    /// last element agree exactly when one block holds the section.
+    fn in_place(&self, section: &Section) -> Option<ArrayView<'_, T, D>> {
+        if section.is_empty() {
+            return None;
+        }
+        let owner = self.dist.owner(section.lo()).ok()?;
+        if owner != self.dist.owner(&section.last()).ok()? {
+            return None;
+        }
+        let data = self.win.peer(owner)?;
+        let block = self.blocks[owner].as_ref()?;
+        Some(narrow(
+            self.view_of(owner, data),
+            &section.relative_to(block.lo()),
+        ))
     }
 
     fn block_dim(&self, rank: usize) -> D {

@@ -2,12 +2,14 @@
 //!
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
-//! node-local blocks (`local.rs`), and queries and synchronisation (here).
+//! node-local blocks and `access` of any section in place or fetched
+//! (`local.rs`), and queries and synchronisation (here).
 
 mod construct;
 mod local;
 mod rma;
 
+pub use local::NbAccess;
 pub use rma::NbGet;
 
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -8,6 +8,7 @@
 
 mod section;
 
+pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
 use crate::error::{Result, bail};

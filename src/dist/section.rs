@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use ndarray::{ArrayBase, Axis, Dimension, RawData, Slice};
+
 use crate::error::{Result, bail};
 
 /// A rectangular section `lo[d]..hi[d]` of an N-d array (half-open, like
@@ -80,7 +82,20 @@ impl Section {
         Section::from_fn(lo.len(), |d| (lo[d], hi[d]))
     }
 
-    pub(crate) fn from_fn(ndim: usize, mut f: impl FnMut(usize) -> (usize, usize)) -> Self {
+    /// The section whose dimension `d` is `f(d).0..f(d).1`, for `d` in
+    /// `0..ndim`: built in place, without allocating. An `ndim` above
+    /// [`MAX_DIMS`] gives a section that [`check_within`](Self::check_within)
+    /// rejects.
+    ///
+    /// # Local
+    ///
+    /// A pure computation on this rank; no communication.
+    ///
+    /// ```
+    /// let s = gain::Section::from_fn(2, |d| (d, 3 * d + 2));
+    /// assert_eq!(s, gain::Section::from([0..2, 1..5]));
+    /// ```
+    pub fn from_fn(ndim: usize, mut f: impl FnMut(usize) -> (usize, usize)) -> Self {
         let mut s = Section {
             lo: [0; MAX_DIMS],
             hi: [0; MAX_DIMS],
@@ -216,8 +231,23 @@ impl Section {
     }
 
     /// The section moved by `-origin`: its position relative to a block
-    /// whose lower corner is `origin`. Every `lo[d] >= origin[d]` is assumed.
-    pub(crate) fn relative_to(&self, origin: &[usize]) -> Section {
+    /// whose lower corner is `origin` (as the block's ndarray view indexes
+    /// it). `origin` has one entry per dimension, none above `lo`.
+    ///
+    /// **Panics** in debug builds when some `origin[d] > lo[d]`; release
+    /// builds then return a meaningless section.
+    ///
+    /// # Local
+    ///
+    /// A pure computation on this rank; no communication.
+    ///
+    /// ```
+    /// use gain::Section;
+    /// let block = Section::from([4..8, 0..6]);
+    /// let part = Section::from([5..7, 2..6]);
+    /// assert_eq!(part.relative_to(block.lo()), Section::from([1..3, 2..6]));
+    /// ```
+    pub fn relative_to(&self, origin: &[usize]) -> Section {
         let mut s = *self;
         for ((l, h), o) in s.lo.iter_mut().zip(s.hi.iter_mut()).zip(origin) {
             *l -= o;
@@ -310,4 +340,18 @@ impl std::ops::Deref for Extents {
     fn deref(&self) -> &[usize] {
         &self.0[..self.1.min(MAX_DIMS)]
     }
+}
+
+/// `a` restricted to `s`, in `a`'s own indices (a section relative to the
+/// block `a` views, say): a narrower view, no copy, no allocation.
+pub(crate) fn narrow<S: RawData, D: Dimension>(
+    mut a: ArrayBase<S, D>,
+    s: &Section,
+) -> ArrayBase<S, D> {
+    for (d, (&lo, &hi)) in s.lo().iter().zip(s.hi()).enumerate() {
+        if lo != 0 || hi != a.len_of(Axis(d)) {
+            a.slice_axis_inplace(Axis(d), Slice::from(lo..hi));
+        }
+    }
+    a
 }

@@ -8,14 +8,14 @@
 //! or fetched with one `get`), and evaluates each piece in tiles that fit
 //! in cache.
 
-use ndarray::{ArrayViewMutD, Axis, CowArray, IxDyn, Slice};
+use ndarray::{ArrayViewMutD, CowArray, IxDyn};
 
-use super::expr::{Bound, Expr, Node, Rect, broadcast_shapes, child_cuts, child_rect};
+use super::expr::{Bound, Expr, Node, child_cuts};
+use super::geometry::{Rect, broadcast_shapes, child_rect};
 use super::slicing::Selection;
 use super::store::{Shared, StoreMut, local_region};
-use crate::dist::Section;
-use crate::element::Element;
-use crate::error::{Result, bail};
+use crate::error::bail;
+use crate::{Element, Result, Section};
 
 /// Elements per tile: temporaries of this size stay in L1/L2.
 pub(crate) const TILE: usize = 4096;
@@ -167,15 +167,6 @@ pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
         }
     }
     out
-}
-
-/// A sub-view of `v` at `tile` (relative coordinates).
-pub(crate) fn sub_mut<'s, T>(v: &'s mut ArrayViewMutD<'_, T>, tile: &Rect) -> ArrayViewMutD<'s, T> {
-    let mut s = v.view_mut();
-    for (ax, &(a, z)) in tile.iter().enumerate() {
-        s.slice_axis_inplace(Axis(ax), Slice::from(a..z));
-    }
-    s
 }
 
 /// Runs `body` on each piece of this rank's part of view `sel` of `out`,

@@ -11,20 +11,13 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use ndarray::{
-    Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Slice, Zip,
-};
+use ndarray::{Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Zip};
 use num_traits::{AsPrimitive, Float, Signed};
 
+use super::geometry::{Rect, broadcast_shapes, child_axis, child_rect, extents, narrow};
 use super::slicing::Selection;
 use super::store::{Shared, Store, read};
-use super::view::View;
-use crate::GlobalArray;
-use crate::element::Element;
-use crate::error::{Error, Result, bail};
-
-/// A region: per axis, `lo..hi`.
-pub(crate) type Rect = [(usize, usize)];
+use crate::{Element, Error, ErrorKind, Result};
 
 /// One node of an expression tree.
 pub(crate) trait Node<T: Element> {
@@ -53,7 +46,7 @@ pub(crate) trait Bound<T> {
 ///
 /// Made by the operators (`&a + &b`, `&v * 2.0`, `-e`), the ufunc
 /// functions of [`numpy`](crate::numpy) and the methods below. Evaluate it
-/// with [`eval`](Expr::eval), [`GlobalArray::assign`] or
+/// with [`eval`](Expr::eval), [`GlobalArray::assign`](crate::GlobalArray::assign) or
 /// [`ViewMut::assign`](super::ViewMut::assign), or reduce it
 /// ([`sum`](Expr::sum) and friends). Cloning is cheap.
 ///
@@ -86,7 +79,7 @@ impl<T: Element> Clone for Expr<'_, T> {
     }
 }
 
-/// Anything usable as an operand: `&GlobalArray`, [`View`] (or `&View`),
+/// Anything usable as an operand: `&GlobalArray`, [`View`](super::View) (or `&View`),
 /// [`Expr`], ndarray arrays (`Array`, `&Array`, `ArrayView`: the same data
 /// on every rank) and scalars.
 ///
@@ -121,29 +114,6 @@ impl<'a, T: Element> IntoExpr<'a, T> for T {
     }
 }
 
-impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &'a GlobalArray<T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
-        View::<T, D>::whole(self).into_expr()
-    }
-}
-
-impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for View<'a, T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
-        let shape = self.sel.shape();
-        Expr::node(Leaf {
-            store: self.store,
-            sel: self.sel,
-            shape,
-        })
-    }
-}
-
-impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &View<'a, T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
-        self.clone().into_expr()
-    }
-}
-
 impl<'a, T: Element, S: Data<Elem = T>, D: Dimension> IntoExpr<'a, T> for &'a ArrayBase<S, D> {
     fn into_expr(self) -> Expr<'a, T> {
         Expr::node(Local(CowArray::from(self.view().into_dyn())))
@@ -167,6 +137,12 @@ impl<'a, T: Element> Expr<'a, T> {
         Expr {
             node: Ok(Rc::new(n)),
         }
+    }
+
+    /// The elements of `store` that `sel` selects (a view's expression).
+    pub(crate) fn leaf(store: &'a dyn Store<T>, sel: Selection) -> Self {
+        let shape = sel.shape();
+        Expr::node(Leaf { store, sel, shape })
     }
 
     /// The shape, or the error building the expression met.
@@ -531,7 +507,7 @@ pub fn index_along<'a>(shape: &[usize], axis: usize) -> Expr<'a, i64> {
     if axis >= shape.len() {
         return Expr {
             node: Err(Error::new(
-                crate::ErrorKind::DimensionMismatch,
+                ErrorKind::DimensionMismatch,
                 format!("axis {axis} of a {}-d shape", shape.len()),
             )),
         };
@@ -542,44 +518,6 @@ pub fn index_along<'a>(shape: &[usize], axis: usize) -> Expr<'a, i64> {
     })
 }
 
-/// NumPy's broadcast of several shapes.
-pub(crate) fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
-    let n = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
-    let mut out = vec![1; n];
-    for s in shapes {
-        for (i, &x) in s.iter().enumerate() {
-            let k = i + n - s.len();
-            if out[k] == 1 {
-                out[k] = x;
-            } else if x != 1 && x != out[k] {
-                bail!(
-                    ShapeMismatch,
-                    "shapes {:?} do not broadcast together",
-                    shapes
-                );
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A child's region for `rect` of its parent: trailing axes aligned,
-/// broadcast axes (extent 1 in the child only) reduced to `0..1`.
-pub(crate) fn child_rect(parent: &[usize], child: &[usize], rect: &Rect) -> Vec<(usize, usize)> {
-    let off = parent.len() - child.len();
-    child
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            if c == 1 && parent[i + off] != 1 {
-                (0, 1)
-            } else {
-                rect[i + off]
-            }
-        })
-        .collect()
-}
-
 /// A parent's cuts on `axis` from a child's.
 pub(crate) fn child_cuts<T: Element>(
     parent: &[usize],
@@ -587,23 +525,9 @@ pub(crate) fn child_cuts<T: Element>(
     axis: usize,
     out: &mut Vec<usize>,
 ) {
-    let cs = child.shape();
-    let off = parent.len() - cs.len();
-    if axis >= off && !(cs[axis - off] == 1 && parent[axis] != 1) {
-        child.cuts(axis - off, out);
+    if let Some(k) = child_axis(parent, child.shape(), axis) {
+        child.cuts(k, out);
     }
-}
-
-fn extents(r: &Rect) -> Vec<usize> {
-    r.iter().map(|&(a, z)| z - a).collect()
-}
-
-fn sub_view<'s, T>(v: ArrayViewD<'s, T>, tile: &Rect) -> ArrayViewD<'s, T> {
-    let mut v = v;
-    for (ax, &(a, z)) in tile.iter().enumerate() {
-        v.slice_axis_inplace(ndarray::Axis(ax), Slice::from(a..z));
-    }
-    v
 }
 
 /// A view of a global array.
@@ -639,7 +563,7 @@ struct Held<'s, T>(CowArray<'s, T, IxDyn>);
 
 impl<T> Bound<T> for Held<'_, T> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
-        CowArray::from(sub_view(self.0.view(), tile))
+        CowArray::from(narrow(self.0.view(), tile.iter().copied()))
     }
 }
 
@@ -656,9 +580,9 @@ impl<T: Element> Node<T> for Local<'_, T> {
     fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
     fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
-        Ok(Box::new(Held(CowArray::from(sub_view(
+        Ok(Box::new(Held(CowArray::from(narrow(
             self.0.view(),
-            rect,
+            rect.iter().copied(),
         )))))
     }
 }

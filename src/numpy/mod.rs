@@ -3,12 +3,27 @@
 //! reductions and scans, and array creation — NumPy-style array code that
 //! runs distributed, as GAiN did for Python.
 //!
-//! It is built on [`GlobalArray`]'s public API only. Every operation is
+//! It is built on gain's public API only ([`GlobalArray`]'s methods,
+//! [`Section`], [`Distribution`](crate::Distribution)). Every operation is
 //! owner-computes: the rank owning a block of the output computes it.
 //! Operands whose blocks line up with the output's are used in place;
 //! operands on the same node are read through shared memory without a
 //! copy; anything else is fetched with one `get` per piece, never element
 //! by element.
+//!
+//! Inside, the modules import one way; each uses only those listed before
+//! it:
+//! 1. `geometry.rs` — regions in view coordinates (`Rect`), NumPy's
+//!    broadcasting rules, narrowing an ndarray to a region; pure;
+//! 2. `slicing.rs` — slice arithmetic (`Selection`); pure;
+//! 3. `store.rs` — the one place that reads and writes global arrays
+//!    ([`GlobalArray::access`], `local_mut`, `sync`);
+//! 4. `expr.rs` — lazy ufunc trees ([`Expr`]);
+//! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
+//! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
+//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`),
+//!    independent of each other;
+//! 8. `mod.rs` (creation and the re-exports).
 //!
 //! ```
 //! use gain::numpy::{self, Zip};
@@ -28,6 +43,7 @@
 
 mod engine;
 mod expr;
+mod geometry;
 mod ops;
 mod reduce;
 mod slicing;
@@ -41,9 +57,9 @@ pub use expr::{Expr, IntoExpr, index_along, where_};
 pub use reduce::dot;
 pub use view::{View, ViewMut, Zip};
 
-use crate::element::Element;
-use crate::error::{Result, bail};
-use crate::{GlobalArray, Runtime};
+use crate::error::bail;
+use crate::{Element, GlobalArray, Result, Runtime, Section};
+use geometry::{bounds, narrow};
 
 /// An operand as an expression: `numpy::expr(&a)` to call the
 /// [`Expr`] methods on an array.
@@ -347,12 +363,7 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
 ) -> Result<GlobalArray<T, D>> {
     let mut g = GlobalArray::zeros(rt, a.raw_dim())?;
     if let Some(block) = g.distribution(rt.rank()) {
-        let v = a.view().into_dyn();
-        let mut v = v;
-        for (ax, (&lo, &hi)) in block.lo().iter().zip(block.hi()).enumerate() {
-            v.slice_axis_inplace(ndarray::Axis(ax), ndarray::Slice::from(lo..hi));
-        }
-        g.local_mut().into_dyn().assign(&v);
+        g.local_mut().assign(&narrow(a.view(), bounds(&block)));
     }
     g.sync()?;
     Ok(g)
@@ -403,8 +414,7 @@ pub fn scatter<T: Element, D: Dimension>(
         .collect();
     let g = GlobalArray::<T, IxDyn>::zeros(rt, IxDyn(&dims))?;
     if let Some(a) = a.filter(|_| rt.rank() == root) {
-        let full: Vec<std::ops::Range<usize>> = dims.iter().map(|&n| 0..n).collect();
-        g.put(full, a.into_dyn())?;
+        g.put(Section::full(&dims), a.into_dyn())?;
     }
     g.sync()?;
     g.into_dimensionality()

@@ -13,8 +13,7 @@ use ndarray::Dimension;
 
 use super::expr::{Expr, IntoExpr};
 use super::view::{View, ViewMut, Zip};
-use crate::GlobalArray;
-use crate::element::Element;
+use crate::{Element, GlobalArray};
 
 macro_rules! binary_ops {
     ($(($Op:ident, $op:ident, $sym:tt)),*) => {$(

@@ -13,11 +13,10 @@ use num_traits::Float;
 
 use super::engine::{Operand, pieces, sync_all, tiles};
 use super::expr::{Expr, IntoExpr, index_along, where_};
+use super::geometry::{bounds, narrow};
 use super::store::Shared;
-use crate::dist::Distribution;
-use crate::element::Element;
-use crate::error::{Result, bail};
-use crate::{GlobalArray, Runtime};
+use crate::error::bail;
+use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
 /// An expression with the block map its evaluation is split by.
 struct Domain<'n, T: Element> {
@@ -69,7 +68,7 @@ impl<'n, T: Element> Domain<'n, T> {
     /// This rank's block of the domain, as `lo..hi` per axis.
     fn my_rect(&self) -> Option<Vec<(usize, usize)>> {
         let b = self.dist.as_ref()?.block(self.rt.rank())?;
-        Some(b.lo().iter().zip(b.hi()).map(|(&a, &z)| (a, z)).collect())
+        Some(bounds(&b).collect())
     }
 
     /// Calls `f(origin, tile)` for the tiles of this rank's block, after
@@ -129,18 +128,15 @@ impl<'n, T: Element> Domain<'n, T> {
         let lo: Vec<usize> = block.as_ref().map_or(vec![], |b| b.lo().to_vec());
         self.for_tiles(|o, t| {
             let (p, seen) = partial.as_mut().expect("a rank with tiles has a block");
-            let (mut p, mut seen) = (p.view_mut(), seen.view_mut());
-            for (k, (&oo, &n)) in o
-                .iter()
-                .zip(t.shape())
-                .enumerate()
-                .filter(|&(k, _)| k != axis)
-            {
-                let at = Axis(if k > axis { k - 1 } else { k });
-                let r = ndarray::Slice::from(oo - lo[k]..oo - lo[k] + n);
-                p.slice_axis_inplace(at, r);
-                seen.slice_axis_inplace(at, r);
-            }
+            // The tile's place in the partials, which lack `axis`.
+            let at = || {
+                o.iter()
+                    .zip(t.shape())
+                    .enumerate()
+                    .filter(|&(k, _)| k != axis)
+                    .map(|(k, (&oo, &n))| (oo - lo[k], oo - lo[k] + n))
+            };
+            let (p, seen) = (narrow(p.view_mut(), at()), narrow(seen.view_mut(), at()));
             Zip::from(p)
                 .and(seen)
                 .and(t.lanes(Axis(axis)))
@@ -163,14 +159,21 @@ impl<'n, T: Element> Domain<'n, T> {
         let parts = GlobalArray::<T, IxDyn>::zeros(&self.rt, IxDyn(&pshape))?;
         if let (Some(b), Some((p, _))) = (&block, &partial) {
             let bi = block_index(dist, axis, b);
-            let sec: Vec<_> = std::iter::once(bi..bi + 1).chain(others(b, axis)).collect();
-            parts.put(sec, p.view().insert_axis(Axis(0)))?;
+            parts.put(
+                with_first(bi..bi + 1, b, axis),
+                p.view().insert_axis(Axis(0)),
+            )?;
         }
         parts.sync()?;
         let mut r = GlobalArray::<T, IxDyn>::zeros(&self.rt, IxDyn(&reduced))?;
         if let Some(rb) = r.distribution(me) {
-            let rest = rb.lo().iter().zip(rb.hi()).map(|(&a, &z)| a..z);
-            let sec: Vec<_> = std::iter::once(0..g).chain(rest).collect();
+            let sec = Section::from_fn(rb.ndim() + 1, |d| {
+                if d == 0 {
+                    (0, g)
+                } else {
+                    (rb.lo()[d - 1], rb.hi()[d - 1])
+                }
+            });
             let folded = fold_first(&parts.get(sec)?, &f);
             r.local_mut().assign(&folded);
         }
@@ -229,14 +232,9 @@ impl<'n, T: Element> Domain<'n, T> {
             let lo: Vec<usize> = block.as_ref().map_or(vec![], |b| b.lo().to_vec());
             let mut local = r.local_mut();
             self.for_tiles(|o, t| {
-                let mut target = local.view_mut();
-                for (k, (&oo, &n)) in o.iter().zip(t.shape()).enumerate() {
-                    target.slice_axis_inplace(
-                        Axis(k),
-                        ndarray::Slice::from(oo - lo[k]..oo - lo[k] + n),
-                    );
-                }
-                target.assign(&t);
+                let at = o.iter().zip(t.shape()).zip(&lo);
+                let at = at.map(|((&oo, &n), &l)| (oo - l, oo - l + n));
+                narrow(local.view_mut(), at).assign(&t);
             })?;
             if block.is_some() {
                 local.accumulate_axis_inplace(Axis(axis), |&prev, cur| *cur = f(prev, *cur));
@@ -252,15 +250,13 @@ impl<'n, T: Element> Domain<'n, T> {
         if let (Some(b), Some(bi)) = (&block, bi) {
             let local = r.local();
             let last = local.index_axis(Axis(axis), local.shape()[axis] - 1);
-            let sec: Vec<_> = std::iter::once(bi..bi + 1).chain(others(b, axis)).collect();
-            parts.put(sec, last.insert_axis(Axis(0)))?;
+            parts.put(with_first(bi..bi + 1, b, axis), last.insert_axis(Axis(0)))?;
         }
         parts.sync()?;
         if let (Some(b), Some(bi)) = (&block, bi)
             && bi > 0
         {
-            let sec: Vec<_> = std::iter::once(0..bi).chain(others(b, axis)).collect();
-            let carry = fold_first(&parts.get(sec)?, &f);
+            let carry = fold_first(&parts.get(with_first(0..bi, b, axis))?, &f);
             let mut local = r.local_mut();
             Zip::from(local.lanes_mut(Axis(axis)))
                 .and(&carry)
@@ -272,19 +268,22 @@ impl<'n, T: Element> Domain<'n, T> {
 }
 
 /// The position of block `b` among the blocks along `axis`.
-fn block_index(dist: &Distribution, axis: usize, b: &crate::Section) -> usize {
+fn block_index(dist: &Distribution, axis: usize, b: &Section) -> usize {
     dist.bounds(axis)
         .iter()
         .position(|&x| x == b.lo()[axis])
         .expect("a block starts at a bound")
 }
 
-/// Block `b`'s ranges on the axes other than `axis`.
-fn others(b: &crate::Section, axis: usize) -> Vec<std::ops::Range<usize>> {
-    (0..b.ndim())
-        .filter(|&k| k != axis)
-        .map(|k| b.lo()[k]..b.hi()[k])
-        .collect()
+/// The section of an array of partials (one row per block along `axis`,
+/// then the other axes) that is `first` in its first dimension and block
+/// `b` on the axes other than `axis`.
+fn with_first(first: std::ops::Range<usize>, b: &Section, axis: usize) -> Section {
+    Section::from_fn(b.ndim(), |d| match d {
+        0 => (first.start, first.end),
+        d if d <= axis => (b.lo()[d - 1], b.hi()[d - 1]),
+        d => (b.lo()[d], b.hi()[d]),
+    })
 }
 
 /// Folds `q` along its first axis with `f`, starting from its first slice.

@@ -10,7 +10,8 @@
 
 use ndarray::{Slice, SliceInfoElem};
 
-use crate::dist::Section;
+use super::geometry::Rect;
+use crate::Section;
 use crate::error::{Result, bail};
 
 /// The elements of a base array that a view selects.
@@ -135,7 +136,7 @@ impl Selection {
     /// holding it, and per base axis the step to walk it with (negative:
     /// backwards from the section's end). Steps of ±1 read the section
     /// exactly; larger steps read it with gaps.
-    pub fn base_region(&self, rect: &[(usize, usize)]) -> (Section, Vec<isize>) {
+    pub fn base_region(&self, rect: &Rect) -> (Section, Vec<isize>) {
         let nb = self.base_ndim();
         let mut lo: Vec<usize> = self.start.clone();
         let mut hi: Vec<usize> = self.start.iter().map(|&s| s + 1).collect();

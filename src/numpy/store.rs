@@ -2,14 +2,11 @@
 //! public API only and without its dimension type: the blocks, the block
 //! map, and the one-sided reads a view chunk needs.
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, Slice};
+use ndarray::{ArrayBase, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice};
 
+use super::geometry::{Rect, bounds, narrow};
 use super::slicing::Selection;
-use crate::GlobalArray;
-use crate::dist::{Distribution, Section};
-use crate::element::Element;
-use crate::error::Result;
-use crate::runtime::Runtime;
+use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.
@@ -24,10 +21,8 @@ pub(crate) trait Shared {
 /// A global array with its dimension type erased.
 pub(crate) trait Store<T: Element>: Shared {
     fn shared(&self) -> &dyn Shared;
-    /// `rank`'s block, when it is on this node.
-    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>>;
-    /// A copy of `section`.
-    fn fetch(&self, section: &Section) -> Result<ArrayD<T>>;
+    /// `section` in place or fetched ([`GlobalArray::access`]).
+    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>>;
 }
 
 /// A global array whose own block can be written.
@@ -55,11 +50,8 @@ impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
     fn shared(&self) -> &dyn Shared {
         self
     }
-    fn block(&self, rank: usize) -> Option<ArrayViewD<'_, T>> {
-        self.local_of(rank).ok().map(|v| v.into_dyn())
-    }
-    fn fetch(&self, section: &Section) -> Result<ArrayD<T>> {
-        Ok(self.get(section)?.into_dyn())
+    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>> {
+        Ok(GlobalArray::access(self, section)?.into_dyn())
     }
 }
 
@@ -79,37 +71,20 @@ impl<T: Element, D: Dimension> StoreMut<T> for GlobalArray<T, D> {
 pub(crate) fn read<'s, T: Element>(
     store: &'s dyn Store<T>,
     sel: &Selection,
-    rect: &[(usize, usize)],
+    rect: &Rect,
 ) -> Result<CowArray<'s, T, IxDyn>> {
     let (section, steps) = sel.base_region(rect);
-    let dist = store.dist();
-    let owner = dist.owner(section.lo())?;
-    let shared = if owner == dist.owner(&section.last())? {
-        store.block(owner).map(|b| (b, dist.block(owner)))
-    } else {
-        None
-    };
-    let boxed: CowArray<'s, T, IxDyn> = match shared {
-        Some((block, Some(bsec))) => {
-            let mut v = block;
-            for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
-                let o = bsec.lo()[ax];
-                v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
-            }
-            CowArray::from(v)
-        }
-        _ => CowArray::from(store.fetch(&section)?),
-    };
-    Ok(shape_to_view(boxed, sel, &steps))
+    Ok(shape_to_view(store.access(&section)?, sel, &steps))
 }
 
 /// Applies the steps, removes indexed axes and inserts new ones: turns the
-/// base-coordinate box into the view's region.
-fn shape_to_view<'s, T>(
-    mut a: CowArray<'s, T, IxDyn>,
+/// base-coordinate box of a view region (as `Selection::base_region` gives
+/// it) into the view's region.
+fn shape_to_view<S: RawData>(
+    mut a: ArrayBase<S, IxDyn>,
     sel: &Selection,
     steps: &[isize],
-) -> CowArray<'s, T, IxDyn> {
+) -> ArrayBase<S, IxDyn> {
     for (ax, &st) in steps.iter().enumerate() {
         if st != 1 {
             a.slice_axis_inplace(Axis(ax), Slice::new(0, None, st));
@@ -124,28 +99,15 @@ fn shape_to_view<'s, T>(
     a
 }
 
-/// The view region `rect` of this rank's own block, writable. The caller
-/// guarantees the region lies in the block.
+/// The view region `rect` of this rank's own block (`bsec`), writable. The
+/// caller guarantees the region lies in the block.
 pub(crate) fn local_region<'s, T: Element>(
     block: ArrayViewMutD<'s, T>,
     bsec: &Section,
     sel: &Selection,
-    rect: &[(usize, usize)],
+    rect: &Rect,
 ) -> ArrayViewMutD<'s, T> {
     let (section, steps) = sel.base_region(rect);
-    let mut v = block;
-    for (ax, (&lo, &hi)) in section.lo().iter().zip(section.hi()).enumerate() {
-        let o = bsec.lo()[ax];
-        v.slice_axis_inplace(Axis(ax), Slice::from(lo - o..hi - o));
-        if steps[ax] != 1 {
-            v.slice_axis_inplace(Axis(ax), Slice::new(0, None, steps[ax]));
-        }
-    }
-    for &b in sel.removed_base_axes().iter().rev() {
-        v.index_axis_inplace(Axis(b), 0);
-    }
-    for k in sel.inserted_axes() {
-        v.insert_axis_inplace(Axis(k));
-    }
-    v
+    let in_block = section.relative_to(bsec.lo());
+    shape_to_view(narrow(block, bounds(&in_block)), sel, &steps)
 }

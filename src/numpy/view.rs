@@ -5,13 +5,12 @@ use std::marker::PhantomData;
 
 use ndarray::{Array, Axis, Dimension, IxDyn, SliceArg};
 
-use super::engine::{Operand, run, sub_mut, tiles};
+use super::engine::{Operand, run, tiles};
 use super::expr::{Expr, IntoExpr};
+use super::geometry::narrow;
 use super::slicing::Selection;
 use super::store::{Shared, Store, StoreMut, read};
-use crate::GlobalArray;
-use crate::element::Element;
-use crate::error::{Error, ErrorKind, Result};
+use crate::{Element, Error, ErrorKind, GlobalArray, Result, Section};
 
 /// A strided view of a global array, as made by
 /// [`GlobalArray::slice`]: no data, no communication. Slicing a view
@@ -27,8 +26,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// assert_eq!(v.get().unwrap(), ndarray::array![8, 5, 2]);
 /// ```
 pub struct View<'a, T: Element, D: Dimension> {
-    pub(crate) store: &'a dyn Store<T>,
-    pub(crate) sel: Selection,
+    store: &'a dyn Store<T>,
+    sel: Selection,
     _d: PhantomData<D>,
 }
 
@@ -139,6 +138,24 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// assert_eq!(a.slice(ndarray::s![3..]).unwrap().expr().sum().unwrap(), 12);
     /// ```
     pub fn expr(&self) -> Expr<'a, T> {
+        self.clone().into_expr()
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &'a GlobalArray<T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        View::<T, D>::whole(self).into_expr()
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for View<'a, T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
+        Expr::leaf(self.store, self.sel)
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &View<'a, T, D> {
+    fn into_expr(self) -> Expr<'a, T> {
         self.clone().into_expr()
     }
 }
@@ -388,7 +405,7 @@ macro_rules! zip_arity {
                         let dim = IxDyn(&tile.iter().map(|&(a, z)| z - a).collect::<Vec<_>>());
                         $(let $E = $e.tile(&tile);)*
                         $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
-                        let mut out = sub_mut(&mut region, &tile);
+                        let mut out = narrow(region.view_mut(), tile.iter().copied());
                         if dim.ndim() == 0 {
                             ndarray::Zip::from(out)
                                 $(.and($E))*
@@ -549,8 +566,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert_eq!(a.to_array().unwrap(), ndarray::array![0, 1, 2]);
     /// ```
     pub fn to_array(&self) -> Result<Array<T, D>> {
-        let full: Vec<std::ops::Range<usize>> = self.shape().iter().map(|&n| 0..n).collect();
-        self.get(full)
+        self.get(Section::full(self.shape()))
     }
 
     /// The whole array as an ndarray array on rank `root` (`None`

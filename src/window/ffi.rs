@@ -180,6 +180,7 @@ pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Ai
 /// Collective over `comm`: `MPI_Win_create` over `bytes` bytes at `base`
 /// (displacement unit 1), then `MPI_Win_lock_all`.
 pub(crate) fn create_world(comm: MPI_Comm, base: *mut u8, bytes: MPI_Aint) -> Result<MPI_Win> {
+    // SAFETY: reading a constant initialised at load time.
     let mut win = unsafe { GAIN_MPI_WIN_NULL };
     // SAFETY: `base` points to `bytes` bytes that outlive the window (the
     // shared window owning them is freed after this one).
@@ -462,18 +463,4 @@ pub(crate) fn abort_world(code: c_int) -> ! {
 /// `MPI_Get_library_version` (callable before `MPI_Init`).
 pub(crate) fn library_version() -> String {
     mpi::environment::library_version().unwrap_or_default()
-}
-
-#[cfg(feature = "blas")]
-unsafe extern "C" {
-    fn openblas_set_num_threads(n: c_int);
-}
-
-/// Sets how many threads OpenBLAS uses in this process (`blas` feature).
-#[cfg(feature = "blas")]
-pub(crate) fn set_blas_threads(n: usize) {
-    // SAFETY: OpenBLAS's setter takes any positive count (it clamps it to
-    // its own maximum) and may be called between BLAS calls; gain calls it
-    // while building a runtime, before any of its own products.
-    unsafe { openblas_set_num_threads(n.clamp(1, c_int::MAX as usize) as c_int) }
 }

@@ -1,6 +1,8 @@
-//! The window layer: the only module of the crate with `unsafe` code and MPI
-//! FFI. Everything above it moves data through the safe methods of
-//! [`Window`].
+//! The window layer: MPI windows and the crate's only MPI FFI, with all the
+//! `unsafe` code they need. Everything above it moves data through the safe
+//! methods of [`Window`]. (The crate's other `unsafe` code is small and has
+//! nothing to do with MPI: the prefetch hints of `prefetch.rs` and
+//! OpenBLAS's thread setter in `blas.rs`.)
 //!
 //! A window holds one block of memory per rank. The memory comes from
 //! `MPI_Win_allocate_shared` on the node communicator (Standard section
@@ -33,17 +35,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::mem::MaybeUninit;
 
 use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
-use ndarray::{
-    Array, ArrayBase, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, RawData, Slice, Zip,
-};
+use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, Zip};
 
-use crate::dist::Section;
+use crate::dist::{Section, narrow};
 use crate::element::Element;
 use crate::error::Result;
 
 use ffi::Rma;
-#[cfg(feature = "blas")]
-pub(crate) use ffi::set_blas_threads;
 pub(crate) use ffi::{abort_world, library_version};
 use transfer::{Chunk, Dim};
 
@@ -104,80 +102,6 @@ impl<T: Copy> Slot<T> for T {
 impl<T: Copy> Slot<T> for MaybeUninit<T> {
     fn set(&mut self, v: T) {
         self.write(v);
-    }
-}
-
-/// Hints to the CPU that `data` will be read soon: asks for its cache lines
-/// to be brought into the core's L2 cache, without waiting for them. For
-/// streaming kernels over a local block whose access pattern the hardware
-/// prefetchers do not follow (several rows at once, say): prefetching a
-/// few tens of kilobytes ahead of the loop keeps the memory busy while the
-/// loop computes. Never faults and changes no data; a no-op on targets
-/// other than x86-64. [`prefetch_l1`] asks for the lines in L1 instead.
-///
-/// # One-sided
-///
-/// Local to the calling rank; no communication.
-///
-/// ```
-/// let data = vec![1.0f64; 1 << 16];
-/// let mut sum = 0.0;
-/// for (i, chunk) in data.chunks(512).enumerate() {
-///     // Ask for the chunk 8 chunks (32 KB) ahead while summing this one.
-///     gain::prefetch(data.get((i + 8) * 512..(i + 9) * 512).unwrap_or(&[]));
-///     sum += chunk.iter().sum::<f64>();
-/// }
-/// assert_eq!(sum, 65536.0);
-/// ```
-#[inline]
-pub fn prefetch<T>(data: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    prefetch_hint::<{ std::arch::x86_64::_MM_HINT_T1 }, T>(data);
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = data;
-}
-
-/// Like [`prefetch`], but asks for the cache lines of `data` to be brought
-/// into the core's L1 cache (and L2). L1 is small (32–48 KB), so this is
-/// for lines wanted within a few kilobytes of reading: prefetches issued a
-/// few at a time from inside a compute loop, a few kilobytes ahead of it,
-/// keep the memory busy without evicting what the loop is using. Never
-/// faults and changes no data; a no-op on targets other than x86-64.
-///
-/// # One-sided
-///
-/// Local to the calling rank; no communication.
-///
-/// ```
-/// let data = vec![1.0f64; 1 << 16];
-/// let mut sum = 0.0;
-/// for (i, chunk) in data.chunks(16).enumerate() {
-///     // Two cache lines, 4 KB ahead, per 128 bytes summed.
-///     gain::prefetch_l1(data.get((i + 32) * 16..(i + 33) * 16).unwrap_or(&[]));
-///     sum += chunk.iter().sum::<f64>();
-/// }
-/// assert_eq!(sum, 65536.0);
-/// ```
-#[inline]
-pub fn prefetch_l1<T>(data: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    prefetch_hint::<{ std::arch::x86_64::_MM_HINT_T0 }, T>(data);
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = data;
-}
-
-/// One prefetch with locality hint `HINT` per 64 bytes of `data`, from its
-/// first byte.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn prefetch_hint<const HINT: i32, T>(data: &[T]) {
-    use std::arch::x86_64::_mm_prefetch;
-    let bytes = std::mem::size_of_val(data);
-    let start = data.as_ptr().cast::<i8>();
-    for offset in (0..bytes).step_by(64) {
-        // SAFETY: a prefetch is a hint that reads nothing architecturally
-        // and never faults; the address lies inside `data` anyway.
-        unsafe { _mm_prefetch::<HINT>(start.wrapping_add(offset)) };
     }
 }
 
@@ -931,14 +855,4 @@ fn row_major_strides(shape: &[usize]) -> Vec<isize> {
         s[d] = s[d + 1] * shape[d + 1] as isize;
     }
     s
-}
-
-/// Restricts `a` to `s` (relative coordinates), without allocating.
-fn narrow<S: RawData>(mut a: ArrayBase<S, IxDyn>, s: &Section) -> ArrayBase<S, IxDyn> {
-    for (d, (&lo, &hi)) in s.lo().iter().zip(s.hi()).enumerate() {
-        if lo != 0 || hi != a.len_of(Axis(d)) {
-            a.slice_axis_inplace(Axis(d), Slice::from(lo..hi));
-        }
-    }
-    a
 }

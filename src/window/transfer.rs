@@ -7,7 +7,9 @@
 //! `limit` elements, each described by one derived datatype per side.
 
 /// One dimension of a transfer: extent and the strides (in elements) on the
-/// origin and the target side.
+/// origin and the target side. Not a box: it describes how one axis of a
+/// box (a `Section` of a block) lies in memory on both sides, as an MPI
+/// derived datatype needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dim {
     pub n: usize,

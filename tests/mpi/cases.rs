@@ -22,6 +22,11 @@ const CASES: &[Case] = &[
     ("read_inc_hands_out_each_value_once", false, read_inc_once),
     ("more_ranks_than_elements", false, more_ranks_than_elements),
     ("local_views", false, local_views),
+    (
+        "access_in_place_or_fetched",
+        false,
+        access_in_place_or_fetched,
+    ),
     ("blocks_are_cache_line_aligned", false, aligned_blocks),
     ("raw_mpi_get_at_mpi_displacement", false, raw_displacements),
     (
@@ -428,6 +433,73 @@ fn local_views(rt: &Runtime) {
         }
     }
     assert_eq!(ga.node_ranks(), rt.node_ranks());
+}
+
+/// `access` and `access_nb` against the serial model, for random sections
+/// and for random sections inside each rank's block: a view of the owner's
+/// block (at the section's first element) exactly when one block on this
+/// node holds the section, a copy otherwise, equal to the model either way.
+fn access_in_place_or_fetched(rt: &Runtime) {
+    let mut shared = Rng::new(11);
+    let mut own = Rng::new(2000 + rt.rank() as u64);
+    let (mut views, mut copies, mut owned) = (0, 0, false);
+    for ndim in 1..=4 {
+        for _ in 0..4 {
+            let ga = random_array::<i32>(rt, &mut shared, ndim);
+            let model = shared.data::<i32>(ga.shape());
+            if rt.rank() == 0 {
+                ga.put(Section::full(ga.shape()), model.view()).unwrap();
+            }
+            ga.sync().unwrap();
+            owned |= ga.distribution(rt.rank()).is_some();
+            let mut sections: Vec<Section> = (0..8).map(|_| own.section(ga.shape())).collect();
+            for r in 0..rt.size() {
+                if let Some(b) = ga.distribution(r) {
+                    let inside = own.section(&b.shape());
+                    sections.push(Section::from_fn(b.ndim(), |d| {
+                        (b.lo()[d] + inside.lo()[d], b.lo()[d] + inside.hi()[d])
+                    }));
+                }
+            }
+            for s in sections {
+                let want = model.slice(slice_of(&s).as_slice());
+                let holder = match ga.locate_region(s).unwrap()[..] {
+                    [(owner, _)] if rt.is_same_node(owner) => Some(owner),
+                    _ => None,
+                };
+                let got = ga.access(s).unwrap();
+                let later = ga.access_nb(s).unwrap().wait().unwrap();
+                for part in [&got, &later] {
+                    assert_eq!(part.view(), want, "section {s:?}");
+                    assert_eq!(part.is_view(), holder.is_some(), "section {s:?}");
+                    if let Some(owner) = holder {
+                        let block = ga.local_of(owner).unwrap();
+                        let first = s.relative_to(ga.distribution(owner).unwrap().lo());
+                        let at = &block[IxDyn(first.lo())] as *const i32;
+                        assert_eq!(part.as_ptr(), at, "section {s:?} not in place");
+                    }
+                }
+                if holder.is_some() {
+                    views += 1;
+                } else {
+                    copies += 1;
+                }
+            }
+            let past = Section::from_fn(ndim, |d| (0, ga.shape()[d] + usize::from(d == 0)));
+            assert_eq!(ga.access(past).unwrap_err().kind(), ErrorKind::OutOfBounds);
+            assert_eq!(
+                ga.access_nb(past).err().map(|e| e.kind()),
+                Some(ErrorKind::OutOfBounds)
+            );
+        }
+    }
+    // Both paths ran: own blocks are on this node; at np > 1 some random
+    // sections cross blocks.
+    assert!(
+        views > 0 || !owned,
+        "no section was held by one same-node block"
+    );
+    assert!(copies > 0 || rt.size() == 1, "no section needed a copy");
 }
 
 /// Every block's first element is 64-byte aligned, seen from its owner and
