@@ -47,7 +47,10 @@ fn dry_run(stub: &Path, which: &str) -> BTreeSet<String> {
 }
 
 fn expected(groups: &[&[&str]]) -> BTreeSet<String> {
-    groups.iter().flat_map(|g| g.iter().map(|s| s.to_string())).collect()
+    groups
+        .iter()
+        .flat_map(|g| g.iter().map(|s| s.to_string()))
+        .collect()
 }
 
 #[test]
@@ -62,6 +65,9 @@ fn dry_run_lists_every_package_on_an_empty_machine() {
 #[test]
 fn dry_run_rejects_an_unknown_implementation() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-deps");
-    let out = Command::new(script).args(["--dry-run", "lam"]).output().unwrap();
+    let out = Command::new(script)
+        .args(["--dry-run", "lam"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
