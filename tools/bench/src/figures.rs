@@ -60,7 +60,7 @@ use Goal::{AtLeast, AtMost, Equals};
 
 /// The figures the tables show, suite by suite, in table order, with their
 /// goals. Figures a suite computes that are not listed here (absolute times
-/// the ratios are made of) go to its JSON only.
+/// the table's ratios already stand for) go to its JSON only.
 pub const TABLE: &[Spec] = &[
     // rma: rank 0 reads rank 1's block, on one node and as "remote".
     spec(
@@ -107,17 +107,6 @@ pub const TABLE: &[Spec] = &[
         "remote_get_vs_mpi_get_8mb",
         "the same as 8 B, 8 MB",
         Some(AtMost(1.15)),
-    ),
-    spec("memcpy_8mb_s", "memcpy of 8 MB (the baseline above)", None),
-    spec(
-        "same_node_mpi_get_1elem_s",
-        "same-node `MPI_Get` + `MPI_Win_flush` of one element",
-        None,
-    ),
-    spec(
-        "remote_mpi_get_8b_s",
-        "remote `MPI_Get` + `MPI_Win_flush_local` of 8 B",
-        None,
     ),
     // local: criterion, one process; gain ÷ ndarray, 1 = no overhead.
     spec(
@@ -167,11 +156,6 @@ pub const TABLE: &[Spec] = &[
         None,
     ),
     spec(
-        "kmeans_kernel_gain_ns",
-        "the same, gain's batched kernel",
-        None,
-    ),
-    spec(
         "kmeans_kernel_gain_speedup_vs_ndarray",
         "ndarray time ÷ gain time",
         None,
@@ -184,11 +168,6 @@ pub const TABLE: &[Spec] = &[
     spec(
         "kmeans_relabel_ndarray_rows_ns",
         "k-means iteration where no label changes, ndarray rows",
-        None,
-    ),
-    spec(
-        "kmeans_relabel_gain_ns",
-        "the same, gain's batched kernel",
         None,
     ),
     spec(

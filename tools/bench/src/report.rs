@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Result;
-use crate::figures::{Figure, TABLE, format_value};
+use crate::figures::{Figure, Figures, TABLE, format_value};
 use crate::run::OUT_DIR;
 
 /// The reference file whose tables the suites rewrite.
@@ -42,11 +42,18 @@ impl Report {
         Path::new(OUT_DIR).join(format!("{output}.json"))
     }
 
-    /// Reads `target/bench/<output>.json`.
+    /// Reads `target/bench/<output>.json`, the figures' goals taken anew
+    /// from [`TABLE`] (which may have changed since the run).
     pub fn load(output: &str) -> Result<Report> {
         let path = Report::path(output);
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
+        let mut report: Report = serde_json::from_str(&text)?;
+        let mut figures = Figures::default();
+        for f in &report.figures {
+            figures.add(&f.name, Ok(f.value))?;
+        }
+        report.figures = figures.0;
+        Ok(report)
     }
 
     /// Writes the JSON and the table, puts the table into BENCHMARKS.md
@@ -82,10 +89,12 @@ impl Report {
     }
 
     /// The markdown table of the figures [`TABLE`] lists, in its order,
-    /// between the output's markers, headed by the command and the machine.
+    /// between the output's markers, headed by the command and the machine
+    /// (on the line just above the table: GitHub's markdown lets a table
+    /// follow a paragraph line).
     pub fn table(&self) -> String {
         let mut s = format!(
-            "{}\n`{}` · {} · {}:\n\n| figure | what | goal | value |\n|---|---|---|---|\n",
+            "{}\n`{}` · {} · {}:\n| figure | what | goal | value |\n|---|---|---|---|\n",
             begin_marker(&self.output),
             self.command,
             self.date,
@@ -185,7 +194,6 @@ pub fn update_scaling(path: &Path, program: &str, rows: &[(u32, f64)]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figures::Figures;
 
     fn sample() -> Report {
         let mut f = Figures::default();
@@ -208,7 +216,6 @@ mod tests {
         let t = sample().table();
         let want = "<!-- bench:shared_sum begin -->
 `scripts/bench shared_sum` · 2026-11-21 · 2 cores, x86_64, mpirun.openmpi (OpenRTE) 4.1.4:
-
 | figure | what | goal | value |
 |---|---|---|---|
 | `shared_sum.seconds_2rank` | the same, 2 ranks |  | 0.04712 |
