@@ -126,11 +126,21 @@ fn run(args: &[String]) -> Result<()> {
                     suites::expand(name).ok_or_else(|| format!("no suite {name}\n{USAGE}"))?,
                 );
             }
+            // A suite that fails (a program missing, a run failing) does not
+            // keep the others from running; the run fails at the end.
+            let mut failed = Vec::new();
             for suite in plan {
                 println!("bench: == {suite}");
-                suites::run(suite, mpi)?;
+                if let Err(e) = suites::run(suite, mpi) {
+                    eprintln!("bench: {suite}: {e}");
+                    failed.push(suite);
+                }
             }
-            Ok(())
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("failed: {}", failed.join(", ")).into())
+            }
         }
     }
 }
