@@ -3,9 +3,11 @@
 //! update through ndarray's `Zip` on plain arrays runs in the same process,
 //! alternating with gain's, as the baseline.
 //!
-//! Prints `RESULT elementwise np=N seconds=.. gbytes_per_s=..` (the best of
-//! the repetitions; 32 bytes per element: a, b and c read, c written, as
-//! STREAM counts) and, at 1 rank, `ndarray_seconds=..`.
+//! Prints, on rank 0, the line the bench runner reads (protocol in
+//! tools/bench): `BENCH {"program":"elementwise","np":..,"n":..,
+//! "seconds":..,"gbytes_per_s":..}` (the best of the repetitions; 32 bytes
+//! per element: a, b and c read, c written, as STREAM counts) with, at 1
+//! rank, `"ndarray_seconds"`.
 //!
 //! Run: `mpirun -np 2 target/release/deps/elementwise-<hash> [--log2 26] [--reps 10]`
 
@@ -70,12 +72,12 @@ fn main() -> gain::Result<()> {
     if rt.rank() == 0 {
         let gbs = 32.0 * n as f64 / best / 1e9;
         let nd = if best_nd.is_finite() {
-            format!(" ndarray_seconds={best_nd:.6}")
+            format!(",\"ndarray_seconds\":{best_nd:.6}")
         } else {
             String::new()
         };
         println!(
-            "RESULT elementwise np={} n={n} seconds={best:.6} gbytes_per_s={gbs:.4}{nd}",
+            "BENCH {{\"program\":\"elementwise\",\"np\":{},\"n\":{n},\"seconds\":{best:.6},\"gbytes_per_s\":{gbs:.4}{nd}}}",
             rt.size()
         );
     }

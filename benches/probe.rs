@@ -1,16 +1,17 @@
 //! Memory-bandwidth probes: the baselines the application benchmarks are
-//! measured against, run by `scripts/bench` in the same run.
+//! measured against, run by `scripts/bench` in the same run. Each mode
+//! prints one line for the bench runner (protocol in tools/bench),
+//! `BENCH {"program":"probe","mode":..,...}`.
 //!
 //! `probe read [threads] [MiB per thread]` — each thread sums its own
 //! buffer of f64 (8 independent accumulators, so the loop vectorises);
-//! prints `read_gbytes_per_s`, the best of 5 passes, and
-//! `read_median_gbytes_per_s`, their median.
+//! reports `gbytes_per_s`, the best of 5 passes, and
+//! `median_gbytes_per_s`, their median.
 //! `probe triad [threads] [MiB per thread]` — STREAM's `a = b + s * c` on
-//! each thread's own arrays; prints `triad_gbytes_per_s` (and the median,
-//! `triad_median_gbytes_per_s`) counting 24 bytes per element, as STREAM
-//! does.
-//! `probe pingpong` — two threads pass a cache line back and forth; prints
-//! `pingpong_ns`, the median round trip over 9 batches. It tells where
+//! each thread's own arrays; reports the same counting 24 bytes per
+//! element, as STREAM does.
+//! `probe pingpong` — two threads pass a cache line back and forth;
+//! reports `ns`, the median round trip over 9 batches. It tells where
 //! the host has placed this VM's two vCPUs: about 35 ns (probably two
 //! threads of one core), 80–100 ns on one core complex (CCD), 340–365 ns
 //! on two. On one CCD the two cores share its link to memory (31–36 GB/s
@@ -30,9 +31,16 @@ fn main() {
         .collect();
     let mode = args.first().map_or("read", String::as_str).to_string();
     if mode == "pingpong" {
-        println!("pingpong_ns {:.1}", pingpong());
+        println!(
+            "BENCH {{\"program\":\"probe\",\"mode\":\"pingpong\",\"ns\":{:.1}}}",
+            pingpong()
+        );
         return;
     }
+    assert!(
+        mode == "read" || mode == "triad",
+        "probe read|triad|pingpong [threads] [MiB per thread], not {mode}"
+    );
     let threads: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2);
     let mib: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(512);
     let n = mib * (1 << 20) / 8;
@@ -77,9 +85,11 @@ fn main() {
     });
     let bytes_per_elem = if mode == "triad" { 24.0 } else { 8.0 };
     let bytes = threads as f64 * n as f64 * bytes_per_elem;
-    println!("{mode}_gbytes_per_s {:.4}", bytes / best / 1e9);
-    println!("{mode}_median_gbytes_per_s {:.4}", bytes / median / 1e9);
-    println!("{mode}_threads {threads}");
+    println!(
+        "BENCH {{\"program\":\"probe\",\"mode\":\"{mode}\",\"threads\":{threads},\"mib_per_thread\":{mib},\"gbytes_per_s\":{:.4},\"median_gbytes_per_s\":{:.4}}}",
+        bytes / best / 1e9,
+        bytes / median / 1e9
+    );
 }
 
 /// The median round trip, in ns, of a cache line passed between two

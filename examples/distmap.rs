@@ -11,7 +11,9 @@
 //! The points come from gain's counter-based generator, so they are the
 //! same at every rank count. `--verify` compares the map with a serial
 //! ndarray version doing the same operations (equal bits); `--png PATH`
-//! writes the gray image. Prints the time and a fingerprint of the map.
+//! writes the gray image. Prints the time and a fingerprint of the map,
+//! and the time again in one `BENCH {json}` line for the bench runner
+//! (protocol in tools/bench).
 //!
 //! Run: `mpirun -np 2 target/release/examples/distmap [--n 2000] [--points 40]`
 
@@ -59,7 +61,7 @@ fn main() -> gain::Result<()> {
         );
         println!("fingerprint: {:016x}", fingerprint(&map));
         println!(
-            "RESULT distmap np={} n={n} points={npoints} seconds={secs:.6}",
+            "BENCH {{\"program\":\"distmap\",\"np\":{},\"n\":{n},\"points\":{npoints},\"seconds\":{secs:.6}}}",
             rt.size()
         );
         if cli::flag("--verify") {

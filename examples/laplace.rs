@@ -20,7 +20,9 @@
 //!   with it (the same operations in the same order: equal bits).
 //!
 //! Prints the time, the error and a fingerprint of the solution (the same
-//! at every rank count); `--png PATH` writes a heat map.
+//! at every rank count); `--png PATH` writes a heat map. The time and the
+//! error also go in one `BENCH {json}` line, the result the bench runner
+//! reads (`scripts/bench numpy`; protocol in tools/bench).
 //!
 //! Run: `mpirun -np 2 target/release/examples/laplace [--n 4000] [--iters 100]`
 
@@ -135,7 +137,7 @@ fn main() -> gain::Result<()> {
             let secs = t.elapsed().as_secs_f64();
             println!("serial loop: N={n} iters={iters} {secs:.3} s, error {err:.6e}");
             println!(
-                "RESULT laplace_serial_loop n={n} iters={iters} seconds={secs:.6} error={err:.9e}"
+                "BENCH {{\"program\":\"laplace_serial_loop\",\"n\":{n},\"iters\":{iters},\"seconds\":{secs:.6},\"error\":{err:e}}}"
             );
         }
         return Ok(());
@@ -149,7 +151,7 @@ fn main() -> gain::Result<()> {
         );
         println!("fingerprint: {:016x}", fingerprint(&sol));
         println!(
-            "RESULT laplace np={} n={n} iters={iters} style={style} seconds={secs:.6} error={err:.9e}",
+            "BENCH {{\"program\":\"laplace\",\"np\":{},\"n\":{n},\"iters\":{iters},\"style\":\"{style}\",\"seconds\":{secs:.6},\"error\":{err:e}}}",
             rt.size()
         );
         if flag("--verify") {

@@ -14,6 +14,9 @@
 //! Options: `--blocks nb --block-size bs --verify` (`--verify` checks C
 //! against a serial ndarray product on rank 0; on by default when
 //! nb·bs ≤ 1024).
+//!
+//! Rank 0 ends its report with one `BENCH {json}` line, the result the
+//! bench runner reads (`scripts/bench matmul`; protocol in tools/bench).
 
 #[path = "support/cli.rs"]
 #[allow(dead_code)]
@@ -104,8 +107,9 @@ fn run(rt: &Runtime) -> gain::Result<bool> {
             flops / library / 1e9
         );
         println!(
-            "RESULT matmul np={} n={n} seconds={blocked:.6} gflops={:.4} linalg_seconds={library:.6} linalg_gflops={:.4}",
+            "BENCH {{\"program\":\"matmul\",\"np\":{},\"n\":{n},\"blas\":{},\"seconds\":{blocked:.6},\"gflops\":{:.4},\"linalg_seconds\":{library:.6},\"linalg_gflops\":{:.4}}}",
             rt.size(),
+            cfg!(feature = "blas"),
             flops / blocked / 1e9,
             flops / library / 1e9
         );

@@ -8,6 +8,8 @@
 //! total.
 //!
 //! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--reps 10]`
+//! Rank 0's last line, `BENCH {json}`, is the result the bench runner
+//! reads (`scripts/bench shared_sum`; protocol in tools/bench).
 
 #[path = "support/cli.rs"]
 #[allow(dead_code)]
@@ -59,7 +61,7 @@ fn main() -> gain::Result<()> {
         );
         println!("time: {best:.4} s, {:.2} GB/s", gb / best);
         println!(
-            "RESULT shared_sum np={} seconds={best:.6} gbytes_per_s={:.4}",
+            "BENCH {{\"program\":\"shared_sum\",\"np\":{},\"mbytes\":{mbytes},\"seconds\":{best:.6},\"gbytes_per_s\":{:.4}}}",
             rt.size(),
             gb / best
         );

@@ -1,4 +1,5 @@
-"""Shared helpers of the Python peers: gain's data, thread limits, timing."""
+"""Shared helpers of the Python peers: gain's data, thread limits, results."""
+import json
 import os
 import sys
 
@@ -15,5 +16,7 @@ def threads():
 
 
 def result(name, **fields):
-    print("RESULT " + name + " " + " ".join(f"{k}={v}" for k, v in fields.items()))
+    """Prints the line the bench runner reads (protocol in tools/bench):
+    `BENCH {"program": name, ...fields}`, one JSON object."""
+    print("BENCH " + json.dumps({"program": name, **fields}))
     sys.stdout.flush()

@@ -29,4 +29,4 @@ with threadpool_limits(limits=threads()):
         if moved <= 1e-9:
             break
     dt = time.perf_counter() - t
-result("kmeans_numpy", seconds=f"{dt:.6f}", iters=run, threads=threads(), checksum=f"{centers.sum():.12f}")
+result("kmeans_numpy", seconds=dt, iters=run, threads=threads(), checksum=float(centers.sum()))

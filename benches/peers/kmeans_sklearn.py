@@ -17,5 +17,5 @@ with threadpool_limits(limits=threads()):
     t = time.perf_counter()
     km.fit(x)
     dt = time.perf_counter() - t
-result("kmeans_sklearn", seconds=f"{dt:.6f}", iters=km.n_iter_, threads=threads(),
-       checksum=f"{km.cluster_centers_.sum():.12f}")
+result("kmeans_sklearn", seconds=dt, iters=int(km.n_iter_), threads=threads(),
+       checksum=float(km.cluster_centers_.sum()))

@@ -26,4 +26,4 @@ for _ in range(iters):
     v = (u - old_u).ravel()
     err = np.sqrt(np.dot(v, v))
 secs = time.perf_counter() - t
-result("laplace_numpy", n=n, iters=iters, seconds=f"{secs:.6f}", error=f"{err:.9e}")
+result("laplace_numpy", n=n, iters=iters, seconds=secs, error=float(err))

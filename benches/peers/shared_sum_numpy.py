@@ -16,4 +16,4 @@ for _ in range(10):
     t = time.perf_counter()
     s = x.sum()
     best = min(best, time.perf_counter() - t)
-result("shared_sum_numpy", seconds=f"{best:.6f}", gbytes_per_s=f"{n * 8 / best / 1e9:.4f}", sum=f"{s:.1f}")
+result("shared_sum_numpy", seconds=best, gbytes_per_s=n * 8 / best / 1e9, sum=float(s))
