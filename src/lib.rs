@@ -50,7 +50,7 @@ pub mod numpy;
 pub mod random;
 
 pub use array::{GlobalArray, NbAccess, NbGet};
-pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
+pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};

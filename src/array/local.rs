@@ -5,7 +5,7 @@
 use ndarray::{ArrayView, ArrayViewMut, CowArray, Dimension};
 
 use super::{GlobalArray, NbGet};
-use crate::dist::{Section, narrow};
+use crate::dist::{IntoSection, Section, narrow};
 use crate::element::Element;
 use crate::error::{Result, bail};
 
@@ -149,8 +149,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert_eq!(part.sum(), 8.0);
     /// assert!(ga.access([0..9, 0..4]).is_err());
     /// ```
-    pub fn access(&self, section: impl Into<Section>) -> Result<CowArray<'_, T, D>> {
-        let section = section.into();
+    pub fn access(&self, section: impl IntoSection) -> Result<CowArray<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         if let Some(v) = self.in_place(&section) {
             return Ok(CowArray::from(v));
@@ -180,8 +180,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// // ... compute here while both travel ...
     /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
     /// ```
-    pub fn access_nb(&self, section: impl Into<Section>) -> Result<NbAccess<'_, T, D>> {
-        let section = section.into();
+    pub fn access_nb(&self, section: impl IntoSection) -> Result<NbAccess<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         self.section_dim(&section)?;
         let state = match self.in_place(&section) {
             Some(v) => Pending::InPlace(v),

@@ -16,7 +16,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ndarray::Dimension;
 
-use crate::dist::{Distribution, Section};
+use crate::dist::{Distribution, IntoSection, Section};
 use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::runtime::Runtime;
@@ -182,8 +182,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// let pieces = ga.locate_region([0..8, 0..8]).unwrap();
     /// assert_eq!(pieces.iter().map(|(_, s)| s.len()).sum::<usize>(), 64);
     /// ```
-    pub fn locate_region(&self, section: impl Into<Section>) -> Result<Vec<(usize, Section)>> {
-        self.dist.locate_region(&section.into())
+    pub fn locate_region(&self, section: impl IntoSection) -> Result<Vec<(usize, Section)>> {
+        self.dist
+            .locate_region(&section.into_section(self.shape())?)
     }
 
     /// Whether `other` has the same shape and block map

@@ -3,7 +3,7 @@
 use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
 
 use super::GlobalArray;
-use crate::dist::Section;
+use crate::dist::IntoSection;
 use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::window::PendingRead;
@@ -68,8 +68,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert_eq!(part.shape(), &[2, 4]);
     /// assert!(part.iter().all(|&x| x == 3));
     /// ```
-    pub fn get(&self, section: impl Into<Section>) -> Result<Array<T, D>> {
-        let section = section.into();
+    pub fn get(&self, section: impl IntoSection) -> Result<Array<T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         self.with_pieces(&section, |p| self.win.read_new(p, dim))
     }
@@ -96,8 +96,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
     /// assert!(ga.get_nb([0..7, 0..6]).is_err());
     /// ```
-    pub fn get_nb(&self, section: impl Into<Section>) -> Result<NbGet<'_, T, D>> {
-        let section = section.into();
+    pub fn get_nb(&self, section: impl IntoSection) -> Result<NbGet<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
         Ok(NbGet { read })
@@ -119,8 +119,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.get_into([0..4, 2..4], buf.view_mut()).unwrap();
     /// assert_eq!(buf.sum(), 12.0);
     /// ```
-    pub fn get_into(&self, section: impl Into<Section>, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
-        let section = section.into();
+    pub fn get_into(&self, section: impl IntoSection, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
+        let section = section.into_section(self.shape())?;
         self.check_buffer(&section, dst.shape())?;
         self.with_pieces(&section, |p| self.win.read_into(p, dst))
     }
@@ -162,8 +162,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.sync().unwrap();
     /// assert_eq!(ga.get(0..10).unwrap().sum(), 6.0);
     /// ```
-    pub fn put(&self, section: impl Into<Section>, src: ArrayView<'_, T, D>) -> Result<()> {
-        let section = section.into();
+    pub fn put(&self, section: impl IntoSection, src: ArrayView<'_, T, D>) -> Result<()> {
+        let section = section.into_section(self.shape())?;
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.write(p, src.into_dyn()))
     }
@@ -183,13 +183,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.sync().unwrap();
     /// assert_eq!(ga.get(0..4).unwrap().sum(), 8 * rt.size() as i64);
     /// ```
-    pub fn acc(
-        &self,
-        section: impl Into<Section>,
-        src: ArrayView<'_, T, D>,
-        alpha: T,
-    ) -> Result<()> {
-        let section = section.into();
+    pub fn acc(&self, section: impl IntoSection, src: ArrayView<'_, T, D>, alpha: T) -> Result<()> {
+        let section = section.into_section(self.shape())?;
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.accumulate(p, src.into_dyn(), alpha))
     }

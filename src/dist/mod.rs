@@ -6,8 +6,10 @@
 //! (`NGA_Create_irreg`). Ranks are numbered row-major over the grid; ranks
 //! past the grid's size own nothing.
 
+mod into_section;
 mod section;
 
+pub use into_section::IntoSection;
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
