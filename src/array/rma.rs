@@ -1,6 +1,6 @@
 //! One-sided data movement: get, put, accumulate, read-and-increment.
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use ndarray::{Array, ArrayView, ArrayViewMut, AsArray, Dimension};
 
 use super::GlobalArray;
 use crate::dist::IntoSection;
@@ -119,8 +119,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.get_into([0..4, 2..4], buf.view_mut()).unwrap();
     /// assert_eq!(buf.sum(), 12.0);
     /// ```
-    pub fn get_into(&self, section: impl IntoSection, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
+    pub fn get_into<'a>(
+        &self,
+        section: impl IntoSection,
+        dst: impl Into<ArrayViewMut<'a, T, D>>,
+    ) -> Result<()> {
         let section = section.into_section(self.shape())?;
+        let dst = dst.into();
         self.check_buffer(&section, dst.shape())?;
         self.with_pieces(&section, |p| self.win.read_into(p, dst))
     }
@@ -162,8 +167,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.sync().unwrap();
     /// assert_eq!(ga.get(0..10).unwrap().sum(), 6.0);
     /// ```
-    pub fn put(&self, section: impl IntoSection, src: ArrayView<'_, T, D>) -> Result<()> {
+    pub fn put<'a>(&self, section: impl IntoSection, src: impl AsArray<'a, T, D>) -> Result<()> {
         let section = section.into_section(self.shape())?;
+        let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.write(p, src.into_dyn()))
     }
@@ -183,8 +189,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ga.sync().unwrap();
     /// assert_eq!(ga.get(0..4).unwrap().sum(), 8 * rt.size() as i64);
     /// ```
-    pub fn acc(&self, section: impl IntoSection, src: ArrayView<'_, T, D>, alpha: T) -> Result<()> {
+    pub fn acc<'a>(
+        &self,
+        section: impl IntoSection,
+        src: impl AsArray<'a, T, D>,
+        alpha: T,
+    ) -> Result<()> {
         let section = section.into_section(self.shape())?;
+        let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.accumulate(p, src.into_dyn(), alpha))
     }
