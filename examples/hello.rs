@@ -6,18 +6,18 @@
 //! `mpirun -np 4 target/native/release/examples/hello`).
 
 use gain::GlobalArray;
-use ndarray::{Array2, array};
+use ndarray::{Array2, array, s};
 
 fn main() -> gain::Result<()> {
     let rt = gain::init()?; // MPI, node topology, abort-on-panic
     let ga = GlobalArray::<f64, _>::zeros(&rt, [4, 6])?; // collective
     if rt.rank() == 0 {
-        ga.put([1..3, 2..4], array![[1., 2.], [3., 4.]].view())?; // one-sided
+        ga.put(s![1..3, 2..4], &array![[1., 2.], [3., 4.]])?; // one-sided
     }
     ga.sync()?; // collective: the put is now visible everywhere
-    ga.acc([0..4, 0..6], Array2::ones((4, 6)).view(), 0.5)?; // atomic, every rank
+    ga.acc(.., &Array2::ones((4, 6)), 0.5)?; // atomic, every rank, the whole array
     ga.sync()?;
-    let part = ga.get([2..3, 2..4])?; // an ndarray::Array2, from whichever ranks own it
+    let part = ga.get(s![2.., 2..4])?; // an ndarray::Array2, from whichever ranks own it
     println!("rank {} of {}: {part}", rt.rank(), rt.size());
     Ok(())
 }

@@ -15,6 +15,8 @@ mod private {
 /// mapping to exactly one predefined MPI datatype (accumulate atomicity is
 /// only defined per predefined type).
 ///
+/// # Examples
+///
 /// ```
 /// fn zero<T: gain::Element>() -> T { T::zero() }
 /// assert_eq!(zero::<f64>(), 0.0);
@@ -34,6 +36,14 @@ pub trait Element:
     + private::Sealed
 {
     /// Whether the type is an integer (atomic counters need one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gain::Element;
+    /// assert!(u8::IS_INTEGER);
+    /// assert!(!f32::IS_INTEGER);
+    /// ```
     const IS_INTEGER: bool;
 }
 

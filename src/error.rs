@@ -7,6 +7,8 @@ use std::fmt;
 /// The enum is `#[non_exhaustive]`: new kinds may be added without a major
 /// version bump, so match with a wildcard arm.
 ///
+/// # Examples
+///
 /// ```
 /// use gain::{Error, ErrorKind};
 /// let e = Error::new(ErrorKind::ZeroSizeDimension, "dimension 0 has extent 0");
@@ -46,12 +48,19 @@ pub enum ErrorKind {
 /// The error returned by every fallible operation of this crate.
 ///
 /// Errors caused by bad arguments are detected before anything is written
-/// or sent, so the arrays involved are unchanged.
+/// or sent, so the arrays involved are unchanged. A collective call given
+/// bad arguments on any rank returns an error on every rank.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::{Error, ErrorKind};
 /// let e = Error::new(ErrorKind::OutOfBounds, "index 7 >= extent 4");
 /// assert!(e.to_string().contains("index 7"));
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4)?;
+/// assert_eq!(ga.get(2..5).unwrap_err().kind(), ErrorKind::OutOfBounds);
+/// # Ok::<(), gain::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -61,6 +70,12 @@ pub struct Error {
 
 impl Error {
     /// Creates an error of `kind` with a human-readable message.
+    ///
+    /// # Local
+    ///
+    /// Builds a value on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let e = gain::Error::new(gain::ErrorKind::Mpi, "MPI_Get failed");
@@ -75,6 +90,12 @@ impl Error {
 
     /// The category of the error.
     ///
+    /// # Local
+    ///
+    /// A query of the error; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// let e = gain::Error::new(gain::ErrorKind::ShapeMismatch, "2x3 vs 3x2");
     /// assert_eq!(e.kind(), gain::ErrorKind::ShapeMismatch);
@@ -84,6 +105,12 @@ impl Error {
     }
 
     /// The message, without the kind.
+    ///
+    /// # Local
+    ///
+    /// A query of the error; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let e = gain::Error::new(gain::ErrorKind::ShapeMismatch, "2x3 vs 3x2");
@@ -103,6 +130,20 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// `Result` with [`Error`].
+///
+/// # Examples
+///
+/// ```
+/// fn half(n: usize) -> gain::Result<usize> {
+///     if n % 2 == 1 {
+///         return Err(gain::Error::new(gain::ErrorKind::InvalidArgument, "odd"));
+///     }
+///     Ok(n / 2)
+/// }
+/// assert_eq!(half(4)?, 2);
+/// assert!(half(3).is_err());
+/// # Ok::<(), gain::Error>(())
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 macro_rules! bail {

@@ -19,18 +19,35 @@
 //! - [`Runtime`] / [`init`]: start-up and abort-on-panic;
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels.
 //!
-//! Every method that communicates says in its docs whether it is
-//! **Collective** (every rank must call it, in the same order) or
-//! **One-sided** (the calling rank alone). [`Distribution`], [`Section`],
-//! [`Error`] and [`process_grid`] are plain local computations.
+//! Every call says in its docs what it means for the ranks:
+//! - **Collective**: every rank of the runtime must call it, in the same
+//!   order relative to its other collective calls, with the arguments
+//!   the docs say must agree; it returns when the ranks have done their
+//!   part (creation returns with every block allocated, `sync` with every
+//!   earlier write visible to all).
+//! - **One-sided**: only the calling rank takes part; the docs say what
+//!   it waits for (a `get` for its data, a `put` until its source may be
+//!   reused; other ranks see the data after the next `sync`).
+//! - **Local**: no communication at all: queries of an array's layout,
+//!   views of this node's memory, [`Distribution`], [`Section`],
+//!   [`Error`], [`process_grid`], [`prefetch`].
+//!
+//! Sections are written as ranges or with ndarray's `s![]` macro, `..`
+//! for the whole array ([`IntoSection`]); data goes in as `&array` or any
+//! view.
+//!
+//! # Examples
 //!
 //! ```
 //! use gain::GlobalArray;
-//! let rt = gain::init().unwrap();
-//! let ga = GlobalArray::<f64, _>::zeros(&rt, [8, 8]).unwrap();
-//! ga.acc([0..8, 0..8], ndarray::Array2::ones((8, 8)).view(), 1.0).unwrap();
-//! ga.sync().unwrap();
-//! assert_eq!(ga.get([0..8, 0..8]).unwrap().sum(), 64.0 * rt.size() as f64);
+//! use ndarray::{Array2, s};
+//! # let rt = gain::init()?;
+//! let ga = GlobalArray::<f64, _>::zeros(&rt, [8, 8])?;
+//! ga.acc(.., &Array2::ones((8, 8)), 1.0)?;
+//! ga.sync()?;
+//! assert_eq!(ga.get(..)?.sum(), 64.0 * rt.size() as f64);
+//! assert_eq!(ga.get(s![2.., ..4])?.shape(), &[6, 4]);
+//! # Ok::<(), gain::Error>(())
 //! ```
 #![deny(missing_docs)]
 
@@ -50,8 +67,14 @@ pub mod numpy;
 pub mod random;
 
 pub use array::{GlobalArray, NbAccess, NbGet};
-pub use dist::{Distribution, MAX_DIMS, Section, process_grid};
+pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};
 pub use runtime::{Runtime, init};
+
+/// The README's Rust code blocks, compiled and run as doc tests so that
+/// the first program and the other examples there stay true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -11,9 +11,12 @@
 /// loop computes. Never faults and changes no data; a no-op on targets
 /// other than x86-64. [`prefetch_l1`] asks for the lines in L1 instead.
 ///
-/// # One-sided
+/// # Local
 ///
-/// Local to the calling rank; no communication.
+/// A hint to the calling rank's own CPU; no communication, and it
+/// returns without waiting for the lines.
+///
+/// # Examples
 ///
 /// ```
 /// let data = vec![1.0f64; 1 << 16];
@@ -40,9 +43,12 @@ pub fn prefetch<T>(data: &[T]) {
 /// keep the memory busy without evicting what the loop is using. Never
 /// faults and changes no data; a no-op on targets other than x86-64.
 ///
-/// # One-sided
+/// # Local
 ///
-/// Local to the calling rank; no communication.
+/// A hint to the calling rank's own CPU; no communication, and it
+/// returns without waiting for the lines.
+///
+/// # Examples
 ///
 /// ```
 /// let data = vec![1.0f64; 1 << 16];

@@ -28,9 +28,11 @@ const NORMAL_STREAM: u64 = 0x6e6f_726d_616c;
 /// The Philox4x64-10 counter-based generator: a keyed bijection from a
 /// 256-bit counter to four 64-bit words.
 ///
-/// # One-sided
+/// # Local
 ///
-/// Pure computation; no communication.
+/// A pure function of key and counter, computed on the calling rank.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::random::Philox4x64;
@@ -47,7 +49,11 @@ impl Philox4x64 {
     /// A generator with the given 128-bit key (NumPy's `Philox(key=…)`
     /// takes the same two words, low word first).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let g = gain::random::Philox4x64::new([1, 2]);
@@ -60,7 +66,11 @@ impl Philox4x64 {
     /// The four words for counter `ctr` (the counter's high 128 bits are
     /// zero).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// // Known-answer vector of Random123 for a zero counter and key.
@@ -91,7 +101,11 @@ impl Philox4x64 {
     /// Word `i` of the stream NumPy's `Philox` bit generator returns from
     /// `random_raw`: word `i % 4` of the block for counter `i / 4 + 1`.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let g = gain::random::Philox4x64::new([3, 0]);
@@ -130,13 +144,23 @@ fn unit(word: u64) -> f64 {
 /// identical to NumPy's `Generator(Philox(key=seed)).random(shape)` and the
 /// same at every rank count.
 ///
+/// Errors: as [`GlobalArray::zeros`].
+///
 /// # Collective
 ///
+/// Every rank must call it with the same shape (checked) and seed (not
+/// checked: a rank passing another seed fills its block from that
+/// stream); it returns after a [`sync`](GlobalArray::sync), with every
+/// element in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [10, 3], 42).unwrap();
-/// let x = a.at(&[9, 2]).unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [10, 3], 42)?;
+/// let x = a.at(&[9, 2])?;
 /// assert!((0.0..1.0).contains(&x));
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn uniform<Sh: IntoDimension>(
     rt: &Runtime,
@@ -152,13 +176,22 @@ pub fn uniform<Sh: IntoDimension>(
 /// (Box–Muller on the words of one counter per element) and the same at
 /// every rank count. Not NumPy's ziggurat stream.
 ///
+/// Errors: as [`GlobalArray::zeros`].
+///
 /// # Collective
 ///
+/// Every rank must call it with the same shape (checked) and seed (not
+/// checked); it returns after a [`sync`](GlobalArray::sync), with every
+/// element in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::normal(&rt, 1000, 1).unwrap();
-/// let mean = a.get(0..1000).unwrap().mean().unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::random::normal(&rt, 1000, 1)?;
+/// let mean = a.get(..)?.mean().unwrap();
 /// assert!(mean.abs() < 0.2);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn normal<Sh: IntoDimension>(
     rt: &Runtime,
@@ -173,17 +206,24 @@ pub fn normal<Sh: IntoDimension>(
 /// Overwrites `a` with values uniform in `[low, high)`: element `i` (C-order
 /// linear index) is `low + (high - low) * u_i`, `u_i` the `i`-th double of
 /// NumPy's `Generator(Philox(key=seed)).random()` stream. Each rank fills
-/// its own block; the call ends with a [`sync`](GlobalArray::sync). For
-/// `f32` the `f64` value is rounded, so `high` itself can occur (about one
-/// element in 2²⁵).
+/// its own block. For `f32` the `f64` value is rounded, so `high` itself
+/// can occur (about one element in 2²⁵).
 ///
 /// # Collective
 ///
+/// Every rank must call it on the same array with the same seed and
+/// bounds (not checked: each rank fills its own block from what it
+/// passes); it ends with a [`sync`](GlobalArray::sync), so it returns
+/// with every element in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let mut a = gain::GlobalArray::<f32, _>::zeros(&rt, [4, 4]).unwrap();
-/// gain::random::fill_uniform(&mut a, 5, -1.0, 1.0).unwrap();
-/// assert!(a.get([0..4, 0..4]).unwrap().iter().all(|x| (-1.0..1.0).contains(x)));
+/// # let rt = gain::init()?;
+/// let mut a = gain::GlobalArray::<f32, _>::zeros(&rt, [4, 4])?;
+/// gain::random::fill_uniform(&mut a, 5, -1.0, 1.0)?;
+/// assert!(a.get(..)?.iter().all(|x| (-1.0..1.0).contains(x)));
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn fill_uniform<T, D>(a: &mut GlobalArray<T, D>, seed: u64, low: f64, high: f64) -> Result<()>
 where
@@ -198,18 +238,25 @@ where
 }
 
 /// Overwrites `a` with normal values of the given mean and standard
-/// deviation; element `i` depends only on `seed` and `i`. The call ends
-/// with a [`sync`](GlobalArray::sync).
+/// deviation; element `i` depends only on `seed` and `i`.
 ///
 /// # Collective
 ///
+/// Every rank must call it on the same array with the same seed, mean and
+/// standard deviation (not checked: each rank fills its own block from
+/// what it passes); it ends with a [`sync`](GlobalArray::sync), so it
+/// returns with every element in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let mut a = gain::GlobalArray::<f64, _>::zeros(&rt, 4000).unwrap();
-/// gain::random::fill_normal(&mut a, 9, 10.0, 2.0).unwrap();
-/// let v = a.get(0..4000).unwrap();
+/// # let rt = gain::init()?;
+/// let mut a = gain::GlobalArray::<f64, _>::zeros(&rt, 4000)?;
+/// gain::random::fill_normal(&mut a, 9, 10.0, 2.0)?;
+/// let v = a.get(..)?;
 /// assert!((v.mean().unwrap() - 10.0).abs() < 0.2);
 /// assert!((v.std(0.0) - 2.0).abs() < 0.2);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn fill_normal<T, D>(a: &mut GlobalArray<T, D>, seed: u64, mean: f64, std: f64) -> Result<()>
 where

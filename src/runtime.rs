@@ -19,10 +19,18 @@ use crate::window::{self, Placement};
 /// [`Runtime::from_comm`] inside a program that already initialised MPI
 /// through rsmpi.
 ///
+/// # Collective
+///
+/// Creating a runtime is collective (see [`init`]); its queries are
+/// local.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
+/// # let rt = gain::init()?;
 /// assert!(rt.rank() < rt.size());
 /// assert!(rt.node_ranks().contains(&rt.rank()));
+/// # Ok::<(), gain::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Runtime {
@@ -54,15 +62,23 @@ struct Inner {
 /// `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` is set, OpenBLAS follows
 /// that instead.
 ///
-/// # Collective
-/// Every rank of the job must call it.
-///
 /// Errors: [`ErrorKind::Mpi`] when MPI was already initialised (use
-/// [`Runtime::from_comm`] then) or cannot start.
+/// [`Runtime::from_comm`] then) or cannot start;
+/// [`ErrorKind::InvalidDistribution`] when `GAIN_RANKS_PER_NODE` is not a
+/// positive integer.
+///
+/// # Collective
+///
+/// Every rank of the job must call it, once, with the same
+/// `GAIN_RANKS_PER_NODE`; it returns when the ranks have found which of
+/// them share a node.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = gain::init().unwrap();
+/// let rt = gain::init()?;
 /// println!("rank {} of {}", rt.rank(), rt.size());
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn init() -> Result<Runtime> {
     let universe = mpi::initialize().ok_or_else(|| {
@@ -80,14 +96,23 @@ impl Runtime {
     /// The communicator is duplicated, so gain's traffic never mixes with
     /// the caller's. Installs the same abort-on-panic hook as [`init`].
     ///
+    /// Errors: [`ErrorKind::InvalidDistribution`] when `GAIN_RANKS_PER_NODE`
+    /// is not a positive integer.
+    ///
     /// # Collective
-    /// Every rank of `comm` must call it.
+    ///
+    /// Every rank of `comm` must call it, at the same point among its
+    /// collective calls on `comm`; it returns when the ranks have found which
+    /// of them share a node.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use mpi::traits::*;
     /// let universe = mpi::initialize().unwrap();
-    /// let rt = gain::Runtime::from_comm(&universe.world()).unwrap();
+    /// let rt = gain::Runtime::from_comm(&universe.world())?;
     /// assert_eq!(rt.size(), universe.world().size() as usize);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn from_comm<C: Communicator>(comm: &C) -> Result<Runtime> {
         Runtime::build(comm, None)
@@ -140,11 +165,16 @@ impl Runtime {
 
     /// This rank's number.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the runtime; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// assert!(rt.rank() < rt.size());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn rank(&self) -> usize {
         self.inner.rank
@@ -152,11 +182,16 @@ impl Runtime {
 
     /// Number of ranks.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the runtime; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// assert!(rt.size() >= 1);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn size(&self) -> usize {
         self.inner.size
@@ -165,11 +200,16 @@ impl Runtime {
     /// The ranks that share this rank's node memory (including itself), in
     /// increasing order.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the topology found at start-up; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// assert_eq!(rt.node_ranks()[0] <= rt.rank(), true);
+    /// # let rt = gain::init()?;
+    /// assert!(rt.node_ranks()[0] <= rt.rank());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn node_ranks(&self) -> Vec<usize> {
         (0..self.size())
@@ -179,11 +219,16 @@ impl Runtime {
 
     /// Whether `rank` shares this rank's node memory.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the topology found at start-up; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// assert!(rt.is_same_node(rt.rank()));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn is_same_node(&self, rank: usize) -> bool {
         self.inner
@@ -195,11 +240,16 @@ impl Runtime {
     /// Whether the job spans more than one node (as grouped by
     /// `GAIN_RANKS_PER_NODE` when set).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the topology found at start-up; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// assert_eq!(rt.spans_nodes(), rt.node_ranks().len() < rt.size());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn spans_nodes(&self) -> bool {
         self.node_ranks().len() < self.size()
@@ -208,13 +258,18 @@ impl Runtime {
     /// The communicator gain works on (a duplicate of the one given), for
     /// the caller's own collectives.
     ///
-    /// # One-sided
-    /// Returns a handle; no communication.
+    /// # Local
+    ///
+    /// Returns a reference to the communicator; no communication (what the
+    /// caller does with it may communicate).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use mpi::traits::*;
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// rt.comm().barrier();
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn comm(&self) -> &SimpleCommunicator {
         &self.inner.world
@@ -223,8 +278,11 @@ impl Runtime {
     /// The MPI library's version string, e.g. to tell Open MPI from MPICH.
     /// May be called before MPI is initialised.
     ///
-    /// # One-sided
-    /// No communication.
+    /// # Local
+    ///
+    /// Asks the MPI library on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert!(!gain::Runtime::mpi_library_version().is_empty());

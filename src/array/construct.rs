@@ -22,10 +22,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank of the runtime must call it with the same element type and
+    /// shape (checked); it returns when every rank's block is allocated and
+    /// zeroed.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f32, _>::zeros(&rt, [100, 200]).unwrap();
-    /// assert_eq!(ga.get([0..1, 0..2]).unwrap().sum(), 0.0);
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f32, _>::zeros(&rt, [100, 200])?;
+    /// assert_eq!(ga.get(ndarray::s![..1, ..2])?.sum(), 0.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zeros<Sh: IntoDimension<Dim = D>>(rt: &Runtime, shape: Sh) -> Result<Self> {
         let dim = shape.into_dimension();
@@ -37,13 +44,24 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// `chunk[d] > 0` asks for blocks of at least `chunk[d]` elements along
     /// dimension `d`; `chunk[d] >= shape[d]` keeps `d` whole on each rank.
     ///
+    /// Errors: as [`zeros`](Self::zeros), and
+    /// [`InvalidDistribution`](ErrorKind::InvalidDistribution) for a chunk
+    /// list of the wrong length.
+    ///
     /// # Collective
     ///
+    /// Every rank must call it with the same element type, shape and chunk
+    /// hints (checked); it returns when every rank's block is allocated and
+    /// zeroed.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// // Rows stay whole: ranks own bands of rows.
-    /// let ga = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [64, 64], &[0, 64]).unwrap();
+    /// let ga = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [64, 64], &[0, 64])?;
     /// assert_eq!(ga.distribution_map().grid()[1], 1);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zeros_chunked<Sh: IntoDimension<Dim = D>>(
         rt: &Runtime,
@@ -59,13 +77,25 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// (`NGA_Create_irreg`): `block_starts[d]` lists where the blocks of
     /// dimension `d` begin. Ranks past the number of blocks own nothing.
     ///
+    /// Errors: as [`zeros`](Self::zeros), and
+    /// [`InvalidDistribution`](ErrorKind::InvalidDistribution) for a
+    /// malformed block map.
+    ///
     /// # Collective
     ///
+    /// Every rank must call it with the same element type, shape and block
+    /// starts (checked); it returns when every rank's block is allocated and
+    /// zeroed.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// let starts = if rt.size() >= 2 { vec![vec![0, 3]] } else { vec![vec![0]] };
-    /// let ga = gain::GlobalArray::<i32, _>::zeros_irregular(&rt, 10, &starts).unwrap();
-    /// assert_eq!(ga.distribution(0), Some(gain::Section::from(0..(if rt.size() >= 2 { 3 } else { 10 }))));
+    /// let ga = gain::GlobalArray::<i32, _>::zeros_irregular(&rt, 10, &starts)?;
+    /// let first = if rt.size() >= 2 { 3 } else { 10 };
+    /// assert_eq!(ga.distribution(0), Some(gain::Section::from(0..first)));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zeros_irregular<Sh: IntoDimension<Dim = D>>(
         rt: &Runtime,
@@ -80,14 +110,25 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// A zero-filled array laid out by `dist`, which must be made for
     /// `rt.size()` ranks and have `D`'s number of dimensions.
     ///
+    /// Errors: [`DimensionMismatch`](ErrorKind::DimensionMismatch),
+    /// [`InvalidDistribution`](ErrorKind::InvalidDistribution) for a
+    /// distribution made for another number of ranks, and
+    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments).
+    ///
     /// # Collective
+    ///
+    /// Every rank must call it with the same element type and distribution
+    /// (checked); it returns when every rank's block is allocated and zeroed.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ndarray::Ix2;
-    /// let rt = gain::init().unwrap();
-    /// let dist = gain::Distribution::regular(&[6, 6], rt.size(), None).unwrap();
-    /// let ga = gain::GlobalArray::<f64, Ix2>::with_distribution(&rt, dist.clone()).unwrap();
+    /// # let rt = gain::init()?;
+    /// let dist = gain::Distribution::regular(&[6, 6], rt.size(), None)?;
+    /// let ga = gain::GlobalArray::<f64, Ix2>::with_distribution(&rt, dist.clone())?;
     /// assert_eq!(ga.distribution_map(), &dist);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn with_distribution(rt: &Runtime, dist: Distribution) -> Result<Self> {
         Self::create(rt, Ok(dist))
@@ -148,11 +189,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank must call it on the same array; it returns when every
+    /// rank's block of the new array is allocated and zeroed.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [5, 5]).unwrap();
-    /// let b = a.duplicate().unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [5, 5])?;
+    /// let b = a.duplicate()?;
     /// assert!(a.compare_distr(&b));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn duplicate(&self) -> Result<Self> {
         Self::create(&self.rt, Ok(self.dist.clone()))
@@ -162,11 +209,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank must call it on the same array with the same `value` (not
+    /// checked: each rank fills its own block with the value it passes); it
+    /// synchronises before and after, so it returns with every element set
+    /// and visible to all ranks.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, 10).unwrap();
-    /// ga.fill(7).unwrap();
-    /// assert_eq!(ga.get(0..10).unwrap().sum(), 70);
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, 10)?;
+    /// ga.fill(7)?;
+    /// assert_eq!(ga.get(..)?.sum(), 70);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
         self.sync()?;
@@ -175,21 +230,27 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     /// Copies `other`'s contents into this array of the same shape
-    /// (`GA_Copy`); the distributions may differ. Synchronises both arrays
-    /// before and this one after.
+    /// (`GA_Copy`); the distributions may differ.
     ///
     /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) on every rank
     /// when the shapes differ.
     ///
     /// # Collective
     ///
+    /// Every rank must call it with the same pair of arrays; it synchronises
+    /// both arrays before and this one after, so it returns with the copy
+    /// complete and visible to all ranks.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 4]).unwrap();
-    /// a.fill(2.5).unwrap();
-    /// let mut b = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [6, 4], &[6, 0]).unwrap();
-    /// b.copy_from(&a).unwrap();
-    /// assert_eq!(b.get([0..6, 0..4]).unwrap().sum(), 60.0);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 4])?;
+    /// a.fill(2.5)?;
+    /// let mut b = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [6, 4], &[6, 0])?;
+    /// b.copy_from(&a)?;
+    /// assert_eq!(b.get(..)?.sum(), 60.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn copy_from(&mut self, other: &GlobalArray<T, D>) -> Result<()> {
         if self.shape() != other.shape() {
@@ -215,14 +276,22 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     /// Frees the array now, reporting MPI errors instead of aborting as
-    /// `Drop` does. Dropping an array is equally collective.
+    /// `Drop` does.
     ///
     /// # Collective
     ///
+    /// Every rank must destroy (or drop) the array at the same point among
+    /// its collective calls; it returns when the array's MPI windows are
+    /// freed, which waits for every rank. Dropping an array is equally
+    /// collective.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
-    /// ga.destroy().unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// ga.destroy()?;
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn destroy(mut self) -> Result<()> {
         self.win.free()

@@ -5,7 +5,7 @@
 use ndarray::{ArrayView, ArrayViewMut, CowArray, Dimension};
 
 use super::{GlobalArray, NbGet};
-use crate::dist::{Section, narrow};
+use crate::dist::{IntoSection, Section, narrow};
 use crate::element::Element;
 use crate::error::{Result, bail};
 
@@ -15,12 +15,18 @@ use crate::error::{Result, bail};
 ///
 /// # One-sided
 ///
+/// The handle belongs to the calling rank; waiting on it or dropping it
+/// involves no other rank.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
-/// ga.fill(2.0).unwrap();
-/// let pending: gain::NbAccess<'_, f64, _> = ga.access_nb(0..8).unwrap();
-/// assert_eq!(pending.wait().unwrap().sum(), 16.0);
+/// # let rt = gain::init()?;
+/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// ga.fill(2.0)?;
+/// let pending: gain::NbAccess<'_, f64, _> = ga.access_nb(..)?;
+/// assert_eq!(pending.wait()?.sum(), 16.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 #[must_use = "an access in flight does nothing until `wait`"]
 pub struct NbAccess<'a, T: Element, D: Dimension> {
@@ -41,13 +47,17 @@ impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
     ///
     /// # One-sided
     ///
-    /// Waits only for this rank's own transfer; no other rank takes part.
+    /// Only the calling rank takes part; it returns when this rank's own
+    /// transfer, if it needed one, has arrived.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6]).unwrap();
-    /// let part = ga.access_nb([1..3, 2..6]).unwrap().wait().unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6])?;
+    /// let part = ga.access_nb(ndarray::s![1..3, 2..])?.wait()?;
     /// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn wait(self) -> Result<CowArray<'a, T, D>> {
         Ok(match self.state {
@@ -67,14 +77,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Other ranks may write the block between synchronisations; read it
     /// after a [`sync`](Self::sync) for a consistent picture.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A view of this rank's own memory; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4])?;
     /// let block = ga.distribution(rt.rank()).unwrap();
     /// assert_eq!(ga.local().shape(), &block.shape()[..]);
     /// assert_eq!(ga.local().as_ptr() as usize % 64, 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn local(&self) -> ArrayView<'_, T, D> {
         self.view_of(self.rt.rank(), self.win.local())
@@ -83,14 +98,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// This rank's block, mutably and without copying. Writes are visible
     /// to other ranks after the next [`sync`](Self::sync).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A view of this rank's own memory; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<i64, _>::zeros(&rt, 8 * rt.size()).unwrap();
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<i64, _>::zeros(&rt, 8 * rt.size())?;
     /// ga.local_mut().fill(1);
-    /// ga.sync().unwrap();
-    /// assert_eq!(ga.get(0..8 * rt.size()).unwrap().sum(), 8 * rt.size() as i64);
+    /// ga.sync()?;
+    /// assert_eq!(ga.get(..)?.sum(), 8 * rt.size() as i64);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn local_mut(&mut self) -> ArrayViewMut<'_, T, D> {
         let dim = self.block_dim(self.rt.rank());
@@ -102,14 +122,20 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// Errors: [`NotSameNode`](crate::ErrorKind::NotSameNode) otherwise.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A view of node shared memory; no communication, and `rank` takes no
+    /// part.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 64).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 64)?;
     /// for r in ga.node_ranks() {
-    ///     assert_eq!(ga.local_of(r).unwrap().len(), ga.distribution(r).map_or(0, |s| s.len()));
+    ///     assert_eq!(ga.local_of(r)?.len(), ga.distribution(r).map_or(0, |s| s.len()));
     /// }
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn local_of(&self, rank: usize) -> Result<ArrayView<'_, T, D>> {
         match self.win.peer(rank) {
@@ -130,27 +156,29 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
-    /// Waits only for the copy from other nodes, if it needs one; no other
-    /// rank takes part.
+    /// Only the calling rank takes part; it returns at once with a view, or
+    /// when the copy from other ranks is complete.
     ///
     /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [8, 4]).unwrap();
-    /// ga.fill(1.0).unwrap();
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [8, 4])?;
+    /// ga.fill(1.0)?;
     /// // Inside this rank's own block: a view, nothing copied.
     /// if let Some(mine) = ga.distribution(rt.rank()) {
-    ///     assert!(ga.access(&mine).unwrap().is_view());
+    ///     assert!(ga.access(&mine)?.is_view());
     /// }
     /// // Any section: a view when one same-node block holds it, else a copy.
-    /// let part = ga.access([2..6, 1..3]).unwrap();
+    /// let part = ga.access(s![2..6, 1..3])?;
     /// assert_eq!(part.shape(), &[4, 2]);
     /// assert_eq!(part.sum(), 8.0);
     /// assert!(ga.access([0..9, 0..4]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn access(&self, section: impl Into<Section>) -> Result<CowArray<'_, T, D>> {
-        let section = section.into();
+    pub fn access(&self, section: impl IntoSection) -> Result<CowArray<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         if let Some(v) = self.in_place(&section) {
             return Ok(CowArray::from(v));
@@ -169,19 +197,24 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
-    /// Returns once the request is issued; no other rank takes part.
+    /// Only the calling rank takes part; it returns once the request is
+    /// issued, and [`NbAccess::wait`] waits for it.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6]).unwrap();
-    /// ga.fill(1.0).unwrap();
-    /// let top = ga.access_nb([0..3, 0..6]).unwrap();
-    /// let bottom = ga.access_nb([3..6, 0..6]).unwrap();
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6])?;
+    /// ga.fill(1.0)?;
+    /// let top = ga.access_nb(s![..3, ..])?;
+    /// let bottom = ga.access_nb(s![3.., ..])?;
     /// // ... compute here while both travel ...
-    /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
+    /// assert_eq!(top.wait()?.sum() + bottom.wait()?.sum(), 36.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn access_nb(&self, section: impl Into<Section>) -> Result<NbAccess<'_, T, D>> {
-        let section = section.into();
+    pub fn access_nb(&self, section: impl IntoSection) -> Result<NbAccess<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         self.section_dim(&section)?;
         let state = match self.in_place(&section) {
             Some(v) => Pending::InPlace(v),

@@ -16,7 +16,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ndarray::Dimension;
 
-use crate::dist::{Distribution, Section};
+use crate::dist::{Distribution, IntoSection, Section};
 use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::runtime::Runtime;
@@ -30,28 +30,33 @@ use crate::window::{Piece, Window};
 /// [`acc`](Self::acc)umulate any section one-sidedly: blocks on the
 /// caller's node are read and written directly through shared memory,
 /// blocks on other nodes with MPI RMA. [`local`](Self::local) views the
-/// rank's own block without copying.
+/// rank's own block without copying. Sections are written as ranges or with
+/// ndarray's `s![]` ([`IntoSection`](crate::IntoSection)); data goes in as
+/// `&array` or a view.
 ///
 /// Consistency follows Global Arrays: one-sided operations by one rank
 /// happen in the order it issues them; operations by different ranks are
 /// ordered by [`sync`](Self::sync), which every rank calls.
 ///
 /// # Collective
-/// Creation and destruction are collective: every rank creates the array
-/// with the same arguments, and every rank must drop (or
-/// [`destroy`](Self::destroy)) it at the same point of the program,
-/// because freeing MPI windows is collective.
+///
+/// Every rank creates the array, with the same arguments, and every rank
+/// must drop (or [`destroy`](Self::destroy)) it at the same point of the
+/// program, because creating and freeing MPI windows is collective.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::GlobalArray;
-/// use ndarray::array;
-/// let rt = gain::init().unwrap();
-/// let ga = GlobalArray::<f64, _>::zeros(&rt, [4, 6]).unwrap();
+/// use ndarray::{array, s};
+/// # let rt = gain::init()?;
+/// let ga = GlobalArray::<f64, _>::zeros(&rt, [4, 6])?;
 /// if rt.rank() == 0 {
-///     ga.put([1..3, 2..4], array![[1., 2.], [3., 4.]].view()).unwrap();
+///     ga.put(s![1..3, 2..4], &array![[1., 2.], [3., 4.]])?;
 /// }
-/// ga.sync().unwrap();
-/// assert_eq!(ga.get([2..3, 2..4]).unwrap(), array![[3., 4.]]);
+/// ga.sync()?;
+/// assert_eq!(ga.get(s![2..3, 2..4])?, array![[3., 4.]]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub struct GlobalArray<T: Element, D: Dimension> {
     // Fields drop in order: the window before the runtime it lives on.
@@ -79,12 +84,18 @@ impl<T: Element, D: Dimension> std::fmt::Debug for GlobalArray<T, D> {
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// The array's shape.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the calling rank's copy of the array's layout; no
+    /// communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5])?;
     /// assert_eq!(ga.shape(), &[3, 5]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> &[usize] {
         self.dim.slice()
@@ -92,12 +103,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// The array's shape as an ndarray dimension.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the calling rank's copy of the array's layout; no
+    /// communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5])?;
     /// assert_eq!(ga.raw_dim(), ndarray::Dim([3, 5]));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn raw_dim(&self) -> D {
         self.dim.clone()
@@ -105,12 +122,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// Number of elements.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the calling rank's copy of the array's layout; no
+    /// communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 5])?;
     /// assert_eq!(ga.len(), 15);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn len(&self) -> usize {
         self.dim.size()
@@ -118,11 +141,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// Always `false`: arrays have no zero-size dimension.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A constant answer; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// assert!(!gain::GlobalArray::<i32, _>::zeros(&rt, 1).unwrap().is_empty());
+    /// # let rt = gain::init()?;
+    /// assert!(!gain::GlobalArray::<i32, _>::zeros(&rt, 1)?.is_empty());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         false
@@ -131,13 +159,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// The section owned by `rank` (Global Arrays' `NGA_Distribution`),
     /// `None` when it owns nothing.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A lookup in the block map every rank holds; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, 10).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, 10)?;
     /// let mine = ga.distribution(rt.rank()).unwrap();
     /// assert_eq!(ga.local().len(), mine.len());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn distribution(&self, rank: usize) -> Option<Section> {
         self.blocks.get(rank).cloned().flatten()
@@ -145,12 +178,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// The whole block map.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A reference to the block map every rank holds; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8])?;
     /// assert_eq!(ga.distribution_map().nranks(), rt.size());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn distribution_map(&self) -> &Distribution {
         &self.dist
@@ -158,44 +196,67 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// The rank owning element `index` (`NGA_Locate`).
     ///
-    /// # One-sided
+    /// Errors: [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the block map; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8]).unwrap();
-    /// let r = ga.locate(&[7, 7]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8])?;
+    /// let r = ga.locate(&[7, 7])?;
     /// assert!(ga.distribution(r).unwrap().contains(&[7, 7]));
     /// assert!(ga.locate(&[8, 0]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate(&self, index: &[usize]) -> Result<usize> {
         self.dist.owner(index)
     }
 
     /// The owners of a section and their pieces of it, in global
-    /// coordinates (`NGA_Locate_region`).
+    /// coordinates and rank order (`NGA_Locate_region`). The section is any
+    /// [`IntoSection`](crate::IntoSection) form: `..` for the whole array.
     ///
-    /// # One-sided
+    /// Errors: as [`get`](Self::get).
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the block map; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8]).unwrap();
-    /// let pieces = ga.locate_region([0..8, 0..8]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [8, 8])?;
+    /// let pieces = ga.locate_region(..)?;
     /// assert_eq!(pieces.iter().map(|(_, s)| s.len()).sum::<usize>(), 64);
+    /// assert_eq!(ga.locate_region(ndarray::s![2..4, 3..])?[0].1.shape(), vec![2, 5]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn locate_region(&self, section: impl Into<Section>) -> Result<Vec<(usize, Section)>> {
-        self.dist.locate_region(&section.into())
+    pub fn locate_region(&self, section: impl IntoSection) -> Result<Vec<(usize, Section)>> {
+        self.dist
+            .locate_region(&section.into_section(self.shape())?)
     }
 
     /// Whether `other` has the same shape and block map
     /// (`GA_Compare_distr`), so that blocks correspond rank by rank.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Compares the two block maps this rank holds; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [8, 8]).unwrap();
-    /// let b = a.duplicate().unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [8, 8])?;
+    /// let b = a.duplicate()?;
     /// assert!(a.compare_distr(&b));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn compare_distr<U: Element, E: Dimension>(&self, other: &GlobalArray<U, E>) -> bool {
         self.dist == other.dist
@@ -204,12 +265,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// The ranks whose blocks this rank can access directly through shared
     /// memory (its node, including itself).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of the runtime's node topology; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16)?;
     /// assert!(ga.node_ranks().contains(&rt.rank()));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn node_ranks(&self) -> Vec<usize> {
         self.rt.node_ranks()
@@ -217,12 +283,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// The runtime the array lives on.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A reference; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16)?;
     /// assert_eq!(ga.runtime().rank(), rt.rank());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn runtime(&self) -> &Runtime {
         &self.rt
@@ -231,12 +302,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Whether accumulates go through `MPI_Accumulate` for every target
     /// (the job spans nodes) rather than locked shared-memory adds.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of how the array was set up; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16)?;
     /// assert_eq!(ga.accumulates_via_mpi(), rt.spans_nodes());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn accumulates_via_mpi(&self) -> bool {
         self.win.route() == crate::window::AccRoute::Mpi
@@ -245,12 +321,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Whether MPI reported the separate memory model for the array's
     /// windows (then `sync` also calls `MPI_Win_sync` on the world window).
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// A query of what MPI reported when the array was created; no
+    /// communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 16)?;
     /// println!("separate model: {}", ga.separate_memory_model());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn separate_memory_model(&self) -> bool {
         self.win.separate_model()
@@ -266,14 +348,20 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
     /// when `E` has a fixed number of dimensions other than the array's.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Changes only the type of this rank's handle; no communication. A rank
+    /// may convert its handle without the others.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 3]).unwrap();
-    /// let d = a.into_dimensionality::<ndarray::IxDyn>().unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 3])?;
+    /// let d = a.into_dimensionality::<ndarray::IxDyn>()?;
     /// assert_eq!(d.shape(), &[2, 3]);
     /// assert!(d.into_dimensionality::<ndarray::Ix1>().is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn into_dimensionality<E: Dimension>(self) -> Result<GlobalArray<T, E>> {
         let Some(dim) = E::from_dimension(&self.dim) else {
@@ -314,13 +402,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// For raw RMA next to gain's (baselines, interoperation): flush what
     /// you issue, and never free or unlock the windows.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Returns the handles; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
     /// let (_node, world) = ga.mpi_windows();
     /// assert_eq!(world.is_some(), rt.spans_nodes());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mpi_windows(&self) -> (mpi::ffi::MPI_Win, Option<mpi::ffi::MPI_Win>) {
         self.win.handles()
@@ -329,14 +422,21 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Owner rank and byte displacement of element `index` in the owner's
     /// segment of either window of [`mpi_windows`](Self::mpi_windows).
     ///
-    /// # One-sided
+    /// Errors: as [`locate`](Self::locate).
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the block map; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
-    /// let (rank, disp) = ga.mpi_displacement(&[0]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// let (rank, disp) = ga.mpi_displacement(&[0])?;
     /// assert_eq!(rank, 0);
     /// assert!(disp >= 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mpi_displacement(&self, index: &[usize]) -> Result<(usize, mpi::ffi::MPI_Aint)> {
         let rank = self.dist.owner(index)?;
@@ -365,12 +465,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank must call it, at the same point among its collective calls
+    /// on the array's runtime; it returns once every rank has arrived, with
+    /// every earlier one-sided write by any rank visible to all.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4 * rt.size()).unwrap();
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4 * rt.size())?;
     /// ga.local_mut().fill(rt.rank() as i64);
-    /// ga.sync().unwrap();
-    /// assert_eq!(ga.get(0..1).unwrap()[0], 0);
+    /// ga.sync()?;
+    /// assert_eq!(ga.get(0..1)?[0], 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sync(&self) -> Result<()> {
         self.win.sync()
@@ -383,11 +490,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns when its own earlier
+    /// puts and accumulates have reached their targets.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
-    /// ga.put(0..2, ndarray::array![1.0, 2.0].view()).unwrap();
-    /// ga.fence().unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// if rt.rank() == 0 {
+    ///     ga.put(0..2, &[1.0, 2.0])?;
+    ///     ga.fence()?; // both values are now in the owners' memory
+    /// }
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fence(&self) -> Result<()> {
         self.win.complete()

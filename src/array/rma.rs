@@ -1,9 +1,9 @@
 //! One-sided data movement: get, put, accumulate, read-and-increment.
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use ndarray::{Array, ArrayView, ArrayViewMut, AsArray, Dimension};
 
 use super::GlobalArray;
-use crate::dist::Section;
+use crate::dist::IntoSection;
 use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::window::PendingRead;
@@ -15,12 +15,18 @@ use crate::window::PendingRead;
 ///
 /// # One-sided
 ///
+/// The handle belongs to the calling rank; waiting on it or dropping it
+/// involves no other rank.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8).unwrap();
-/// ga.fill(2.0).unwrap();
-/// let pending: gain::NbGet<'_, f64, _> = ga.get_nb(0..8).unwrap();
-/// assert_eq!(pending.wait().unwrap().sum(), 16.0);
+/// # let rt = gain::init()?;
+/// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// ga.fill(2.0)?;
+/// let pending: gain::NbGet<'_, f64, _> = ga.get_nb(..)?;
+/// assert_eq!(pending.wait()?.sum(), 16.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 #[must_use = "a get in flight does nothing until `wait`"]
 pub struct NbGet<'a, T: Element, D: Dimension> {
@@ -35,11 +41,17 @@ impl<T: Element, D: Dimension> NbGet<'_, T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns when this rank's own
+    /// transfer has arrived.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6]).unwrap();
-    /// let part = ga.get_nb([1..3, 2..6]).unwrap().wait().unwrap();
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6])?;
+    /// let part = ga.get_nb(ndarray::s![1..3, 2..])?.wait()?;
     /// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn wait(self) -> Result<Array<T, D>> {
         self.read.wait()
@@ -52,24 +64,37 @@ impl<T: Element, D: Dimension> NbGet<'_, T, D> {
 /// anything is read, written or sent. Same-node blocks are copied directly
 /// through shared memory; blocks on other nodes with MPI RMA.
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
-    /// Copies a section into a new array (`NGA_Get`).
+    /// Copies a section into a new array (`NGA_Get`). The section is any
+    /// [`IntoSection`](crate::IntoSection) form: `[1..3, 0..4]`,
+    /// `s![1..3, ..]`, `..` for the whole array.
     ///
     /// Errors: [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
     /// [`ReversedSection`](crate::ErrorKind::ReversedSection),
-    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch),
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) (an `s![]`
+    /// with a step, an index or a new axis).
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns when the copy is
+    /// complete. It sees what other ranks wrote before the last
+    /// [`sync`](Self::sync).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 4]).unwrap();
-    /// ga.fill(3).unwrap();
-    /// let part = ga.get([1..3, 0..4]).unwrap();
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 4])?;
+    /// ga.fill(3)?;
+    /// let part = ga.get(s![1..3, ..])?;
     /// assert_eq!(part.shape(), &[2, 4]);
     /// assert!(part.iter().all(|&x| x == 3));
+    /// assert_eq!(ga.get(..)?.sum(), 48);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn get(&self, section: impl Into<Section>) -> Result<Array<T, D>> {
-        let section = section.into();
+    pub fn get(&self, section: impl IntoSection) -> Result<Array<T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         self.with_pieces(&section, |p| self.win.read_new(p, dim))
     }
@@ -86,41 +111,62 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns once the transfers are
+    /// issued, and [`NbGet::wait`] waits for them.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6]).unwrap();
-    /// ga.fill(1.0).unwrap();
-    /// let top = ga.get_nb([0..3, 0..6]).unwrap();
-    /// let bottom = ga.get_nb([3..6, 0..6]).unwrap();
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 6])?;
+    /// ga.fill(1.0)?;
+    /// let top = ga.get_nb(s![..3, ..])?;
+    /// let bottom = ga.get_nb(s![3.., ..])?;
     /// // ... compute here while both travel ...
-    /// assert_eq!(top.wait().unwrap().sum() + bottom.wait().unwrap().sum(), 36.0);
+    /// assert_eq!(top.wait()?.sum() + bottom.wait()?.sum(), 36.0);
     /// assert!(ga.get_nb([0..7, 0..6]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn get_nb(&self, section: impl Into<Section>) -> Result<NbGet<'_, T, D>> {
-        let section = section.into();
+    pub fn get_nb(&self, section: impl IntoSection) -> Result<NbGet<'_, T, D>> {
+        let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
         let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
         Ok(NbGet { read })
     }
 
     /// Copies a section into `dst`, which must have the section's shape
-    /// (any memory layout).
+    /// (any memory layout): `&mut array`, a `view_mut()` or a slice of one,
+    /// or `&mut [T]` for a 1-d array.
     ///
     /// Errors: as [`get`](Self::get), and
     /// [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch).
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns when `dst` holds the
+    /// section.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4]).unwrap();
-    /// ga.fill(1.5).unwrap();
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, [4, 4])?;
+    /// ga.fill(1.5)?;
     /// let mut buf = ndarray::Array2::<f64>::zeros((4, 2));
-    /// ga.get_into([0..4, 2..4], buf.view_mut()).unwrap();
+    /// ga.get_into(s![.., 2..], &mut buf)?;
     /// assert_eq!(buf.sum(), 12.0);
+    /// ga.get_into(s![..2, ..], buf.view_mut().reversed_axes())?;
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn get_into(&self, section: impl Into<Section>, dst: ArrayViewMut<'_, T, D>) -> Result<()> {
-        let section = section.into();
+    pub fn get_into<'a>(
+        &self,
+        section: impl IntoSection,
+        dst: impl Into<ArrayViewMut<'a, T, D>>,
+    ) -> Result<()> {
+        let section = section.into_section(self.shape())?;
+        let dst = dst.into();
         self.check_buffer(&section, dst.shape())?;
         self.with_pieces(&section, |p| self.win.read_into(p, dst))
     }
@@ -134,62 +180,87 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns with the value.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 3]).unwrap();
-    /// ga.fill(5).unwrap();
-    /// assert_eq!(ga.at(&[2, 1]).unwrap(), 5);
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<i32, _>::zeros(&rt, [3, 3])?;
+    /// ga.fill(5)?;
+    /// assert_eq!(ga.at(&[2, 1])?, 5);
     /// assert!(ga.at(&[3, 0]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn at(&self, index: &[usize]) -> Result<T> {
         let rank = self.dist.owner(index)?;
         self.win.read_one(rank, self.block_offset(rank, index))
     }
 
-    /// Writes `src` into a section (`NGA_Put`). Returns once `src` may be
-    /// reused; other ranks see the data after [`sync`](Self::sync).
+    /// Writes `src` into a section (`NGA_Put`). `src` is anything ndarray
+    /// reads as a view of the section's shape ([`AsArray`]): `&array`, a
+    /// view, or `&[T]` / `&Vec<T>` for a 1-d array.
     ///
     /// Errors: as [`get_into`](Self::get_into).
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns once `src` may be
+    /// reused, and other ranks see the data after the next
+    /// [`sync`](Self::sync).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 10).unwrap();
+    /// use ndarray::array;
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 10)?;
     /// if rt.rank() == 0 {
-    ///     ga.put(2..5, ndarray::array![1.0, 2.0, 3.0].view()).unwrap();
+    ///     ga.put(2..5, &array![1.0, 2.0, 3.0])?;
+    ///     ga.put(8.., &[4.0, 5.0])?;
     /// }
-    /// ga.sync().unwrap();
-    /// assert_eq!(ga.get(0..10).unwrap().sum(), 6.0);
+    /// ga.sync()?;
+    /// assert_eq!(ga.get(..)?.sum(), 15.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn put(&self, section: impl Into<Section>, src: ArrayView<'_, T, D>) -> Result<()> {
-        let section = section.into();
+    pub fn put<'a>(&self, section: impl IntoSection, src: impl AsArray<'a, T, D>) -> Result<()> {
+        let section = section.into_section(self.shape())?;
+        let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.write(p, src.into_dyn()))
     }
 
     /// Atomically adds `alpha * src` into a section, element by element
     /// (`NGA_Acc`): concurrent accumulates from any ranks into the same
-    /// elements all take effect. Returns once `src` may be reused.
+    /// elements all take effect. `src` takes the forms of
+    /// [`put`](Self::put)'s.
     ///
     /// Errors: as [`put`](Self::put).
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns once `src` may be
+    /// reused, and the sums are visible everywhere after the next
+    /// [`sync`](Self::sync).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4).unwrap();
-    /// ga.acc(0..4, ndarray::array![1, 1, 1, 1].view(), 2).unwrap();
-    /// ga.sync().unwrap();
-    /// assert_eq!(ga.get(0..4).unwrap().sum(), 8 * rt.size() as i64);
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4)?;
+    /// ga.acc(.., &ndarray::array![1, 1, 1, 1], 2)?;
+    /// ga.sync()?;
+    /// assert_eq!(ga.get(..)?.sum(), 8 * rt.size() as i64);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn acc(
+    pub fn acc<'a>(
         &self,
-        section: impl Into<Section>,
-        src: ArrayView<'_, T, D>,
+        section: impl IntoSection,
+        src: impl AsArray<'a, T, D>,
         alpha: T,
     ) -> Result<()> {
-        let section = section.into();
+        let section = section.into_section(self.shape())?;
+        let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
         self.with_pieces(&section, |p| self.win.accumulate(p, src.into_dyn(), alpha))
     }
@@ -204,11 +275,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns with the old value once
+    /// the add has taken effect at the owner, so the next `read_inc` by any
+    /// rank sees it.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let counter = gain::GlobalArray::<i64, _>::zeros(&rt, 1).unwrap();
-    /// let ticket = counter.read_inc(&[0], 1).unwrap();
+    /// # let rt = gain::init()?;
+    /// let counter = gain::GlobalArray::<i64, _>::zeros(&rt, 1)?;
+    /// let ticket = counter.read_inc(&[0], 1)?;
     /// assert!(ticket < rt.size() as i64);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn read_inc(&self, index: &[usize], inc: T) -> Result<T> {
         if !T::IS_INTEGER {

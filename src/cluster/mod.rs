@@ -41,6 +41,8 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// How the first centers are chosen.
 ///
+/// # Examples
+///
 /// ```
 /// use gain::cluster::{Init, KMeans};
 /// let km = KMeans::new(3).init(Init::Random { seed: 7 });
@@ -61,6 +63,8 @@ pub enum Init {
 }
 
 /// Which rank labels which fragment.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::cluster::{KMeans, Schedule};
@@ -92,7 +96,7 @@ pub enum Schedule {
 /// ```
 /// use gain::GlobalArray;
 /// use gain::cluster::KMeans;
-/// # let rt = gain::init().unwrap();
+/// # let rt = gain::init()?;
 /// let km = KMeans::new(2).max_iter(50);
 /// let mut points =
 ///     GlobalArray::<f64, _>::with_distribution(&rt, km.points_distribution(100, 2, rt.size())?)?;
@@ -126,10 +130,12 @@ pub struct KMeans {
 
 /// The result of [`KMeans::fit`].
 ///
+/// # Examples
+///
 /// ```
-/// # let rt = gain::init().unwrap();
+/// # let rt = gain::init()?;
 /// # let km = gain::cluster::KMeans::new(2);
-/// # let points = gain::random::uniform(&rt, [40, 3], 0).unwrap();
+/// # let points = gain::random::uniform(&rt, [40, 3], 0)?;
 /// let fit = km.fit(&points)?;
 /// assert_eq!(fit.centers.dim(), (2, 3));
 /// assert_eq!(fit.labels.shape(), &[40]);
@@ -337,7 +343,7 @@ impl KMeans {
     /// # Examples
     ///
     /// ```
-    /// # let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// let points = gain::random::uniform(&rt, [200, 4], 3)?;
     /// let fit = gain::cluster::KMeans::new(3).max_iter(10).fit(&points)?;
     /// assert!(fit.iterations <= 10);
@@ -361,7 +367,7 @@ impl KMeans {
     /// # Examples
     ///
     /// ```
-    /// # let rt = gain::init().unwrap();
+    /// # let rt = gain::init()?;
     /// let points = gain::random::uniform(&rt, [100, 2], 5)?;
     /// let mut seen = Vec::new();
     /// let fit = gain::cluster::KMeans::new(2).max_iter(3).tol(0.0).fit_with(&points, |i| {
@@ -465,8 +471,8 @@ impl KMeans {
                             lab.as_slice_mut().expect("a fresh array is contiguous"),
                             part.as_slice_mut().expect("a fresh array is contiguous"),
                         );
-                        labels.put(lo..hi, lab.view())?;
-                        partials.put([j..j + 1, 0..width], part.view())?;
+                        labels.put(lo..hi, &lab)?;
+                        partials.put([j..j + 1, 0..width], &part)?;
                     }
                 }
             }

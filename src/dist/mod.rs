@@ -6,8 +6,10 @@
 //! (`NGA_Create_irreg`). Ranks are numbered row-major over the grid; ranks
 //! past the grid's size own nothing.
 
+mod into_section;
 mod section;
 
+pub use into_section::IntoSection;
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
@@ -19,12 +21,20 @@ use crate::error::{Result, bail};
 /// giving a process grid of `grid[d]` blocks per dimension. The block with
 /// grid coordinates `c` belongs to the rank whose row-major grid index is `c`.
 ///
+/// # Local
+///
+/// A distribution is plain data; building and querying one is a pure
+/// computation on the calling rank.
+///
+/// # Examples
+///
 /// ```
 /// use gain::{Distribution, Section};
-/// let d = Distribution::regular(&[10, 6], 4, None).unwrap();
+/// let d = Distribution::regular(&[10, 6], 4, None)?;
 /// assert_eq!(d.grid(), &[2, 2]);
 /// assert_eq!(d.block(3), Some(Section::from([5..10, 3..6])));
-/// assert_eq!(d.owner(&[7, 1]).unwrap(), 2);
+/// assert_eq!(d.owner(&[7, 1])?, 2);
+/// # Ok::<(), gain::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Distribution {
@@ -44,13 +54,22 @@ impl Distribution {
     ///
     /// Errors: [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension),
     /// [`SizeOverflow`](crate::ErrorKind::SizeOverflow),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch) for no or
+    /// more than [`MAX_DIMS`] dimensions,
     /// [`InvalidDistribution`](crate::ErrorKind::InvalidDistribution) for a
     /// chunk list of the wrong length or zero ranks.
     ///
+    /// # Local
+    ///
+    /// Index arithmetic on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use gain::Distribution;
-    /// let d = Distribution::regular(&[100, 100], 6, Some(&[0, 100])).unwrap();
+    /// let d = Distribution::regular(&[100, 100], 6, Some(&[0, 100]))?;
     /// assert_eq!(d.grid(), &[6, 1]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn regular(shape: &[usize], nranks: usize, chunk: Option<&[usize]>) -> Result<Self> {
         check_shape(shape)?;
@@ -99,11 +118,22 @@ impl Distribution {
     /// start must be 0 and starts must strictly increase below the extent.
     /// The number of blocks must not exceed `nranks`.
     ///
+    /// Errors: [`InvalidDistribution`](crate::ErrorKind::InvalidDistribution)
+    /// for a malformed block map, and those of [`regular`](Self::regular) for
+    /// the shape.
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use gain::{Distribution, Section};
-    /// let d = Distribution::irregular(&[10, 4], 3, &[vec![0, 2, 9], vec![0]]).unwrap();
+    /// let d = Distribution::irregular(&[10, 4], 3, &[vec![0, 2, 9], vec![0]])?;
     /// assert_eq!(d.grid(), &[3, 1]);
     /// assert_eq!(d.block(1), Some(Section::from([2..9, 0..4])));
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn irregular(shape: &[usize], nranks: usize, block_starts: &[Vec<usize>]) -> Result<Self> {
         check_shape(shape)?;
@@ -151,9 +181,16 @@ impl Distribution {
 
     /// The array shape.
     ///
+    /// # Local
+    ///
+    /// A query of the distribution; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let d = gain::Distribution::regular(&[4, 5], 2, None).unwrap();
+    /// let d = gain::Distribution::regular(&[4, 5], 2, None)?;
     /// assert_eq!(d.shape(), &[4, 5]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
@@ -161,9 +198,16 @@ impl Distribution {
 
     /// Blocks per dimension.
     ///
+    /// # Local
+    ///
+    /// A query of the distribution; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let d = gain::Distribution::regular(&[4, 5], 2, None).unwrap();
+    /// let d = gain::Distribution::regular(&[4, 5], 2, None)?;
     /// assert_eq!(d.grid().iter().product::<usize>(), 2);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn grid(&self) -> &[usize] {
         &self.grid
@@ -171,8 +215,15 @@ impl Distribution {
 
     /// Number of ranks the distribution was made for.
     ///
+    /// # Local
+    ///
+    /// A query of the distribution; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// assert_eq!(gain::Distribution::regular(&[3], 5, None).unwrap().nranks(), 5);
+    /// assert_eq!(gain::Distribution::regular(&[3], 5, None)?.nranks(), 5);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn nranks(&self) -> usize {
         self.nranks
@@ -180,9 +231,18 @@ impl Distribution {
 
     /// Block boundaries of dimension `d`: block starts followed by the extent.
     ///
+    /// **Panics** if `d` is not below [`ndim`](Self::ndim).
+    ///
+    /// # Local
+    ///
+    /// A query of the distribution; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let d = gain::Distribution::regular(&[10], 3, None).unwrap();
+    /// let d = gain::Distribution::regular(&[10], 3, None)?;
     /// assert_eq!(d.bounds(0), &[0, 4, 7, 10]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn bounds(&self, d: usize) -> &[usize] {
         &self.bounds[d]
@@ -191,11 +251,18 @@ impl Distribution {
     /// The section owned by `rank`, `None` when it owns nothing (ranks past
     /// the process grid, e.g. when there are more ranks than elements).
     ///
+    /// # Local
+    ///
+    /// Index arithmetic on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use gain::{Distribution, Section};
-    /// let d = Distribution::regular(&[3], 4, None).unwrap();
+    /// let d = Distribution::regular(&[3], 4, None)?;
     /// assert_eq!(d.block(2), Some(Section::from([2..3])));
     /// assert_eq!(d.block(3), None);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn block(&self, rank: usize) -> Option<Section> {
         let nblocks: usize = self.grid.iter().product();
@@ -215,10 +282,20 @@ impl Distribution {
 
     /// The rank that owns element `index`.
     ///
+    /// Errors: [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
+    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let d = gain::Distribution::regular(&[10], 3, None).unwrap();
-    /// assert_eq!(d.owner(&[4]).unwrap(), 1);
+    /// let d = gain::Distribution::regular(&[10], 3, None)?;
+    /// assert_eq!(d.owner(&[4])?, 1);
     /// assert!(d.owner(&[10]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn owner(&self, index: &[usize]) -> Result<usize> {
         if index.len() != self.ndim() {
@@ -247,11 +324,20 @@ impl Distribution {
     /// in rank order, pieces in global coordinates. An empty section yields
     /// no pieces.
     ///
+    /// Errors: those of [`Section::check_within`] against the shape.
+    ///
+    /// # Local
+    ///
+    /// Index arithmetic on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use gain::{Distribution, Section};
-    /// let d = Distribution::regular(&[10], 2, None).unwrap();
-    /// let pieces = d.locate_region(&Section::from([3..7])).unwrap();
+    /// let d = Distribution::regular(&[10], 2, None)?;
+    /// let pieces = d.locate_region(&Section::from([3..7]))?;
     /// assert_eq!(pieces, vec![(0, Section::from([3..5])), (1, Section::from([5..7]))]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate_region(&self, section: &Section) -> Result<Vec<(usize, Section)>> {
         section.check_within(&self.shape)?;
@@ -294,8 +380,15 @@ impl Distribution {
 
     /// Number of dimensions.
     ///
+    /// # Local
+    ///
+    /// A query of the distribution; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// assert_eq!(gain::Distribution::regular(&[2, 2, 2], 1, None).unwrap().ndim(), 3);
+    /// assert_eq!(gain::Distribution::regular(&[2, 2, 2], 1, None)?.ndim(), 3);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn ndim(&self) -> usize {
         self.shape.len()
@@ -341,6 +434,12 @@ fn check_shape(shape: &[usize]) -> Result<()> {
 /// those factorisations it minimises the largest block, then the blocks'
 /// surface (the data a stencil exchanges), then prefers cutting outer
 /// dimensions, whose blocks are contiguous in row-major order.
+///
+/// # Local
+///
+/// Index arithmetic on the calling rank; no communication.
+///
+/// # Examples
 ///
 /// ```
 /// assert_eq!(gain::process_grid(4, &[100, 100], None), vec![2, 2]);

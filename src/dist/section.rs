@@ -12,7 +12,16 @@ use crate::error::{Result, bail};
 /// A section is plain data: it is checked against an array's shape when it
 /// is used, which yields [`ErrorKind::OutOfBounds`](crate::ErrorKind::OutOfBounds)
 /// or [`ErrorKind::ReversedSection`](crate::ErrorKind::ReversedSection).
-/// Sections convert from ranges, so most calls take `[0..4, 2..6]` directly.
+/// Calls that take a section take any [`IntoSection`](crate::IntoSection)
+/// form (`[0..4, 2..6]`, `s![.., 2..]`, `..`), so most code never builds
+/// one; sections also convert from ranges with `From`.
+///
+/// # Local
+///
+/// Building and querying a section is a pure computation on the calling
+/// rank.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::Section;
@@ -35,6 +44,13 @@ pub struct Section {
 
 /// The most dimensions a section (and so a global array) may have. Global
 /// Arrays allows 7.
+///
+/// # Examples
+///
+/// ```
+/// assert!(gain::Section::new(vec![0; 9], vec![1; 9]).is_err());
+/// assert_eq!(gain::MAX_DIMS, 8);
+/// ```
 pub const MAX_DIMS: usize = 8;
 
 impl std::fmt::Debug for Section {
@@ -54,9 +70,16 @@ impl Section {
     /// when `lo` and `hi` differ in length or have more than [`MAX_DIMS`]
     /// entries.
     ///
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let s = gain::Section::new(vec![0, 2], vec![4, 6]).unwrap();
+    /// let s = gain::Section::new(vec![0, 2], vec![4, 6])?;
     /// assert_eq!(s.hi(), &[4, 6]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn new(lo: Vec<usize>, hi: Vec<usize>) -> Result<Self> {
         if lo.len() != hi.len() {
@@ -89,7 +112,9 @@ impl Section {
     ///
     /// # Local
     ///
-    /// A pure computation on this rank; no communication.
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let s = gain::Section::from_fn(2, |d| (d, 3 * d + 2));
@@ -126,7 +151,14 @@ impl Section {
         Extents(e, self.ndim())
     }
 
-    /// The whole index space of `shape`.
+    /// The whole index space of `shape` (what `..` names as a section
+    /// argument).
+    ///
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// let s = gain::Section::full(&[3, 5]);
@@ -139,6 +171,12 @@ impl Section {
 
     /// Lower corner (inclusive).
     ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(gain::Section::from([2..4]).lo(), &[2]);
     /// ```
@@ -147,6 +185,12 @@ impl Section {
     }
 
     /// Upper corner (exclusive).
+    ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert_eq!(gain::Section::from([2..4]).hi(), &[4]);
@@ -157,6 +201,12 @@ impl Section {
 
     /// Number of dimensions.
     ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(gain::Section::from([0..1, 0..2, 0..3]).ndim(), 3);
     /// ```
@@ -165,6 +215,12 @@ impl Section {
     }
 
     /// Extent per dimension (`hi - lo`, zero where reversed).
+    ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// assert_eq!(gain::Section::from([1..3, 2..7]).shape(), vec![2, 5]);
@@ -175,6 +231,12 @@ impl Section {
 
     /// Number of elements in the section.
     ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// assert_eq!(gain::Section::from([1..3, 2..7]).len(), 10);
     /// ```
@@ -184,6 +246,12 @@ impl Section {
 
     /// Whether the section holds no element.
     ///
+    /// # Local
+    ///
+    /// A query of the section; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// assert!(gain::Section::from([3..3, 0..2]).is_empty());
     /// ```
@@ -192,6 +260,12 @@ impl Section {
     }
 
     /// The common part of two sections, `None` when they do not overlap.
+    ///
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use gain::Section;
@@ -217,6 +291,12 @@ impl Section {
 
     /// Whether `index` lies in the section.
     ///
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// let s = gain::Section::from([0..2, 5..6]);
     /// assert!(s.contains(&[1, 5]));
@@ -239,7 +319,9 @@ impl Section {
     ///
     /// # Local
     ///
-    /// A pure computation on this rank; no communication.
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use gain::Section;
@@ -258,6 +340,16 @@ impl Section {
 
     /// Checks the section against an array shape: same number of
     /// dimensions, `lo <= hi`, `hi <= shape`.
+    ///
+    /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch),
+    /// [`ReversedSection`](crate::ErrorKind::ReversedSection),
+    /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds).
+    ///
+    /// # Local
+    ///
+    /// A pure computation on the calling rank; no communication.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use gain::{ErrorKind, Section};

@@ -188,3 +188,78 @@ fn bad_input_is_a_typed_error() {
     let e = d.locate_region(&Section::new(vec![3, 0], vec![2, 1]).unwrap());
     assert_eq!(e.unwrap_err().kind(), ErrorKind::ReversedSection);
 }
+
+/// Every unit-step `s![]` selection, with bounds from the start, from the
+/// end or open, names the section ndarray's slicing selects (the indices
+/// of an array of its own flat positions), or the error its bounds call
+/// for: OutOfBounds past either end, ReversedSection where ndarray would
+/// return an empty slice of a reversed range.
+#[test]
+fn slice_info_sections_match_ndarray() {
+    use ndarray::{ArrayD, IxDyn, SliceInfo, SliceInfoElem};
+    let mut rng = Rng(23);
+    let mut outcomes = [0; 3]; // out of bounds, reversed, compared
+    for _ in 0..400 {
+        let nd = 1 + rng.below(4);
+        let shape: Vec<usize> = (0..nd).map(|_| 1 + rng.below(6)).collect();
+        let n = shape.iter().product::<usize>();
+        let flat = ArrayD::from_shape_vec(IxDyn(&shape), (0..n).collect()).unwrap();
+        let mut elems = Vec::new();
+        let (mut inside, mut ordered) = (true, true);
+        let mut lo_hi = Vec::new();
+        for &len in &shape {
+            let len = len as isize;
+            let pick = |rng: &mut Rng| rng.below(2 * len as usize + 3) as isize - len - 1;
+            let start = pick(&mut rng);
+            let end = if rng.below(4) == 0 {
+                None
+            } else {
+                Some(pick(&mut rng))
+            };
+            let abs = |i: isize| if i < 0 { i + len } else { i };
+            let (a, b) = (abs(start), end.map_or(len, abs));
+            inside &= (0..=len).contains(&a) && (0..=len).contains(&b);
+            ordered &= a <= b;
+            lo_hi.push((a, b));
+            elems.push(SliceInfoElem::Slice {
+                start,
+                end,
+                step: 1,
+            });
+        }
+        let info = SliceInfo::<_, IxDyn, IxDyn>::try_from(elems.clone()).unwrap();
+        let got = info.into_section(&shape);
+        if !inside {
+            assert_eq!(got.unwrap_err().kind(), ErrorKind::OutOfBounds, "{elems:?}");
+            outcomes[0] += 1;
+            continue;
+        }
+        let s = got.unwrap();
+        let checked = s.check_within(&shape);
+        if !ordered {
+            assert_eq!(checked.unwrap_err().kind(), ErrorKind::ReversedSection);
+            outcomes[1] += 1;
+            continue;
+        }
+        checked.unwrap();
+        let want = flat.slice(elems.as_slice());
+        let mut seen = Vec::new();
+        if !s.is_empty() {
+            for_each_index(&s.shape(), |i| {
+                let at: Vec<usize> = i.iter().zip(s.lo()).map(|(i, l)| i + l).collect();
+                seen.push(flat[IxDyn(&at)]);
+            });
+        }
+        assert_eq!(seen, want.iter().copied().collect::<Vec<_>>(), "{elems:?}");
+        assert_eq!(s.shape(), want.shape(), "{elems:?}");
+        let expect: Vec<(isize, isize)> = s
+            .lo()
+            .iter()
+            .zip(s.hi())
+            .map(|(&l, &h)| (l as isize, h as isize))
+            .collect();
+        assert_eq!(expect, lo_hi);
+        outcomes[2] += 1;
+    }
+    assert!(outcomes.iter().all(|&n| n >= 20), "outcomes {outcomes:?}");
+}
