@@ -44,7 +44,7 @@ fn main() -> gain::Result<()> {
     let fit = km.fit(&points)?;
     let seconds = start.elapsed().as_secs_f64();
 
-    let labels = fit.labels.get(0..n)?; // every rank fetches all labels (small here)
+    let labels = fit.labels.get(..)?; // every rank fetches all labels (small here)
     if rt.rank() == 0 {
         println!(
             "k-means: {n} points x {d} dims, {k} centers, {} ranks",
@@ -65,7 +65,7 @@ fn main() -> gain::Result<()> {
         println!("fingerprint: {:016x}", fingerprint(&fit.centers, &labels));
     }
     if flag("--verify") && rt.rank() == 0 {
-        let all = points.get([0..n, 0..d])?;
+        let all = points.get(..)?;
         let (centers, serial_labels, serial_iters) = serial(&all, k, iters, 1e-9);
         let close = centers
             .iter()

@@ -29,7 +29,7 @@ fn main() -> gain::Result<()> {
     let mut points = GlobalArray::<f64, _>::zeros_chunked(&rt, [n, d], &[0, d])?;
     gain::random::fill_uniform(&mut points, cli::num("--seed", 0) as u64, 0.0, 1.0)?;
     // The first k points are the initial centers, on every rank.
-    let mut centers = points.get([0..k, 0..d])?;
+    let mut centers = points.get(s![..k, ..])?;
 
     for it in 1..=iters {
         // Per cluster: d sums, then the count, for this rank's points.
