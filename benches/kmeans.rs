@@ -17,29 +17,20 @@
 //! and a fingerprint of the centers and labels (the same at every rank
 //! count).
 
+#[path = "../examples/support/cli.rs"]
+#[allow(dead_code)] // the examples' helpers; this program uses some
+mod cli;
 #[path = "../examples/support/read.rs"]
 mod read;
 
 use std::time::Instant;
 
+use cli::{arg, num};
+
 use gain::cluster::{KMeans, Schedule};
 use gain::{GlobalArray, Runtime};
 use mpi::traits::*;
 use ndarray::Ix2;
-
-/// The value after `--name`, if given.
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    let i = args.iter().position(|a| a == name)?;
-    args.get(i + 1).cloned()
-}
-
-fn num(name: &str, default: usize) -> usize {
-    arg(name).map_or(default, |v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("{name} takes a number, not {v}"))
-    })
-}
 
 /// Seconds for every rank to read its block of `points` once (a plain sum,
 /// between barriers, so the pass lasts as long as its slowest rank).
