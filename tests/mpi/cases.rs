@@ -53,6 +53,11 @@ const CASES: &[Case] = &[
         false,
         crate::numeric::transpose_any_distributions,
     ),
+    (
+        "matmul_transposed_operands",
+        false,
+        crate::numeric::matmul_transposed_operands,
+    ),
     ("linalg_errors", false, crate::numeric::linalg_errors),
     (
         "numpy_views_match_ndarray",
