@@ -11,6 +11,17 @@
 //! copy; anything else is fetched with one `get` per piece, never element
 //! by element.
 //!
+//! Each function and method says which kind of call it is:
+//! **Collective** (every rank calls it, in the same order, with the same
+//! arguments), **One-sided** (the calling rank alone takes part) or
+//! **Local** (nothing is read from other ranks or sent: building
+//! expressions, slicing, shapes).
+//!
+//! Expressions carry the dimension type of their operands' broadcast
+//! (ndarray's `DimMax`), so `(&a + &b).eval()?` of two `Ix2` arrays is a
+//! `GlobalArray<_, Ix2>` and `a.sum_axis(Axis(0))?` drops one axis from
+//! the type; `IxDyn` arrays and [`Expr::into_dyn`] give dynamic ones.
+//!
 //! Inside, the modules import one way; each uses only those listed before
 //! it:
 //! 1. `geometry.rs` — regions in view coordinates (`Rect`), NumPy's
@@ -21,24 +32,31 @@
 //! 4. `expr.rs` — lazy ufunc trees ([`Expr`]);
 //! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
 //! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
-//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`),
-//!    independent of each other;
+//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`,
+//!    and the reductions as methods of arrays and views), independent of
+//!    each other;
 //! 8. `mod.rs` (creation and the re-exports).
+//!
+//! # Examples
 //!
 //! ```
 //! use gain::numpy::{self, Zip};
-//! use ndarray::s;
-//! let rt = gain::init().unwrap();
-//! let u = numpy::linspace(&rt, 0.0, 1.0, 11).unwrap();
-//! // Central differences of u², through shifted views of one array.
-//! let sq = (&u * &u).eval::<ndarray::Ix1>().unwrap();
-//! let d = (sq.slice(s![2..]).unwrap() - sq.slice(s![..-2]).unwrap()) / 0.2;
-//! let d = d.eval::<ndarray::Ix1>().unwrap();
-//! assert!((d.at(&[4]).unwrap() - 1.0f64).abs() < 1e-12); // 2x at x = 0.5
-//! // One pass over memory with a Zip.
-//! let mut out = numpy::zeros_like(&u).unwrap();
-//! Zip::from(&mut out).and(&u).for_each(|o, &x| *o = 3.0 * x).unwrap();
-//! assert!((numpy::expr(&out).sum().unwrap() - 16.5f64).abs() < 1e-12);
+//! use ndarray::{Axis, s};
+//! # let rt = gain::init()?;
+//! let u = numpy::linspace(&rt, 0.0, 1.0, 11)?;
+//! // Central differences of u², through shifted views of one array; the
+//! // results are GlobalArray<f64, Ix1>, inferred from the operands.
+//! let sq = (&u * &u).eval()?;
+//! let d = ((sq.slice(s![2..])? - sq.slice(s![..-2])?) / 0.2).eval()?;
+//! assert!((d.at(&[4])? - 1.0f64).abs() < 1e-12); // 2x at x = 0.5
+//! // One pass over memory with a Zip, and reductions as methods.
+//! let mut out = numpy::zeros_like(&u)?;
+//! Zip::from(&mut out).and(&u).for_each(|o, &x| *o = 3.0 * x)?;
+//! assert!((out.sum()? - 16.5f64).abs() < 1e-12);
+//! // Axis reductions take ndarray's Axis and drop that axis from the type.
+//! let g = numpy::from_fn(&rt, [2, 3], |i| (i[0] + i[1]) as f64)?;
+//! assert_eq!(g.mean_axis(Axis(1))?.to_array()?, ndarray::array![1.0, 2.0]);
+//! # Ok::<(), gain::Error>(())
 //! ```
 
 mod engine;
@@ -50,7 +68,7 @@ mod slicing;
 mod store;
 mod view;
 
-use ndarray::{ArrayBase, ArrayView, Data, Dimension, IntoDimension, IxDyn};
+use ndarray::{ArrayBase, ArrayView, Data, DimMax, Dimension, IntoDimension, IxDyn};
 use num_traits::{Float, NumCast};
 
 pub use expr::{Expr, IntoExpr, index_along, where_};
@@ -61,15 +79,23 @@ use crate::error::bail;
 use crate::{Element, GlobalArray, Result, Runtime, Section};
 use geometry::{bounds, narrow};
 
-/// An operand as an expression: `numpy::expr(&a)` to call the
-/// [`Expr`] methods on an array.
+/// An operand as an expression of its dimension type: `numpy::expr(&a)`
+/// to call the [`Expr`] methods on any operand (arrays and views also
+/// have [`GlobalArray::expr`] and [`View::expr`]).
+///
+/// # Local
+///
+/// Wraps the operand only: nothing is read or sent.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::full(&rt, [2, 2], 3i32).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::full(&rt, [2, 2], 3i32)?;
+/// assert_eq!(gain::numpy::expr(&a).mapv(|x| x * x).sum()?, 36);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn expr<'a, T: Element>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn expr<'a, T: Element, X: IntoExpr<'a, T>>(x: X) -> Expr<'a, T, X::Dim> {
     x.into_expr()
 }
 
@@ -77,13 +103,20 @@ macro_rules! free_ufuncs {
     ($($name:ident),*) => {$(
         #[doc = concat!("Elementwise `", stringify!($name), "` of any operand; see [`Expr::", stringify!($name), "`].")]
         ///
+        /// # Local
+        ///
+        /// Builds the expression only.
+        ///
+        /// # Examples
+        ///
         /// ```
-        /// let rt = gain::init().unwrap();
-        /// let a = gain::numpy::full(&rt, 3, 0.5f64).unwrap();
-        #[doc = concat!("let s = gain::numpy::", stringify!($name), "(&a).sum().unwrap();")]
+        /// # let rt = gain::init()?;
+        /// let a = gain::numpy::full(&rt, 3, 0.5f64)?;
+        #[doc = concat!("let s = gain::numpy::", stringify!($name), "(&a).sum()?;")]
         #[doc = concat!("assert_eq!(s, 3.0 * 0.5f64.", stringify!($name), "());")]
+        /// # Ok::<(), gain::Error>(())
         /// ```
-        pub fn $name<'a, T: Element + Float>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+        pub fn $name<'a, T: Element + Float, X: IntoExpr<'a, T>>(x: X) -> Expr<'a, T, X::Dim> {
             x.into_expr().$name()
         }
     )*};
@@ -95,23 +128,49 @@ free_ufuncs!(
 
 /// Elementwise maximum of two operands (NaN-propagating).
 ///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::maximum(&a, 2).sum().unwrap(), 2 + 2 + 2 + 3);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+/// assert_eq!(gain::numpy::maximum(&a, 2).sum()?, 2 + 2 + 2 + 3);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn maximum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn maximum<'a, T, X, Y>(x: X, y: Y) -> Expr<'a, T, <X::Dim as DimMax<Y::Dim>>::Output>
+where
+    T: Element,
+    X: IntoExpr<'a, T>,
+    Y: IntoExpr<'a, T>,
+    X::Dim: DimMax<Y::Dim>,
+{
     x.into_expr().maximum(y)
 }
 
 /// Elementwise minimum of two operands (NaN-propagating).
 ///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::minimum(&a, 2).sum().unwrap(), 0 + 1 + 2 + 2);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+/// assert_eq!(gain::numpy::minimum(&a, 2).sum()?, 0 + 1 + 2 + 2);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn minimum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn minimum<'a, T, X, Y>(x: X, y: Y) -> Expr<'a, T, <X::Dim as DimMax<Y::Dim>>::Output>
+where
+    T: Element,
+    X: IntoExpr<'a, T>,
+    Y: IntoExpr<'a, T>,
+    X::Dim: DimMax<Y::Dim>,
+{
     x.into_expr().minimum(y)
 }
 

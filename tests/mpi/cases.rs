@@ -79,6 +79,11 @@ const CASES: &[Case] = &[
         false,
         crate::numpy::reductions_and_scans,
     ),
+    (
+        "numpy_static_dimensions_and_axes",
+        false,
+        crate::numpy::static_dimensions_and_axes,
+    ),
     ("numpy_creation", false, crate::numpy::creation),
     ("numpy_errors", false, crate::numpy::numpy_errors),
     (
