@@ -399,12 +399,13 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
 }
 
 /// A distributed `Zip`: runs a closure over the elements of an output view
-/// and any number (up to five) of input operands in lockstep — a whole
-/// expression in one pass over memory. Inputs broadcast to the output's
-/// shape. Owner computes: each rank runs the closure on the elements in its
-/// own block of the output; inputs are read in place from shared memory or
-/// fetched with one `get` per piece. The closure may keep state (a
-/// rank-local partial sum, say).
+/// and up to eight input operands in lockstep — a whole expression in one
+/// pass over memory (a 7-point 3-D stencil is six shifted views of one
+/// array, plus the output). Inputs broadcast to the output's shape. Owner
+/// computes: each rank runs the closure on the elements in its own block
+/// of the output; inputs are read in place from shared memory or fetched
+/// with one `get` per piece. The closure may keep state (a rank-local
+/// partial sum, say).
 ///
 /// # Examples
 ///
@@ -450,7 +451,7 @@ impl<'o, T: Element, D: Dimension> Zip<'o, T, D, ()> {
 }
 
 macro_rules! zip_arity {
-    ($(($($E:ident $e:ident),*) => ($($N:ident),*)),*) => {$(
+    ($($how:ident ($($E:ident $e:ident),*) => ($($N:ident),*)),*) => {$(
         impl<'o, 'a, T: Element, D: Dimension, $($E: Element),*> Zip<'o, T, D, ($(Expr<'a, $E>,)*)> {
             zip_and!(($($E $e),*) => ($($N),*));
 
@@ -504,37 +505,65 @@ macro_rules! zip_arity {
                         $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
                         let mut out = narrow(region.view_mut(), tile.iter().copied());
                         if dim.ndim() == 0 {
-                            ndarray::Zip::from(out)
-                                $(.and($E))*
-                                .for_each(|o, $($E),*| f(o, $($E),*));
+                            f(
+                                out.first_mut().expect("0-d: one element"),
+                                $($E.first().expect("0-d: one element")),*
+                            );
                             continue;
                         }
-                        // Row by row; rows contiguous in every operand run
-                        // as plain slice loops, which the compiler
-                        // vectorises and unrolls.
                         let ax = Axis(dim.ndim() - 1);
-                        ndarray::Zip::from(out.lanes_mut(ax))
-                            $(.and($E.lanes(ax)))*
-                            .for_each(|o, $($E),*| {
-                                if o.is_standard_layout() $(&& $E.is_standard_layout())* {
-                                    let o = o.into_slice().expect("contiguous");
-                                    let n = o.len();
-                                    $(let $E = &$E.to_slice().expect("contiguous")[..n];)*
-                                    for i in 0..n {
-                                        f(&mut o[i], $(&$E[i]),*);
-                                    }
-                                } else {
-                                    ndarray::Zip::from(o)
-                                        $(.and($E))*
-                                        .for_each(|o, $($E),*| f(o, $($E),*));
-                                }
-                            });
+                        zip_rows!($how, f, out, ax, ($($E),*));
                     }
                     Ok(())
                 })
             }
         }
     )*};
+}
+
+/// Runs `f` on the rows (along axis `ax`) of the tile `out` and of the
+/// inputs, all of `out`'s shape. Rows contiguous in every operand run as
+/// plain slice loops, which the compiler vectorises and unrolls.
+macro_rules! zip_rows {
+    // Up to five inputs: ndarray's Zip walks the rows, and the elements of
+    // strided rows (it takes six producers, the output and five inputs).
+    (zip, $f:ident, $out:ident, $ax:ident, ($($E:ident),*)) => {
+        ndarray::Zip::from($out.lanes_mut($ax))
+            $(.and($E.lanes($ax)))*
+            .for_each(|o, $($E),*| {
+                if o.is_standard_layout() $(&& $E.is_standard_layout())* {
+                    zip_rows!(@slices $f, o, ($($E),*));
+                } else {
+                    ndarray::Zip::from(o)
+                        $(.and($E))*
+                        .for_each(|o, $($E),*| $f(o, $($E),*));
+                }
+            })
+    };
+    // More inputs: one row iterator per operand. Every operand has the
+    // output's shape, so their rows, taken in C order, pair up.
+    (iter, $f:ident, $out:ident, $ax:ident, ($($E:ident),*)) => {
+        $(let mut $E = $E.lanes($ax).into_iter();)*
+        for o in $out.lanes_mut($ax) {
+            $(let $E = $E.next().expect("rows pair up");)*
+            if o.is_standard_layout() $(&& $E.is_standard_layout())* {
+                zip_rows!(@slices $f, o, ($($E),*));
+            } else {
+                $(let mut $E = $E.iter();)*
+                for o in o {
+                    $f(o, $($E.next().expect("rows of one length")),*);
+                }
+            }
+        }
+    };
+    (@slices $f:ident, $o:ident, ($($E:ident),*)) => {
+        let o = $o.into_slice().expect("contiguous");
+        let n = o.len();
+        $(let $E = &$E.to_slice().expect("contiguous")[..n];)*
+        for i in 0..n {
+            $f(&mut o[i], $(&$E[i]),*);
+        }
+    };
 }
 
 macro_rules! zip_and {
@@ -566,12 +595,15 @@ macro_rules! zip_and {
 }
 
 zip_arity! {
-    () => (A),
-    (A a) => (B),
-    (A a, B b) => (C),
-    (A a, B b, C c) => (E),
-    (A a, B b, C c, E e) => (G),
-    (A a, B b, C c, E e, G g) => ()
+    zip () => (A),
+    zip (A a) => (B),
+    zip (A a, B b) => (C),
+    zip (A a, B b, C c) => (E),
+    zip (A a, B b, C c, E e) => (G),
+    zip (A a, B b, C c, E e, G g) => (H),
+    iter (A a, B b, C c, E e, G g, H h) => (I),
+    iter (A a, B b, C c, E e, G g, H h, I i) => (J),
+    iter (A a, B b, C c, E e, G g, H h, I i, J j) => ()
 }
 
 /// # NumPy-style views and assignment (see [`numpy`](crate::numpy))

@@ -84,6 +84,11 @@ const CASES: &[Case] = &[
         false,
         crate::numpy::static_dimensions_and_axes,
     ),
+    (
+        "numpy_zip_six_and_eight_inputs",
+        false,
+        crate::numpy::zip_six_and_eight_inputs,
+    ),
     ("numpy_creation", false, crate::numpy::creation),
     ("numpy_errors", false, crate::numpy::numpy_errors),
     (

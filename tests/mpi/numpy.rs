@@ -556,3 +556,92 @@ pub fn static_dimensions_and_axes(rt: &Runtime) {
         );
     }
 }
+
+/// A distributed `Zip` of six and of eight inputs: the 7-point 3-D
+/// stencil (six shifted views of one array, plus the output), then the
+/// same with the centre and a scalar, against ndarray computing the same
+/// sums in the same order (equal bits); with contiguous rows and with
+/// every view walking its last axis backwards.
+pub fn zip_six_and_eight_inputs(rt: &Runtime) {
+    let mut rng = Rng::new(36);
+    for round in 0..4 {
+        let sh = [3 + rng.below(7), 3 + rng.below(7), 3 + rng.below(7)];
+        let mu = model3(&mut rng, sh);
+        let u = global(rt, &mut rng, &mu);
+        // Odd rounds walk the last axis backwards in every operand: rows
+        // that are not contiguous.
+        let st = if round % 2 == 1 { -1 } else { 1 };
+        let inner = s![1..-1, 1..-1, 1..-1;st];
+        let shifts = [
+            s![..-2, 1..-1, 1..-1;st],
+            s![2.., 1..-1, 1..-1;st],
+            s![1..-1, ..-2, 1..-1;st],
+            s![1..-1, 2.., 1..-1;st],
+            s![1..-1, 1..-1, ..-2;st],
+            s![1..-1, 1..-1, 2..;st],
+        ];
+        let m: Vec<_> = shifts.iter().map(|&sl| mu.slice(sl)).collect();
+        let mut want = mu.clone();
+        ndarray::Zip::from(want.slice_mut(inner))
+            .and(&m[0])
+            .and(&m[1])
+            .and(&m[2])
+            .and(&m[3])
+            .and(&m[4])
+            .for_each(|o, &a, &b, &c, &d, &e| *o = a + b + c + d + e);
+        ndarray::Zip::from(want.slice_mut(inner))
+            .and(&m[5])
+            .for_each(|o, &f| *o = (*o + f) / 6.0);
+        let mut out = global(rt, &mut rng, &mu);
+        let v = |k: usize| u.slice(shifts[k]).unwrap();
+        Zip::from(out.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .for_each(|o, &a, &b, &c, &d, &e, &f| *o = (a + b + c + d + e + f) / 6.0)
+            .unwrap();
+        assert_eq!(out.to_array().unwrap(), want, "round {round} six inputs");
+
+        // Eight inputs: the six neighbours, the centre and a weight.
+        let mut want8 = mu.clone();
+        ndarray::Zip::from(want8.slice_mut(inner))
+            .and(&mu.slice(inner))
+            .and(&want.slice(inner))
+            .for_each(|o, &c, &n| *o = 0.25 * c + 0.75 * n);
+        let mut out8 = global(rt, &mut rng, &mu);
+        Zip::from(out8.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .and(u.slice(inner).unwrap())
+            .and(0.25)
+            .for_each(|o, &a, &b, &c, &d, &e, &f, &x, &w| {
+                *o = w * x + 0.75 * ((a + b + c + d + e + f) / 6.0)
+            })
+            .unwrap();
+        assert_eq!(
+            out8.to_array().unwrap(),
+            want8,
+            "round {round} eight inputs"
+        );
+        // A mismatched seventh input: an error, nothing written.
+        let before = out8.to_array().unwrap();
+        let r = Zip::from(out8.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .and(u.slice(s![.., 1..-1, 1..-1;st]).unwrap())
+            .for_each(|o, _, _, _, _, _, _, &x| *o = x);
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::ShapeMismatch);
+        assert_eq!(out8.to_array().unwrap(), before);
+    }
+}
