@@ -407,11 +407,18 @@ where
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a`; it
+/// creates the result (collectively), syncs `a`, and returns after a
+/// closing sync of the result, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [3, 5], 7).unwrap();
-/// let t = gain::linalg::transpose(&a).unwrap();
-/// assert_eq!(t.get([0..5, 0..3]).unwrap(), a.get([0..3, 0..5]).unwrap().t());
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [3, 5], 7)?;
+/// let t = gain::linalg::transpose(&a)?;
+/// assert_eq!(t.get([0..5, 0..3])?, a.get([0..3, 0..5])?.t());
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, Ix2>> {
     let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
@@ -426,12 +433,19 @@ pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, I
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a` and
+/// `t`; it syncs `a` first and returns after a closing sync of `t`, when
+/// every block of `t` is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [4, 2], 3).unwrap();
-/// let mut t = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [2, 4], &[2, 0]).unwrap();
-/// gain::linalg::transpose_into(&a, &mut t).unwrap();
-/// assert_eq!(t.at(&[1, 3]).unwrap(), a.at(&[3, 1]).unwrap());
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [4, 2], 3)?;
+/// let mut t = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [2, 4], &[2, 0])?;
+/// gain::linalg::transpose_into(&a, &mut t)?;
+/// assert_eq!(t.at(&[1, 3])?, a.at(&[3, 1])?);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose_into<T: Element>(
     a: &GlobalArray<T, Ix2>,

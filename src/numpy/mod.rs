@@ -178,10 +178,17 @@ where
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape`
+/// (different shapes are an error on every rank); the windows are
+/// allocated collectively, and the array is ready on return.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3]).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 0.0);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3])?;
+/// assert_eq!(a.sum()?, 0.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn zeros<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -195,10 +202,15 @@ pub fn zeros<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// As [`zeros`]: every rank calls it with the same `shape`.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::empty::<u8, _>(&rt, 5).unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::empty::<u8, _>(&rt, 5)?;
 /// assert_eq!(a.len(), 5);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn empty<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -211,10 +223,16 @@ pub fn empty<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape`; it
+/// returns after the fill's closing sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5]).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5])?;
+/// assert_eq!(a.sum()?, 10);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn ones<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -227,10 +245,17 @@ pub fn ones<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape` and
+/// `value`; it returns after the fill's closing sync, when every block is
+/// written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::full(&rt, [2, 2], 2.5).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10.0);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::full(&rt, [2, 2], 2.5)?;
+/// assert_eq!(a.sum()?, 10.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn full<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -246,11 +271,17 @@ pub fn full<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like`; the
+/// windows are allocated collectively, and the array is ready on return.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<f64, _>(&rt, [3, 4]).unwrap();
-/// let z = gain::numpy::zeros_like(&a).unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<f64, _>(&rt, [3, 4])?;
+/// let z = gain::numpy::zeros_like(&a)?;
 /// assert!(z.compare_distr(&a));
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
     GlobalArray::<T, IxDyn>::with_distribution(like.runtime(), like.distribution_map().clone())?
@@ -261,10 +292,16 @@ pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like`; it
+/// returns after the fill's closing sync.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<i32, _>(&rt, 6).unwrap();
-/// assert_eq!(gain::numpy::expr(&gain::numpy::ones_like(&a).unwrap()).sum().unwrap(), 6);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<i32, _>(&rt, 6)?;
+/// assert_eq!(gain::numpy::ones_like(&a)?.sum()?, 6);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
     full_like(like, T::one())
@@ -274,10 +311,16 @@ pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<G
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like` and
+/// `value`; it returns after the fill's closing sync.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<u8, _>(&rt, 6).unwrap();
-/// assert_eq!(gain::numpy::expr(&gain::numpy::full_like(&a, 2).unwrap()).sum().unwrap(), 12);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<u8, _>(&rt, 6)?;
+/// assert_eq!(gain::numpy::full_like(&a, 2)?.sum()?, 12);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn full_like<T: Element, D: Dimension>(
     like: &GlobalArray<T, D>,
@@ -293,10 +336,17 @@ pub fn full_like<T: Element, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape` and
+/// an `f` that gives every index the same value on every rank; it returns
+/// after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (10 * i[0] + i[1]) as i32).unwrap();
-/// assert_eq!(a.at(&[2, 3]).unwrap(), 23);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (10 * i[0] + i[1]) as i32)?;
+/// assert_eq!(a.at(&[2, 3])?, 23);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn from_fn<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -323,11 +373,17 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `n`, `m`
+/// and `k`; it returns after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let i = gain::numpy::eye::<f64>(&rt, 3, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::expr(&i).sum().unwrap(), 3.0);
-/// assert_eq!(i.at(&[0, 1]).unwrap(), 1.0);
+/// # let rt = gain::init()?;
+/// let i = gain::numpy::eye::<f64>(&rt, 3, 4, 1)?;
+/// assert_eq!(i.sum()?, 3.0);
+/// assert_eq!(i.at(&[0, 1])?, 1.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn eye<T: Element>(
     rt: &Runtime,
@@ -353,10 +409,17 @@ pub fn eye<T: Element>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `start`,
+/// `stop` and `step`; it returns after a sync, when every block is
+/// written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25).unwrap();
-/// assert_eq!(a.to_array().unwrap(), ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25)?;
+/// assert_eq!(a.to_array()?, ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn arange<T: Element>(
     rt: &Runtime,
@@ -384,10 +447,16 @@ pub fn arange<T: Element>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `start`,
+/// `stop` and `n`; it returns after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5).unwrap();
-/// assert_eq!(a.to_array().unwrap(), ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5)?;
+/// assert_eq!(a.to_array()?, ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn linspace<T: Element + Float>(
     rt: &Runtime,
@@ -411,10 +480,17 @@ pub fn linspace<T: Element + Float>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a` (the
+/// shape is checked, the data is not); it returns after a sync, when
+/// every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::from_array(&rt, &ndarray::array![[1, 2], [3, 4]]).unwrap();
-/// assert_eq!(a.at(&[1, 0]).unwrap(), 3);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::from_array(&rt, &ndarray::array![[1, 2], [3, 4]])?;
+/// assert_eq!(a.at(&[1, 0])?, 3);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     rt: &Runtime,
@@ -437,12 +513,19 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `root`; the
+/// shape is broadcast from `root`, which then puts the data, and every
+/// rank returns after a sync, when the data is in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
+/// # let rt = gain::init()?;
 /// let data = ndarray::array![1.0, 2.0, 3.0];
 /// let held = (rt.rank() == 0).then(|| data.view());
-/// let a = gain::numpy::scatter(&rt, 0, held).unwrap();
-/// assert_eq!(a.to_array().unwrap(), data);
+/// let a = gain::numpy::scatter(&rt, 0, held)?;
+/// assert_eq!(a.to_array()?, data);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn scatter<T: Element, D: Dimension>(
     rt: &Runtime,
@@ -485,10 +568,16 @@ pub fn scatter<T: Element, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, each with its own `x`; one
+/// `MPI_Allgather`, so it returns once every rank's value has arrived.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let s = gain::numpy::allreduce_sum(&rt, rt.rank() as i64 + 1).unwrap();
+/// # let rt = gain::init()?;
+/// let s = gain::numpy::allreduce_sum(&rt, rt.rank() as i64 + 1)?;
 /// assert_eq!(s, (rt.size() * (rt.size() + 1) / 2) as i64);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn allreduce_sum<T: Element>(rt: &Runtime, x: T) -> Result<T> {
     use mpi::traits::CommunicatorCollectives;
