@@ -799,6 +799,8 @@ impl<T: Element + Signed, D: Dimension> Expr<'_, T, D> {
 /// assert_eq!(e.sum()?, 0 + 1 + 2);
 /// # Ok::<(), gain::Error>(())
 /// ```
+// The result type, the broadcast of three dimension types, is written out
+// in full so that the docs show it.
 #[allow(clippy::type_complexity)]
 pub fn where_<'a, T, M, A, B>(
     mask: M,
