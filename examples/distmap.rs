@@ -27,7 +27,7 @@ use std::time::Instant;
 use cli::{arg, fingerprint, num};
 
 use gain::numpy;
-use ndarray::{Array2, Ix2};
+use ndarray::{Array2, Axis};
 
 fn main() -> gain::Result<()> {
     let n = num("--n", 2000).max(1);
@@ -36,22 +36,22 @@ fn main() -> gain::Result<()> {
     let rt = gain::init()?;
     // Point coordinates, uniform in [0, n), the same everywhere.
     let pts = gain::random::uniform(&rt, [npoints, 2], seed)?;
-    let pts = (&pts * n as f64).eval::<Ix2>()?.to_array()?;
+    let pts = (&pts * n as f64).eval()?.to_array()?;
 
     let t = Instant::now();
-    let x = numpy::index_along(&[n, n], 0)
+    let x = numpy::index_along([n, n], Axis(0))
         .cast::<f64>()
-        .eval_on::<Ix2>(&rt)?;
-    let y = numpy::index_along(&[n, n], 1)
+        .eval_on(&rt)?;
+    let y = numpy::index_along([n, n], Axis(1))
         .cast::<f64>()
-        .eval_on::<Ix2>(&rt)?;
+        .eval_on(&rt)?;
     let mut d = numpy::full_like(&x, f64::INFINITY)?;
     let mut next = numpy::zeros_like(&x)?;
     for p in pts.rows() {
         next.assign(numpy::minimum(&d, (&x - p[0]).hypot(&y - p[1])))?;
         std::mem::swap(&mut d, &mut next);
     }
-    let far = numpy::expr(&d).max()?;
+    let far = d.max()?;
     let secs = t.elapsed().as_secs_f64();
 
     if let Some(map) = d.gather(0)? {

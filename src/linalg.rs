@@ -1,5 +1,6 @@
 //! Distributed linear algebra on 2-D global arrays: matrix product
-//! (Global Arrays' `GA_Dgemm`) and transpose.
+//! (Global Arrays' `GA_Dgemm`, transposed operands included) and
+//! transpose.
 //!
 //! Owner computes: each rank computes its own block of the result. The
 //! operand panels it needs come from [`GlobalArray::access_nb`]: read in
@@ -12,11 +13,242 @@
 //! `f32`/`f64` by default, or the system's OpenBLAS `dgemm`/`sgemm` with
 //! the `blas` cargo feature (then each rank's OpenBLAS gets its share of
 //! the node's cores, see [`init`](crate::init)).
+//!
+//! Operands read like ndarray's: `a.dot(&b)`, `a.t().dot(&b)`,
+//! `matmul_into(alpha, a.t(), b.t(), beta, &mut c)`. [`GlobalArray::t`]
+//! is a [`MatRef`], a transposed operand that moves no data: a transposed
+//! panel is read as the matching panel of the array and multiplied
+//! through a transposed ndarray view, as `GA_Dgemm` does with `transa` and
+//! `transb`.
+//!
+//! # Examples
+//!
+//! ```
+//! # let rt = gain::init()?;
+//! let a = gain::random::uniform(&rt, [4, 3], 1)?;
+//! let b = gain::random::uniform(&rt, [4, 5], 2)?;
+//! let c = a.t().dot(&b)?; // 3 × 5, aᵀ never formed
+//! let want = a.to_array()?.t().dot(&b.to_array()?);
+//! assert!(c.to_array()?.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-12));
+//! # Ok::<(), gain::Error>(())
+//! ```
 
 use ndarray::{Ix2, LinalgScalar};
 
 use crate::error::bail;
 use crate::{Element, GlobalArray, Result};
+
+/// A 2-D global array as a matrix operand, as it is or transposed: made
+/// by `&a` (through `From`) or [`GlobalArray::t`]. It borrows the array
+/// and moves no data; the products read the panels they need.
+///
+/// # Examples
+///
+/// ```
+/// use gain::linalg::MatRef;
+/// # let rt = gain::init()?;
+/// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 5])?;
+/// let m: MatRef<f64> = (&a).into();
+/// assert_eq!((m.shape(), m.t().shape()), ([2, 5], [5, 2]));
+/// # Ok::<(), gain::Error>(())
+/// ```
+pub struct MatRef<'a, T: Element> {
+    array: &'a GlobalArray<T, Ix2>,
+    transposed: bool,
+}
+
+impl<T: Element> Clone for MatRef<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Element> Copy for MatRef<'_, T> {}
+
+impl<T: Element> std::fmt::Debug for MatRef<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatRef")
+            .field("shape", &self.shape())
+            .field("transposed", &self.transposed)
+            .finish()
+    }
+}
+
+impl<'a, T: Element> From<&'a GlobalArray<T, Ix2>> for MatRef<'a, T> {
+    fn from(array: &'a GlobalArray<T, Ix2>) -> Self {
+        MatRef {
+            array,
+            transposed: false,
+        }
+    }
+}
+
+impl<'a, T: Element> From<&MatRef<'a, T>> for MatRef<'a, T> {
+    fn from(m: &MatRef<'a, T>) -> Self {
+        *m
+    }
+}
+
+impl<'a, T: Element> MatRef<'a, T> {
+    /// The operand's shape: the array's, reversed when transposed.
+    ///
+    /// # Local
+    ///
+    /// Reads the array's shape; nothing is sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f32, _>::zeros(&rt, [3, 7])?;
+    /// assert_eq!(a.t().shape(), [7, 3]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn shape(&self) -> [usize; 2] {
+        let s = self.array.shape();
+        if self.transposed {
+            [s[1], s[0]]
+        } else {
+            [s[0], s[1]]
+        }
+    }
+
+    /// Whether the operand is the array transposed.
+    ///
+    /// # Local
+    ///
+    /// Reads a flag; nothing is sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f32, _>::zeros(&rt, [3, 7])?;
+    /// assert!(a.t().is_transposed() && !a.t().t().is_transposed());
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn is_transposed(&self) -> bool {
+        self.transposed
+    }
+
+    /// The transpose of this operand (the array itself again, for a
+    /// transposed one).
+    ///
+    /// # Local
+    ///
+    /// Flips a flag; no data moves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 3])?;
+    /// assert_eq!(a.t().t().shape(), [2, 3]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn t(self) -> Self {
+        MatRef {
+            array: self.array,
+            transposed: !self.transposed,
+        }
+    }
+
+    /// The matrix product `self · rhs` as a new array with the default
+    /// distribution (ndarray's `dot`); see [`matmul`].
+    ///
+    /// Errors: as [`matmul`].
+    ///
+    /// # Collective
+    ///
+    /// As [`matmul`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::random::uniform(&rt, [5, 2], 3)?;
+    /// let g = a.t().dot(&a)?; // the 2 × 2 Gram matrix aᵀa
+    /// let want = a.to_array()?.t().dot(&a.to_array()?);
+    /// assert!(g.to_array()?.iter().zip(&want).all(|(x, y)| (x - y).abs() < 1e-12));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn dot<'b>(&self, rhs: impl Into<MatRef<'b, T>>) -> Result<GlobalArray<T, Ix2>>
+    where
+        T: LinalgScalar,
+    {
+        matmul(*self, rhs)
+    }
+
+    /// The `rows × cols` panel of the operand, requested from the array
+    /// (the transposed section when transposed).
+    fn panel(
+        &self,
+        rows: (usize, usize),
+        cols: (usize, usize),
+    ) -> Result<crate::NbAccess<'a, T, Ix2>> {
+        if self.transposed {
+            self.array.access_nb([cols.0..cols.1, rows.0..rows.1])
+        } else {
+            self.array.access_nb([rows.0..rows.1, cols.0..cols.1])
+        }
+    }
+
+    /// The block boundaries of the operand along its axis `axis`.
+    fn bounds(&self, axis: usize) -> &'a [usize] {
+        let axis = if self.transposed { 1 - axis } else { axis };
+        self.array.distribution_map().bounds(axis)
+    }
+}
+
+/// # Matrix operands and products (see [`linalg`](crate::linalg))
+impl<T: Element> GlobalArray<T, Ix2> {
+    /// The transpose as a matrix operand (ndarray's `t()`): no data
+    /// moves; use it in [`dot`](MatRef::dot), [`matmul`] or
+    /// [`matmul_into`]. [`transpose`] makes a transposed copy.
+    ///
+    /// # Local
+    ///
+    /// Borrows the array; nothing is read or sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::random::uniform(&rt, [3, 2], 4)?;
+    /// let b = gain::random::uniform(&rt, [3, 4], 5)?;
+    /// assert_eq!(a.t().dot(&b)?.shape(), &[2, 4]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn t(&self) -> MatRef<'_, T> {
+        MatRef::from(self).t()
+    }
+
+    /// The matrix product `self · rhs` as a new array with the default
+    /// distribution (ndarray's `dot`); `rhs` is `&b` or `b.t()`. See
+    /// [`matmul`].
+    ///
+    /// Errors: as [`matmul`].
+    ///
+    /// # Collective
+    ///
+    /// As [`matmul`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<i64, _>(&rt, [2, 3])?;
+    /// let b = gain::numpy::full(&rt, [4, 3], 2i64)?;
+    /// assert_eq!(a.dot(b.t())?.to_array()?, ndarray::Array2::from_elem((2, 4), 6));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn dot<'b>(&self, rhs: impl Into<MatRef<'b, T>>) -> Result<GlobalArray<T, Ix2>>
+    where
+        T: LinalgScalar,
+    {
+        matmul(self, rhs)
+    }
+}
 
 /// Sorted union of two lists of block boundaries within `[0, n]`.
 fn merge_bounds(a: &[usize], b: &[usize], n: usize) -> Vec<usize> {
@@ -28,39 +260,48 @@ fn merge_bounds(a: &[usize], b: &[usize], n: usize) -> Vec<usize> {
     v
 }
 
-/// `c = alpha * a · b + beta * c` (`GA_Dgemm`) for any 2-D distributions
-/// of `a` (m × k), `b` (k × n) and `c` (m × n). Each rank computes its
-/// block of `c`, splitting the inner dimension where the blocks of `a` and
-/// `b` do, so every panel lies in one block of each operand when the
-/// distributions line up. With `beta == 0` the old `c` is ignored (NaNs in
-/// it do not propagate). Starts and ends with a sync of `c`.
+/// `c = alpha * op(a) · op(b) + beta * c` (`GA_Dgemm`) for any 2-D
+/// distributions of `a`, `b` and `c`, where `op(a)` is `a` for `&a` and
+/// its transpose for `a.t()` (m × k), and likewise `op(b)` (k × n).
+/// Each rank computes its block of `c`, splitting the inner dimension
+/// where the blocks of the operands do, so every panel lies in one block
+/// of each operand when the distributions line up. With `beta == 0` the
+/// old `c` is ignored (NaNs in it do not propagate).
 ///
 /// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when the
 /// shapes do not chain, on every rank, before anything is written.
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same operands,
+/// `alpha` and `beta`. It syncs `a`, `b` and `c` first, so every rank's
+/// earlier writes are read, and returns after a closing sync of `c`, when
+/// every block of the product is written and visible.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [6, 4], 1).unwrap();
-/// let b = gain::random::uniform(&rt, [4, 5], 2).unwrap();
-/// let mut c = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 5]).unwrap();
-/// gain::linalg::matmul_into(1.0, &a, &b, 0.0, &mut c).unwrap();
-/// let serial = a.get([0..6, 0..4]).unwrap().dot(&b.get([0..4, 0..5]).unwrap());
-/// let dist = c.get([0..6, 0..5]).unwrap();
-/// assert!(dist.iter().zip(&serial).all(|(x, y)| (x - y).abs() < 1e-12));
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [6, 4], 1)?;
+/// let b = gain::random::uniform(&rt, [5, 4], 2)?;
+/// let mut c = gain::GlobalArray::<f64, _>::zeros(&rt, [6, 5])?;
+/// gain::linalg::matmul_into(1.0, &a, b.t(), 0.0, &mut c)?; // a · bᵀ
+/// let serial = a.to_array()?.dot(&b.to_array()?.t());
+/// assert!(c.to_array()?.iter().zip(&serial).all(|(x, y)| (x - y).abs() < 1e-12));
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn matmul_into<T>(
+pub fn matmul_into<'a, 'b, T>(
     alpha: T,
-    a: &GlobalArray<T, Ix2>,
-    b: &GlobalArray<T, Ix2>,
+    a: impl Into<MatRef<'a, T>>,
+    b: impl Into<MatRef<'b, T>>,
     beta: T,
     c: &mut GlobalArray<T, Ix2>,
 ) -> Result<()>
 where
     T: Element + LinalgScalar,
 {
-    let (m, k) = (a.shape()[0], a.shape()[1]);
+    let (a, b) = (a.into(), b.into());
+    let [m, k] = a.shape();
     let n = b.shape()[1];
     if b.shape()[0] != k || c.shape() != [m, n] {
         bail!(
@@ -72,8 +313,8 @@ where
         );
     }
     // Every rank's earlier writes to the operands are complete and visible.
-    a.sync()?;
-    b.sync()?;
+    a.array.sync()?;
+    b.array.sync()?;
     c.sync()?;
     let rank = c.runtime().rank();
     if let Some(block) = c.distribution(rank) {
@@ -87,48 +328,66 @@ where
         } else if beta != T::one() {
             out.mapv_inplace(|x| x * beta);
         }
-        let inner = merge_bounds(
-            a.distribution_map().bounds(1),
-            b.distribution_map().bounds(0),
-            k,
-        );
+        let inner = merge_bounds(a.bounds(1), b.bounds(0), k);
         // Double buffering: the next pair of panels travels while this
         // pair is multiplied.
         let start = |w: &[usize]| -> Result<_> {
-            Ok((
-                a.access_nb([rows.0..rows.1, w[0]..w[1]])?,
-                b.access_nb([w[0]..w[1], cols.0..cols.1])?,
-            ))
+            Ok((a.panel(rows, (w[0], w[1]))?, b.panel((w[0], w[1]), cols)?))
         };
         let mut steps = inner.windows(2);
         let mut next = steps.next().map(start).transpose()?;
         while let Some((a_panel, b_panel)) = next.take() {
             next = steps.next().map(start).transpose()?;
             let (a_panel, b_panel) = (a_panel.wait()?, b_panel.wait()?);
+            // A transposed operand's panel arrives as the array holds it;
+            // its transposed view is the panel of op(a) or op(b).
+            let a_panel = if a.transposed {
+                a_panel.t()
+            } else {
+                a_panel.view()
+            };
+            let b_panel = if b.transposed {
+                b_panel.t()
+            } else {
+                b_panel.view()
+            };
             ndarray::linalg::general_mat_mul(alpha, &a_panel, &b_panel, T::one(), &mut out);
         }
     }
     c.sync()
 }
 
-/// The product `a · b` as a new array with the default distribution.
+/// The product `op(a) · op(b)` as a new array with the default
+/// distribution; `a` and `b` are `&x` or `x.t()` (also `a.dot(&b)`).
 ///
-/// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when
-/// `a.shape()[1] != b.shape()[0]`.
+/// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when the
+/// inner dimensions differ, on every rank, before anything is created.
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same operands; it
+/// creates the result (collectively), syncs the operands, and returns
+/// after a closing sync of the result, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [3, 2]).unwrap();
-/// let b = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 7]).unwrap();
-/// assert_eq!(gain::linalg::matmul(&a, &b).unwrap().shape(), &[3, 7]);
+/// # let rt = gain::init()?;
+/// let a = gain::GlobalArray::<f64, _>::zeros(&rt, [3, 2])?;
+/// let b = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 7])?;
+/// assert_eq!(gain::linalg::matmul(&a, &b)?.shape(), &[3, 7]);
+/// assert_eq!(gain::linalg::matmul(a.t(), &a)?.shape(), &[2, 2]);
 /// assert!(gain::linalg::matmul(&a, &a).is_err());
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn matmul<T>(a: &GlobalArray<T, Ix2>, b: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, Ix2>>
+pub fn matmul<'a, 'b, T>(
+    a: impl Into<MatRef<'a, T>>,
+    b: impl Into<MatRef<'b, T>>,
+) -> Result<GlobalArray<T, Ix2>>
 where
     T: Element + LinalgScalar,
 {
+    let (a, b) = (a.into(), b.into());
     if a.shape()[1] != b.shape()[0] {
         bail!(
             ShapeMismatch,
@@ -137,7 +396,7 @@ where
             b.shape()
         );
     }
-    let mut c = GlobalArray::zeros(a.runtime(), [a.shape()[0], b.shape()[1]])?;
+    let mut c = GlobalArray::zeros(a.array.runtime(), [a.shape()[0], b.shape()[1]])?;
     matmul_into(T::one(), a, b, T::zero(), &mut c)?;
     Ok(c)
 }
@@ -148,11 +407,18 @@ where
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a`; it
+/// creates the result (collectively), syncs `a`, and returns after a
+/// closing sync of the result, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [3, 5], 7).unwrap();
-/// let t = gain::linalg::transpose(&a).unwrap();
-/// assert_eq!(t.get([0..5, 0..3]).unwrap(), a.get([0..3, 0..5]).unwrap().t());
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [3, 5], 7)?;
+/// let t = gain::linalg::transpose(&a)?;
+/// assert_eq!(t.get([0..5, 0..3])?, a.get([0..3, 0..5])?.t());
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, Ix2>> {
     let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
@@ -167,12 +433,19 @@ pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, I
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a` and
+/// `t`; it syncs `a` first and returns after a closing sync of `t`, when
+/// every block of `t` is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::random::uniform(&rt, [4, 2], 3).unwrap();
-/// let mut t = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [2, 4], &[2, 0]).unwrap();
-/// gain::linalg::transpose_into(&a, &mut t).unwrap();
-/// assert_eq!(t.at(&[1, 3]).unwrap(), a.at(&[3, 1]).unwrap());
+/// # let rt = gain::init()?;
+/// let a = gain::random::uniform(&rt, [4, 2], 3)?;
+/// let mut t = gain::GlobalArray::<f64, _>::zeros_chunked(&rt, [2, 4], &[2, 0])?;
+/// gain::linalg::transpose_into(&a, &mut t)?;
+/// assert_eq!(t.at(&[1, 3])?, a.at(&[3, 1])?);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose_into<T: Element>(
     a: &GlobalArray<T, Ix2>,

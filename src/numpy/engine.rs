@@ -8,7 +8,7 @@
 //! or fetched with one `get`), and evaluates each piece in tiles that fit
 //! in cache.
 
-use ndarray::{ArrayViewMutD, CowArray, IxDyn};
+use ndarray::{ArrayViewMutD, CowArray, Dimension, IxDyn};
 
 use super::expr::{Bound, Expr, Node, child_cuts};
 use super::geometry::{Rect, broadcast_shapes, child_rect};
@@ -40,7 +40,7 @@ pub(crate) struct Operand<'n, E: Element> {
 
 impl<'n, E: Element> Operand<'n, E> {
     /// Checks that `e` broadcasts to `parent` (the output's shape).
-    pub fn new(parent: &[usize], e: Expr<'n, E>) -> Result<Self> {
+    pub fn new<D: Dimension>(parent: &[usize], e: Expr<'n, E, D>) -> Result<Self> {
         let node = e.node?;
         let s = node.shape();
         if s.len() > parent.len() || broadcast_shapes(&[parent, s])? != parent {

@@ -7,11 +7,18 @@
 //! `engine.rs`): each rank binds the expression to a chunk of the output
 //! it owns (operands borrowed from shared memory, or fetched in one `get`
 //! each) and evaluates it tile by tile, so temporaries stay in cache.
+//!
+//! The tree inside is dynamic (shapes are `Vec`s, tiles `IxDyn`); an
+//! `Expr` carries its dimension type only as a marker, so that evaluation
+//! and axis reductions can return arrays of the right static type.
 
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use ndarray::{Array, ArrayBase, ArrayView, ArrayViewD, CowArray, Data, Dimension, IxDyn, Zip};
+use ndarray::{
+    Array, ArrayBase, ArrayView, ArrayViewD, Axis, CowArray, Data, DimMax, Dimension,
+    IntoDimension, Ix0, IxDyn, Zip,
+};
 use num_traits::{AsPrimitive, Float, Signed};
 
 use super::geometry::{Rect, broadcast_shapes, child_axis, child_rect, extents, narrow};
@@ -42,7 +49,11 @@ pub(crate) trait Bound<T> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn>;
 }
 
-/// A lazy elementwise expression of element type `T`.
+/// The tree of an expression, or the error building it met.
+type Tree<'a, T> = Result<Rc<dyn Node<T> + 'a>>;
+
+/// A lazy elementwise expression of element type `T` and dimension type
+/// `D`.
 ///
 /// Made by the operators (`&a + &b`, `&v * 2.0`, `-e`), the ufunc
 /// functions of [`numpy`](crate::numpy) and the methods below. Evaluate it
@@ -50,19 +61,31 @@ pub(crate) trait Bound<T> {
 /// [`ViewMut::assign`](super::ViewMut::assign), or reduce it
 /// ([`sum`](Expr::sum) and friends). Cloning is cheap.
 ///
+/// `D` follows ndarray's broadcasting: combining operands of dimension
+/// types `D` and `E` gives `<D as DimMax<E>>::Output` (`Ix2` with `Ix1`
+/// is `Ix2`, anything with `IxDyn` is `IxDyn`) and a scalar keeps the
+/// other operand's type, so [`eval`](Expr::eval) and the `*_axis`
+/// reductions know their result types without a turbofish. `Expr<'a, T>`
+/// is the dynamic form, `Expr<'a, T, IxDyn>`; [`into_dyn`](Expr::into_dyn)
+/// and [`into_dimensionality`](Expr::into_dimensionality) convert.
+///
+/// # Examples
+///
 /// ```
 /// use gain::{GlobalArray, numpy};
-/// let rt = gain::init().unwrap();
-/// let a = numpy::arange(&rt, 0.0, 6.0, 1.0).unwrap();
+/// # let rt = gain::init()?;
+/// let a = numpy::arange(&rt, 0.0, 6.0, 1.0)?;
 /// let e = (&a * 2.0 + 1.0).sqrt();
-/// let b: GlobalArray<f64, ndarray::Ix1> = e.eval().unwrap();
-/// assert_eq!(b.at(&[4]).unwrap(), 3.0);
+/// let b: GlobalArray<f64, ndarray::Ix1> = e.eval()?;
+/// assert_eq!(b.at(&[4])?, 3.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub struct Expr<'a, T: Element> {
-    pub(crate) node: Result<Rc<dyn Node<T> + 'a>>,
+pub struct Expr<'a, T: Element, D: Dimension = IxDyn> {
+    pub(crate) node: Tree<'a, T>,
+    _d: PhantomData<D>,
 }
 
-impl<T: Element> std::fmt::Debug for Expr<'_, T> {
+impl<T: Element, D: Dimension> std::fmt::Debug for Expr<'_, T, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Expr")
             .field("elem", &std::any::type_name::<T>())
@@ -71,72 +94,110 @@ impl<T: Element> std::fmt::Debug for Expr<'_, T> {
     }
 }
 
-impl<T: Element> Clone for Expr<'_, T> {
+impl<T: Element, D: Dimension> Clone for Expr<'_, T, D> {
     fn clone(&self) -> Self {
-        Expr {
-            node: self.node.clone(),
-        }
+        Expr::from_tree(self.node.clone())
     }
 }
 
-/// Anything usable as an operand: `&GlobalArray`, [`View`](super::View) (or `&View`),
-/// [`Expr`], ndarray arrays (`Array`, `&Array`, `ArrayView`: the same data
-/// on every rank) and scalars.
+/// Anything usable as an operand: `&GlobalArray`, [`View`](super::View)
+/// (or `&View`), [`Expr`], ndarray arrays (`Array`, `&Array`,
+/// `ArrayView`: the same data on every rank) and scalars.
+///
+/// [`Dim`](IntoExpr::Dim) is the operand's dimension type: the array's or
+/// view's own, `Ix0` for a scalar.
+///
+/// # Examples
 ///
 /// ```
 /// use gain::numpy::{Expr, IntoExpr};
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3]).unwrap();
+/// use ndarray::Ix2;
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3])?;
 /// let row = ndarray::array![1.0, 2.0, 3.0];
-/// let e: Expr<f64> = (&a).into_expr();
-/// assert_eq!((e + &row).sum().unwrap(), 18.0);
+/// let e: Expr<f64, Ix2> = (&a).into_expr();
+/// assert_eq!((e + &row).sum()?, 18.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub trait IntoExpr<'a, T: Element> {
+    /// The operand's dimension type.
+    type Dim: Dimension;
+
     /// The operand as an expression.
-    fn into_expr(self) -> Expr<'a, T>;
+    ///
+    /// # Local
+    ///
+    /// Wraps the operand only: nothing is read or sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gain::numpy::IntoExpr;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<i32, _>(&rt, 4)?;
+    /// assert_eq!((&a).into_expr().shape()?, vec![4]);
+    /// assert_eq!(IntoExpr::<i32>::into_expr(7).shape()?, Vec::<usize>::new());
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    fn into_expr(self) -> Expr<'a, T, Self::Dim>;
 }
 
-impl<'a, T: Element> IntoExpr<'a, T> for Expr<'a, T> {
-    fn into_expr(self) -> Expr<'a, T> {
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for Expr<'a, T, D> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         self
     }
 }
 
-impl<'a, T: Element> IntoExpr<'a, T> for &Expr<'a, T> {
-    fn into_expr(self) -> Expr<'a, T> {
+impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &Expr<'a, T, D> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         self.clone()
     }
 }
 
 impl<'a, T: Element> IntoExpr<'a, T> for T {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = Ix0;
+    fn into_expr(self) -> Expr<'a, T, Ix0> {
         Expr::node(Scalar(self))
     }
 }
 
 impl<'a, T: Element, S: Data<Elem = T>, D: Dimension> IntoExpr<'a, T> for &'a ArrayBase<S, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         Expr::node(Local(CowArray::from(self.view().into_dyn())))
     }
 }
 
 impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for ArrayView<'a, T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         Expr::node(Local(CowArray::from(self.into_dyn())))
     }
 }
 
 impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for Array<T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         Expr::node(Local(CowArray::from(self.into_dyn())))
     }
 }
 
-impl<'a, T: Element> Expr<'a, T> {
-    fn node(n: impl Node<T> + 'a) -> Self {
+impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
+    fn from_tree(node: Tree<'a, T>) -> Self {
         Expr {
-            node: Ok(Rc::new(n)),
+            node,
+            _d: PhantomData,
         }
+    }
+
+    fn node(n: impl Node<T> + 'a) -> Self {
+        Expr::from_tree(Ok(Rc::new(n)))
+    }
+
+    fn error(e: Error) -> Self {
+        Expr::from_tree(Err(e))
     }
 
     /// The elements of `store` that `sel` selects (a view's expression).
@@ -147,25 +208,94 @@ impl<'a, T: Element> Expr<'a, T> {
 
     /// The shape, or the error building the expression met.
     ///
+    /// # Local
+    ///
+    /// Reads the shape the expression was built with; nothing is sent.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3]).unwrap();
-    /// let b = gain::numpy::ones::<f64, _>(&rt, [3, 1]).unwrap();
-    /// assert_eq!((&a + 1.0).shape().unwrap(), vec![2, 3]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 3])?;
+    /// let b = gain::numpy::ones::<f64, _>(&rt, [3, 1])?;
+    /// assert_eq!((&a + 1.0).shape()?, vec![2, 3]);
     /// assert!((&a + &b).shape().is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> Result<Vec<usize>> {
         Ok(self.node.as_ref().map_err(Clone::clone)?.shape().to_vec())
     }
 
-    /// Applies `f` to every element (a user ufunc).
+    /// The same expression with a dynamic dimension type (ndarray's
+    /// `into_dyn`).
+    ///
+    /// # Local
+    ///
+    /// Changes the type only; nothing is computed or sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i64, 4, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).mapv(|x| x * x).sum().unwrap(), 14);
+    /// use gain::{GlobalArray, numpy};
+    /// use ndarray::IxDyn;
+    /// # let rt = gain::init()?;
+    /// let a = numpy::ones::<f64, _>(&rt, [2, 3])?;
+    /// let d: GlobalArray<f64, IxDyn> = (&a * 2.0).into_dyn().eval()?;
+    /// assert_eq!(d.shape(), &[2, 3]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn mapv<U: Element, F: Fn(T) -> U + 'a>(self, f: F) -> Expr<'a, U> {
+    pub fn into_dyn(self) -> Expr<'a, T, IxDyn> {
+        Expr::from_tree(self.node)
+    }
+
+    /// The same expression with dimension type `E` (ndarray's
+    /// `into_dimensionality`): from `IxDyn` to a static type, say.
+    ///
+    /// Errors: [`DimensionMismatch`](ErrorKind::DimensionMismatch), kept
+    /// in the expression and reported where it is evaluated, when `E` has
+    /// a fixed number of axes other than the expression's.
+    ///
+    /// # Local
+    ///
+    /// Changes the type only; nothing is computed or sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::{Ix1, Ix2};
+    /// # let rt = gain::init()?;
+    /// let j = gain::numpy::index_along(&[2, 3][..], ndarray::Axis(1));
+    /// let a = j.clone().into_dimensionality::<Ix2>().eval_on(&rt)?;
+    /// assert_eq!(a.to_array()?, ndarray::array![[0, 1, 2], [0, 1, 2]]);
+    /// assert!(j.into_dimensionality::<Ix1>().shape().is_err());
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn into_dimensionality<E: Dimension>(self) -> Expr<'a, T, E> {
+        let node = self.node.and_then(|n| match E::NDIM {
+            Some(k) if k != n.shape().len() => Err(Error::new(
+                ErrorKind::DimensionMismatch,
+                format!("a {}-d expression as a {k}-d type", n.shape().len()),
+            )),
+            _ => Ok(n),
+        });
+        Expr::from_tree(node)
+    }
+
+    /// Applies `f` to every element (a user ufunc).
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only; `f` runs where it is evaluated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i64, 4, 1)?;
+    /// assert_eq!(a.expr().mapv(|x| x * x).sum()?, 14);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn mapv<U: Element, F: Fn(T) -> U + 'a>(self, f: F) -> Expr<'a, U, D> {
         match self.node {
             Ok(child) => {
                 let shape = child.shape().to_vec();
@@ -176,28 +306,39 @@ impl<'a, T: Element> Expr<'a, T> {
                     _t: PhantomData,
                 })
             }
-            Err(e) => Expr { node: Err(e) },
+            Err(e) => Expr::error(e),
         }
     }
 
     /// Combines with `other` element by element through `f`, broadcasting
-    /// by NumPy's rules.
+    /// by NumPy's rules; the result has the broadcast dimension type.
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only; a shape error is kept for whatever
+    /// evaluates it.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2]).unwrap();
-    /// let e = gain::numpy::expr(&a).zip_with(3.0, |x, y| x.max(y));
-    /// assert_eq!(e.sum().unwrap(), 12.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2])?;
+    /// let e = a.expr().zip_with(3.0, |x, y| x.max(y));
+    /// assert_eq!(e.sum()?, 12.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn zip_with<U: Element, V: Element, F: Fn(T, U) -> V + 'a>(
-        self,
-        other: impl IntoExpr<'a, U>,
-        f: F,
-    ) -> Expr<'a, V> {
+    pub fn zip_with<U, V, O, F>(self, other: O, f: F) -> Expr<'a, V, <D as DimMax<O::Dim>>::Output>
+    where
+        U: Element,
+        V: Element,
+        O: IntoExpr<'a, U>,
+        F: Fn(T, U) -> V + 'a,
+        D: DimMax<O::Dim>,
+    {
         let other = other.into_expr();
         let (a, b) = match (self.node, other.node) {
             (Ok(a), Ok(b)) => (a, b),
-            (Err(e), _) | (_, Err(e)) => return Expr { node: Err(e) },
+            (Err(e), _) | (_, Err(e)) => return Expr::error(e),
         };
         match broadcast_shapes(&[a.shape(), b.shape()]) {
             Ok(shape) => Expr::node(Map2 {
@@ -207,18 +348,25 @@ impl<'a, T: Element> Expr<'a, T> {
                 shape,
                 _t: PhantomData,
             }),
-            Err(e) => Expr { node: Err(e) },
+            Err(e) => Expr::error(e),
         }
     }
 
     /// Converts every element with Rust's `as` (NumPy's `astype`).
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 3, 2.7f64).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).cast::<i32>().sum().unwrap(), 6);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 3, 2.7f64)?;
+    /// assert_eq!(a.expr().cast::<i32>().sum()?, 6);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn cast<U: Element>(self) -> Expr<'a, U>
+    pub fn cast<U: Element>(self) -> Expr<'a, U, D>
     where
         T: AsPrimitive<U>,
     {
@@ -227,24 +375,46 @@ impl<'a, T: Element> Expr<'a, T> {
 
     /// The elementwise maximum (NaN-propagating, as NumPy's `maximum`).
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).maximum(2).sum().unwrap(), 2 + 2 + 2 + 3 + 4);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().maximum(2).sum()?, 2 + 2 + 2 + 3 + 4);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn maximum(self, other: impl IntoExpr<'a, T>) -> Self {
+    pub fn maximum<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
         #[allow(clippy::eq_op)]
         self.zip_with(other, |x, y| if x >= y || x != x { x } else { y })
     }
 
     /// The elementwise minimum (NaN-propagating, as NumPy's `minimum`).
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).minimum(2).sum().unwrap(), 0 + 1 + 2 + 2 + 2);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().minimum(2).sum()?, 0 + 1 + 2 + 2 + 2);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn minimum(self, other: impl IntoExpr<'a, T>) -> Self {
+    pub fn minimum<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
         #[allow(clippy::eq_op)]
         self.zip_with(other, |x, y| if x <= y || x != x { x } else { y })
     }
@@ -253,9 +423,13 @@ impl<'a, T: Element> Expr<'a, T> {
 macro_rules! comparisons {
     ($($(#[$doc:meta])* $name:ident => $op:tt;)*) => {
         /// # Comparisons: masks of `u8` (1 where true, 0 where false)
-        impl<'a, T: Element> Expr<'a, T> {$(
+        impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {$(
             $(#[$doc])*
-            pub fn $name(self, other: impl IntoExpr<'a, T>) -> Expr<'a, u8> {
+            pub fn $name<O>(self, other: O) -> Expr<'a, u8, <D as DimMax<O::Dim>>::Output>
+            where
+                O: IntoExpr<'a, T>,
+                D: DimMax<O::Dim>,
+            {
                 self.zip_with(other, |x, y| u8::from(x $op y))
             }
         )*}
@@ -265,86 +439,157 @@ macro_rules! comparisons {
 comparisons! {
     /// `self == other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).equal(3).sum().unwrap(), 1);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().equal(3).sum()?, 1);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     equal => ==;
     /// `self != other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).not_equal(3).sum().unwrap(), 4);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().not_equal(3).sum()?, 4);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     not_equal => !=;
     /// `self < other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).less(3).sum().unwrap(), 3);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().less(3).sum()?, 3);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     less => <;
     /// `self <= other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).less_equal(3).sum().unwrap(), 4);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().less_equal(3).sum()?, 4);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     less_equal => <=;
     /// `self > other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).greater(3).sum().unwrap(), 1);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().greater(3).sum()?, 1);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     greater => >;
     /// `self >= other`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).greater_equal(3).sum().unwrap(), 2);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 5, 1)?;
+    /// assert_eq!(a.expr().greater_equal(3).sum()?, 2);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     greater_equal => >=;
 }
 
 /// # Masks
-impl<'a> Expr<'a, u8> {
+impl<'a, D: Dimension> Expr<'a, u8, D> {
     /// Logical and of two masks (nonzero is true).
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-    /// let m = gain::numpy::expr(&a).greater(1).logical_and(gain::numpy::expr(&a).less(4));
-    /// assert_eq!(m.sum().unwrap(), 2);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+    /// let m = a.expr().greater(1).logical_and(a.expr().less(4));
+    /// assert_eq!(m.sum()?, 2);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn logical_and(self, other: impl IntoExpr<'a, u8>) -> Self {
+    pub fn logical_and<O>(self, other: O) -> Expr<'a, u8, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, u8>,
+        D: DimMax<O::Dim>,
+    {
         self.zip_with(other, |x, y| u8::from(x != 0 && y != 0))
     }
 
     /// Logical or of two masks.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-    /// let m = gain::numpy::expr(&a).less(1).logical_or(gain::numpy::expr(&a).greater(4));
-    /// assert_eq!(m.sum().unwrap(), 2);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+    /// let m = a.expr().less(1).logical_or(a.expr().greater(4));
+    /// assert_eq!(m.sum()?, 2);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn logical_or(self, other: impl IntoExpr<'a, u8>) -> Self {
+    pub fn logical_or<O>(self, other: O) -> Expr<'a, u8, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, u8>,
+        D: DimMax<O::Dim>,
+    {
         self.zip_with(other, |x, y| u8::from(x != 0 || y != 0))
     }
 
     /// Logical not of a mask.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).less(1).logical_not().sum().unwrap(), 5);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+    /// assert_eq!(a.expr().less(1).logical_not().sum()?, 5);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn logical_not(self) -> Self {
         self.mapv(|x| u8::from(x == 0))
@@ -354,14 +599,21 @@ impl<'a> Expr<'a, u8> {
 macro_rules! float_unary {
     ($($name:ident => $doc:literal, $input:literal, $sum:literal;)*) => {
         /// # Float ufuncs
-        impl<'a, T: Element + Float> Expr<'a, T> {$(
+        impl<'a, T: Element + Float, D: Dimension> Expr<'a, T, D> {$(
             #[doc = concat!("Elementwise `", $doc, "`.")]
             ///
+            /// # Local
+            ///
+            /// Builds the expression only.
+            ///
+            /// # Examples
+            ///
             /// ```
-            /// let rt = gain::init().unwrap();
-            #[doc = concat!("let a = gain::numpy::full(&rt, 2, ", $input, "f64).unwrap();")]
-            #[doc = concat!("let s = gain::numpy::expr(&a).", stringify!($name), "().sum().unwrap();")]
+            /// # let rt = gain::init()?;
+            #[doc = concat!("let a = gain::numpy::full(&rt, 2, ", $input, "f64)?;")]
+            #[doc = concat!("let s = a.expr().", stringify!($name), "().sum()?;")]
             #[doc = concat!("assert!((s - ", $sum, ").abs() < 1e-12);")]
+            /// # Ok::<(), gain::Error>(())
             /// ```
             pub fn $name(self) -> Self {
                 self.mapv(T::$name)
@@ -386,13 +638,20 @@ float_unary! {
 }
 
 /// # Float ufuncs with arguments
-impl<'a, T: Element + Float> Expr<'a, T> {
+impl<'a, T: Element + Float, D: Dimension> Expr<'a, T, D> {
     /// Elementwise `x^n` for an integer `n`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 2, 3.0f64).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).powi(2).sum().unwrap(), 18.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 2, 3.0f64)?;
+    /// assert_eq!(a.expr().powi(2).sum()?, 18.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn powi(self, n: i32) -> Self {
         self.mapv(move |x| x.powi(n))
@@ -400,10 +659,17 @@ impl<'a, T: Element + Float> Expr<'a, T> {
 
     /// Elementwise `x^p` for a float `p`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 2, 4.0f64).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).powf(0.5).sum().unwrap(), 4.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 2, 4.0f64)?;
+    /// assert_eq!(a.expr().powf(0.5).sum()?, 4.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn powf(self, p: T) -> Self {
         self.mapv(move |x| x.powf(p))
@@ -411,47 +677,87 @@ impl<'a, T: Element + Float> Expr<'a, T> {
 
     /// Elementwise `x^y` (NumPy's `power`), broadcasting.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 2, 2.0f64).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).pow(&ndarray::array![3.0, 1.0]).sum().unwrap(), 10.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 2, 2.0f64)?;
+    /// assert_eq!(a.expr().pow(&ndarray::array![3.0, 1.0]).sum()?, 10.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn pow(self, other: impl IntoExpr<'a, T>) -> Self {
+    pub fn pow<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
         self.zip_with(other, T::powf)
     }
 
     /// Elementwise `sqrt(x² + y²)` without overflow.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 1, 3.0f64).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).hypot(4.0).sum().unwrap(), 5.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 1, 3.0f64)?;
+    /// assert_eq!(a.expr().hypot(4.0).sum()?, 5.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn hypot(self, other: impl IntoExpr<'a, T>) -> Self {
+    pub fn hypot<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
         self.zip_with(other, T::hypot)
     }
 
     /// Elementwise four-quadrant `atan2(self, other)`.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, 1, 1.0f64).unwrap();
-    /// let t = gain::numpy::expr(&a).atan2(1.0).sum().unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, 1, 1.0f64)?;
+    /// let t = a.expr().atan2(1.0).sum()?;
     /// assert!((t - std::f64::consts::FRAC_PI_4).abs() < 1e-15);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn atan2(self, other: impl IntoExpr<'a, T>) -> Self {
+    pub fn atan2<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
         self.zip_with(other, T::atan2)
     }
 }
 
 /// # Signed ufuncs
-impl<T: Element + Signed> Expr<'_, T> {
+impl<T: Element + Signed, D: Dimension> Expr<'_, T, D> {
     /// Elementwise absolute value.
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -2i64, 2, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).abs().sum().unwrap(), 4);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -2i64, 2, 1)?;
+    /// assert_eq!(a.expr().abs().sum()?, 4);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn abs(self) -> Self {
         self.mapv(|x| x.abs())
@@ -459,10 +765,17 @@ impl<T: Element + Signed> Expr<'_, T> {
 
     /// Elementwise sign: -1, 0 or 1 (NaN stays NaN).
     ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -2i64, 3, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).signum().sum().unwrap(), 0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -2i64, 3, 1)?;
+    /// assert_eq!(a.expr().signum().sum()?, 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn signum(self) -> Self {
         self.mapv(|x| if x.is_zero() { x } else { x.signum() })
@@ -470,47 +783,78 @@ impl<T: Element + Signed> Expr<'_, T> {
 }
 
 /// Chooses elementwise from `a` where `mask` is nonzero and from `b`
-/// elsewhere (NumPy's `where`), broadcasting all three.
+/// elsewhere (NumPy's `where`), broadcasting all three; the result has
+/// their broadcast dimension type.
+///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-/// let e = gain::numpy::where_(gain::numpy::expr(&a).less(3), &a, 0);
-/// assert_eq!(e.sum().unwrap(), 0 + 1 + 2);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+/// let e = gain::numpy::where_(a.expr().less(3), &a, 0);
+/// assert_eq!(e.sum()?, 0 + 1 + 2);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn where_<'a, T: Element>(
-    mask: impl IntoExpr<'a, u8>,
-    a: impl IntoExpr<'a, T>,
-    b: impl IntoExpr<'a, T>,
-) -> Expr<'a, T> {
+// The result type, the broadcast of three dimension types, is written out
+// in full so that the docs show it.
+#[allow(clippy::type_complexity)]
+pub fn where_<'a, T, M, A, B>(
+    mask: M,
+    a: A,
+    b: B,
+) -> Expr<'a, T, <<M::Dim as DimMax<A::Dim>>::Output as DimMax<B::Dim>>::Output>
+where
+    T: Element,
+    M: IntoExpr<'a, u8>,
+    A: IntoExpr<'a, T>,
+    B: IntoExpr<'a, T>,
+    M::Dim: DimMax<A::Dim>,
+    <M::Dim as DimMax<A::Dim>>::Output: DimMax<B::Dim>,
+{
     let (m, a, b) = (mask.into_expr(), a.into_expr(), b.into_expr());
     let (m, a, b) = match (m.node, a.node, b.node) {
         (Ok(m), Ok(a), Ok(b)) => (m, a, b),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Expr { node: Err(e) },
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Expr::error(e),
     };
     match broadcast_shapes(&[m.shape(), a.shape(), b.shape()]) {
         Ok(shape) => Expr::node(Where { m, a, b, shape }),
-        Err(e) => Expr { node: Err(e) },
+        Err(e) => Expr::error(e),
     }
 }
 
 /// The global index along `axis` of every element of an array of `shape`,
-/// as an expression (NumPy's `indices(shape)[axis]`).
+/// as an expression (NumPy's `indices(shape)[axis]`), of `shape`'s
+/// dimension type (`[n, m]` gives `Ix2`, a slice `IxDyn`).
+///
+/// Errors: [`DimensionMismatch`](ErrorKind::DimensionMismatch), kept in
+/// the expression, for an axis out of range.
+///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<i64, _>(&rt, [3, 4]).unwrap();
-/// let j = gain::numpy::index_along(&[3, 4], 1);
-/// assert_eq!((gain::numpy::expr(&a) * j).sum().unwrap(), 3 * (0 + 1 + 2 + 3));
+/// use ndarray::Axis;
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<i64, _>(&rt, [3, 4])?;
+/// let j = gain::numpy::index_along([3, 4], Axis(1));
+/// assert_eq!((&a * j).sum()?, 3 * (0 + 1 + 2 + 3));
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn index_along<'a>(shape: &[usize], axis: usize) -> Expr<'a, i64> {
+pub fn index_along<'a, Sh: IntoDimension>(shape: Sh, axis: Axis) -> Expr<'a, i64, Sh::Dim> {
+    let shape = shape.into_dimension();
+    let (shape, axis) = (shape.slice(), axis.index());
     if axis >= shape.len() {
-        return Expr {
-            node: Err(Error::new(
-                ErrorKind::DimensionMismatch,
-                format!("axis {axis} of a {}-d shape", shape.len()),
-            )),
-        };
+        return Expr::error(Error::new(
+            ErrorKind::DimensionMismatch,
+            format!("axis {axis} of a {}-d shape", shape.len()),
+        ));
     }
     Expr::node(IndexAlong {
         shape: shape.to_vec(),

@@ -11,6 +11,17 @@
 //! copy; anything else is fetched with one `get` per piece, never element
 //! by element.
 //!
+//! Each function and method says which kind of call it is:
+//! **Collective** (every rank calls it, in the same order, with the same
+//! arguments), **One-sided** (the calling rank alone takes part) or
+//! **Local** (nothing is read from other ranks or sent: building
+//! expressions, slicing, shapes).
+//!
+//! Expressions carry the dimension type of their operands' broadcast
+//! (ndarray's `DimMax`), so `(&a + &b).eval()?` of two `Ix2` arrays is a
+//! `GlobalArray<_, Ix2>` and `a.sum_axis(Axis(0))?` drops one axis from
+//! the type; `IxDyn` arrays and [`Expr::into_dyn`] give dynamic ones.
+//!
 //! Inside, the modules import one way; each uses only those listed before
 //! it:
 //! 1. `geometry.rs` — regions in view coordinates (`Rect`), NumPy's
@@ -21,24 +32,31 @@
 //! 4. `expr.rs` — lazy ufunc trees ([`Expr`]);
 //! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
 //! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
-//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`),
-//!    independent of each other;
+//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`,
+//!    and the reductions as methods of arrays and views), independent of
+//!    each other;
 //! 8. `mod.rs` (creation and the re-exports).
+//!
+//! # Examples
 //!
 //! ```
 //! use gain::numpy::{self, Zip};
-//! use ndarray::s;
-//! let rt = gain::init().unwrap();
-//! let u = numpy::linspace(&rt, 0.0, 1.0, 11).unwrap();
-//! // Central differences of u², through shifted views of one array.
-//! let sq = (&u * &u).eval::<ndarray::Ix1>().unwrap();
-//! let d = (sq.slice(s![2..]).unwrap() - sq.slice(s![..-2]).unwrap()) / 0.2;
-//! let d = d.eval::<ndarray::Ix1>().unwrap();
-//! assert!((d.at(&[4]).unwrap() - 1.0f64).abs() < 1e-12); // 2x at x = 0.5
-//! // One pass over memory with a Zip.
-//! let mut out = numpy::zeros_like(&u).unwrap();
-//! Zip::from(&mut out).and(&u).for_each(|o, &x| *o = 3.0 * x).unwrap();
-//! assert!((numpy::expr(&out).sum().unwrap() - 16.5f64).abs() < 1e-12);
+//! use ndarray::{Axis, s};
+//! # let rt = gain::init()?;
+//! let u = numpy::linspace(&rt, 0.0, 1.0, 11)?;
+//! // Central differences of u², through shifted views of one array; the
+//! // results are GlobalArray<f64, Ix1>, inferred from the operands.
+//! let sq = (&u * &u).eval()?;
+//! let d = ((sq.slice(s![2..])? - sq.slice(s![..-2])?) / 0.2).eval()?;
+//! assert!((d.at(&[4])? - 1.0f64).abs() < 1e-12); // 2x at x = 0.5
+//! // One pass over memory with a Zip, and reductions as methods.
+//! let mut out = numpy::zeros_like(&u)?;
+//! Zip::from(&mut out).and(&u).for_each(|o, &x| *o = 3.0 * x)?;
+//! assert!((out.sum()? - 16.5f64).abs() < 1e-12);
+//! // Axis reductions take ndarray's Axis and drop that axis from the type.
+//! let g = numpy::from_fn(&rt, [2, 3], |i| (i[0] + i[1]) as f64)?;
+//! assert_eq!(g.mean_axis(Axis(1))?.to_array()?, ndarray::array![1.0, 2.0]);
+//! # Ok::<(), gain::Error>(())
 //! ```
 
 mod engine;
@@ -50,7 +68,7 @@ mod slicing;
 mod store;
 mod view;
 
-use ndarray::{ArrayBase, ArrayView, Data, Dimension, IntoDimension, IxDyn};
+use ndarray::{ArrayBase, ArrayView, Data, DimMax, Dimension, IntoDimension, IxDyn};
 use num_traits::{Float, NumCast};
 
 pub use expr::{Expr, IntoExpr, index_along, where_};
@@ -61,15 +79,23 @@ use crate::error::bail;
 use crate::{Element, GlobalArray, Result, Runtime, Section};
 use geometry::{bounds, narrow};
 
-/// An operand as an expression: `numpy::expr(&a)` to call the
-/// [`Expr`] methods on an array.
+/// An operand as an expression of its dimension type: `numpy::expr(&a)`
+/// to call the [`Expr`] methods on any operand (arrays and views also
+/// have [`GlobalArray::expr`] and [`View::expr`]).
+///
+/// # Local
+///
+/// Wraps the operand only: nothing is read or sent.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::full(&rt, [2, 2], 3i32).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::full(&rt, [2, 2], 3i32)?;
+/// assert_eq!(gain::numpy::expr(&a).mapv(|x| x * x).sum()?, 36);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn expr<'a, T: Element>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn expr<'a, T: Element, X: IntoExpr<'a, T>>(x: X) -> Expr<'a, T, X::Dim> {
     x.into_expr()
 }
 
@@ -77,13 +103,20 @@ macro_rules! free_ufuncs {
     ($($name:ident),*) => {$(
         #[doc = concat!("Elementwise `", stringify!($name), "` of any operand; see [`Expr::", stringify!($name), "`].")]
         ///
+        /// # Local
+        ///
+        /// Builds the expression only.
+        ///
+        /// # Examples
+        ///
         /// ```
-        /// let rt = gain::init().unwrap();
-        /// let a = gain::numpy::full(&rt, 3, 0.5f64).unwrap();
-        #[doc = concat!("let s = gain::numpy::", stringify!($name), "(&a).sum().unwrap();")]
+        /// # let rt = gain::init()?;
+        /// let a = gain::numpy::full(&rt, 3, 0.5f64)?;
+        #[doc = concat!("let s = gain::numpy::", stringify!($name), "(&a).sum()?;")]
         #[doc = concat!("assert_eq!(s, 3.0 * 0.5f64.", stringify!($name), "());")]
+        /// # Ok::<(), gain::Error>(())
         /// ```
-        pub fn $name<'a, T: Element + Float>(x: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+        pub fn $name<'a, T: Element + Float, X: IntoExpr<'a, T>>(x: X) -> Expr<'a, T, X::Dim> {
             x.into_expr().$name()
         }
     )*};
@@ -95,23 +128,49 @@ free_ufuncs!(
 
 /// Elementwise maximum of two operands (NaN-propagating).
 ///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::maximum(&a, 2).sum().unwrap(), 2 + 2 + 2 + 3);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+/// assert_eq!(gain::numpy::maximum(&a, 2).sum()?, 2 + 2 + 2 + 3);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn maximum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn maximum<'a, T, X, Y>(x: X, y: Y) -> Expr<'a, T, <X::Dim as DimMax<Y::Dim>>::Output>
+where
+    T: Element,
+    X: IntoExpr<'a, T>,
+    Y: IntoExpr<'a, T>,
+    X::Dim: DimMax<Y::Dim>,
+{
     x.into_expr().maximum(y)
 }
 
 /// Elementwise minimum of two operands (NaN-propagating).
 ///
+/// # Local
+///
+/// Builds the expression only.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::minimum(&a, 2).sum().unwrap(), 0 + 1 + 2 + 2);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+/// assert_eq!(gain::numpy::minimum(&a, 2).sum()?, 0 + 1 + 2 + 2);
+/// # Ok::<(), gain::Error>(())
 /// ```
-pub fn minimum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>) -> Expr<'a, T> {
+pub fn minimum<'a, T, X, Y>(x: X, y: Y) -> Expr<'a, T, <X::Dim as DimMax<Y::Dim>>::Output>
+where
+    T: Element,
+    X: IntoExpr<'a, T>,
+    Y: IntoExpr<'a, T>,
+    X::Dim: DimMax<Y::Dim>,
+{
     x.into_expr().minimum(y)
 }
 
@@ -119,10 +178,17 @@ pub fn minimum<'a, T: Element>(x: impl IntoExpr<'a, T>, y: impl IntoExpr<'a, T>)
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape`
+/// (different shapes are an error on every rank); the windows are
+/// allocated collectively, and the array is ready on return.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3]).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 0.0);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<f32, _>(&rt, [3, 3])?;
+/// assert_eq!(a.sum()?, 0.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn zeros<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -136,10 +202,15 @@ pub fn zeros<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// As [`zeros`]: every rank calls it with the same `shape`.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::empty::<u8, _>(&rt, 5).unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::empty::<u8, _>(&rt, 5)?;
 /// assert_eq!(a.len(), 5);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn empty<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -152,10 +223,16 @@ pub fn empty<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape`; it
+/// returns after the fill's closing sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5]).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<i64, _>(&rt, [2, 5])?;
+/// assert_eq!(a.sum()?, 10);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn ones<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -168,10 +245,17 @@ pub fn ones<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape` and
+/// `value`; it returns after the fill's closing sync, when every block is
+/// written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::full(&rt, [2, 2], 2.5).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10.0);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::full(&rt, [2, 2], 2.5)?;
+/// assert_eq!(a.sum()?, 10.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn full<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -187,11 +271,17 @@ pub fn full<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like`; the
+/// windows are allocated collectively, and the array is ready on return.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::ones::<f64, _>(&rt, [3, 4]).unwrap();
-/// let z = gain::numpy::zeros_like(&a).unwrap();
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::ones::<f64, _>(&rt, [3, 4])?;
+/// let z = gain::numpy::zeros_like(&a)?;
 /// assert!(z.compare_distr(&a));
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
     GlobalArray::<T, IxDyn>::with_distribution(like.runtime(), like.distribution_map().clone())?
@@ -202,10 +292,16 @@ pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like`; it
+/// returns after the fill's closing sync.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<i32, _>(&rt, 6).unwrap();
-/// assert_eq!(gain::numpy::expr(&gain::numpy::ones_like(&a).unwrap()).sum().unwrap(), 6);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<i32, _>(&rt, 6)?;
+/// assert_eq!(gain::numpy::ones_like(&a)?.sum()?, 6);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
     full_like(like, T::one())
@@ -215,10 +311,16 @@ pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<G
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `like` and
+/// `value`; it returns after the fill's closing sync.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::zeros::<u8, _>(&rt, 6).unwrap();
-/// assert_eq!(gain::numpy::expr(&gain::numpy::full_like(&a, 2).unwrap()).sum().unwrap(), 12);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::zeros::<u8, _>(&rt, 6)?;
+/// assert_eq!(gain::numpy::full_like(&a, 2)?.sum()?, 12);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn full_like<T: Element, D: Dimension>(
     like: &GlobalArray<T, D>,
@@ -234,10 +336,17 @@ pub fn full_like<T: Element, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `shape` and
+/// an `f` that gives every index the same value on every rank; it returns
+/// after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (10 * i[0] + i[1]) as i32).unwrap();
-/// assert_eq!(a.at(&[2, 3]).unwrap(), 23);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (10 * i[0] + i[1]) as i32)?;
+/// assert_eq!(a.at(&[2, 3])?, 23);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn from_fn<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
@@ -264,11 +373,17 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `n`, `m`
+/// and `k`; it returns after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let i = gain::numpy::eye::<f64>(&rt, 3, 4, 1).unwrap();
-/// assert_eq!(gain::numpy::expr(&i).sum().unwrap(), 3.0);
-/// assert_eq!(i.at(&[0, 1]).unwrap(), 1.0);
+/// # let rt = gain::init()?;
+/// let i = gain::numpy::eye::<f64>(&rt, 3, 4, 1)?;
+/// assert_eq!(i.sum()?, 3.0);
+/// assert_eq!(i.at(&[0, 1])?, 1.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn eye<T: Element>(
     rt: &Runtime,
@@ -294,10 +409,17 @@ pub fn eye<T: Element>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `start`,
+/// `stop` and `step`; it returns after a sync, when every block is
+/// written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25).unwrap();
-/// assert_eq!(a.to_array().unwrap(), ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25)?;
+/// assert_eq!(a.to_array()?, ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn arange<T: Element>(
     rt: &Runtime,
@@ -325,10 +447,16 @@ pub fn arange<T: Element>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `start`,
+/// `stop` and `n`; it returns after a sync, when every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5).unwrap();
-/// assert_eq!(a.to_array().unwrap(), ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5)?;
+/// assert_eq!(a.to_array()?, ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn linspace<T: Element + Float>(
     rt: &Runtime,
@@ -352,10 +480,17 @@ pub fn linspace<T: Element + Float>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `a` (the
+/// shape is checked, the data is not); it returns after a sync, when
+/// every block is written.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::from_array(&rt, &ndarray::array![[1, 2], [3, 4]]).unwrap();
-/// assert_eq!(a.at(&[1, 0]).unwrap(), 3);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::from_array(&rt, &ndarray::array![[1, 2], [3, 4]])?;
+/// assert_eq!(a.at(&[1, 0])?, 3);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     rt: &Runtime,
@@ -378,12 +513,19 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, with the same `root`; the
+/// shape is broadcast from `root`, which then puts the data, and every
+/// rank returns after a sync, when the data is in place.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
+/// # let rt = gain::init()?;
 /// let data = ndarray::array![1.0, 2.0, 3.0];
 /// let held = (rt.rank() == 0).then(|| data.view());
-/// let a = gain::numpy::scatter(&rt, 0, held).unwrap();
-/// assert_eq!(a.to_array().unwrap(), data);
+/// let a = gain::numpy::scatter(&rt, 0, held)?;
+/// assert_eq!(a.to_array()?, data);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn scatter<T: Element, D: Dimension>(
     rt: &Runtime,
@@ -426,10 +568,16 @@ pub fn scatter<T: Element, D: Dimension>(
 ///
 /// # Collective
 ///
+/// Every rank must call it, in the same order, each with its own `x`; one
+/// `MPI_Allgather`, so it returns once every rank's value has arrived.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let s = gain::numpy::allreduce_sum(&rt, rt.rank() as i64 + 1).unwrap();
+/// # let rt = gain::init()?;
+/// let s = gain::numpy::allreduce_sum(&rt, rt.rank() as i64 + 1)?;
 /// assert_eq!(s, (rt.size() * (rt.size() + 1) / 2) as i64);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn allreduce_sum<T: Element>(rt: &Runtime, x: T) -> Result<T> {
     use mpi::traits::CommunicatorCollectives;

@@ -8,13 +8,14 @@
 //! result combines them.
 
 use mpi::traits::{CommunicatorCollectives, Equivalence};
-use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, SliceInfoElem, Zip};
+use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, Ix1, IxDyn, SliceInfoElem, Zip};
 use num_traits::Float;
 
 use super::engine::{Operand, pieces, sync_all, tiles};
 use super::expr::{Expr, IntoExpr, index_along, where_};
 use super::geometry::{bounds, narrow};
 use super::store::Shared;
+use super::view::View;
 use crate::error::bail;
 use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
@@ -27,12 +28,12 @@ struct Domain<'n, T: Element> {
 }
 
 impl<'n, T: Element> Domain<'n, T> {
-    fn new(e: &Expr<'n, T>) -> Result<Self> {
+    fn new<D: Dimension>(e: &Expr<'n, T, D>) -> Result<Self> {
         Self::on(e, None)
     }
 
     /// As `new`, running on `rt` when the expression reads no global array.
-    fn on(e: &Expr<'n, T>, fallback: Option<&Runtime>) -> Result<Self> {
+    fn on<D: Dimension>(e: &Expr<'n, T, D>, fallback: Option<&Runtime>) -> Result<Self> {
         let shape = e.shape()?;
         let op = Operand::new(&shape, e.clone())?;
         let mut aligned = None;
@@ -375,16 +376,47 @@ fn is_nan<T: Element>(x: T) -> bool {
     x != x
 }
 
+/// `idx` as the index pattern of dimension type `D` (`(i, j)` for `Ix2`).
+fn pattern<D: Dimension>(idx: &[usize]) -> Result<D::Pattern> {
+    match D::from_dimension(&IxDyn(idx)) {
+        Some(d) => Ok(d.into_pattern()),
+        None => bail!(
+            DimensionMismatch,
+            "a {}-d index for a {:?}-d type",
+            idx.len(),
+            D::NDIM
+        ),
+    }
+}
+
+/// The number of elements less `ddof` (at least 0, as NumPy's), as `T`.
+fn dof<T: Element + Float>(n: usize, ddof: T) -> T {
+    let d = T::from(n).unwrap_or_else(T::nan) - ddof;
+    if d < T::zero() { T::zero() } else { d }
+}
+
 /// # Reductions over the whole expression (every rank gets the result)
-impl<T: Element> Expr<'_, T> {
+///
+/// Each is **collective**: every rank must call it, in the same order, on
+/// the same expression (the same arrays and views; ndarray operands
+/// holding the same data). It syncs the arrays read, combines the ranks'
+/// partial results with `MPI_Allgather` in rank order, and returns the
+/// same value on every rank.
+impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// The sum of all elements (0 for none).
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// sum, after every rank's partial sum has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 1i64, 101, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 5050);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i64, 101, 1)?;
+    /// assert_eq!((&a * 2).sum()?, 10100);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sum(&self) -> Result<T> {
         let d = Domain::new(self)?;
@@ -395,10 +427,16 @@ impl<T: Element> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// product, after every rank's partial product has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 1i64, 6, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).prod().unwrap(), 120);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i64, 6, 1)?;
+    /// assert_eq!(a.expr().prod()?, 120);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn prod(&self) -> Result<T> {
         let d = Domain::new(self)?;
@@ -434,10 +472,16 @@ impl<T: Element> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// value, after every rank's partial minimum has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).min().unwrap(), -3);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+    /// assert_eq!((&a * &a).min()?, 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn min(&self) -> Result<T> {
         self.extreme(nan_min)
@@ -445,57 +489,92 @@ impl<T: Element> Expr<'_, T> {
 
     /// The largest element (NaN if any is NaN).
     ///
+    /// Errors: as [`min`](Self::min).
+    ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// value, after every rank's partial maximum has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).max().unwrap(), 2);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+    /// assert_eq!((&a * &a).max()?, 9);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn max(&self) -> Result<T> {
         self.extreme(nan_max)
     }
 
-    /// The global index of the smallest element (the first in C order on
-    /// ties, as NumPy's `unravel_index(argmin)`).
+    /// The global index of the smallest element, as `D`'s index pattern
+    /// (`(i, j)` for `Ix2`, as ndarray-stats' `argmin`): the first in C
+    /// order on ties, as NumPy's `unravel_index(argmin)`.
+    ///
+    /// Errors: [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+    /// for an empty expression.
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// index, after every rank's candidate has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| ((i[0] * 3 + i[1]) as i32 - 4).abs()).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).argmin().unwrap(), vec![1, 1]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| (i[0] * 3 + i[1]) as i32)?;
+    /// assert_eq!((&a - 4).abs().argmin()?, (1, 1));
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn argmin(&self) -> Result<Vec<usize>> {
-        arg_extreme(&Domain::new(self)?, |x, v| {
+    pub fn argmin(&self) -> Result<D::Pattern> {
+        let idx = arg_extreme(&Domain::new(self)?, |x, v| {
             x < v || (is_nan(x) && !is_nan(v))
-        })
+        })?;
+        pattern::<D>(&idx)
     }
 
-    /// The global index of the largest element (first on ties).
+    /// The global index of the largest element (first on ties), as `D`'s
+    /// index pattern.
+    ///
+    /// Errors: as [`argmin`](Self::argmin).
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// index, after every rank's candidate has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| ((i[0] * 3 + i[1]) as i32 - 4).abs()).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).argmax().unwrap(), vec![0, 0]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| (i[0] * 3 + i[1]) as i32)?;
+    /// assert_eq!((&a - 4).abs().argmax()?, (0, 0));
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn argmax(&self) -> Result<Vec<usize>> {
-        arg_extreme(&Domain::new(self)?, |x, v| {
+    pub fn argmax(&self) -> Result<D::Pattern> {
+        let idx = arg_extreme(&Domain::new(self)?, |x, v| {
             x > v || (is_nan(x) && !is_nan(v))
-        })
+        })?;
+        pattern::<D>(&idx)
     }
 
     /// Whether every element is nonzero (true for none).
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// answer, after every rank's partial answer has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-    /// assert!(!gain::numpy::expr(&a).all().unwrap());
-    /// assert!(gain::numpy::expr(&a).greater_equal(0).all().unwrap());
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+    /// assert!(!a.expr().all()?);
+    /// assert!(a.expr().greater_equal(0).all()?);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn all(&self) -> Result<bool> {
         let d = Domain::new(self)?;
@@ -511,10 +590,16 @@ impl<T: Element> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// answer, after every rank's partial answer has been gathered.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-    /// assert!(gain::numpy::expr(&a).any().unwrap());
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+    /// assert!(a.expr().greater(2).any()?);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn any(&self) -> Result<bool> {
         let d = Domain::new(self)?;
@@ -528,48 +613,69 @@ impl<T: Element> Expr<'_, T> {
 }
 
 /// # Statistics and norms over the whole expression
-impl<T: Element + Float> Expr<'_, T> {
+impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// The mean of all elements (NaN for none).
     ///
     /// # Collective
     ///
+    /// As [`sum`](Self::sum): every rank calls it on the same expression
+    /// and gets the same value.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0.0, 10.0, 1.0).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).mean().unwrap(), 4.5);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0.0, 10.0, 1.0)?;
+    /// assert_eq!((&a + 1.0).mean()?, 5.5);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mean(&self) -> Result<T> {
         let n = T::from(self.shape()?.iter().product::<usize>()).unwrap_or_else(T::nan);
         Ok(self.sum()? / n)
     }
 
-    /// The variance with `ddof` delta degrees of freedom (two passes:
-    /// the mean, then the squared deviations).
+    /// The variance with `ddof` delta degrees of freedom (ndarray's
+    /// `var(ddof)`: 0 for the population variance, 1 for the sample
+    /// variance), dividing by `n - ddof` (by 0 when `ddof >= n`, as
+    /// NumPy). Two passes: the mean, then the squared deviations.
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression with the same `ddof`;
+    /// two whole-array reductions, each returning the same value on every
+    /// rank.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).var(0).unwrap(), 1.25);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+    /// assert_eq!(a.expr().var(0.0)?, 1.25);
+    /// assert_eq!(a.expr().var(1.0)?, 5.0 / 3.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn var(&self, ddof: usize) -> Result<T> {
+    pub fn var(&self, ddof: T) -> Result<T> {
         let m = self.mean()?;
         let n = self.shape()?.iter().product::<usize>();
         let ss = (self.clone() - m).powi(2).sum()?;
-        Ok(ss / T::from(n.saturating_sub(ddof)).unwrap_or_else(T::nan))
+        Ok(ss / dof(n, ddof))
     }
 
     /// The standard deviation, `sqrt(var(ddof))`.
     ///
     /// # Collective
     ///
+    /// As [`var`](Self::var).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_array(&rt, &ndarray::array![1.0, 3.0]).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).std(0).unwrap(), 1.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![1.0, 3.0])?;
+    /// assert_eq!(a.expr().std(0.0)?, 1.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn std(&self, ddof: usize) -> Result<T> {
+    pub fn std(&self, ddof: T) -> Result<T> {
         Ok(self.var(ddof)?.sqrt())
     }
 
@@ -577,10 +683,15 @@ impl<T: Element + Float> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// As [`sum`](Self::sum).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -2.0, 2.0, 1.0).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).norm_l1().unwrap(), 4.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -2.0, 2.0, 1.0)?;
+    /// assert_eq!(a.expr().norm_l1()?, 4.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l1(&self) -> Result<T> {
         self.clone().mapv(T::abs).sum()
@@ -590,10 +701,15 @@ impl<T: Element + Float> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// As [`sum`](Self::sum).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_array(&rt, &ndarray::array![3.0, 4.0]).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).norm_l2().unwrap(), 5.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![3.0, 4.0])?;
+    /// assert_eq!(a.expr().norm_l2()?, 5.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l2(&self) -> Result<T> {
         Ok(self.clone().powi(2).sum()?.sqrt())
@@ -601,31 +717,45 @@ impl<T: Element + Float> Expr<'_, T> {
 
     /// The largest absolute value.
     ///
+    /// Errors: as [`min`](Self::min).
+    ///
     /// # Collective
     ///
+    /// As [`max`](Self::max).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, -5.0, 2.0, 1.0).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).norm_max().unwrap(), 5.0);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -5.0, 2.0, 1.0)?;
+    /// assert_eq!(a.expr().norm_max()?, 5.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_max(&self) -> Result<T> {
         self.clone().mapv(T::abs).max()
     }
 }
 
-/// The dot product of two 1-D operands of equal length.
+/// The dot product of two 1-D operands of equal length (also
+/// `a.dot(&b)` on a 1-D array or view).
 ///
 /// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) otherwise.
 ///
 /// # Collective
 ///
+/// Every rank calls it with the same operands; each returns the same
+/// value, after every rank's partial sum has been gathered.
+///
+/// # Examples
+///
 /// ```
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
-/// assert_eq!(gain::numpy::dot(&a, &a).unwrap(), 14.0);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+/// assert_eq!(gain::numpy::dot(&a, &a)?, 14.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> Result<T> {
-    let (a, b) = (a.into_expr(), b.into_expr());
+    let (a, b) = (a.into_expr().into_dyn(), b.into_expr().into_dyn());
     let (sa, sb) = (a.shape()?, b.shape()?);
     if sa.len() != 1 || sa != sb {
         bail!(
@@ -638,192 +768,278 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
 
 /// # Reductions along an axis (the result is a new global array)
 ///
-/// The dimension type `E` of the result is chosen by the caller (`Ix1`
-/// for a 2-D expression, or `IxDyn`).
-impl<T: Element> Expr<'_, T> {
-    fn reduce_as<E: Dimension>(
-        &self,
-        axis: usize,
-        f: impl Fn(T, T) -> T,
-    ) -> Result<GlobalArray<T, E>> {
-        Domain::new(self)?
-            .reduce_axis(axis, f)?
-            .into_dimensionality()
+/// The result has dimension type `D::Smaller` (`Ix1` for an `Ix2`
+/// expression, `IxDyn` for `IxDyn`), as ndarray's `sum_axis`; the scans
+/// keep `D`. Each is **collective**: every rank must call it, in the same
+/// order, on the same expression with the same axis. It syncs the arrays
+/// read, creates the result (collectively), and returns after a closing
+/// sync of it.
+impl<T: Element, D: Dimension> Expr<'_, T, D> {
+    fn reduce_dyn(&self, axis: Axis, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
+        Domain::new(self)?.reduce_axis(axis.index(), f)
     }
 
     /// Sums along `axis`.
     ///
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
-    /// for an axis out of range, a 1-d expression, or a result type of the
-    /// wrong dimension.
+    /// for an axis out of range or a 1-d expression (use [`sum`](Self::sum));
+    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) for an
+    /// empty one.
     ///
     /// # Collective
     ///
+    /// Every rank calls it on the same expression and axis; it returns
+    /// after the closing sync of the new array.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| i[1] as i64).unwrap();
-    /// let s = gain::numpy::expr(&a).sum_axis::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(s.to_array().unwrap(), ndarray::array![0, 3, 6, 9]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| i[1] as i64)?;
+    /// let s = (&a * 2).sum_axis(Axis(0))?; // a GlobalArray<i64, Ix1>
+    /// assert_eq!(s.to_array()?, ndarray::array![0, 6, 12, 18]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn sum_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        self.reduce_as(axis, |a, x| a + x)
+    pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+        self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
     }
 
     /// Multiplies along `axis`.
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::full(&rt, [3, 2], 2i32).unwrap();
-    /// let p = gain::numpy::expr(&a).prod_axis::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(p.to_array().unwrap(), ndarray::array![8, 8]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, [3, 2], 2i32)?;
+    /// let p = a.expr().prod_axis(Axis(0))?;
+    /// assert_eq!(p.to_array()?, ndarray::array![8, 8]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn prod_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        self.reduce_as(axis, |a, x| a * x)
+    pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+        self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
     }
 
     /// The smallest element along `axis` (NaN-propagating).
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32).unwrap();
-    /// let m = gain::numpy::expr(&a).min_axis::<ndarray::Ix1>(1).unwrap();
-    /// assert_eq!(m.to_array().unwrap(), ndarray::array![0, 4, 8]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32)?;
+    /// let m = a.expr().min_axis(Axis(1))?;
+    /// assert_eq!(m.to_array()?, ndarray::array![0, 4, 8]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn min_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        self.reduce_as(axis, nan_min)
+    pub fn min_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+        self.reduce_dyn(axis, nan_min)?.into_dimensionality()
     }
 
     /// The largest element along `axis` (NaN-propagating).
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32).unwrap();
-    /// let m = gain::numpy::expr(&a).max_axis::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(m.to_array().unwrap(), ndarray::array![8, 9, 10, 11]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32)?;
+    /// let m = a.expr().max_axis(Axis(0))?;
+    /// assert_eq!(m.to_array()?, ndarray::array![8, 9, 10, 11]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn max_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
-        self.reduce_as(axis, nan_max)
+    pub fn max_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+        self.reduce_dyn(axis, nan_max)?.into_dimensionality()
     }
 
-    fn arg_axis<E: Dimension>(&self, axis: usize, max: bool) -> Result<GlobalArray<i64, E>> {
+    fn arg_axis(&self, axis: Axis, max: bool) -> Result<GlobalArray<i64, D::Smaller>> {
         let d = Domain::new(self)?;
-        let m = d.reduce_axis(axis, if max { nan_max } else { nan_min })?;
-        let hit = self.clone().equal(along(&m, axis)?);
-        let idx = where_(hit, index_along(&d.shape, axis), i64::MAX);
-        idx.reduce_as(axis, |a: i64, x| a.min(x))
+        let ax = axis.index();
+        let m = d.reduce_axis(ax, if max { nan_max } else { nan_min })?;
+        let hit = self.clone().into_dyn().equal(along(&m, ax)?);
+        let idx = where_(hit, index_along(&d.shape[..], axis), i64::MAX);
+        idx.reduce_dyn(axis, |a: i64, x| a.min(x))?
+            .into_dimensionality()
     }
 
     /// The index along `axis` of the smallest element (first on ties).
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]]).unwrap();
-    /// let i = gain::numpy::expr(&a).argmin_axis::<ndarray::Ix1>(1).unwrap();
-    /// assert_eq!(i.to_array().unwrap(), ndarray::array![1, 0]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]])?;
+    /// let i = a.expr().argmin_axis(Axis(1))?;
+    /// assert_eq!(i.to_array()?, ndarray::array![1, 0]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn argmin_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<i64, E>> {
+    pub fn argmin_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
         self.arg_axis(axis, false)
     }
 
     /// The index along `axis` of the largest element (first on ties).
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]]).unwrap();
-    /// let i = gain::numpy::expr(&a).argmax_axis::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(i.to_array().unwrap(), ndarray::array![0, 1, 1]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]])?;
+    /// let i = a.expr().argmax_axis(Axis(0))?;
+    /// assert_eq!(i.to_array()?, ndarray::array![0, 1, 1]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn argmax_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<i64, E>> {
+    pub fn argmax_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
         self.arg_axis(axis, true)
     }
 
     /// Running sums along `axis` (NumPy's `cumsum`, `add.accumulate`),
     /// distributed like the expression's domain.
     ///
+    /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
+    /// for an axis out of range;
+    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) for an
+    /// empty expression.
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 1i32, 6, 1).unwrap();
-    /// let c = gain::numpy::expr(&a).cumsum::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(c.to_array().unwrap(), ndarray::array![1, 3, 6, 10, 15]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i32, 6, 1)?;
+    /// let c = a.expr().cumsum(Axis(0))?;
+    /// assert_eq!(c.to_array()?, ndarray::array![1, 3, 6, 10, 15]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn cumsum<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
+    pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
         Domain::new(self)?
-            .scan(axis, |a, x| a + x)?
+            .scan(axis.index(), |a, x| a + x)?
             .into_dimensionality()
     }
 
     /// Running products along `axis` (NumPy's `cumprod`).
     ///
+    /// Errors: as [`cumsum`](Self::cumsum).
+    ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 1i32, 6, 1).unwrap();
-    /// let c = gain::numpy::expr(&a).cumprod::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(c.to_array().unwrap(), ndarray::array![1, 2, 6, 24, 120]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i32, 6, 1)?;
+    /// let c = a.expr().cumprod(Axis(0))?;
+    /// assert_eq!(c.to_array()?, ndarray::array![1, 2, 6, 24, 120]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn cumprod<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
+    pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
         Domain::new(self)?
-            .scan(axis, |a, x| a * x)?
+            .scan(axis.index(), |a, x| a * x)?
             .into_dimensionality()
     }
 }
 
 /// # Statistics along an axis
-impl<T: Element + Float> Expr<'_, T> {
+impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// The mean along `axis`.
+    ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
     ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| i[0] as f64).unwrap();
-    /// let m = gain::numpy::expr(&a).mean_axis::<ndarray::Ix1>(0).unwrap();
-    /// assert_eq!(m.to_array().unwrap(), ndarray::array![0.5, 0.5, 0.5]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| i[0] as f64)?;
+    /// let m = a.expr().mean_axis(Axis(0))?;
+    /// assert_eq!(m.to_array()?, ndarray::array![0.5, 0.5, 0.5]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn mean_axis<E: Dimension>(&self, axis: usize) -> Result<GlobalArray<T, E>> {
+    pub fn mean_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
         self.mean_axis_dyn(axis)?.into_dimensionality()
     }
 
-    fn mean_axis_dyn(&self, axis: usize) -> Result<GlobalArray<T, IxDyn>> {
-        let mut s = self.sum_axis::<IxDyn>(axis)?;
-        let n = T::from(self.shape()?[axis]).unwrap_or_else(T::nan);
+    fn mean_axis_dyn(&self, axis: Axis) -> Result<GlobalArray<T, IxDyn>> {
+        let mut s = self.reduce_dyn(axis, |a, x| a + x)?;
+        let n = T::from(self.shape()?[axis.index()]).unwrap_or_else(T::nan);
         s.local_mut().mapv_inplace(|x| x / n);
         s.sync()?;
         Ok(s)
     }
 
-    /// The variance along `axis` with `ddof` delta degrees of freedom.
+    /// The variance along `axis` with `ddof` delta degrees of freedom
+    /// (ndarray's `var_axis(axis, ddof)`; divides by `n - ddof`, by 0
+    /// when `ddof >= n`).
+    ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
     ///
     /// # Collective
     ///
+    /// As [`sum_axis`](Self::sum_axis), with the same `ddof` on every
+    /// rank.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64).unwrap();
-    /// let v = gain::numpy::expr(&a).var_axis::<ndarray::Ix1>(0, 0).unwrap();
-    /// assert_eq!(v.to_array().unwrap(), ndarray::array![1.0, 1.0, 1.0]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64)?;
+    /// let v = a.expr().var_axis(Axis(0), 0.0)?;
+    /// assert_eq!(v.to_array()?, ndarray::array![1.0, 1.0, 1.0]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn var_axis<E: Dimension>(&self, axis: usize, ddof: usize) -> Result<GlobalArray<T, E>> {
+    pub fn var_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
         self.var_axis_dyn(axis, ddof)?.into_dimensionality()
     }
 
-    fn var_axis_dyn(&self, axis: usize, ddof: usize) -> Result<GlobalArray<T, IxDyn>> {
+    fn var_axis_dyn(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, IxDyn>> {
         let m = self.mean_axis_dyn(axis)?;
-        let dev = (self.clone() - along(&m, axis)?).powi(2);
-        let mut s = dev.sum_axis::<IxDyn>(axis)?;
-        let n = T::from(self.shape()?[axis].saturating_sub(ddof)).unwrap_or_else(T::nan);
+        let dev = (self.clone().into_dyn() - along(&m, axis.index())?).powi(2);
+        let mut s = dev.reduce_dyn(axis, |a, x| a + x)?;
+        let n = dof(self.shape()?[axis.index()], ddof);
         s.local_mut().mapv_inplace(|x| x / n);
         s.sync()?;
         Ok(s)
@@ -831,15 +1047,23 @@ impl<T: Element + Float> Expr<'_, T> {
 
     /// The standard deviation along `axis`.
     ///
+    /// Errors: as [`sum_axis`](Self::sum_axis).
+    ///
     /// # Collective
     ///
+    /// As [`var_axis`](Self::var_axis).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64).unwrap();
-    /// let s = gain::numpy::expr(&a).std_axis::<ndarray::Ix1>(0, 0).unwrap();
-    /// assert_eq!(s.to_array().unwrap(), ndarray::array![1.0, 1.0, 1.0]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64)?;
+    /// let s = a.expr().std_axis(Axis(0), 0.0)?;
+    /// assert_eq!(s.to_array()?, ndarray::array![1.0, 1.0, 1.0]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn std_axis<E: Dimension>(&self, axis: usize, ddof: usize) -> Result<GlobalArray<T, E>> {
+    pub fn std_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
         let mut v = self.var_axis_dyn(axis, ddof)?;
         v.local_mut().mapv_inplace(T::sqrt);
         v.sync()?;
@@ -848,27 +1072,34 @@ impl<T: Element + Float> Expr<'_, T> {
 }
 
 /// # Evaluation
-impl<T: Element> Expr<'_, T> {
-    /// Evaluates into a new global array, distributed like an operand of
-    /// the same shape read whole (so it is computed in place), else
-    /// regularly. No global temporaries.
+impl<T: Element, D: Dimension> Expr<'_, T, D> {
+    /// Evaluates into a new global array of the expression's dimension
+    /// type, distributed like an operand of the same shape read whole (so
+    /// it is computed in place), else regularly. No global temporaries.
     ///
     /// Errors: the expression's shape error;
-    /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch) for a
-    /// result type of the wrong dimension;
     /// [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
-    /// when it reads no global array.
+    /// when it reads no global array (use [`eval_on`](Self::eval_on));
+    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) when it
+    /// has no elements.
     ///
     /// # Collective
     ///
+    /// Every rank must call it, in the same order, on the same
+    /// expression; it creates the array (collectively), syncs the arrays
+    /// read, and returns after a closing sync of the new array.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1).unwrap();
-    /// let b = (&a * &a).eval::<ndarray::Ix1>().unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+    /// let b = (&a * &a).eval()?; // a GlobalArray<i32, Ix1>
     /// assert!(b.compare_distr(&a));
-    /// assert_eq!(b.to_array().unwrap(), ndarray::array![0, 1, 4, 9]);
+    /// assert_eq!(b.to_array()?, ndarray::array![0, 1, 4, 9]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn eval<E: Dimension>(&self) -> Result<GlobalArray<T, E>> {
+    pub fn eval(&self) -> Result<GlobalArray<T, D>> {
         self.eval_in(Domain::new(self)?)
     }
 
@@ -877,16 +1108,22 @@ impl<T: Element> Expr<'_, T> {
     ///
     /// # Collective
     ///
+    /// As [`eval`](Self::eval), over the ranks of `rt`.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let j = gain::numpy::index_along(&[2, 3], 1).eval_on::<ndarray::Ix2>(&rt).unwrap();
-    /// assert_eq!(j.to_array().unwrap(), ndarray::array![[0, 1, 2], [0, 1, 2]]);
+    /// use ndarray::Axis;
+    /// # let rt = gain::init()?;
+    /// let j = gain::numpy::index_along([2, 3], Axis(1)).eval_on(&rt)?;
+    /// assert_eq!(j.to_array()?, ndarray::array![[0, 1, 2], [0, 1, 2]]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn eval_on<E: Dimension>(&self, rt: &Runtime) -> Result<GlobalArray<T, E>> {
+    pub fn eval_on(&self, rt: &Runtime) -> Result<GlobalArray<T, D>> {
         self.eval_in(Domain::on(self, Some(rt))?)
     }
 
-    fn eval_in<E: Dimension>(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, E>> {
+    fn eval_in(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, D>> {
         let Some(dist) = d.dist.clone() else {
             bail!(
                 ZeroSizeDimension,
@@ -897,5 +1134,585 @@ impl<T: Element> Expr<'_, T> {
         let mut r = GlobalArray::<T, IxDyn>::with_distribution(&d.rt, dist)?;
         r.assign(self)?;
         r.into_dimensionality()
+    }
+}
+
+/// The reductions of [`Expr`] as methods of an array or view type: the
+/// impl header, the type's name in the docs, and how the examples make
+/// `x`, the operand, from an array `a`.
+macro_rules! reductions {
+    ([$($g:tt)*] $Ty:ty, $name:literal, $x:literal) => {
+        #[doc = concat!("# Reductions of the ", $name, " (ndarray's names)")]
+        ///
+        /// Each delegates to the [`Expr`] method of the same name and is
+        /// **collective**: every rank must call it, in the same order, with
+        /// the same arguments. Whole-array reductions sync the array and
+        /// return the same value on every rank; the `*_axis` reductions
+        /// and scans return a new global array after a closing sync of it.
+        impl<$($g)*> $Ty {
+            /// The sum of all elements; see [`Expr::sum`].
+            ///
+            /// # Collective
+            ///
+            /// Every rank calls it; each returns the same sum, after every
+            /// rank's partial sum has been gathered.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 1i64, 101, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.sum()?, 5050);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn sum(&self) -> Result<T> {
+                self.expr().sum()
+            }
+
+            /// The product of all elements; see [`Expr::prod`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 1i64, 6, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.prod()?, 120);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn prod(&self) -> Result<T> {
+                self.expr().prod()
+            }
+
+            /// The smallest element (NaN if any is NaN); see [`Expr::min`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.min()?, -3);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn min(&self) -> Result<T> {
+                self.expr().min()
+            }
+
+            /// The largest element (NaN if any is NaN); see [`Expr::max`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.max()?, 2);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn max(&self) -> Result<T> {
+                self.expr().max()
+            }
+
+            /// The index of the smallest element (first in C order on
+            /// ties) as `D`'s pattern; see [`Expr::argmin`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| ((i[0] * 3 + i[1]) as i32 - 4).abs())?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.argmin()?, (1, 1));
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn argmin(&self) -> Result<D::Pattern> {
+                self.expr().argmin()
+            }
+
+            /// The index of the largest element (first in C order on ties)
+            /// as `D`'s pattern; see [`Expr::argmax`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| ((i[0] * 3 + i[1]) as i32 - 4).abs())?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.argmax()?, (0, 0));
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn argmax(&self) -> Result<D::Pattern> {
+                self.expr().argmax()
+            }
+
+            /// Whether every element is nonzero; see [`Expr::all`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert!(!x.all()?);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn all(&self) -> Result<bool> {
+                self.expr().all()
+            }
+
+            /// Whether any element is nonzero; see [`Expr::any`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert!(x.any()?);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn any(&self) -> Result<bool> {
+                self.expr().any()
+            }
+
+            /// Sums along `axis`, dropping it from the type; see
+            /// [`Expr::sum_axis`].
+            ///
+            /// # Collective
+            ///
+            /// Every rank calls it with the same `axis`; it returns after
+            /// the closing sync of the new array.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| i[1] as i64)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// let s = x.sum_axis(Axis(0))?; // a GlobalArray<i64, Ix1>
+            /// assert_eq!(s.to_array()?, ndarray::array![0, 3, 6, 9]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().sum_axis(axis)
+            }
+
+            /// Multiplies along `axis`; see [`Expr::prod_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::full(&rt, [3, 2], 2i32)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.prod_axis(Axis(0))?.to_array()?, ndarray::array![8, 8]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().prod_axis(axis)
+            }
+
+            /// The smallest element along `axis`; see [`Expr::min_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.min_axis(Axis(1))?.to_array()?, ndarray::array![0, 4, 8]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn min_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().min_axis(axis)
+            }
+
+            /// The largest element along `axis`; see [`Expr::max_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [3, 4], |i| (i[0] * 4 + i[1]) as i32)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.max_axis(Axis(0))?.to_array()?, ndarray::array![8, 9, 10, 11]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn max_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().max_axis(axis)
+            }
+
+            /// The index along `axis` of the smallest element (first on
+            /// ties); see [`Expr::argmin_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]])?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.argmin_axis(Axis(1))?.to_array()?, ndarray::array![1, 0]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn argmin_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
+                self.expr().argmin_axis(axis)
+            }
+
+            /// The index along `axis` of the largest element (first on
+            /// ties); see [`Expr::argmax_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3, 1, 1], [0, 5, 2]])?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.argmax_axis(Axis(0))?.to_array()?, ndarray::array![0, 1, 1]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn argmax_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
+                self.expr().argmax_axis(axis)
+            }
+
+            /// Running sums along `axis` (NumPy's `cumsum`); see
+            /// [`Expr::cumsum`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 1i32, 6, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.cumsum(Axis(0))?.to_array()?, ndarray::array![1, 3, 6, 10, 15]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
+                self.expr().cumsum(axis)
+            }
+
+            /// Running products along `axis` (NumPy's `cumprod`); see
+            /// [`Expr::cumprod`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 1i32, 6, 1)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.cumprod(Axis(0))?.to_array()?, ndarray::array![1, 2, 6, 24, 120]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
+                self.expr().cumprod(axis)
+            }
+        }
+
+        #[doc = concat!("# Statistics and norms of the ", $name, " (ndarray's names)")]
+        ///
+        /// Each delegates to the [`Expr`] method of the same name and is
+        /// **collective**, as the reductions above.
+        impl<$($g)*> $Ty where T: Float {
+            /// The mean of all elements; see [`Expr::mean`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 10.0, 1.0)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.mean()?, 4.5);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn mean(&self) -> Result<T> {
+                self.expr().mean()
+            }
+
+            /// The variance with `ddof` delta degrees of freedom (0.0:
+            /// population, 1.0: sample); see [`Expr::var`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum), with the same `ddof` on every rank.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.var(0.0)?, 1.25);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn var(&self, ddof: T) -> Result<T> {
+                self.expr().var(ddof)
+            }
+
+            /// The standard deviation, `sqrt(var(ddof))`; see
+            /// [`Expr::std`].
+            ///
+            /// # Collective
+            ///
+            /// As [`var`](Self::var).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_array(&rt, &ndarray::array![1.0, 3.0])?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.std(0.0)?, 1.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn std(&self, ddof: T) -> Result<T> {
+                self.expr().std(ddof)
+            }
+
+            /// The sum of absolute values; see [`Expr::norm_l1`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, -2.0, 2.0, 1.0)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.norm_l1()?, 4.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn norm_l1(&self) -> Result<T> {
+                self.expr().norm_l1()
+            }
+
+            /// The Euclidean norm; see [`Expr::norm_l2`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_array(&rt, &ndarray::array![3.0, 4.0])?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.norm_l2()?, 5.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn norm_l2(&self) -> Result<T> {
+                self.expr().norm_l2()
+            }
+
+            /// The largest absolute value; see [`Expr::norm_max`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, -5.0, 2.0, 1.0)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.norm_max()?, 5.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn norm_max(&self) -> Result<T> {
+                self.expr().norm_max()
+            }
+
+            /// The mean along `axis`, dropping it from the type; see
+            /// [`Expr::mean_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| i[0] as f64)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.mean_axis(Axis(0))?.to_array()?, ndarray::array![0.5, 0.5, 0.5]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn mean_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().mean_axis(axis)
+            }
+
+            /// The variance along `axis` with `ddof` delta degrees of
+            /// freedom; see [`Expr::var_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum_axis`](Self::sum_axis), with the same `ddof` on
+            /// every rank.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.var_axis(Axis(0), 1.0)?.to_array()?, ndarray::array![2.0, 2.0, 2.0]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn var_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().var_axis(axis, ddof)
+            }
+
+            /// The standard deviation along `axis`; see
+            /// [`Expr::std_axis`].
+            ///
+            /// # Collective
+            ///
+            /// As [`var_axis`](Self::var_axis).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::Axis;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_fn(&rt, [2, 3], |i| (2 * i[0]) as f64)?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.std_axis(Axis(0), 0.0)?.to_array()?, ndarray::array![1.0, 1.0, 1.0]);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn std_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
+                self.expr().std_axis(axis, ddof)
+            }
+        }
+    };
+}
+
+reductions!([T: Element, D: Dimension] GlobalArray<T, D>, "array", "&a");
+reductions!([T: Element, D: Dimension] View<'_, T, D>, "view", "a.view()");
+
+/// # Dot product of vectors
+impl<T: Element> GlobalArray<T, Ix1> {
+    /// The dot product with another 1-D operand of the same length
+    /// (ndarray's `dot` of two vectors; [`numpy::dot`](crate::numpy::dot)).
+    /// Matrix products of 2-D arrays are in [`linalg`](crate::linalg).
+    ///
+    /// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) for
+    /// another length.
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it with the same `rhs`; each returns the same
+    /// value, after every rank's partial sum has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+    /// assert_eq!(a.dot(&a)?, 14.0);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn dot<'a, R: IntoExpr<'a, T, Dim = Ix1>>(&'a self, rhs: R) -> Result<T> {
+        dot(self, rhs)
+    }
+}
+
+/// # Dot product of vectors
+impl<'a, T: Element> View<'a, T, Ix1> {
+    /// The dot product with another 1-D operand of the same length; see
+    /// [`GlobalArray::dot`](GlobalArray#method.dot).
+    ///
+    /// Errors: as [`numpy::dot`](crate::numpy::dot).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it with the same view and `rhs`; each returns the
+    /// same value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::s;
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0.0, 10.0, 1.0)?;
+    /// assert_eq!(a.slice(s![..5])?.dot(a.slice(s![5..])?)?, 80.0);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn dot<R: IntoExpr<'a, T, Dim = Ix1>>(&self, rhs: R) -> Result<T> {
+        dot(self.clone(), rhs)
     }
 }

@@ -15,15 +15,18 @@ use crate::{Element, Error, ErrorKind, GlobalArray, Result, Section};
 /// A strided view of a global array, as made by
 /// [`GlobalArray::slice`]: no data, no communication. Slicing a view
 /// composes the two slices into one (slice arithmetic), so views of views
-/// cost nothing more. Use it as an operand ([`IntoExpr`]) or read it with
-/// [`get`](View::get).
+/// cost nothing more. Use it as an operand ([`IntoExpr`]), reduce it
+/// ([`sum`](View::sum) and friends) or read it with [`get`](View::get).
+///
+/// # Examples
 ///
 /// ```
 /// use ndarray::s;
-/// let rt = gain::init().unwrap();
-/// let a = gain::numpy::arange(&rt, 0i64, 10, 1).unwrap();
-/// let v = a.slice(s![1..-1]).unwrap().slice(s![..;-3]).unwrap();
-/// assert_eq!(v.get().unwrap(), ndarray::array![8, 5, 2]);
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::arange(&rt, 0i64, 10, 1)?;
+/// let v = a.slice(s![1..-1])?.slice(s![..;-3])?;
+/// assert_eq!(v.get()?, ndarray::array![8, 5, 2]);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub struct View<'a, T: Element, D: Dimension> {
     store: &'a dyn Store<T>,
@@ -70,12 +73,17 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
 
     /// The view's shape.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Reads the selection only; nothing is sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::ones::<f64, _>(&rt, [4, 6]).unwrap();
-    /// assert_eq!(a.slice(ndarray::s![1.., ..;2]).unwrap().shape(), vec![3, 3]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [4, 6])?;
+    /// assert_eq!(a.slice(ndarray::s![1.., ..;2])?.shape(), vec![3, 3]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> Vec<usize> {
         self.sel.shape()
@@ -90,15 +98,20 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) for a
     /// zero step.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Slice arithmetic on the calling rank; no data is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ndarray::{NewAxis, s};
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 12, 1).unwrap();
-    /// let v = a.slice(s![2..]).unwrap();
-    /// assert_eq!(v.slice(s![NewAxis, ..3]).unwrap().get().unwrap(), ndarray::array![[2, 3, 4]]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 12, 1)?;
+    /// let v = a.slice(s![2..])?;
+    /// assert_eq!(v.slice(s![NewAxis, ..3])?.get()?, ndarray::array![[2, 3, 4]]);
     /// assert!(v.slice(s![20..]).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'a, T, I::OutDim>> {
         Ok(View {
@@ -114,10 +127,18 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns once the elements are
+    /// copied out of shared memory or have arrived from their owners. It
+    /// does not synchronise: other ranks' writes are in it once a sync
+    /// (or a collective of this layer) has ordered them before the call.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-    /// assert_eq!(a.slice(ndarray::s![..;2]).unwrap().get().unwrap(), ndarray::array![0, 2, 4]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+    /// assert_eq!(a.slice(ndarray::s![..;2])?.get()?, ndarray::array![0, 2, 4]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get(&self) -> Result<Array<T, D>> {
         let shape = self.sel.shape();
@@ -130,32 +151,43 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
         into_dim(a)
     }
 
-    /// The view as an expression (same as [`IntoExpr::into_expr`]).
+    /// The view as an expression of its dimension type (same as
+    /// [`IntoExpr::into_expr`]).
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only; nothing is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1).unwrap();
-    /// assert_eq!(a.slice(ndarray::s![3..]).unwrap().expr().sum().unwrap(), 12);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 6, 1)?;
+    /// assert_eq!(a.slice(ndarray::s![3..])?.expr().mapv(|x| 2 * x).sum()?, 24);
+    /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn expr(&self) -> Expr<'a, T> {
+    pub fn expr(&self) -> Expr<'a, T, D> {
         self.clone().into_expr()
     }
 }
 
 impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &'a GlobalArray<T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         View::<T, D>::whole(self).into_expr()
     }
 }
 
 impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for View<'a, T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         Expr::leaf(self.store, self.sel)
     }
 }
 
 impl<'a, T: Element, D: Dimension> IntoExpr<'a, T> for &View<'a, T, D> {
-    fn into_expr(self) -> Expr<'a, T> {
+    type Dim = D;
+    fn into_expr(self) -> Expr<'a, T, D> {
         self.clone().into_expr()
     }
 }
@@ -174,12 +206,15 @@ pub(crate) fn into_dim<T, D: Dimension>(a: Array<T, IxDyn>) -> Result<Array<T, D
 /// [`GlobalArray::slice_mut`]: the target of [`assign`](ViewMut::assign),
 /// [`fill`](ViewMut::fill) and [`Zip`].
 ///
+/// # Examples
+///
 /// ```
 /// use ndarray::s;
-/// let rt = gain::init().unwrap();
-/// let mut a = gain::numpy::zeros::<i32, _>(&rt, [4, 4]).unwrap();
-/// a.slice_mut(s![1..3, ..;3]).unwrap().fill(7).unwrap();
-/// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 4 * 7);
+/// # let rt = gain::init()?;
+/// let mut a = gain::numpy::zeros::<i32, _>(&rt, [4, 4])?;
+/// a.slice_mut(s![1..3, ..;3])?.fill(7)?;
+/// assert_eq!(a.sum()?, 4 * 7);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub struct ViewMut<'a, T: Element, D: Dimension> {
     store: &'a mut dyn StoreMut<T>,
@@ -201,12 +236,17 @@ impl<'a, T: Element, D: Dimension> From<&'a mut GlobalArray<T, D>> for ViewMut<'
 impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// The view's shape.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Reads the selection only; nothing is sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [4, 6]).unwrap();
-    /// assert_eq!(a.slice_mut(ndarray::s![.., 0]).unwrap().shape(), vec![4]);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [4, 6])?;
+    /// assert_eq!(a.slice_mut(ndarray::s![.., 0])?.shape(), vec![4]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> Vec<usize> {
         self.sel.shape()
@@ -215,15 +255,22 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// A writable view of this view (slice arithmetic, as
     /// [`View::slice`]).
     ///
-    /// # One-sided
+    /// Errors: as [`View::slice`].
+    ///
+    /// # Local
+    ///
+    /// Slice arithmetic on the calling rank; no data is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ndarray::s;
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 8).unwrap();
-    /// let mut v = a.slice_mut(s![1..]).unwrap();
-    /// v.slice_mut(s![..;2]).unwrap().fill(1).unwrap();
-    /// assert_eq!(a.to_array().unwrap(), ndarray::array![0, 1, 0, 1, 0, 1, 0, 1]);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 8)?;
+    /// let mut v = a.slice_mut(s![1..])?;
+    /// v.slice_mut(s![..;2])?.fill(1)?;
+    /// assert_eq!(a.to_array()?, ndarray::array![0, 1, 0, 1, 0, 1, 0, 1]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
         Ok(ViewMut {
@@ -235,13 +282,18 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
 
     /// A read-only view of the same elements.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Copies the selection only; nothing is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::ones::<i32, _>(&rt, 8).unwrap();
-    /// let v = a.slice_mut(ndarray::s![2..]).unwrap();
-    /// assert_eq!(v.view().get().unwrap().len(), 6);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::ones::<i32, _>(&rt, 8)?;
+    /// let v = a.slice_mut(ndarray::s![2..])?;
+    /// assert_eq!(v.view().get()?.len(), 6);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn view(&self) -> View<'_, T, D> {
         View {
@@ -253,7 +305,7 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
 
     /// Writes `src` (any operand, broadcast to the view's shape) into the
     /// view: NumPy's `view[...] = src`. Each rank writes the part in its
-    /// own block. Starts and ends with a sync.
+    /// own block.
     ///
     /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when `src` does
     /// not broadcast to the view, on every rank, before anything is
@@ -261,13 +313,22 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank must call it, in the same order, on the same view of
+    /// the same array with the same `src` (ndarray operands holding the
+    /// same data); it syncs the target and the arrays `src` reads first,
+    /// and returns after a closing sync of the target, when every rank's
+    /// part is written and visible everywhere.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use ndarray::s;
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [3, 4]).unwrap();
-    /// let b = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
-    /// a.slice_mut(s![1.., ..]).unwrap().assign(&b).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12.0);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<f64, _>(&rt, [3, 4])?;
+    /// let b = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+    /// a.slice_mut(s![1.., ..])?.assign(&b)?;
+    /// assert_eq!(a.sum()?, 12.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
         Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x)
@@ -277,11 +338,18 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     ///
     /// # Collective
     ///
+    /// Every rank must call it, in the same order, on the same view of
+    /// the same array with the same `value`; it returns after a closing
+    /// sync, when every rank's part is written and visible everywhere.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<i64, _>(&rt, 10).unwrap();
-    /// a.slice_mut(ndarray::s![5..]).unwrap().fill(2).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 10);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<i64, _>(&rt, 10)?;
+    /// a.slice_mut(ndarray::s![5..])?.fill(2)?;
+    /// assert_eq!(a.sum()?, 10);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
         Zip::from(self.reborrow()).for_each(|o| *o = value)
@@ -291,15 +359,25 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// broadcast to the view (ndarray's `zip_mut_with`; the fallible form
     /// of `+=` and friends).
     ///
+    /// Errors: as [`assign`](Self::assign).
+    ///
     /// # Collective
     ///
+    /// Every rank must call it, in the same order, on the same view with
+    /// the same `rhs`; each rank runs `f` on the elements of its own
+    /// block. It syncs the target and the arrays `rhs` reads first, and
+    /// returns after a closing sync of the target.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::ones::<i32, _>(&rt, [2, 3]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::ones::<i32, _>(&rt, [2, 3])?;
     /// let row = ndarray::array![1, 2, 3];
-    /// a.view_mut().zip_mut_with(&row, |x, y| *x += y).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 6 + 12);
+    /// a.view_mut().zip_mut_with(&row, |x, y| *x += y)?;
+    /// assert_eq!(a.sum()?, 6 + 12);
     /// assert!(a.view_mut().zip_mut_with(&ndarray::array![1, 2], |x, y| *x += y).is_err());
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zip_mut_with<'e, U: Element>(
         &mut self,
@@ -321,21 +399,25 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
 }
 
 /// A distributed `Zip`: runs a closure over the elements of an output view
-/// and any number (up to five) of input operands in lockstep — a whole
-/// expression in one pass over memory. Inputs broadcast to the output's
-/// shape. Owner computes: each rank runs the closure on the elements in its
-/// own block of the output; inputs are read in place from shared memory or
-/// fetched with one `get` per piece. The closure may keep state (a
-/// rank-local partial sum, say).
+/// and up to eight input operands in lockstep — a whole expression in one
+/// pass over memory (a 7-point 3-D stencil is six shifted views of one
+/// array, plus the output). Inputs broadcast to the output's shape. Owner
+/// computes: each rank runs the closure on the elements in its own block
+/// of the output; inputs are read in place from shared memory or fetched
+/// with one `get` per piece. The closure may keep state (a rank-local
+/// partial sum, say).
+///
+/// # Examples
 ///
 /// ```
 /// use gain::numpy::{self, Zip};
-/// let rt = gain::init().unwrap();
-/// let a = numpy::arange(&rt, 0.0, 8.0, 1.0).unwrap();
-/// let b = numpy::full(&rt, 8, 2.0).unwrap();
-/// let mut c = numpy::ones::<f64, _>(&rt, 8).unwrap();
-/// Zip::from(&mut c).and(&a).and(&b).for_each(|c, &a, &b| *c += a * b).unwrap();
-/// assert_eq!(numpy::expr(&c).sum().unwrap(), 8.0 + 2.0 * 28.0);
+/// # let rt = gain::init()?;
+/// let a = numpy::arange(&rt, 0.0, 8.0, 1.0)?;
+/// let b = numpy::full(&rt, 8, 2.0)?;
+/// let mut c = numpy::ones::<f64, _>(&rt, 8)?;
+/// Zip::from(&mut c).and(&a).and(&b).for_each(|c, &a, &b| *c += a * b)?;
+/// assert_eq!(c.sum()?, 8.0 + 2.0 * 28.0);
+/// # Ok::<(), gain::Error>(())
 /// ```
 pub struct Zip<'o, T: Element, D: Dimension, P> {
     out: ViewMut<'o, T, D>,
@@ -346,11 +428,19 @@ impl<'o, T: Element, D: Dimension> Zip<'o, T, D, ()> {
     /// Starts a zip writing into `out` (a `&mut GlobalArray` or a
     /// [`ViewMut`]).
     ///
+    /// # Local
+    ///
+    /// Records the output only; nothing runs until
+    /// [`for_each`](Zip::for_each).
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4).unwrap();
-    /// gain::numpy::Zip::from(&mut a).for_each(|x| *x = 3).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 12);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4)?;
+    /// gain::numpy::Zip::from(&mut a).for_each(|x| *x = 3)?;
+    /// assert_eq!(a.sum()?, 12);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn from(out: impl Into<ViewMut<'o, T, D>>) -> Self {
         Zip {
@@ -361,13 +451,12 @@ impl<'o, T: Element, D: Dimension> Zip<'o, T, D, ()> {
 }
 
 macro_rules! zip_arity {
-    ($(($($E:ident $e:ident),*) => ($($N:ident),*)),*) => {$(
+    ($($how:ident ($($E:ident $e:ident),*) => ($($N:ident),*)),*) => {$(
         impl<'o, 'a, T: Element, D: Dimension, $($E: Element),*> Zip<'o, T, D, ($(Expr<'a, $E>,)*)> {
             zip_and!(($($E $e),*) => ($($N),*));
 
             /// Runs `f(out, inputs…)` on every element, each rank on the
-            /// elements of its own block of the output. Starts and ends
-            /// with a sync.
+            /// elements of its own block of the output.
             ///
             /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when an
             /// input does not broadcast to the output, on every rank,
@@ -375,11 +464,20 @@ macro_rules! zip_arity {
             ///
             /// # Collective
             ///
+            /// Every rank must call it, in the same order, with the same
+            /// output view and inputs (ndarray operands holding the same
+            /// data); the closure may differ. It syncs the output and the
+            /// arrays read first, and returns after a closing sync of the
+            /// output, when every rank's elements are written and visible.
+            ///
+            /// # Examples
+            ///
             /// ```
-            /// let rt = gain::init().unwrap();
-            /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4).unwrap();
-            /// gain::numpy::Zip::from(&mut a).and(5).for_each(|x, &y| *x = y).unwrap();
-            /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 20);
+            /// # let rt = gain::init()?;
+            /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 4)?;
+            /// gain::numpy::Zip::from(&mut a).and(5).for_each(|x, &y| *x = y)?;
+            /// assert_eq!(a.sum()?, 20);
+            /// # Ok::<(), gain::Error>(())
             /// ```
             #[allow(non_snake_case, unused_mut, unused_variables)]
             pub fn for_each<F>(self, mut f: F) -> Result<()>
@@ -407,31 +505,14 @@ macro_rules! zip_arity {
                         $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
                         let mut out = narrow(region.view_mut(), tile.iter().copied());
                         if dim.ndim() == 0 {
-                            ndarray::Zip::from(out)
-                                $(.and($E))*
-                                .for_each(|o, $($E),*| f(o, $($E),*));
+                            f(
+                                out.first_mut().expect("0-d: one element"),
+                                $($E.first().expect("0-d: one element")),*
+                            );
                             continue;
                         }
-                        // Row by row; rows contiguous in every operand run
-                        // as plain slice loops, which the compiler
-                        // vectorises and unrolls.
                         let ax = Axis(dim.ndim() - 1);
-                        ndarray::Zip::from(out.lanes_mut(ax))
-                            $(.and($E.lanes(ax)))*
-                            .for_each(|o, $($E),*| {
-                                if o.is_standard_layout() $(&& $E.is_standard_layout())* {
-                                    let o = o.into_slice().expect("contiguous");
-                                    let n = o.len();
-                                    $(let $E = &$E.to_slice().expect("contiguous")[..n];)*
-                                    for i in 0..n {
-                                        f(&mut o[i], $(&$E[i]),*);
-                                    }
-                                } else {
-                                    ndarray::Zip::from(o)
-                                        $(.and($E))*
-                                        .for_each(|o, $($E),*| f(o, $($E),*));
-                                }
-                            });
+                        zip_rows!($how, f, out, ax, ($($E),*));
                     }
                     Ok(())
                 })
@@ -440,48 +521,128 @@ macro_rules! zip_arity {
     )*};
 }
 
+/// Runs `f` on the rows (along axis `ax`) of the tile `out` and of the
+/// inputs, all of `out`'s shape. Rows contiguous in every operand run as
+/// plain slice loops, which the compiler vectorises and unrolls.
+macro_rules! zip_rows {
+    // Up to five inputs: ndarray's Zip walks the rows, and the elements of
+    // strided rows (it takes six producers, the output and five inputs).
+    (zip, $f:ident, $out:ident, $ax:ident, ($($E:ident),*)) => {
+        ndarray::Zip::from($out.lanes_mut($ax))
+            $(.and($E.lanes($ax)))*
+            .for_each(|o, $($E),*| {
+                if o.is_standard_layout() $(&& $E.is_standard_layout())* {
+                    zip_rows!(@slices $f, o, ($($E),*));
+                } else {
+                    ndarray::Zip::from(o)
+                        $(.and($E))*
+                        .for_each(|o, $($E),*| $f(o, $($E),*));
+                }
+            })
+    };
+    // More inputs: one row iterator per operand. Every operand has the
+    // output's shape, so their rows, taken in C order, pair up.
+    (iter, $f:ident, $out:ident, $ax:ident, ($($E:ident),*)) => {
+        $(let mut $E = $E.lanes($ax).into_iter();)*
+        for o in $out.lanes_mut($ax) {
+            $(let $E = $E.next().expect("rows pair up");)*
+            if o.is_standard_layout() $(&& $E.is_standard_layout())* {
+                zip_rows!(@slices $f, o, ($($E),*));
+            } else {
+                $(let mut $E = $E.iter();)*
+                for o in o {
+                    $f(o, $($E.next().expect("rows of one length")),*);
+                }
+            }
+        }
+    };
+    (@slices $f:ident, $o:ident, ($($E:ident),*)) => {
+        let o = $o.into_slice().expect("contiguous");
+        let n = o.len();
+        $(let $E = &$E.to_slice().expect("contiguous")[..n];)*
+        for i in 0..n {
+            $f(&mut o[i], $(&$E[i]),*);
+        }
+    };
+}
+
 macro_rules! zip_and {
     (($($E:ident $e:ident),*) => ()) => {};
     (($($E:ident $e:ident),*) => ($N:ident)) => {
         /// Adds an input operand (a global array, view, expression,
         /// ndarray array or scalar).
         ///
+        /// # Local
+        ///
+        /// Records the operand only; nothing is read until
+        /// [`for_each`](Zip::for_each).
+        ///
+        /// # Examples
+        ///
         /// ```
-        /// let rt = gain::init().unwrap();
-        /// let a = gain::numpy::ones::<f64, _>(&rt, 3).unwrap();
-        /// let mut b = gain::numpy::zeros::<f64, _>(&rt, 3).unwrap();
-        /// gain::numpy::Zip::from(&mut b).and(&a).and(2.0).for_each(|b, &a, &s| *b = a * s).unwrap();
-        /// assert_eq!(gain::numpy::expr(&b).sum().unwrap(), 6.0);
+        /// # let rt = gain::init()?;
+        /// let a = gain::numpy::ones::<f64, _>(&rt, 3)?;
+        /// let mut b = gain::numpy::zeros::<f64, _>(&rt, 3)?;
+        /// gain::numpy::Zip::from(&mut b).and(&a).and(2.0).for_each(|b, &a, &s| *b = a * s)?;
+        /// assert_eq!(b.sum()?, 6.0);
+        /// # Ok::<(), gain::Error>(())
         /// ```
         pub fn and<$N: Element>(self, input: impl IntoExpr<'a, $N>) -> Zip<'o, T, D, ($(Expr<'a, $E>,)* Expr<'a, $N>,)> {
             let ($($e,)*) = self.inputs;
-            Zip { out: self.out, inputs: ($($e,)* input.into_expr(),) }
+            Zip { out: self.out, inputs: ($($e,)* input.into_expr().into_dyn(),) }
         }
     };
 }
 
 zip_arity! {
-    () => (A),
-    (A a) => (B),
-    (A a, B b) => (C),
-    (A a, B b, C c) => (E),
-    (A a, B b, C c, E e) => (G),
-    (A a, B b, C c, E e, G g) => ()
+    zip () => (A),
+    zip (A a) => (B),
+    zip (A a, B b) => (C),
+    zip (A a, B b, C c) => (E),
+    zip (A a, B b, C c, E e) => (G),
+    zip (A a, B b, C c, E e, G g) => (H),
+    iter (A a, B b, C c, E e, G g, H h) => (I),
+    iter (A a, B b, C c, E e, G g, H h, I i) => (J),
+    iter (A a, B b, C c, E e, G g, H h, I i, J j) => ()
 }
 
 /// # NumPy-style views and assignment (see [`numpy`](crate::numpy))
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// A view of the whole array.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Makes the selection only; nothing is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2]).unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<f64, _>(&rt, [2, 2])?;
     /// assert_eq!(a.view().shape(), vec![2, 2]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn view(&self) -> View<'_, T, D> {
         View::<T, D>::whole(self)
+    }
+
+    /// The whole array as an expression of its dimension type (as
+    /// `numpy::expr(&a)`), to call the ufunc methods of [`Expr`] on it.
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only; nothing is read or sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::full(&rt, [2, 2], 9.0f64)?;
+    /// assert_eq!(a.expr().sqrt().sum()?, 12.0);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn expr(&self) -> Expr<'_, T, D> {
+        self.into_expr()
     }
 
     /// A view of a slice of the array, with ndarray's `s!` syntax: ranges
@@ -491,14 +652,19 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// Errors: as [`View::slice`].
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Slice arithmetic on the calling rank; no data is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ndarray::s;
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::from_fn(&rt, [4, 5], |i| (10 * i[0] + i[1]) as i32).unwrap();
-    /// let v = a.slice(s![1..-1, ..;-2]).unwrap();
-    /// assert_eq!(v.get().unwrap(), ndarray::array![[14, 12, 10], [24, 22, 20]]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [4, 5], |i| (10 * i[0] + i[1]) as i32)?;
+    /// let v = a.slice(s![1..-1, ..;-2])?;
+    /// assert_eq!(v.get()?, ndarray::array![[14, 12, 10], [24, 22, 20]]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'_, T, I::OutDim>> {
         self.view().slice(info)
@@ -506,13 +672,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// A writable view of the whole array.
     ///
-    /// # One-sided
+    /// # Local
+    ///
+    /// Makes the selection only; nothing is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 3).unwrap();
-    /// a.view_mut().fill(1).unwrap();
-    /// assert_eq!(gain::numpy::expr(&a).sum().unwrap(), 3);
+    /// # let rt = gain::init()?;
+    /// let mut a = gain::numpy::zeros::<i32, _>(&rt, 3)?;
+    /// a.view_mut().fill(1)?;
+    /// assert_eq!(a.sum()?, 3);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn view_mut(&mut self) -> ViewMut<'_, T, D> {
         ViewMut::from(self)
@@ -520,14 +691,21 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// A writable view of a slice of the array (see [`slice`](Self::slice)).
     ///
-    /// # One-sided
+    /// Errors: as [`View::slice`].
+    ///
+    /// # Local
+    ///
+    /// Slice arithmetic on the calling rank; no data is read or sent.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ndarray::s;
-    /// let rt = gain::init().unwrap();
-    /// let mut u = gain::numpy::zeros::<f64, _>(&rt, [4, 4]).unwrap();
-    /// u.slice_mut(s![0, ..]).unwrap().fill(1.0).unwrap();
-    /// assert_eq!(gain::numpy::expr(&u).sum().unwrap(), 4.0);
+    /// # let rt = gain::init()?;
+    /// let mut u = gain::numpy::zeros::<f64, _>(&rt, [4, 4])?;
+    /// u.slice_mut(s![0, ..])?.fill(1.0)?;
+    /// assert_eq!(u.sum()?, 4.0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
         let sel = Selection::full(self.shape()).slice(info.as_ref())?;
@@ -545,12 +723,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # Collective
     ///
+    /// As [`ViewMut::assign`]: every rank calls it with the same `src`;
+    /// it returns after a closing sync of the array.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0).unwrap();
-    /// let mut b = gain::numpy::zeros_like(&a).unwrap();
-    /// b.assign(&a * 2.0 + 1.0).unwrap();
-    /// assert_eq!(b.to_array().unwrap(), ndarray::array![1.0, 3.0, 5.0, 7.0]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0.0, 4.0, 1.0)?;
+    /// let mut b = gain::numpy::zeros_like(&a)?;
+    /// b.assign(&a * 2.0 + 1.0)?;
+    /// assert_eq!(b.to_array()?, ndarray::array![1.0, 3.0, 5.0, 7.0]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
         self.view_mut().assign(src)
@@ -560,26 +744,40 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
+    /// Only the calling rank takes part; it returns once every block has
+    /// been copied or has arrived. It does not synchronise: other ranks'
+    /// writes are in it once a sync has ordered them before the call.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::arange(&rt, 0i64, 3, 1).unwrap();
-    /// assert_eq!(a.to_array().unwrap(), ndarray::array![0, 1, 2]);
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i64, 3, 1)?;
+    /// assert_eq!(a.to_array()?, ndarray::array![0, 1, 2]);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn to_array(&self) -> Result<Array<T, D>> {
         self.get(Section::full(self.shape()))
     }
 
     /// The whole array as an ndarray array on rank `root` (`None`
-    /// elsewhere). Starts with a sync, so every rank's earlier writes are
-    /// in it.
+    /// elsewhere).
     ///
     /// # Collective
     ///
+    /// Every rank must call it with the same `root`. It starts with a
+    /// sync, so every rank's earlier writes are in the result; then
+    /// `root` alone reads the array and returns when it has arrived,
+    /// while the other ranks return right after the sync.
+    ///
+    /// # Examples
+    ///
     /// ```
-    /// let rt = gain::init().unwrap();
-    /// let a = gain::numpy::ones::<i32, _>(&rt, 4).unwrap();
-    /// let g = a.gather(0).unwrap();
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::ones::<i32, _>(&rt, 4)?;
+    /// let g = a.gather(0)?;
     /// assert_eq!(g.is_some(), rt.rank() == 0);
+    /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn gather(&self, root: usize) -> Result<Option<Array<T, D>>> {
         self.sync()?;

@@ -60,6 +60,11 @@ const CASES: &[Case] = &[
         false,
         crate::numeric::transpose_any_distributions,
     ),
+    (
+        "matmul_transposed_operands",
+        false,
+        crate::numeric::matmul_transposed_operands,
+    ),
     ("linalg_errors", false, crate::numeric::linalg_errors),
     (
         "numpy_views_match_ndarray",
@@ -80,6 +85,16 @@ const CASES: &[Case] = &[
         "numpy_reductions_and_scans",
         false,
         crate::numpy::reductions_and_scans,
+    ),
+    (
+        "numpy_static_dimensions_and_axes",
+        false,
+        crate::numpy::static_dimensions_and_axes,
+    ),
+    (
+        "numpy_zip_six_and_eight_inputs",
+        false,
+        crate::numpy::zip_six_and_eight_inputs,
     ),
     ("numpy_creation", false, crate::numpy::creation),
     ("numpy_errors", false, crate::numpy::numpy_errors),

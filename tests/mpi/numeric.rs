@@ -144,6 +144,86 @@ pub fn matmul_any_distributions(rt: &Runtime) {
     assert_eq!(p.get([0..5, 0..4]).unwrap(), want);
 }
 
+/// `matmul_into`, `matmul` and `dot` with transposed operands (`a.t()`,
+/// `b.t()`, both), over random shapes and the same random distributions
+/// as `matmul_any_distributions`, against ndarray's products of the
+/// transposed serial arrays.
+pub fn matmul_transposed_operands(rt: &Runtime) {
+    let mut rng = Rng::new(78);
+    for round in 0..8u64 {
+        let (m, k, n) = (1 + rng.below(23), 1 + rng.below(23), 1 + rng.below(23));
+        for (ta, tb) in [(true, false), (false, true), (true, true), (false, false)] {
+            // Stored shapes: op(a) is m × k, op(b) is k × n.
+            let sa_shape = if ta { [k, m] } else { [m, k] };
+            let sb_shape = if tb { [n, k] } else { [k, n] };
+            let mut a = matrix(rt, &mut rng, sa_shape);
+            let mut b = matrix(rt, &mut rng, sb_shape);
+            let mut c = matrix(rt, &mut rng, [m, n]);
+            gain::random::fill_uniform(&mut a, 300 + round, -1.0, 1.0).unwrap();
+            gain::random::fill_uniform(&mut b, 400 + round, -1.0, 1.0).unwrap();
+            gain::random::fill_uniform(&mut c, 500 + round, -1.0, 1.0).unwrap();
+            let (sa, sb, sc) = (
+                a.to_array().unwrap(),
+                b.to_array().unwrap(),
+                c.to_array().unwrap(),
+            );
+            let opa = if ta { sa.t() } else { sa.view() };
+            let opb = if tb { sb.t() } else { sb.view() };
+            let (alpha, beta) = [(1.0, 0.0), (0.5, 1.0), (-2.0, 0.25)][round as usize % 3];
+            let what = format!("round {round} ta={ta} tb={tb}");
+            let ra = if ta { a.t() } else { (&a).into() };
+            let rb = if tb { b.t() } else { (&b).into() };
+            assert_eq!(ra.shape(), [m, k]);
+            gain::linalg::matmul_into(alpha, ra, rb, beta, &mut c).unwrap();
+            let want = opa.dot(&opb) * alpha + &sc * beta;
+            close(
+                &c.to_array().unwrap(),
+                &want,
+                &format!("matmul_into {what}"),
+            );
+            let p = gain::linalg::matmul(ra, rb).unwrap();
+            close(
+                &p.to_array().unwrap(),
+                &opa.dot(&opb),
+                &format!("matmul {what}"),
+            );
+            // The ndarray spelling: a.t().dot(&b), a.dot(b.t()), ...
+            let d = match (ta, tb) {
+                (true, false) => a.t().dot(&b),
+                (false, true) => a.dot(b.t()),
+                (true, true) => a.t().dot(b.t()),
+                (false, false) => a.dot(&b),
+            }
+            .unwrap();
+            close(
+                &d.to_array().unwrap(),
+                &opa.dot(&opb),
+                &format!("dot {what}"),
+            );
+        }
+    }
+    // aᵀa of an integer matrix: exact; and a shape that does not chain.
+    let a = GlobalArray::<i64, Ix2>::zeros(rt, [5, 3]).unwrap();
+    if rt.rank() == 0 {
+        let src = Array2::from_shape_fn((5, 3), |(i, j)| (i * 3 + j) as i64 - 7);
+        a.put([0..5, 0..3], src.view()).unwrap();
+    }
+    let g = a.t().dot(&a).unwrap();
+    let sa = a.to_array().unwrap();
+    assert_eq!(g.to_array().unwrap(), sa.t().dot(&sa));
+    assert_eq!(
+        a.dot(&a).err().map(|e| e.kind()),
+        Some(ErrorKind::ShapeMismatch)
+    );
+    let mut c = GlobalArray::<i64, Ix2>::zeros(rt, [5, 5]).unwrap();
+    assert_eq!(
+        gain::linalg::matmul_into(1, a.t(), &a, 0, &mut c)
+            .err()
+            .map(|e| e.kind()),
+        Some(ErrorKind::ShapeMismatch)
+    );
+}
+
 /// The transpose under random distributions of source and result.
 pub fn transpose_any_distributions(rt: &Runtime) {
     let mut rng = Rng::new(5);

@@ -8,7 +8,9 @@
 
 use gain::numpy::{self, Zip};
 use gain::{ErrorKind, GlobalArray, Runtime};
-use ndarray::{Array, ArrayD, Axis, Ix1, Ix2, IxDyn, SliceInfoElem, s};
+use ndarray::{
+    Array, Array1, Array2, Array3, ArrayD, Axis, Dimension, Ix1, Ix2, IxDyn, SliceInfoElem, s,
+};
 
 use crate::cases::Rng;
 
@@ -18,15 +20,16 @@ fn shape(rng: &mut Rng, max: usize) -> Vec<usize> {
     (0..nd).map(|_| 1 + rng.below(max)).collect()
 }
 
-/// A global array holding `model`, with a random chunk hint.
-fn global<T: gain::Element>(
+/// A global array holding `model`, of the model's dimension type, with a
+/// random chunk hint.
+fn global<T: gain::Element, D: Dimension>(
     rt: &Runtime,
     rng: &mut Rng,
-    model: &ArrayD<T>,
-) -> GlobalArray<T, IxDyn> {
+    model: &Array<T, D>,
+) -> GlobalArray<T, D> {
     let chunk: Vec<usize> = model.shape().iter().map(|&n| rng.below(n + 1)).collect();
-    let mut g = GlobalArray::zeros_chunked(rt, IxDyn(model.shape()), &chunk).unwrap();
-    g.assign(&model.view()).unwrap();
+    let mut g = GlobalArray::zeros_chunked(rt, model.raw_dim(), &chunk).unwrap();
+    g.assign(model.view()).unwrap();
     g
 }
 
@@ -128,19 +131,19 @@ pub fn elementwise_and_broadcasting(rt: &Runtime) {
         // A trailing-axes operand, held by every rank, and a scalar.
         let k = rng.below(sh.len() + 1);
         let row = model_f64(&mut rng, &sh[k..]);
-        let e = (&a + &b) * 2.0 - &row / 3.0 + numpy::sqrt(numpy::expr(&b).abs());
-        let got = e.eval::<IxDyn>().unwrap();
+        let e = (&a + &b) * 2.0 - &row / 3.0 + numpy::sqrt(b.expr().abs());
+        let got = e.eval().unwrap();
         let want = (&ma + &mb) * 2.0 - &(&row / 3.0) + mb.mapv(|x| x.abs().sqrt());
         assert_eq!(got.to_array().unwrap(), want, "round {round}");
-        let e2 = numpy::expr(&a).maximum(&b).hypot(1.5).atan2(&row).floor();
+        let e2 = a.expr().maximum(&b).hypot(1.5).atan2(&row).floor();
         let w2 = ndarray::Zip::from(&ma)
             .and(&mb)
             .and_broadcast(&row)
             .map_collect(|&x, &y, &r| x.max(y).hypot(1.5).atan2(r).floor());
-        assert_eq!(e2.eval::<IxDyn>().unwrap().to_array().unwrap(), w2);
+        assert_eq!(e2.eval().unwrap().to_array().unwrap(), w2);
         // Comparisons to masks, where, casts.
-        let m = numpy::expr(&a).greater(&b);
-        let w = numpy::where_(m.clone(), &a, -1.0).eval::<IxDyn>().unwrap();
+        let m = a.expr().greater(&b);
+        let w = numpy::where_(m.clone(), &a, -1.0).eval().unwrap();
         let ww = ndarray::Zip::from(&ma)
             .and(&mb)
             .map_collect(|&x, &y| if x > y { x } else { -1.0 });
@@ -150,10 +153,10 @@ pub fn elementwise_and_broadcasting(rt: &Runtime) {
             count,
             ma.iter().zip(&mb).filter(|(x, y)| x > y).count() as i64
         );
-        let ints = numpy::expr(&a).cast::<i64>().eval::<IxDyn>().unwrap();
+        let ints = a.expr().cast::<i64>().eval().unwrap();
         let mi = ma.mapv(|x| x as i64);
         assert_eq!(ints.to_array().unwrap(), mi);
-        let r = (&ints * 3 % 7 - 2).eval::<IxDyn>().unwrap();
+        let r = (&ints * 3 % 7 - 2).eval().unwrap();
         assert_eq!(r.to_array().unwrap(), mi.mapv(|x| x * 3 % 7 - 2));
         // In place: a += b broadcast; a *= 2.
         let mut c = global(rt, &mut rng, &ma);
@@ -225,51 +228,59 @@ pub fn reductions_and_scans(rt: &Runtime) {
         let mi = model_i64(&mut rng, &sh, 7); // small range: many ties
         let mf = model_f64(&mut rng, &sh);
         let (gi, gf) = (global(rt, &mut rng, &mi), global(rt, &mut rng, &mf));
-        let (ei, ef) = (numpy::expr(&gi), numpy::expr(&gf));
-        assert_eq!(ei.sum().unwrap(), mi.sum());
-        assert_eq!(ei.min().unwrap(), *mi.iter().min().unwrap());
-        assert_eq!(ei.max().unwrap(), *mi.iter().max().unwrap());
+        // Methods of the arrays, and the same reductions of expressions.
+        let (ei, ef) = (gi.expr(), gf.expr());
+        assert_eq!(gi.sum().unwrap(), mi.sum());
+        assert_eq!((&ei * 2).sum().unwrap(), 2 * mi.sum());
+        assert_eq!(gi.min().unwrap(), *mi.iter().min().unwrap());
+        assert_eq!(gi.max().unwrap(), *mi.iter().max().unwrap());
         let flat_argmin = mi
             .iter()
             .enumerate()
             .min_by_key(|&(i, &x)| (x, i))
             .unwrap()
             .0;
-        let idx = ei.argmin().unwrap();
-        assert_eq!(mi[IxDyn(&idx)], *mi.iter().min().unwrap());
-        let flat: usize = idx.iter().zip(&sh).fold(0, |acc, (&i, &n)| acc * n + i);
+        let idx = gi.argmin().unwrap();
+        assert_eq!(ei.argmin().unwrap(), idx);
+        assert_eq!(mi[idx.slice()], *mi.iter().min().unwrap());
+        let flat: usize = idx
+            .slice()
+            .iter()
+            .zip(&sh)
+            .fold(0, |acc, (&i, &n)| acc * n + i);
         assert_eq!(flat, flat_argmin, "round {round}: first argmin");
-        assert_eq!(ei.all().unwrap(), mi.iter().all(|&x| x != 0));
-        assert_eq!(ei.any().unwrap(), mi.iter().any(|&x| x != 0));
-        close(ef.sum().unwrap(), mf.sum(), "sum");
-        close(ef.mean().unwrap(), mf.mean().unwrap(), "mean");
-        close(ef.var(1).unwrap(), mf.var(1.0), "var");
+        assert_eq!(gi.all().unwrap(), mi.iter().all(|&x| x != 0));
+        assert_eq!(gi.any().unwrap(), mi.iter().any(|&x| x != 0));
+        close(gf.sum().unwrap(), mf.sum(), "sum");
+        close(gf.mean().unwrap(), mf.mean().unwrap(), "mean");
+        close(gf.var(1.0).unwrap(), mf.var(1.0), "var");
+        close(ef.std(0.5).unwrap(), mf.std(0.5), "std");
         close(
-            ef.norm_l2().unwrap(),
+            gf.norm_l2().unwrap(),
             mf.mapv(|x| x * x).sum().sqrt(),
             "norm",
         );
         for ax in 0..sh.len() {
-            let c = ei.cumsum::<IxDyn>(ax).unwrap();
+            let c = gi.cumsum(Axis(ax)).unwrap();
             let mut want = mi.clone();
             want.accumulate_axis_inplace(Axis(ax), |&p, c| *c += p);
             assert_eq!(c.to_array().unwrap(), want, "round {round} cumsum {ax}");
             if sh.len() < 2 {
                 assert_eq!(
-                    ei.sum_axis::<IxDyn>(ax).unwrap_err().kind(),
+                    gi.sum_axis(Axis(ax)).unwrap_err().kind(),
                     ErrorKind::DimensionMismatch
                 );
                 continue;
             }
-            let s = ei.sum_axis::<IxDyn>(ax).unwrap();
+            let s = gi.sum_axis(Axis(ax)).unwrap();
             assert_eq!(
                 s.to_array().unwrap(),
                 mi.sum_axis(Axis(ax)),
                 "round {round} sum_axis {ax}"
             );
-            let mx = ei.max_axis::<IxDyn>(ax).unwrap().to_array().unwrap();
+            let mx = ei.max_axis(Axis(ax)).unwrap().to_array().unwrap();
             assert_eq!(mx, mi.map_axis(Axis(ax), |l| *l.iter().max().unwrap()));
-            let am = ei.argmin_axis::<IxDyn>(ax).unwrap().to_array().unwrap();
+            let am = gi.argmin_axis(Axis(ax)).unwrap().to_array().unwrap();
             let wam = mi.map_axis(Axis(ax), |l| {
                 l.iter()
                     .enumerate()
@@ -278,7 +289,7 @@ pub fn reductions_and_scans(rt: &Runtime) {
                     .0 as i64
             });
             assert_eq!(am, wam, "round {round} argmin_axis {ax}");
-            let v = ef.var_axis::<IxDyn>(ax, 0).unwrap().to_array().unwrap();
+            let v = gf.var_axis(Axis(ax), 0.0).unwrap().to_array().unwrap();
             let wv = mf.var_axis(Axis(ax), 0.0);
             assert!(
                 v.iter()
@@ -291,6 +302,12 @@ pub fn reductions_and_scans(rt: &Runtime) {
     let a = numpy::arange(rt, 0.0, 10.0, 1.0).unwrap();
     let d = numpy::dot(a.slice(s![..5]).unwrap(), a.slice(s![5..;1]).unwrap()).unwrap();
     assert_eq!(d, (0..5).map(|i| (i * (i + 5)) as f64).sum::<f64>());
+    let v = a.slice(s![5..]).unwrap();
+    assert_eq!(v.dot(a.slice(s![..5]).unwrap()).unwrap(), d);
+    assert_eq!(
+        a.dot(&a).unwrap(),
+        (0..10).map(|i| (i * i) as f64).sum::<f64>()
+    );
     let m = numpy::ones::<f64, _>(rt, [2, 2]).unwrap();
     assert_eq!(
         numpy::dot(&m, &m).unwrap_err().kind(),
@@ -322,10 +339,10 @@ pub fn creation(rt: &Runtime) {
     assert_eq!(g.is_some(), rt.rank() == 0);
     let o = numpy::ones_like(&s).unwrap();
     assert!(o.compare_distr(&s));
-    assert_eq!(numpy::expr(&o).cast::<u32>().sum().unwrap(), 21);
+    assert_eq!(o.expr().cast::<u32>().sum().unwrap(), 21);
     let z = numpy::zeros_like(&s).unwrap();
     let fl = numpy::full_like(&z, 2.5).unwrap();
-    assert_eq!(numpy::expr(&fl).sum().unwrap(), 52.5f32);
+    assert_eq!(fl.sum().unwrap(), 52.5f32);
     let x: GlobalArray<f64, Ix1> = (&l * 2.0).eval().unwrap();
     assert!(x.compare_distr(&l));
     let y: GlobalArray<f64, Ix2> = numpy::from_array(rt, &data.mapv(f64::from)).unwrap();
@@ -340,7 +357,7 @@ pub fn numpy_errors(rt: &Runtime) {
     let kind = |r: gain::Result<()>| r.unwrap_err().kind();
     assert_eq!(kind(a.assign(&b)), ErrorKind::ShapeMismatch);
     assert_eq!(
-        (&a + &b).eval::<Ix1>().unwrap_err().kind(),
+        (&a + &b).eval().unwrap_err().kind(),
         ErrorKind::ShapeMismatch
     );
     assert_eq!(
@@ -363,12 +380,20 @@ pub fn numpy_errors(rt: &Runtime) {
         ErrorKind::DimensionMismatch
     );
     assert_eq!(
-        numpy::expr(&a).sum_axis::<Ix1>(1).unwrap_err().kind(),
+        a.sum_axis(Axis(1)).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
+    assert_eq!(
+        a.sum_axis(Axis(0)).unwrap_err().kind(),
         ErrorKind::DimensionMismatch
     );
     let v = a.slice(s![..5]).unwrap();
     assert_eq!(
-        (&b * 2.0).eval::<Ix2>().unwrap_err().kind(),
+        (&b * 2.0)
+            .into_dimensionality::<Ix2>()
+            .eval()
+            .unwrap_err()
+            .kind(),
         ErrorKind::DimensionMismatch
     );
     assert_eq!(
@@ -377,4 +402,246 @@ pub fn numpy_errors(rt: &Runtime) {
     );
     assert_eq!(v.get().unwrap().len(), 5);
     assert_eq!(a.to_array().unwrap(), before);
+}
+
+fn model3(rng: &mut Rng, shape: [usize; 3]) -> Array3<f64> {
+    Array::from_shape_fn(shape, |_| rng.below(1 << 20) as f64 / 65536.0 - 8.0)
+}
+
+/// Takes only a 2-D array: calling it on an inferred result checks the
+/// inferred dimension type at compile time.
+fn rows_of(a: &GlobalArray<f64, Ix2>) -> usize {
+    a.raw_dim().into_pattern().0
+}
+
+/// Static dimension types flow through operators, broadcasting, `eval`
+/// and the axis reductions without annotations (`Ix3` with `Ix2`, `Ix1`
+/// and scalars stays `Ix3`; an axis reduction of `Ix3` is `Ix2`; `IxDyn`
+/// wins), and every axis reduction reduces the axis it is given: the
+/// three axes have different lengths, and each result must equal
+/// ndarray's along the same axis, on arrays and on strided views.
+pub fn static_dimensions_and_axes(rt: &Runtime) {
+    let mut rng = Rng::new(35);
+    for round in 0..6 {
+        let n0 = 2 + rng.below(5);
+        let (n1, n2) = (n0 + 1 + rng.below(4), n0 + 5 + rng.below(4));
+        let ma = model3(&mut rng, [n0, n1, n2]);
+        let a = global(rt, &mut rng, &ma);
+        let mb: Array2<f64> = model3(&mut rng, [1, n1, n2]).index_axis_move(Axis(0), 0);
+        let b = global(rt, &mut rng, &mb);
+        let row: Array1<f64> = Array::from_shape_fn(n2, |j| j as f64 - 2.5);
+
+        // Ix3 (+) Ix2 (+) Ix1 (+) scalar: an Ix3 result, no turbofish.
+        let r = ((&a + &b) * 2.0 - &row + 1.0).eval().unwrap();
+        let (p, q, w) = r.raw_dim().into_pattern();
+        assert_eq!((p, q, w), (n0, n1, n2));
+        let want: Array3<f64> = (&ma + &mb) * 2.0 - &row + 1.0;
+        assert_eq!(r.to_array().unwrap(), want, "round {round} ix3");
+        // A 2-D view with a 1-D operand: Ix2.
+        let v = a.slice(s![.., 1, ..;-1]).unwrap();
+        let e2 = (&v * &row).eval().unwrap();
+        assert_eq!(rows_of(&e2), n0);
+        let want2: Array2<f64> = &ma.slice(s![.., 1, ..;-1]) * &row;
+        assert_eq!(e2.to_array().unwrap(), want2);
+        // With an IxDyn operand the result is IxDyn.
+        let dyn_row = row.clone().into_dyn();
+        let d: GlobalArray<f64, IxDyn> = (&b + &dyn_row).eval().unwrap();
+        assert_eq!(d.to_array().unwrap(), (&mb + &row).into_dyn());
+
+        // Whole-array reductions as methods; argmin as an (i, j, k) pattern.
+        let mi = ma.mapv(|x| (x * 0.5).round() as i64 % 3); // many ties
+        let gi = global(rt, &mut rng, &mi);
+        let (i, j, k) = gi.argmin().unwrap();
+        let first_min = mi.indexed_iter().min_by_key(|&(ix, &x)| (x, ix)).unwrap().0;
+        assert_eq!((i, j, k), first_min, "round {round} argmin");
+        close(a.var(1.0).unwrap(), ma.var(1.0), "var");
+        close(
+            v.mean().unwrap(),
+            ma.slice(s![.., 1, ..;-1]).mean().unwrap(),
+            "view mean",
+        );
+
+        let sv = s![..;-1, 1.., ..;2];
+        let av = a.slice(sv).unwrap();
+        let mv = ma.slice(sv);
+        for ax in 0..3 {
+            let axis = Axis(ax);
+            // Arrays of the inferred type D::Smaller = Ix2, compared with
+            // ndarray's Array2 (a type error if the inference were wrong).
+            let s2 = a.sum_axis(axis).unwrap();
+            assert_eq!(rows_of(&s2), ma.sum_axis(axis).nrows());
+            let got: Array2<f64> = s2.to_array().unwrap();
+            assert_eq!(
+                got.shape(),
+                ma.sum_axis(axis).shape(),
+                "round {round} axis {ax}"
+            );
+            let all_close = |x: &Array2<f64>, y: &Array2<f64>, what: &str| {
+                assert_eq!(x.shape(), y.shape(), "{what} axis {ax}");
+                for (u, w) in x.iter().zip(y) {
+                    close(*u, *w, &format!("{what} axis {ax}"));
+                }
+            };
+            all_close(&got, &ma.sum_axis(axis), "sum_axis");
+            all_close(
+                &a.mean_axis(axis).unwrap().to_array().unwrap(),
+                &ma.mean_axis(axis).unwrap(),
+                "mean_axis",
+            );
+            for ddof in [0.0, 1.0, 0.5] {
+                all_close(
+                    &a.var_axis(axis, ddof).unwrap().to_array().unwrap(),
+                    &ma.var_axis(axis, ddof),
+                    "var_axis",
+                );
+                all_close(
+                    &av.std_axis(axis, ddof).unwrap().to_array().unwrap(),
+                    &mv.std_axis(axis, ddof),
+                    "view std_axis",
+                );
+            }
+            all_close(
+                &av.sum_axis(axis).unwrap().to_array().unwrap(),
+                &mv.sum_axis(axis),
+                "view sum_axis",
+            );
+            // Integers: exact, ties included.
+            let ints: Array2<i64> = gi.max_axis(axis).unwrap().to_array().unwrap();
+            assert_eq!(ints, mi.map_axis(axis, |l| *l.iter().max().unwrap()));
+            assert_eq!(
+                gi.min_axis(axis).unwrap().to_array().unwrap(),
+                mi.map_axis(axis, |l| *l.iter().min().unwrap())
+            );
+            assert_eq!(
+                gi.prod_axis(axis).unwrap().to_array().unwrap(),
+                mi.map_axis(axis, |l| l.iter().product::<i64>())
+            );
+            let first = |l: ndarray::ArrayView1<i64>, max: bool| {
+                let best = if max { l.iter().max() } else { l.iter().min() };
+                l.iter().position(|x| Some(x) == best).unwrap() as i64
+            };
+            assert_eq!(
+                gi.argmax_axis(axis).unwrap().to_array().unwrap(),
+                mi.map_axis(axis, |l| first(l, true)),
+                "round {round} argmax_axis {ax}"
+            );
+            assert_eq!(
+                gi.view().argmin_axis(axis).unwrap().to_array().unwrap(),
+                mi.map_axis(axis, |l| first(l, false)),
+                "round {round} argmin_axis {ax}"
+            );
+            // Scans keep Ix3.
+            let c: Array3<i64> = gi.cumsum(axis).unwrap().to_array().unwrap();
+            let mut wc = mi.clone();
+            wc.accumulate_axis_inplace(axis, |&p, c| *c += p);
+            assert_eq!(c, wc, "round {round} cumsum {ax}");
+            let cp = (&gi % 2 + 1).cumprod(axis).unwrap().to_array().unwrap();
+            let mut wp = mi.mapv(|x| x % 2 + 1);
+            wp.accumulate_axis_inplace(axis, |&p, c| *c *= p);
+            assert_eq!(cp, wp, "round {round} cumprod {ax}");
+        }
+        // A reduction of an Ix2 is Ix1, of an Ix1 (its only axis) an error.
+        let s1: GlobalArray<f64, Ix1> = b.sum_axis(Axis(1)).unwrap();
+        let w1 = mb.sum_axis(Axis(1));
+        for (x, y) in s1.to_array().unwrap().iter().zip(&w1) {
+            close(*x, *y, "ix2 sum_axis");
+        }
+        assert_eq!(
+            s1.sum_axis(Axis(0)).unwrap_err().kind(),
+            ErrorKind::DimensionMismatch
+        );
+        assert_eq!(
+            a.sum_axis(Axis(3)).unwrap_err().kind(),
+            ErrorKind::DimensionMismatch
+        );
+    }
+}
+
+/// A distributed `Zip` of six and of eight inputs: the 7-point 3-D
+/// stencil (six shifted views of one array, plus the output), then the
+/// same with the centre and a scalar, against ndarray computing the same
+/// sums in the same order (equal bits); with contiguous rows and with
+/// every view walking its last axis backwards.
+pub fn zip_six_and_eight_inputs(rt: &Runtime) {
+    let mut rng = Rng::new(36);
+    for round in 0..4 {
+        let sh = [3 + rng.below(7), 3 + rng.below(7), 3 + rng.below(7)];
+        let mu = model3(&mut rng, sh);
+        let u = global(rt, &mut rng, &mu);
+        // Odd rounds walk the last axis backwards in every operand: rows
+        // that are not contiguous.
+        let st = if round % 2 == 1 { -1 } else { 1 };
+        let inner = s![1..-1, 1..-1, 1..-1;st];
+        let shifts = [
+            s![..-2, 1..-1, 1..-1;st],
+            s![2.., 1..-1, 1..-1;st],
+            s![1..-1, ..-2, 1..-1;st],
+            s![1..-1, 2.., 1..-1;st],
+            s![1..-1, 1..-1, ..-2;st],
+            s![1..-1, 1..-1, 2..;st],
+        ];
+        let m: Vec<_> = shifts.iter().map(|&sl| mu.slice(sl)).collect();
+        let mut want = mu.clone();
+        ndarray::Zip::from(want.slice_mut(inner))
+            .and(&m[0])
+            .and(&m[1])
+            .and(&m[2])
+            .and(&m[3])
+            .and(&m[4])
+            .for_each(|o, &a, &b, &c, &d, &e| *o = a + b + c + d + e);
+        ndarray::Zip::from(want.slice_mut(inner))
+            .and(&m[5])
+            .for_each(|o, &f| *o = (*o + f) / 6.0);
+        let mut out = global(rt, &mut rng, &mu);
+        let v = |k: usize| u.slice(shifts[k]).unwrap();
+        Zip::from(out.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .for_each(|o, &a, &b, &c, &d, &e, &f| *o = (a + b + c + d + e + f) / 6.0)
+            .unwrap();
+        assert_eq!(out.to_array().unwrap(), want, "round {round} six inputs");
+
+        // Eight inputs: the six neighbours, the centre and a weight.
+        let mut want8 = mu.clone();
+        ndarray::Zip::from(want8.slice_mut(inner))
+            .and(&mu.slice(inner))
+            .and(&want.slice(inner))
+            .for_each(|o, &c, &n| *o = 0.25 * c + 0.75 * n);
+        let mut out8 = global(rt, &mut rng, &mu);
+        Zip::from(out8.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .and(u.slice(inner).unwrap())
+            .and(0.25)
+            .for_each(|o, &a, &b, &c, &d, &e, &f, &x, &w| {
+                *o = w * x + 0.75 * ((a + b + c + d + e + f) / 6.0)
+            })
+            .unwrap();
+        assert_eq!(
+            out8.to_array().unwrap(),
+            want8,
+            "round {round} eight inputs"
+        );
+        // A mismatched seventh input: an error, nothing written.
+        let before = out8.to_array().unwrap();
+        let r = Zip::from(out8.slice_mut(inner).unwrap())
+            .and(v(0))
+            .and(v(1))
+            .and(v(2))
+            .and(v(3))
+            .and(v(4))
+            .and(v(5))
+            .and(u.slice(s![.., 1..-1, 1..-1;st]).unwrap())
+            .for_each(|o, _, _, _, _, _, _, &x| *o = x);
+        assert_eq!(r.unwrap_err().kind(), ErrorKind::ShapeMismatch);
+        assert_eq!(out8.to_array().unwrap(), before);
+    }
 }
