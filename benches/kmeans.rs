@@ -79,7 +79,6 @@ fn main() -> gain::Result<()> {
         if probe {
             passes.push(read_pass(&rt, &points));
         }
-        Ok(())
     })?;
     let labels = fit.labels.get(0..n)?;
     if rt.rank() != 0 {

@@ -6,9 +6,9 @@
 //! The sums are kept from one iteration to the next and changed only where
 //! a point changes cluster: it is taken out of its old cluster's sum and
 //! added to its new one. The first iteration adds every point; later ones
-//! touch the few points that moved (under 1% after a handful of iterations
-//! on the benchmark's data), so an iteration costs little more than reading
-//! the points and labelling them.
+//! touch only the points that moved, few once Lloyd's iteration settles, so
+//! an iteration costs little more than reading the points and labelling
+//! them.
 //!
 //! Points are taken a batch at a time, in two passes while the batch sits
 //! in cache:
@@ -32,8 +32,8 @@
 //! The tile reads four rows at once, a pattern the hardware prefetchers do
 //! not follow, so the loop prefetches the points [`AHEAD`] bytes ahead
 //! into L1 itself: two cache lines per step of the tile's loop, spread
-//! among its multiply-adds (a tile's 32 lines issued at once, before it,
-//! keep fewer misses in flight). A batch with many changed points also
+//! among its multiply-adds, so the requests keep arriving at the rate the
+//! loop consumes lines instead of queueing in a burst. A batch with many changed points also
 //! asks for the next batch's points into L2 along its sum pass, so the
 //! memory stays busy while the sums are updated.
 

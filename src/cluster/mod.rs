@@ -337,8 +337,9 @@ impl KMeans {
     /// does not hold whole rows; [`ShapeMismatch`](ErrorKind::ShapeMismatch)
     /// when given centers are not `k × d`;
     /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) when the
-    /// ranks' configurations differ. Every rank returns the error, before
-    /// any array is created.
+    /// ranks' configurations differ. Every rank returns these errors,
+    /// before any array is created. An MPI call that fails during the
+    /// iterations returns [`Mpi`](ErrorKind::Mpi) on the rank that saw it.
     ///
     /// # Examples
     ///
@@ -350,12 +351,13 @@ impl KMeans {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fit(&self, points: &GlobalArray<f64, Ix2>) -> Result<KMeansFit> {
-        self.fit_with(points, |_| Ok(()))
+        self.fit_with(points, |_| {})
     }
 
     /// [`fit`](Self::fit), calling `before_iteration(i)` on every rank
-    /// before iteration `i` (from 1) starts; an error it returns ends the
-    /// fit with that error. Its time is not counted in
+    /// before iteration `i` (from 1) starts. The hook returns nothing: an
+    /// error that ended the fit on one rank only would leave the others
+    /// waiting in the iteration's synchronisation. Its time is not counted in
     /// [`KMeansFit::iteration_seconds`]. Benchmarks use it to time a plain
     /// read of the points between iterations.
     ///
@@ -372,7 +374,6 @@ impl KMeans {
     /// let mut seen = Vec::new();
     /// let fit = gain::cluster::KMeans::new(2).max_iter(3).tol(0.0).fit_with(&points, |i| {
     ///     seen.push(i);
-    ///     Ok(())
     /// })?;
     /// assert_eq!(seen, (1..=fit.iterations).collect::<Vec<_>>());
     /// # Ok::<(), gain::Error>(())
@@ -380,7 +381,7 @@ impl KMeans {
     pub fn fit_with(
         &self,
         points: &GlobalArray<f64, Ix2>,
-        mut before_iteration: impl FnMut(usize) -> Result<()>,
+        mut before_iteration: impl FnMut(usize),
     ) -> Result<KMeansFit> {
         let rt = points.runtime();
         let plan = self.plan(points);
@@ -415,7 +416,7 @@ impl KMeans {
         let mut seconds = Vec::new();
         let mut shift = f64::INFINITY;
         for it in 1..=self.max_iter {
-            before_iteration(it)?;
+            before_iteration(it);
             let start = Instant::now();
             let kernel = kernel::Centers::new(centers.view());
             // This iteration's counters start at 0; the other parity's are

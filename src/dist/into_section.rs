@@ -123,8 +123,13 @@ impl IntoSection for RangeTo<usize> {
 
 impl IntoSection for RangeInclusive<usize> {
     fn into_section(self, shape: &[usize]) -> Result<Section> {
+        one_dim(shape, &format_args!("{}..={}", self.start(), self.end()))?;
+        // An exhausted range (iterated to its end) is empty, whatever its
+        // bounds say.
+        if self.is_empty() {
+            return Ok(Section::from(*self.start()..*self.start()));
+        }
         let (start, end) = self.into_inner();
-        one_dim(shape, &format_args!("{start}..={end}"))?;
         inclusive_end(end, shape[0]).map(|hi| Section::from(start..hi))
     }
 }
@@ -196,7 +201,7 @@ fn inclusive_end(end: usize, n: usize) -> Result<usize> {
         Some(hi) => Ok(hi),
         None => bail!(
             OutOfBounds,
-            "section ..={end} is out of bounds in a dimension of extent {n}"
+            "an inclusive end of {end} is out of bounds in a dimension of extent {n}"
         ),
     }
 }

@@ -263,3 +263,16 @@ fn slice_info_sections_match_ndarray() {
     }
     assert!(outcomes.iter().all(|&n| n >= 20), "outcomes {outcomes:?}");
 }
+
+#[test]
+fn inclusive_ranges_become_sections() {
+    use crate::dist::IntoSection;
+    assert_eq!((2..=4).into_section(&[9]).unwrap(), Section::from(2..5));
+    // An exhausted inclusive range is empty, not its last element.
+    let mut r = 0..=3;
+    r.by_ref().for_each(drop);
+    assert!(r.into_section(&[9]).unwrap().is_empty());
+    let e = (0..=usize::MAX).into_section(&[9]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutOfBounds);
+    assert!(e.message().contains("inclusive end"), "{}", e.message());
+}
