@@ -124,9 +124,9 @@ impl IntoSection for RangeTo<usize> {
 impl IntoSection for RangeInclusive<usize> {
     fn into_section(self, shape: &[usize]) -> Result<Section> {
         one_dim(shape, &format_args!("{}..={}", self.start(), self.end()))?;
-        // An exhausted range (iterated to its end) is empty, whatever its
-        // bounds say.
-        if self.is_empty() {
+        // An exhausted range (iterated to its end) is empty although its
+        // bounds name an element; a reversed one stays an error below.
+        if self.is_empty() && self.start() <= self.end() {
             return Ok(Section::from(*self.start()..*self.start()));
         }
         let (start, end) = self.into_inner();

@@ -272,6 +272,13 @@ fn inclusive_ranges_become_sections() {
     let mut r = 0..=3;
     r.by_ref().for_each(drop);
     assert!(r.into_section(&[9]).unwrap().is_empty());
+    // A reversed one stays reversed, for the array's check to reject.
+    #[allow(clippy::reversed_empty_ranges)] // reversed on purpose
+    let reversed = (5..=3).into_section(&[9]).unwrap();
+    assert_eq!(
+        reversed.check_within(&[9]).unwrap_err().kind(),
+        ErrorKind::ReversedSection
+    );
     let e = (0..=usize::MAX).into_section(&[9]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutOfBounds);
     assert!(e.message().contains("inclusive end"), "{}", e.message());
