@@ -31,6 +31,7 @@
 
 mod kernel;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Ix1, Ix2};
@@ -616,24 +617,26 @@ impl KMeans {
 
     /// A fingerprint of the configuration, for the ranks' agreement.
     fn fingerprint(&self) -> u64 {
-        let mut h = Fnv::default();
-        h.word(self.k as u64);
-        h.word(self.max_iter as u64);
-        h.word(self.tol.to_bits());
-        h.word(self.fragments as u64);
-        h.word(self.schedule as u64);
-        match &self.init {
-            Init::First => h.word(1),
-            Init::Random { seed } => {
-                h.word(2);
-                h.word(*seed)
-            }
-            Init::Given(c) => {
-                h.word(3);
-                c.iter().for_each(|x| h.word(x.to_bits()))
-            }
-        }
-        h.0
+        // std's hasher, as array creation's agreement uses: its keys are
+        // fixed, so every rank of one program computes the same value.
+        let mut h = DefaultHasher::new();
+        let init: Vec<u64> = match &self.init {
+            Init::First => vec![1],
+            Init::Random { seed } => vec![2, *seed],
+            Init::Given(c) => std::iter::once(3)
+                .chain(c.iter().map(|x| x.to_bits()))
+                .collect(),
+        };
+        (
+            self.k,
+            self.max_iter,
+            self.tol.to_bits(),
+            self.fragments,
+            self.schedule as u64,
+            init,
+        )
+            .hash(&mut h);
+        h.finish()
     }
 }
 
@@ -820,21 +823,4 @@ fn splitmix(state: &mut u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// FNV-1a over 64-bit words.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn word(&mut self, w: u64) {
-        for b in w.to_le_bytes() {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
