@@ -51,6 +51,14 @@ pub enum ErrorKind {
 /// or sent, so the arrays involved are unchanged. A collective call given
 /// bad arguments on any rank returns an error on every rank.
 ///
+/// An error knows the rank that raised it and, once it has left the
+/// crate, the call it left ([`operation`](Self::operation)).
+/// [`Display`](std::fmt::Display) — and `Debug`, which `main` prints when
+/// it returns the error — read `rank 1: GlobalArray::get: OutOfBounds:
+/// ...`. A rank that returns an error from `main` while the other ranks
+/// carry on does not leave them waiting: see the crate docs, "When a rank
+/// fails".
+///
 /// # Examples
 ///
 /// ```
@@ -59,17 +67,25 @@ pub enum ErrorKind {
 /// assert!(e.to_string().contains("index 7"));
 /// # let rt = gain::init()?;
 /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4)?;
-/// assert_eq!(ga.get(2..5).unwrap_err().kind(), ErrorKind::OutOfBounds);
+/// let e = ga.get(2..5).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::OutOfBounds);
+/// assert_eq!(e.rank(), Some(rt.rank()));
+/// assert_eq!(e.operation(), Some("GlobalArray::get"));
 /// # Ok::<(), gain::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    rank: Option<usize>,
+    operation: Option<&'static str>,
 }
 
 impl Error {
-    /// Creates an error of `kind` with a human-readable message.
+    /// Creates an error of `kind` with a human-readable message, raised by
+    /// the calling rank (once a runtime exists). It counts as this rank's
+    /// latest error for the crate's fault handling (crate docs, "When a
+    /// rank fails").
     ///
     /// # Local
     ///
@@ -82,10 +98,14 @@ impl Error {
     /// assert_eq!(e.message(), "MPI_Get failed");
     /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
+        let e = Error {
             kind,
             message: message.into(),
-        }
+            rank: crate::fault::rank(),
+            operation: None,
+        };
+        crate::fault::record(&e);
+        e
     }
 
     /// The category of the error.
@@ -104,7 +124,7 @@ impl Error {
         self.kind
     }
 
-    /// The message, without the kind.
+    /// The message, without the kind, the rank or the operation.
     ///
     /// # Local
     ///
@@ -119,15 +139,91 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The rank (of the runtime's communicator) that raised the error;
+    /// `None` for an error made before any runtime existed.
+    ///
+    /// # Local
+    ///
+    /// A query of the error; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let e = gain::Error::new(gain::ErrorKind::InvalidArgument, "k = 0");
+    /// assert_eq!(e.rank(), Some(rt.rank()));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn rank(&self) -> Option<usize> {
+        self.rank
+    }
+
+    /// The public call the error came out of, e.g. `"GlobalArray::put"` or
+    /// `"numpy::scatter"`; `None` for an error made outside the crate.
+    ///
+    /// # Local
+    ///
+    /// A query of the error; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, 4)?;
+    /// let e = ga.put(0..2, &[1, 2, 3]).unwrap_err();
+    /// assert_eq!(e.operation(), Some("GlobalArray::put"));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// The same error, marked as leaving the public call `op` (the
+    /// outermost call wins: a `numpy::full` that fails in
+    /// `GlobalArray::zeros` reports `numpy::full`).
+    pub(crate) fn during(mut self, op: &'static str) -> Self {
+        self.operation = Some(op);
+        crate::fault::record(&self);
+        self
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(r) = self.rank {
+            write!(f, "rank {r}: ")?;
+        }
+        if let Some(op) = self.operation {
+            write!(f, "{op}: ")?;
+        }
         write!(f, "{:?}: {}", self.kind, self.message)
     }
 }
 
+/// The same text as `Display`: `main` returning `Err` prints `Debug`, and
+/// a user reading a failed job needs the rank, the call and the values, not
+/// the struct's fields.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for Error {}
+
+/// Tags the error of a public call with the call's name (see
+/// [`Error::during`]).
+pub(crate) trait During<T> {
+    fn during(self, op: &'static str) -> Result<T>;
+}
+
+impl<T> During<T> for Result<T> {
+    #[inline]
+    fn during(self, op: &'static str) -> Result<T> {
+        self.map_err(|e| e.during(op))
+    }
+}
 
 /// `Result` with [`Error`].
 ///

@@ -57,6 +57,7 @@ mod blas;
 mod dist;
 mod element;
 mod error;
+mod fault;
 mod prefetch;
 mod runtime;
 mod window;

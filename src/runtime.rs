@@ -1,5 +1,6 @@
 //! Start-up: MPI initialisation, the node topology, and abort-on-panic.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::sync::Once;
 
@@ -9,8 +10,9 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::window::{self, Placement};
+use crate::error::{During, Error, ErrorKind, Result};
+use crate::fault;
+use crate::window::{self, Placement, Registry};
 
 /// A handle on the job: the communicator arrays live on and which of its
 /// ranks share a node. Cheap to clone; arrays keep it alive.
@@ -41,6 +43,9 @@ struct Inner {
     // Fields drop in order: communicators before the universe finalises MPI.
     world: SimpleCommunicator,
     node: SimpleCommunicator,
+    /// For the exit points of the fault handling alone (`fault.rs`).
+    control: SimpleCommunicator,
+    registry: Rc<Registry>,
     node_rank_of: Vec<Option<usize>>,
     rank: usize,
     size: usize,
@@ -121,13 +126,19 @@ impl Runtime {
     fn build<C: Communicator>(comm: &C, universe: Option<Universe>) -> Result<Runtime> {
         install_panic_hook();
         let world = comm.duplicate();
+        let control = comm.duplicate();
         let rank = world.rank() as usize;
         let size = world.size() as usize;
+        fault::set_rank(rank);
+        // Every rank reads the same environment, so every rank returns the
+        // same errors here, before any collective that could hang.
+        fault::read_timeout().during("gain::init")?;
+        let per_node = ranks_per_node().during("gain::init")?;
         let mut node = world.split_shared(rank as i32);
         // The ranks that really share this machine's cores.
         #[cfg(feature = "blas")]
         let machine_ranks = node.size() as usize;
-        if let Some(k) = ranks_per_node()? {
+        if let Some(k) = per_node {
             let color = node.rank() as usize / k;
             node = node
                 .split_by_color_with_key(Color::with_value(color as i32), rank as i32)
@@ -147,6 +158,9 @@ impl Runtime {
             }
         }
         debug_assert_eq!(next, node.size() as usize);
+        // The node communicator is only used for window allocation from
+        // here on, whose failures the window layer turns into errors.
+        window::comm_errors_return(node.as_raw()).during("gain::init")?;
         #[cfg(feature = "blas")]
         if let Some(threads) = crate::blas::threads_per_rank(machine_ranks) {
             crate::blas::set_threads(threads);
@@ -155,6 +169,8 @@ impl Runtime {
             inner: Rc::new(Inner {
                 world,
                 node,
+                control,
+                registry: Rc::default(),
                 node_rank_of,
                 rank,
                 size,
@@ -297,37 +313,170 @@ impl Runtime {
             node: self.inner.node.as_raw(),
             node_rank_of: &self.inner.node_rank_of,
             spans_nodes: self.spans_nodes(),
+            control: self.inner.control.as_raw(),
+            registry: &self.inner.registry,
         }
     }
 
-    /// Collective agreement on a call's arguments: every rank passes its own
-    /// validation result and a fingerprint of its arguments. All ranks
-    /// return an error when any rank's validation failed or the fingerprints
-    /// differ, so no rank enters an allocation the others skip.
-    pub(crate) fn agree(&self, local: Result<u64>) -> Result<()> {
+    /// Completes every rank's earlier puts and accumulates on **every**
+    /// array of this runtime, makes them and all local writes visible
+    /// everywhere, then waits for every rank (Global Arrays' `GA_Sync`,
+    /// which covers all arrays; [`GlobalArray::sync`](crate::GlobalArray::sync)
+    /// covers one).
+    ///
+    /// Errors: [`Mpi`](ErrorKind::Mpi) when an MPI call fails.
+    ///
+    /// # Collective
+    ///
+    /// Every rank must call it, at the same point among its collective calls
+    /// on this runtime; it returns once every rank has arrived, with every
+    /// earlier one-sided write by any rank to any array visible to all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::GlobalArray::<i64, _>::zeros(&rt, 4)?;
+    /// let b = gain::GlobalArray::<f64, _>::zeros(&rt, 4)?;
+    /// if rt.rank() == 0 {
+    ///     a.put(0..1, &[7])?;
+    ///     b.acc(3..4, &[0.5], 2.0)?;
+    /// }
+    /// rt.sync()?; // both arrays
+    /// assert_eq!((a.get(0..1)?[0], b.get(3..4)?[0]), (7, 1.0));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn sync(&self) -> Result<()> {
+        window::sync_all(&self.inner.registry, self.inner.world.as_raw()).during("Runtime::sync")
+    }
+
+    /// Collective agreement on a call's arguments: every rank passes its
+    /// own validation result and its arguments, named and rendered as text.
+    /// All ranks return an error when any rank's validation failed (naming
+    /// that rank and its error) or the arguments differ (naming the first
+    /// argument that differs and each rank's value), so no rank enters an
+    /// allocation the others skip. A correct call costs one small
+    /// allreduce; the texts travel only when something is wrong.
+    pub(crate) fn agree(&self, local: Result<&[(&str, String)]>) -> Result<()> {
         let (failed, h) = match &local {
-            Ok(h) => (0u64, *h),
+            Ok(args) => {
+                let mut h = DefaultHasher::new();
+                args.hash(&mut h);
+                (0u64, h.finish())
+            }
             Err(_) => (1, 0),
         };
         let send = [failed, h, !h];
         let mut recv = [0u64; 3];
-        self.inner
-            .world
-            .all_reduce_into(&send[..], &mut recv[..], SystemOperation::max());
-        local?;
+        let world = &self.inner.world;
+        world.all_reduce_into(&send[..], &mut recv[..], SystemOperation::max());
+        fault::completed();
+        if recv[0] == 0 && recv[1] == !recv[2] {
+            return Ok(());
+        }
+        // Something is wrong on some rank: every rank knows it, so every
+        // rank takes part in telling what.
+        let text = match &local {
+            Ok(args) => {
+                let args: Vec<String> = args.iter().map(|(k, v)| format!("{k}\u{1f}{v}")).collect();
+                format!("A{}", args.join("\u{1e}"))
+            }
+            Err(e) => format!("E{e}"),
+        };
+        let texts = self.all_gather_text(&text);
+        let local = local?;
         if recv[0] != 0 {
+            let bad = (0..self.size()).find(|&r| texts[r].0).unwrap_or(0);
             return Err(Error::new(
                 ErrorKind::InconsistentArguments,
-                "another rank rejected its arguments to this collective call",
+                format!("rank {bad} rejected its arguments: {}", texts[bad].1),
             ));
         }
-        if recv[1] != !recv[2] {
+        let value = |r: usize, name: &str| -> String {
+            texts[r]
+                .1
+                .split('\u{1e}')
+                .filter_map(|kv| kv.split_once('\u{1f}'))
+                .find(|(k, _)| *k == name)
+                .map_or("(missing)".to_string(), |(_, v)| v.to_string())
+        };
+        let me = self.rank();
+        let differing = local
+            .iter()
+            .map(|(k, _)| *k)
+            .find(|k| (0..self.size()).any(|r| value(r, k) != value(me, k)));
+        let Some(name) = differing else {
             return Err(Error::new(
                 ErrorKind::InconsistentArguments,
                 "ranks passed different arguments to a collective call",
             ));
+        };
+        let mut values: Vec<String> = Vec::new();
+        for r in 0..self.size() {
+            let v = value(r, name);
+            if values.len() < 8 {
+                values.push(format!("rank {r}: {v}"));
+            }
         }
-        Ok(())
+        Err(Error::new(
+            ErrorKind::InconsistentArguments,
+            format!(
+                "ranks passed different {name} to a collective call ({})",
+                values.join("; ")
+            ),
+        ))
+    }
+
+    /// Collective: every rank's `text` (`A` and its arguments, or `E` and
+    /// its error), as whether it is an error and the rest, by rank.
+    fn all_gather_text(&self, text: &str) -> Vec<(bool, String)> {
+        let world = &self.inner.world;
+        let n = self.size();
+        let bytes = text.as_bytes();
+        let len = bytes.len() as i32;
+        let mut lens = vec![0i32; n];
+        world.all_gather_into(&len, &mut lens[..]);
+        let displs: Vec<i32> = lens
+            .iter()
+            .scan(0, |at, &l| {
+                let d = *at;
+                *at += l;
+                Some(d)
+            })
+            .collect();
+        let mut all = vec![0u8; lens.iter().map(|&l| l as usize).sum()];
+        {
+            let mut part =
+                mpi::datatype::PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
+            world.all_gather_varcount_into(bytes, &mut part);
+        }
+        (0..n)
+            .map(|r| {
+                let (d, l) = (displs[r] as usize, lens[r] as usize);
+                let t = String::from_utf8_lossy(&all[d..d + l]).into_owned();
+                (t.starts_with('E'), t.get(1..).unwrap_or("").to_string())
+            })
+            .collect()
+    }
+}
+
+impl Drop for Inner {
+    /// Dropping the runtime finalises MPI (through the universe), which is
+    /// collective: the ranks meet at an exit point first, so that a rank
+    /// leaving after an error the others did not see ends the job instead
+    /// of waiting in `MPI_Finalize`.
+    fn drop(&mut self) {
+        if mpi::environment::is_finalized() {
+            return;
+        }
+        if let Err(e) = window::exit_point(
+            self.control.as_raw(),
+            [0; 2],
+            None,
+            "the end of the program (the runtime's drop)",
+        ) {
+            window::abort_with(&e, "the end of the program");
+        }
     }
 }
 
@@ -352,7 +501,8 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             default(info);
             if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-                eprintln!("gain: a rank panicked; calling MPI_Abort");
+                let rank = fault::rank().map_or("?".to_string(), |r| r.to_string());
+                eprintln!("gain: rank {rank} panicked (message above); calling MPI_Abort");
                 let _ = std::io::Write::flush(&mut std::io::stderr());
                 // Give the launcher time to forward the message: MPICH's
                 // hydra can kill the job before draining the rank's pipe.
@@ -360,5 +510,24 @@ fn install_panic_hook() {
                 window::abort_world(101);
             }
         }));
+        // A rank that exits with MPI still running (`std::process::exit`
+        // before the runtime was dropped) would leave the others waiting
+        // in their next collective under launchers that do not notice.
+        if let Err(e) = window::at_exit(exit_with_mpi_running) {
+            eprintln!("gain: {e}; a rank that exits early may leave the others waiting");
+        }
     });
+}
+
+extern "C" fn exit_with_mpi_running() {
+    if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+        let rank = fault::rank().map_or("?".to_string(), |r| r.to_string());
+        eprintln!(
+            "gain: rank {rank} is exiting while MPI is still running (std::process::exit, or a \
+             leaked runtime); aborting the job so that the other ranks do not wait for it"
+        );
+        let _ = std::io::Write::flush(&mut std::io::stderr());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        window::abort_world(1);
+    }
 }

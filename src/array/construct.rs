@@ -2,7 +2,7 @@
 
 use ndarray::{Dimension, IntoDimension};
 
-use super::{GlobalArray, fingerprint};
+use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result, bail};
@@ -162,7 +162,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             }
             Ok(dist)
         });
-        rt.agree(checked.as_ref().map(fingerprint::<T>).map_err(Error::clone))?;
+        let args = checked.as_ref().map(arguments::<T>).map_err(Error::clone);
+        rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let dist = checked?;
         let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
         let block_shapes = blocks

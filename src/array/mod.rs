@@ -12,8 +12,6 @@ mod rma;
 pub use local::NbAccess;
 pub use rma::NbGet;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
@@ -569,10 +567,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 }
 
-/// A fingerprint of an array's type and layout, compared across ranks.
-fn fingerprint<T: Element>(dist: &Distribution) -> u64 {
-    let mut h = DefaultHasher::new();
-    std::any::type_name::<T>().hash(&mut h);
-    dist.hash(&mut h);
-    h.finish()
+/// An array's type and layout as named texts, compared across ranks by
+/// creation's agreement.
+fn arguments<T: Element>(dist: &Distribution) -> Vec<(&'static str, String)> {
+    vec![
+        ("element types", std::any::type_name::<T>().to_string()),
+        ("shapes", format!("{:?}", dist.shape())),
+        ("distributions", format!("{dist:?}")),
+    ]
 }

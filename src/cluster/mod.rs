@@ -31,7 +31,6 @@
 
 mod kernel;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Ix1, Ix2};
@@ -386,11 +385,8 @@ impl KMeans {
     ) -> Result<KMeansFit> {
         let rt = points.runtime();
         let plan = self.plan(points);
-        rt.agree(
-            plan.as_ref()
-                .map(|_| self.fingerprint())
-                .map_err(Error::clone),
-        )?;
+        let args = plan.as_ref().map(|_| self.arguments()).map_err(Error::clone);
+        rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let plan = plan?;
         let (n, d, k) = (plan.n, plan.d, self.k);
         let (np, rank) = (rt.size(), rt.rank());
@@ -616,29 +612,18 @@ impl KMeans {
     }
 
     /// A fingerprint of the configuration, for the ranks' agreement.
-    fn fingerprint(&self) -> u64 {
-        // std's hasher, as array creation's agreement uses: its keys are
-        // fixed, so every rank of one program computes the same value.
-        let mut h = DefaultHasher::new();
-        let init: Vec<u64> = match &self.init {
-            Init::First => vec![1],
-            Init::Random { seed } => vec![2, *seed],
-            Init::Given(c) => std::iter::once(3)
-                .chain(c.iter().map(|x| x.to_bits()))
-                .collect(),
-        };
-        (
-            self.k,
-            self.max_iter,
-            self.tol.to_bits(),
-            self.fragments,
-            self.schedule as u64,
-            init,
-        )
-            .hash(&mut h);
-        h.finish()
-    }
-}
+    /// The configuration as named texts, compared across ranks by the
+    /// fit's agreement.
+    fn arguments(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("k", self.k.to_string()),
+            ("max_iter", self.max_iter.to_string()),
+            ("tol", format!("{:?}", self.tol)),
+            ("fragments", format!("{:?}", self.fragments)),
+            ("schedule", format!("{:?}", self.schedule)),
+            ("init", format!("{:?}", self.init)),
+        ]
+    }}
 
 /// Lloyd's labelling and sum update for one fragment of points held by
 /// this rank: the kernel [`KMeans`] runs on every fragment, for programs

@@ -476,13 +476,18 @@ pub fn linspace<T: Element + Float>(
 }
 
 /// A global array holding a copy of `a`, which every rank holds (the same
-/// data everywhere). Each rank copies its own block; nothing is sent.
+/// data everywhere). Each rank copies its own block; no data is sent.
+///
+/// Errors, on every rank:
+/// [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+/// when the ranks pass different shapes or different data (a fingerprint
+/// of every value is compared, which costs one pass over `a`); as
+/// [`GlobalArray::zeros`] otherwise.
 ///
 /// # Collective
 ///
-/// Every rank must call it, in the same order, with the same `a` (the
-/// shape is checked, the data is not); it returns after a sync, when
-/// every block is written.
+/// Every rank must call it, in the same order, with the same `a`
+/// (checked); it returns after a sync, when every block is written.
 ///
 /// # Examples
 ///
@@ -496,6 +501,10 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     rt: &Runtime,
     a: &ArrayBase<S, D>,
 ) -> Result<GlobalArray<T, D>> {
+    rt.agree(Ok(&[
+        ("shapes", format!("{:?}", a.shape())),
+        ("data (fingerprints)", format!("{:016x}", fingerprint(a))),
+    ]))?;
     let mut g = GlobalArray::zeros(rt, a.raw_dim())?;
     if let Some(block) = g.distribution(rt.rank()) {
         g.local_mut().assign(&narrow(a.view(), bounds(&block)));
@@ -504,12 +513,34 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     Ok(g)
 }
 
+/// A cheap fingerprint of an array's shape and values in logical order
+/// (not a cryptographic hash): equal data gives equal fingerprints on
+/// every rank, and different data almost surely different ones.
+fn fingerprint<T: Element, S: Data<Elem = T>, D: Dimension>(a: &ArrayBase<S, D>) -> u64 {
+    // Each value's exact bits: integers as themselves, floats as f64 bits.
+    let bits = |x: &T| -> u64 {
+        if T::IS_INTEGER {
+            x.to_i64()
+                .map(|v| v as u64)
+                .or_else(|| x.to_u64())
+                .unwrap_or(0)
+        } else {
+            x.to_f64().map_or(0, f64::to_bits)
+        }
+    };
+    let mix = |h: u64, v: u64| (h.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    let h = a.shape().iter().fold(0u64, |h, &n| mix(h, n as u64));
+    a.iter().fold(h, |h, x| mix(h, bits(x)))
+}
+
 /// A global array holding a copy of `a`, which only rank `root` holds
 /// (`Some` there, `None` elsewhere): the shape is broadcast, then `root`
 /// puts the data, one `put` split among the owners.
 ///
-/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
-/// when `root` is out of range or passes `None`.
+/// Errors, on every rank: [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
+/// when `root` is out of range or passes `None`,
+/// [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments) when
+/// the ranks pass different roots.
 ///
 /// # Collective
 ///
@@ -533,22 +564,40 @@ pub fn scatter<T: Element, D: Dimension>(
     a: Option<ArrayView<'_, T, D>>,
 ) -> Result<GlobalArray<T, D>> {
     use mpi::traits::{Communicator, Root};
-    if root >= rt.size() {
-        bail!(InconsistentArguments, "root {root} of {} ranks", rt.size());
-    }
+    let args = [("roots", root.to_string())];
+    let valid = if root < rt.size() {
+        Ok(&args[..])
+    } else {
+        Err(crate::Error::new(
+            crate::ErrorKind::InvalidArgument,
+            format!("scatter from root {root} in a job of {} ranks", rt.size()),
+        ))
+    };
+    rt.agree(valid)?;
+    // The root broadcasts the number of dimensions and the extents, or
+    // `NO_ARRAY` when it holds no array, so every rank returns the error.
+    const NO_ARRAY: u64 = u64::MAX;
     let mut shape = [0u64; crate::MAX_DIMS + 1];
     if rt.rank() == root {
-        let Some(a) = &a else {
-            bail!(InconsistentArguments, "the root passed no array to scatter")
-        };
-        shape[0] = a.ndim() as u64;
-        for (s, &n) in shape[1..].iter_mut().zip(a.shape()) {
-            *s = n as u64;
+        match &a {
+            None => shape[0] = NO_ARRAY,
+            Some(a) => {
+                shape[0] = a.ndim() as u64;
+                for (s, &n) in shape[1..].iter_mut().zip(a.shape()) {
+                    *s = n as u64;
+                }
+            }
         }
     }
     rt.comm()
         .process_at_rank(root as i32)
         .broadcast_into(&mut shape[..]);
+    if shape[0] == NO_ARRAY {
+        bail!(
+            InvalidArgument,
+            "the root (rank {root}) passed no array to scatter"
+        );
+    }
     let nd = shape[0] as usize;
     let dims: Vec<usize> = shape[1..=nd.min(crate::MAX_DIMS)]
         .iter()

@@ -486,7 +486,14 @@ macro_rules! zip_arity {
             {
                 let Zip { mut out, inputs: ($($e,)*) } = self;
                 let shape = out.sel.shape();
-                $(let $e = Operand::new(&shape, $e)?;)*
+                // Every rank learns whether every rank's inputs broadcast
+                // (ndarray operands are each rank's own) before anything
+                // is written, so a bad input on one rank is an error on all.
+                let checked = (|| Ok(($(Operand::new(&shape, $e)?,)*)))();
+                let valid = checked.as_ref().map(|_| ()).map_err(Clone::clone);
+                let args = [("output shapes", format!("{shape:?}"))];
+                out.store.rt().agree(valid.map(|()| &args[..]))?;
+                let ($($e,)*) = checked?;
                 let mut arrays: Vec<&dyn Shared> = Vec::new();
                 $($e.arrays(&mut arrays);)*
                 let cuts = |k: usize, v: &mut Vec<usize>| {

@@ -92,6 +92,88 @@ pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
     check(unsafe { sys::MPI_Barrier(comm) }, "MPI_Barrier")
 }
 
+/// `MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)`: failures of
+/// calls on `comm` (a window allocation that runs out of shared memory)
+/// come back as codes instead of aborting the job.
+pub(crate) fn comm_errors_return(comm: MPI_Comm) -> Result<()> {
+    // SAFETY: `comm` is a valid communicator; the handler is a predefined
+    // constant.
+    check(
+        unsafe { sys::MPI_Comm_set_errhandler(comm, sys::RSMPI_ERRORS_RETURN) },
+        "MPI_Comm_set_errhandler",
+    )
+}
+
+/// A non-blocking maximum over the ranks of a communicator in flight
+/// (`MPI_Iallreduce` of two `u64`s with `MPI_MAX`): a barrier that also
+/// tells whether any rank raised a flag. Completed with [`NbMax::test`] or
+/// [`NbMax::wait`]; one left unfinished is only ever abandoned on the way
+/// to `MPI_Abort`, so MPI never writes into freed memory while the job
+/// lives on.
+pub(crate) struct NbMax {
+    req: sys::MPI_Request,
+    // Boxed: MPI reads and writes them until completion, wherever `NbMax`
+    // moves meanwhile.
+    send: Box<[u64; 2]>,
+    recv: Box<[u64; 2]>,
+}
+
+impl NbMax {
+    /// Collective over `comm`: starts the reduction of `value`.
+    pub(crate) fn start(comm: MPI_Comm, value: [u64; 2]) -> Result<Self> {
+        let ty = <u64 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
+        let mut nb = NbMax {
+            // SAFETY: reading a constant initialised at load time.
+            req: unsafe { sys::RSMPI_REQUEST_NULL },
+            send: Box::new(value),
+            recv: Box::new([0; 2]),
+        };
+        // SAFETY: `comm` is valid; both buffers hold two `u64`s of the
+        // datatype passed and live on the heap until the request completes
+        // (see the struct docs); `req` is a valid out-parameter.
+        check(
+            unsafe {
+                sys::MPI_Iallreduce(
+                    nb.send.as_ptr() as *const c_void,
+                    nb.recv.as_mut_ptr() as *mut c_void,
+                    2,
+                    ty,
+                    sys::RSMPI_MAX,
+                    comm,
+                    &mut nb.req,
+                )
+            },
+            "MPI_Iallreduce",
+        )?;
+        Ok(nb)
+    }
+
+    /// The maximum once every rank has contributed (`MPI_Test`), `None`
+    /// before.
+    pub(crate) fn test(&mut self) -> Result<Option<[u64; 2]>> {
+        let mut flag: c_int = 0;
+        let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
+        // SAFETY: `req` is the request from `start`, or null once complete,
+        // which MPI_Test accepts; MPI writes `status`.
+        check(
+            unsafe { sys::MPI_Test(&mut self.req, &mut flag, status.as_mut_ptr()) },
+            "MPI_Test",
+        )?;
+        Ok((flag != 0).then_some(*self.recv))
+    }
+
+    /// Waits for every rank and returns the maximum (`MPI_Wait`).
+    pub(crate) fn wait(mut self) -> Result<[u64; 2]> {
+        let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
+        // SAFETY: as in `test`.
+        check(
+            unsafe { sys::MPI_Wait(&mut self.req, status.as_mut_ptr()) },
+            "MPI_Wait",
+        )?;
+        Ok(*self.recv)
+    }
+}
+
 /// Collective over `comm`: `MPI_Allgather` of one `u64` per rank, in rank
 /// order.
 pub(crate) fn allgather_u64(comm: MPI_Comm, x: u64) -> Result<Vec<u64>> {
@@ -458,6 +540,21 @@ pub(crate) fn abort_world(code: c_int) -> ! {
         sys::MPI_Abort(GAIN_MPI_COMM_WORLD, code);
     }
     std::process::abort()
+}
+
+unsafe extern "C" {
+    fn atexit(f: extern "C" fn()) -> c_int;
+}
+
+/// Registers `f` to run when the process exits (C's `atexit`), after
+/// `main` returns or at `std::process::exit`.
+pub(crate) fn at_exit(f: extern "C" fn()) -> Result<()> {
+    // SAFETY: `f` is a plain function without captures, valid for the
+    // process's life.
+    if unsafe { atexit(f) } != 0 {
+        return Err(Error::new(ErrorKind::Mpi, "atexit refused a handler"));
+    }
+    Ok(())
 }
 
 /// `MPI_Get_library_version` (callable before `MPI_Init`).

@@ -28,9 +28,11 @@
 mod ffi;
 mod transfer;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use std::mem::MaybeUninit;
 
@@ -39,10 +41,11 @@ use ndarray::{Array, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, Zip};
 
 use crate::dist::{Section, narrow};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fault;
 
 use ffi::Rma;
-pub(crate) use ffi::{abort_world, library_version};
+pub(crate) use ffi::{abort_world, at_exit, comm_errors_return, library_version};
 use transfer::{Chunk, Dim};
 
 /// Bytes at the start of every rank's segment, before its data: the
@@ -66,6 +69,106 @@ pub(crate) struct Placement<'a> {
     pub node_rank_of: &'a [Option<usize>],
     /// Whether some rank of `world` is on another node.
     pub spans_nodes: bool,
+    /// A duplicate of `world` for the exit points of [`exit_point`] alone,
+    /// so they never match a collective of the program's.
+    pub control: MPI_Comm,
+    /// The runtime's live windows, for [`sync_all`].
+    pub registry: &'a Rc<Registry>,
+}
+
+/// The live windows of one runtime, so that [`sync_all`] can complete
+/// every array's operations (`GA_Sync`).
+#[derive(Default)]
+pub(crate) struct Registry {
+    /// Per window: its id, node window, world window and whether either
+    /// uses the separate memory model.
+    live: RefCell<Vec<(u64, MPI_Win, Option<MPI_Win>, bool)>>,
+    next: Cell<u64>,
+}
+
+impl Registry {
+    fn add(&self, shared: MPI_Win, world: Option<MPI_Win>, separate: bool) -> u64 {
+        let id = self.next.get();
+        self.next.set(id + 1);
+        self.live.borrow_mut().push((id, shared, world, separate));
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        self.live.borrow_mut().retain(|w| w.0 != id);
+    }
+}
+
+/// Collective over `world`: completes every operation this rank issued on
+/// any live window of `registry`, makes every store visible, waits for
+/// every rank, and makes their stores visible here.
+pub(crate) fn sync_all(registry: &Registry, world: MPI_Comm) -> Result<()> {
+    let live = registry.live.borrow().clone();
+    let win_syncs = || -> Result<()> {
+        for &(_, shared, remote, separate) in &live {
+            ffi::win_sync(shared)?;
+            if let Some(w) = remote
+                && separate
+            {
+                ffi::win_sync(w)?;
+            }
+        }
+        Ok(())
+    };
+    for &(_, _, remote, _) in &live {
+        if let Some(w) = remote {
+            ffi::flush_all(w)?;
+        }
+    }
+    win_syncs()?;
+    ffi::barrier(world)?;
+    fault::completed();
+    win_syncs()
+}
+
+/// Collective over `control`: a point where a rank may be leaving the
+/// program (freeing a window, dropping the runtime) or must learn whether
+/// every rank can go on (after an allocation). Every rank contributes
+/// `flags`; all get the elementwise maximum. A rank with an error — `own`,
+/// or its pending one (see `fault.rs`) — waits at most the fault timeout
+/// and then aborts the job with that error's message: the other ranks are
+/// not coming, and would otherwise wait forever. Any other rank waits as
+/// long as it takes; it pays one small non-blocking reduction.
+pub(crate) fn exit_point(
+    control: MPI_Comm,
+    flags: [u64; 2],
+    own: Option<&Error>,
+    point: &str,
+) -> Result<[u64; 2]> {
+    let leaving = own.cloned().or_else(fault::pending);
+    let mut nb = ffi::NbMax::start(control, flags)?;
+    let max = match leaving {
+        None => nb.wait()?,
+        Some(e) => {
+            let deadline = Instant::now() + fault::timeout();
+            loop {
+                if let Some(max) = nb.test()? {
+                    break max;
+                }
+                if Instant::now() >= deadline {
+                    abort_with(&e, point);
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+    };
+    fault::completed();
+    Ok(max)
+}
+
+/// Prints why this rank stops the job, then `MPI_Abort`s it.
+pub(crate) fn abort_with(e: &Error, point: &str) -> ! {
+    eprintln!("{}", fault::abort_message(e, point));
+    let _ = std::io::Write::flush(&mut std::io::stderr());
+    // Give the launcher time to forward the message: MPICH's hydra can
+    // kill the job before draining the rank's pipe.
+    std::thread::sleep(Duration::from_millis(300));
+    abort_world(1)
 }
 
 /// One rank's share of a section: the owner, the shape of its whole block,
@@ -194,6 +297,9 @@ pub(crate) struct Window<T: Element> {
     shared: MPI_Win,
     world: Option<MPI_Win>,
     world_comm: MPI_Comm,
+    control: MPI_Comm,
+    registry: Rc<Registry>,
+    id: u64,
     /// Data pointer and length of each same-node rank's block, by node rank.
     peers: Vec<(*mut T, usize)>,
     /// Start of each same-node rank's segment (its header), by node rank.
@@ -218,6 +324,13 @@ impl<T: Element> Window<T> {
     /// Collectively allocates `len` elements on this rank (zeroed), with the
     /// memory shared with the node and, when the job spans nodes, exposed
     /// to the world.
+    ///
+    /// A failed node allocation (MPI found too little shared memory) on
+    /// every rank is an error on every rank, with nothing left allocated.
+    /// On some ranks only, the ranks can no longer free the window together,
+    /// so the job aborts with the failing rank's message; so does any later
+    /// failure of the MPI calls that set the window up, which would leave
+    /// the ranks out of step.
     pub(crate) fn allocate(place: &Placement<'_>, len: usize) -> Result<Self> {
         let bytes = len
             .checked_mul(size_of::<T>())
@@ -229,7 +342,41 @@ impl<T: Element> Window<T> {
                     format!("a block of {len} elements does not fit in memory"),
                 )
             })?;
-        let (shared, base) = ffi::allocate_shared(place.node, bytes as MPI_Aint)?;
+        let alloc = ffi::allocate_shared(place.node, bytes as MPI_Aint);
+        let failed = alloc.is_err() as u64;
+        let [any_failed, any_ok] = exit_point(
+            place.control,
+            [failed, 1 - failed],
+            alloc.as_ref().err(),
+            "the end of an array's allocation",
+        )?;
+        let (shared, base) = match alloc {
+            Ok(a) if any_failed == 0 => a,
+            Err(e) if any_ok == 0 => return Err(e),
+            Err(e) => abort_with(&e, "the end of an array's allocation"),
+            Ok(_) => abort_with(
+                &crate::Error::new(
+                    crate::ErrorKind::Mpi,
+                    "the allocation of an array's shared memory failed on another rank",
+                ),
+                "a consistent allocation",
+            ),
+        };
+        match Self::set_up(place, len, bytes, shared, base) {
+            Ok(win) => Ok(win),
+            Err(e) => abort_with(&e, "the end of an array's set-up"),
+        }
+    }
+
+    /// The rest of [`allocate`](Self::allocate) once every rank holds its
+    /// node segment: headers, peers, the world window, the first sync.
+    fn set_up(
+        place: &Placement<'_>,
+        len: usize,
+        bytes: usize,
+        shared: MPI_Win,
+        base: *mut u8,
+    ) -> Result<Self> {
         let node_size = ffi::comm_size(place.node)?;
         let my_node_rank = ffi::comm_rank(place.node)?;
         let data_at = HEADER + (base as usize + HEADER).wrapping_neg() % ALIGN;
@@ -272,10 +419,14 @@ impl<T: Element> Window<T> {
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
         }
+        let id = place.registry.add(shared, world, separate_model);
         let mut win = Window {
             shared,
             world,
             world_comm: place.world,
+            control: place.control,
+            registry: place.registry.clone(),
+            id,
             peers: Vec::new(),
             heads: segments.clone(),
             data_at,
@@ -605,6 +756,7 @@ impl<T: Element> Window<T> {
         self.complete()?;
         self.win_syncs()?;
         ffi::barrier(self.world_comm)?;
+        fault::completed();
         self.win_syncs()
     }
 
@@ -619,13 +771,17 @@ impl<T: Element> Window<T> {
     }
 
     /// Collective: releases both windows. Called by `Drop` when not called
-    /// before.
+    /// before. The ranks meet at an [`exit_point`] first: a rank dropping
+    /// its arrays because it returned an error the others did not see ends
+    /// the job instead of waiting in `MPI_Win_free` forever.
     pub(crate) fn free(&mut self) -> Result<()> {
         if self.freed {
             return Ok(());
         }
         self.freed = true;
+        self.registry.remove(self.id);
         self.complete()?;
+        exit_point(self.control, [0; 2], None, "the collective free of an array")?;
         if let Some(w) = self.world.take() {
             ffi::free(w)?;
         }

@@ -1,0 +1,105 @@
+//! What a rank knows about its own failures, so that a rank leaving the
+//! program early ends the job instead of leaving the others waiting.
+//!
+//! Freeing an array's windows and finalising MPI are collective. When one
+//! rank returns an error from `main` with `?` while the others carry on, it
+//! drops its arrays and would wait forever in the collective free, and the
+//! others forever in their next collective. So every [`Error`] this rank
+//! makes is recorded here as its *pending* error, and every collective the
+//! rank completes with the others clears it (they were all there, so
+//! nobody is left behind). The collective points where a rank may be
+//! leaving — freeing a window, dropping the runtime — meet the other ranks
+//! first in a non-blocking barrier on a communicator of their own: a rank
+//! without a pending error waits for it as long as it takes, a rank with
+//! one waits at most [`timeout`] and then aborts the job with its error's
+//! message (Global Arrays' `GA_Error` aborts at once; this lets a program
+//! that handles an error on every rank carry on).
+//!
+//! This module is a leaf: the window layer asks it for the pending error
+//! and tells it when a collective completed; it holds no MPI state.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// This process's rank in the latest runtime, `usize::MAX` before one.
+static RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// The latest error since the last collective this rank completed.
+static PENDING: Mutex<Option<Error>> = Mutex::new(None);
+/// How long a rank with a pending error waits for the others, in ms.
+static TIMEOUT_MS: AtomicUsize = AtomicUsize::new(DEFAULT_TIMEOUT_MS);
+const DEFAULT_TIMEOUT_MS: usize = 10_000;
+
+/// The environment variable that sets [`timeout`], in seconds.
+pub(crate) const TIMEOUT_VAR: &str = "GAIN_FAULT_TIMEOUT";
+
+/// Records the calling process's rank for the errors it makes from now on.
+pub(crate) fn set_rank(rank: usize) {
+    RANK.store(rank, Ordering::Relaxed);
+}
+
+/// This process's rank, once a runtime exists.
+pub(crate) fn rank() -> Option<usize> {
+    Some(RANK.load(Ordering::Relaxed)).filter(|&r| r != usize::MAX)
+}
+
+/// Makes `e` this rank's pending error.
+pub(crate) fn record(e: &Error) {
+    if let Ok(mut p) = PENDING.lock() {
+        *p = Some(e.clone());
+    }
+}
+
+/// A collective this rank took part in has completed on every rank: no
+/// rank is waiting for this one, so an earlier error left nobody behind.
+pub(crate) fn completed() {
+    if let Ok(mut p) = PENDING.lock()
+        && p.is_some()
+    {
+        *p = None;
+    }
+}
+
+/// The error this rank made since the last collective it completed.
+pub(crate) fn pending() -> Option<Error> {
+    PENDING.lock().ok().and_then(|p| p.clone())
+}
+
+/// How long a rank with a pending error waits at a collective exit point
+/// for the other ranks before aborting the job.
+pub(crate) fn timeout() -> Duration {
+    Duration::from_millis(TIMEOUT_MS.load(Ordering::Relaxed) as u64)
+}
+
+/// Reads `GAIN_FAULT_TIMEOUT` (seconds, a positive number; unset or empty:
+/// 10 s) into [`timeout`].
+pub(crate) fn read_timeout() -> Result<()> {
+    let ms = match std::env::var(TIMEOUT_VAR) {
+        Err(_) => DEFAULT_TIMEOUT_MS,
+        Ok(v) if v.is_empty() => DEFAULT_TIMEOUT_MS,
+        Ok(v) => match v.parse::<f64>() {
+            Ok(s) if s > 0.0 && s <= 86_400.0 => (s * 1000.0).ceil() as usize,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("{TIMEOUT_VAR} must be a number of seconds in (0, 86400], not {v:?}"),
+                ));
+            }
+        },
+    };
+    TIMEOUT_MS.store(ms, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The line a rank prints before aborting the job because the others did
+/// not reach `point` within the timeout after its error `e`.
+pub(crate) fn abort_message(e: &Error, point: &str) -> String {
+    format!(
+        "gain: {e}\ngain: rank {} is leaving after this error, and the other ranks did not reach \
+         {point} within {:?} ({TIMEOUT_VAR}); aborting the job",
+        rank().map_or("?".to_string(), |r| r.to_string()),
+        timeout()
+    )
+}
