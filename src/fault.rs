@@ -34,6 +34,11 @@ const DEFAULT_TIMEOUT_MS: usize = 10_000;
 
 /// The environment variable that sets [`timeout`], in seconds.
 pub(crate) const TIMEOUT_VAR: &str = "GAIN_FAULT_TIMEOUT";
+/// A testing knob: the rank named here fails every window allocation as
+/// if MPI had run out of shared memory, without entering MPI.
+pub(crate) const INJECT_VAR: &str = "GAIN_INJECT_ALLOC_FAILURE";
+/// The rank that fails its allocations (`usize::MAX`: none).
+static INJECT_RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// Records the calling process's rank for the errors it makes from now on.
 pub(crate) fn set_rank(rank: usize) {
@@ -73,9 +78,27 @@ pub(crate) fn timeout() -> Duration {
     Duration::from_millis(TIMEOUT_MS.load(Ordering::Relaxed) as u64)
 }
 
-/// Reads `GAIN_FAULT_TIMEOUT` (seconds, a positive number; unset or empty:
-/// 10 s) into [`timeout`].
-pub(crate) fn read_timeout() -> Result<()> {
+/// Whether this rank is to fail its window allocations
+/// (`GAIN_INJECT_ALLOC_FAILURE`).
+pub(crate) fn inject_alloc_failure() -> bool {
+    rank().is_some_and(|r| r == INJECT_RANK.load(Ordering::Relaxed))
+}
+
+/// Reads the fault handling's environment: `GAIN_FAULT_TIMEOUT` (seconds,
+/// a positive number; unset or empty: 10 s) into [`timeout`], and the
+/// testing knob `GAIN_INJECT_ALLOC_FAILURE` (a rank number).
+pub(crate) fn read_env() -> Result<()> {
+    let inject = match std::env::var(INJECT_VAR) {
+        Err(_) => usize::MAX,
+        Ok(v) if v.is_empty() => usize::MAX,
+        Ok(v) => v.parse::<usize>().map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{INJECT_VAR} must be a rank number, not {v:?}"),
+            )
+        })?,
+    };
+    INJECT_RANK.store(inject, Ordering::Relaxed);
     let ms = match std::env::var(TIMEOUT_VAR) {
         Err(_) => DEFAULT_TIMEOUT_MS,
         Ok(v) if v.is_empty() => DEFAULT_TIMEOUT_MS,

@@ -132,7 +132,7 @@ impl Runtime {
         fault::set_rank(rank);
         // Every rank reads the same environment, so every rank returns the
         // same errors here, before any collective that could hang.
-        fault::read_timeout().during("gain::init")?;
+        fault::read_env().during("gain::init")?;
         let per_node = ranks_per_node().during("gain::init")?;
         let mut node = world.split_shared(rank as i32);
         // The ranks that really share this machine's cores.

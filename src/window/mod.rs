@@ -342,7 +342,17 @@ impl<T: Element> Window<T> {
                     format!("a block of {len} elements does not fit in memory"),
                 )
             })?;
-        let alloc = ffi::allocate_shared(place.node, bytes as MPI_Aint);
+        let alloc = if fault::inject_alloc_failure() {
+            Err(Error::new(
+                crate::ErrorKind::Mpi,
+                format!(
+                    "MPI_Win_allocate_shared of {bytes} bytes: failure injected by {}",
+                    fault::INJECT_VAR
+                ),
+            ))
+        } else {
+            ffi::allocate_shared(place.node, bytes as MPI_Aint)
+        };
         let failed = alloc.is_err() as u64;
         let [any_failed, any_ok] = exit_point(
             place.control,

@@ -42,7 +42,17 @@ pub struct Job {
     /// Runs this example program (built by `cargo test` beside the test
     /// binary) with these arguments instead of the test binary.
     pub example: Option<(&'static str, Vec<String>)>,
+    /// Texts the output must also contain (with `expect_failure`).
+    pub also_expect: Vec<String>,
+    /// The job's time limit.
+    pub limit: Duration,
+    /// `Some(size)`: the job runs in a mount namespace of its own with a
+    /// fresh tmpfs of `size` on `/dev/shm`, which must be empty after it.
+    pub private_shm: Option<&'static str>,
 }
+
+/// The line the private-`/dev/shm` wrapper prints after the job.
+const SHM_AFTER: &str = "gain-test: /dev/shm after the job:";
 
 impl Job {
     /// The test binary's cases at `np` ranks (`None`: a singleton without
@@ -55,6 +65,9 @@ impl Job {
             mode: "cases",
             expect_failure: None,
             example: None,
+            also_expect: Vec::new(),
+            limit: TIMEOUT,
+            private_shm: None,
         }
     }
 
@@ -165,16 +178,34 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
             ));
         }
     }
-    let mut cmd = match job.np {
-        None => Command::new(&exe),
+    let mut argv: Vec<std::ffi::OsString> = match job.np {
+        None => vec![exe.into()],
         Some(np) => {
             let (launcher, mut args) = launcher()?;
-            let mut c = Command::new(launcher);
             args.extend(["-np".to_string(), np.to_string()]);
-            c.args(args).arg(&exe);
-            c
+            let mut v: Vec<std::ffi::OsString> = vec![launcher.into()];
+            v.extend(args.into_iter().map(Into::into));
+            v.push(exe.into());
+            v
         }
     };
+    if let Some(size) = job.private_shm {
+        // A mount namespace with a fresh tmpfs on /dev/shm: what the job
+        // leaves there is exactly what the wrapper lists afterwards.
+        let script = format!(
+            "mount -t tmpfs -o size={size} gain-test /dev/shm || exit 97; \
+             \"$@\"; rc=$?; echo \"{SHM_AFTER} [$(ls -A /dev/shm | tr '\\n' ' ')]\"; exit $rc"
+        );
+        let mut wrapped: Vec<std::ffi::OsString> =
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", &script, "sh"]
+                .iter()
+                .map(Into::into)
+                .collect();
+        wrapped.append(&mut argv);
+        argv = wrapped;
+    }
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
     if let Some((_, args)) = &job.example {
         cmd.args(args);
     }
@@ -204,7 +235,7 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
         if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
             break Some(s);
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > job.limit {
             let _ = Command::new("kill")
                 .args(["-KILL", "--", &format!("-{}", child.id())])
                 .status();
@@ -220,9 +251,30 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
         lines[lines.len().saturating_sub(40)..].join("\n")
     };
     let what = job.describe();
+    let limit = job.limit;
+    let missing: Vec<&String> = job
+        .also_expect
+        .iter()
+        .filter(|t| !log.contains(t.as_str()))
+        .collect();
+    let shm_left = job.private_shm.and_then(|_| {
+        let line = log.lines().find(|l| l.starts_with(SHM_AFTER));
+        match line {
+            Some(l) if l.ends_with("[]") => None,
+            Some(l) => Some(l.to_string()),
+            None => Some(format!("no {SHM_AFTER:?} line")),
+        }
+    });
     let result = match (status, &job.expect_failure) {
         (None, _) => Err(format!(
-            "{what}: timed out after {TIMEOUT:?}; killed the process group\n{tail}"
+            "{what}: did not end within {limit:?}; killed the process group\n{tail}"
+        )),
+        (Some(_), _) if !missing.is_empty() => Err(format!(
+            "{what}: the output lacks {missing:?}\n{tail}"
+        )),
+        (Some(_), _) if shm_left.is_some() => Err(format!(
+            "{what}: the job left shared memory behind: {}\n{tail}",
+            shm_left.unwrap_or_default()
         )),
         (Some(s), None) if s.success() => Ok(()),
         (Some(s), None) => Err(format!("{what}: exited with {s}\n{tail}")),

@@ -8,6 +8,7 @@
 
 mod cases;
 mod cluster;
+mod faults;
 mod harness;
 mod numeric;
 mod numpy;
@@ -19,6 +20,7 @@ fn main() {
     match std::env::var(CHILD).as_deref() {
         Ok("cases") => cases::run_cases(),
         Ok("panic") => cases::panic_on_last_rank(),
+        Ok("fault") => faults::run(),
         Ok(other) => panic!("unknown child mode {other}"),
         Err(_) => parent(),
     }
@@ -67,8 +69,31 @@ fn parent() {
         p.expect_failure = Some(format!("deliberate panic on rank {}", np - 1));
         suite.job(format!("abort_on_panic::np{np}"), &Shared::new(p));
     }
+    faults(&mut suite);
     examples(&mut suite);
     libtest_mimic::run(&args, suite.into_trials()).exit();
+}
+
+/// The fault scenarios of `faults.rs` at np = 2 and 3, each in a private
+/// `/dev/shm`: the job must end within 30 s, fail, name the rank and the
+/// cause, and leave nothing in `/dev/shm`.
+fn faults(suite: &mut Suite) {
+    let open_mpi = harness::mpi_version().contains("Open MPI");
+    for s in faults::SCENARIOS {
+        for np in [2, 3] {
+            let mut job = Job::new(format!("np{np}"), Some(np)).env(faults::SCENARIO, s.name);
+            for (k, v) in (s.env)(np) {
+                job = job.env(k, v);
+            }
+            job.mode = "fault";
+            job.limit = std::time::Duration::from_secs(30);
+            job.private_shm = Some(s.shm);
+            let mut expect = (s.expect)(np, open_mpi);
+            job.expect_failure = Some(expect.remove(0));
+            job.also_expect = expect;
+            suite.job(format!("fault::{}::np{np}", s.name), &Shared::new(job));
+        }
+    }
 }
 
 /// The example programs, each checked against its serial version, and

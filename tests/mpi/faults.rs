@@ -1,0 +1,227 @@
+//! Fault scenarios: programs written the natural way (`gain::init()`,
+//! `?` everywhere, `main` returning `gain::Result`) in which one rank
+//! leaves early, fails or dies. The parent runs each under the launcher in
+//! a private `/dev/shm` and checks that the job ends within 30 s with a
+//! non-zero exit code and a message naming the rank and the cause, and
+//! that nothing of the job is left in `/dev/shm` (see `main.rs`).
+
+use gain::numpy::{self, Zip};
+use gain::{GlobalArray, Result};
+use ndarray::{Array1, Array2};
+
+/// The scenario a `fault` child runs.
+pub const SCENARIO: &str = "GAIN_TEST_FAULT";
+
+/// One scenario: its name, and the texts the job's output must contain
+/// at `np` ranks (the last rank is `np - 1`), for Open MPI and for MPICH.
+pub struct Scenario {
+    pub name: &'static str,
+    pub expect: fn(np: usize, open_mpi: bool) -> Vec<String>,
+    /// Extra environment for the job.
+    pub env: fn(np: usize) -> Vec<(&'static str, String)>,
+    /// The size of the job's private `/dev/shm`.
+    pub shm: &'static str,
+    body: fn() -> Result<()>,
+}
+
+fn no_env(_: usize) -> Vec<(&'static str, String)> {
+    Vec::new()
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "one_rank_returns_a_one_sided_error",
+        expect: |_, _| {
+            vec![
+                "rank 0: GlobalArray::get: OutOfBounds".into(),
+                "aborting the job".into(),
+            ]
+        },
+        env: no_env,
+        shm: "64m",
+        body: one_rank_returns_a_one_sided_error,
+    },
+    Scenario {
+        name: "scatter_root_passes_nothing",
+        expect: |np, _| {
+            vec![format!(
+                "Error: rank {}: numpy::scatter: InvalidArgument: the root (rank 0) passed no array",
+                np - 1
+            )]
+        },
+        env: no_env,
+        shm: "64m",
+        body: scatter_root_passes_nothing,
+    },
+    Scenario {
+        name: "one_rank_panics_inside_a_collective",
+        expect: |np, _| {
+            vec![
+                format!("deliberate panic on rank {}", np - 1),
+                format!("gain: rank {} panicked", np - 1),
+            ]
+        },
+        env: no_env,
+        shm: "64m",
+        body: one_rank_panics_inside_a_collective,
+    },
+    Scenario {
+        name: "one_rank_allocation_fails",
+        expect: |np, _| {
+            vec![
+                format!("rank {}: GlobalArray::zeros: Mpi: MPI_Win_allocate_shared", np - 1),
+                "aborting the job".into(),
+            ]
+        },
+        env: |np| vec![("GAIN_INJECT_ALLOC_FAILURE", (np - 1).to_string())],
+        shm: "64m",
+        body: allocate_then_work,
+    },
+    Scenario {
+        // Open MPI's node leader finds too little space and fails; the
+        // other ranks stay inside MPI_Win_allocate_shared.
+        name: "allocation_fails_in_a_small_dev_shm",
+        expect: |_, _| {
+            vec![
+                "GlobalArray::zeros: Mpi: MPI_Win_allocate_shared failed".into(),
+                "aborting the job".into(),
+            ]
+        },
+        env: no_env,
+        // Room for the launcher's own segments (4 MB a rank), not for the
+        // array's 32 MB.
+        shm: "20m",
+        body: allocate_then_work,
+    },
+    Scenario {
+        name: "one_rank_killed_with_sigkill",
+        expect: |np, open_mpi| {
+            if open_mpi {
+                vec![format!("rank {} with PID", np - 1), "signal 9".into()]
+            } else {
+                vec!["BAD TERMINATION".into(), "KILLED BY SIGNAL: 9".into()]
+            }
+        },
+        env: no_env,
+        shm: "64m",
+        body: one_rank_killed_with_sigkill,
+    },
+    Scenario {
+        name: "one_rank_exits_early",
+        expect: |np, _| {
+            vec![format!(
+                "gain: rank {} is exiting while MPI is still running",
+                np - 1
+            )]
+        },
+        env: no_env,
+        shm: "64m",
+        body: one_rank_exits_early,
+    },
+];
+
+/// Runs the scenario `GAIN_TEST_FAULT` names as `main` would: an `Err`
+/// is printed with `Debug` and the process exits with code 1.
+pub fn run() -> ! {
+    let name = std::env::var(SCENARIO).unwrap_or_default();
+    let scenario = SCENARIOS
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no fault scenario named {name:?}"));
+    match (scenario.body)() {
+        Ok(()) => {
+            println!("fault scenario {name} returned Ok");
+            std::process::exit(0)
+        }
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Rank 0 alone reads past the end and returns the error with `?`; the
+/// others carry on into collectives.
+fn one_rank_returns_a_one_sided_error() -> Result<()> {
+    let rt = gain::init()?;
+    let ga = GlobalArray::<f64, _>::zeros(&rt, [16, 4])?;
+    ga.sync()?;
+    if rt.rank() == 0 {
+        ga.get(ndarray::s![10..17, ..])?;
+    }
+    ga.sync()?;
+    let b = ga.duplicate()?;
+    b.sync()?;
+    Ok(())
+}
+
+/// The root of `scatter` passes no array.
+fn scatter_root_passes_nothing() -> Result<()> {
+    let rt = gain::init()?;
+    let data = Array1::<f64>::zeros(5);
+    let held = (rt.rank() != 0).then(|| data.view());
+    let a = numpy::scatter(&rt, 0, held)?;
+    a.sync()?;
+    Ok(())
+}
+
+/// The last rank panics inside the closure of a distributed `Zip`, while
+/// the others wait in its closing sync.
+fn one_rank_panics_inside_a_collective() -> Result<()> {
+    let rt = gain::init()?;
+    let mut a = numpy::zeros::<f64, _>(&rt, [8 * rt.size(), 3])?;
+    let last = rt.rank() == rt.size() - 1;
+    Zip::from(&mut a).for_each(|x| {
+        if last {
+            panic!("deliberate panic on rank {}", rt.rank());
+        }
+        *x = 1.0;
+    })?;
+    Ok(())
+}
+
+/// Creates an array of 4 M `f64` (32 MB) and works on it.
+fn allocate_then_work() -> Result<()> {
+    let rt = gain::init()?;
+    let mut ga = GlobalArray::<f64, _>::zeros(&rt, [1 << 22])?;
+    ga.local_mut().fill(1.0);
+    ga.sync()?;
+    let total: f64 = ga.get(..)?.sum();
+    println!("sum {total}");
+    Ok(())
+}
+
+/// The last rank kills itself with SIGKILL after the first sync; the
+/// others keep synchronising.
+fn one_rank_killed_with_sigkill() -> Result<()> {
+    let rt = gain::init()?;
+    let ga = GlobalArray::<i64, _>::zeros(&rt, [4 * rt.size()])?;
+    ga.sync()?;
+    if rt.rank() == rt.size() - 1 {
+        let me = std::process::id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &me])
+            .status();
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+    for _ in 0..100_000 {
+        ga.sync()?;
+    }
+    Ok(())
+}
+
+/// The last rank calls `std::process::exit(0)` in the middle of the
+/// program, with its arrays and runtime still alive.
+fn one_rank_exits_early() -> Result<()> {
+    let rt = gain::init()?;
+    let ga = GlobalArray::<f64, _>::zeros(&rt, [6, 6])?;
+    ga.sync()?;
+    if rt.rank() == rt.size() - 1 {
+        std::process::exit(0);
+    }
+    let m = Array2::<f64>::ones((6, 6));
+    ga.acc(.., &m, 1.0)?;
+    ga.sync()?;
+    ga.sync()?;
+    Ok(())
+}
