@@ -446,8 +446,7 @@ impl Runtime {
             .collect();
         let mut all = vec![0u8; lens.iter().map(|&l| l as usize).sum()];
         {
-            let mut part =
-                mpi::datatype::PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
+            let mut part = mpi::datatype::PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
             world.all_gather_varcount_into(bytes, &mut part);
         }
         (0..n)

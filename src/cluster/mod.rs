@@ -385,7 +385,10 @@ impl KMeans {
     ) -> Result<KMeansFit> {
         let rt = points.runtime();
         let plan = self.plan(points);
-        let args = plan.as_ref().map(|_| self.arguments()).map_err(Error::clone);
+        let args = plan
+            .as_ref()
+            .map(|_| self.arguments())
+            .map_err(Error::clone);
         rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let plan = plan?;
         let (n, d, k) = (plan.n, plan.d, self.k);
@@ -623,7 +626,8 @@ impl KMeans {
             ("schedule", format!("{:?}", self.schedule)),
             ("init", format!("{:?}", self.init)),
         ]
-    }}
+    }
+}
 
 /// Lloyd's labelling and sum update for one fragment of points held by
 /// this rank: the kernel [`KMeans`] runs on every fragment, for programs

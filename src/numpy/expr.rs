@@ -226,6 +226,17 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
         Ok(self.node.as_ref().map_err(Clone::clone)?.shape().to_vec())
     }
 
+    /// The runtime of the first global array the expression reads, if
+    /// any (and if the expression was built without error).
+    pub(crate) fn runtime(&self) -> Option<crate::Runtime> {
+        let node = self.node.as_ref().ok()?;
+        let mut rt = None;
+        node.arrays(&mut |a, _| {
+            rt.get_or_insert_with(|| a.rt().clone());
+        });
+        rt
+    }
+
     /// The same expression with a dynamic dimension type (ndarray's
     /// `into_dyn`).
     ///

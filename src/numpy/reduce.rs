@@ -29,11 +29,65 @@ struct Domain<'n, T: Element> {
 
 impl<'n, T: Element> Domain<'n, T> {
     fn new<D: Dimension>(e: &Expr<'n, T, D>) -> Result<Self> {
-        Self::on(e, None)
+        Self::on(e, None, &[])
     }
 
-    /// As `new`, running on `rt` when the expression reads no global array.
-    fn on<D: Dimension>(e: &Expr<'n, T, D>, fallback: Option<&Runtime>) -> Result<Self> {
+    /// As `new`, for a call along `axis`, which must be one of the
+    /// expression's (checked before the agreement, so a rank passing an
+    /// axis out of range is told so).
+    fn along<D: Dimension>(e: &Expr<'n, T, D>, axis: Axis) -> Result<Self> {
+        let check = |d: &Domain<'n, T>| {
+            if axis.index() >= d.shape.len() {
+                bail!(
+                    DimensionMismatch,
+                    "axis {} of a {}-d expression",
+                    axis.index(),
+                    d.shape.len()
+                );
+            }
+            Ok(())
+        };
+        Self::on_checked(e, None, &[("axes", axis.index().to_string())], check)
+    }
+
+    /// The domain of `e`, agreed by every rank: each checks the expression
+    /// (which may hold its own ndarray operands) and the call's `args`
+    /// (which later checks depend on), and all return an error if any
+    /// rank's check failed or they differ. The checks after this are pure
+    /// functions of agreed values, so every rank takes the same branch.
+    fn on<D: Dimension>(
+        e: &Expr<'n, T, D>,
+        fallback: Option<&Runtime>,
+        args: &[(&'static str, String)],
+    ) -> Result<Self> {
+        Self::on_checked(e, fallback, args, |_| Ok(()))
+    }
+
+    /// As `on`, with a further check of the built domain before the
+    /// agreement.
+    fn on_checked<D: Dimension>(
+        e: &Expr<'n, T, D>,
+        fallback: Option<&Runtime>,
+        args: &[(&'static str, String)],
+        check: impl FnOnce(&Self) -> Result<()>,
+    ) -> Result<Self> {
+        let built = Self::build(e, fallback).and_then(|d| check(&d).map(|()| d));
+        let rt = match &built {
+            Ok(d) => Some(d.rt.clone()),
+            Err(_) => fallback.cloned().or_else(|| e.runtime()),
+        };
+        // An expression that knows no ranks cannot fail on one rank only.
+        let Some(rt) = rt else { return built };
+        let shape = built
+            .as_ref()
+            .map_or(String::new(), |d| format!("{:?}", d.shape));
+        let mut all = vec![("expression shapes", shape)];
+        all.extend(args.iter().cloned());
+        rt.agree(built.as_ref().map(|_| &all[..]).map_err(Clone::clone))?;
+        built
+    }
+
+    fn build<D: Dimension>(e: &Expr<'n, T, D>, fallback: Option<&Runtime>) -> Result<Self> {
         let shape = e.shape()?;
         let op = Operand::new(&shape, e.clone())?;
         let mut aligned = None;
@@ -776,7 +830,7 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
 /// sync of it.
 impl<T: Element, D: Dimension> Expr<'_, T, D> {
     fn reduce_dyn(&self, axis: Axis, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
-        Domain::new(self)?.reduce_axis(axis.index(), f)
+        Domain::along(self, axis)?.reduce_axis(axis.index(), f)
     }
 
     /// Sums along `axis`.
@@ -948,7 +1002,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        Domain::new(self)?
+        Domain::along(self, axis)?
             .scan(axis.index(), |a, x| a + x)?
             .into_dimensionality()
     }
@@ -972,7 +1026,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        Domain::new(self)?
+        Domain::along(self, axis)?
             .scan(axis.index(), |a, x| a * x)?
             .into_dimensionality()
     }
@@ -1120,7 +1174,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn eval_on(&self, rt: &Runtime) -> Result<GlobalArray<T, D>> {
-        self.eval_in(Domain::on(self, Some(rt))?)
+        self.eval_in(Domain::on(self, Some(rt), &[])?)
     }
 
     fn eval_in(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, D>> {

@@ -791,7 +791,12 @@ impl<T: Element> Window<T> {
         self.freed = true;
         self.registry.remove(self.id);
         self.complete()?;
-        exit_point(self.control, [0; 2], None, "the collective free of an array")?;
+        exit_point(
+            self.control,
+            [0; 2],
+            None,
+            "the collective free of an array",
+        )?;
         if let Some(w) = self.world.take() {
             ffi::free(w)?;
         }

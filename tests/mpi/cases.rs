@@ -108,6 +108,16 @@ const CASES: &[Case] = &[
         false,
         crate::cluster::kmeans_errors,
     ),
+    (
+        "bad_input_every_error_kind",
+        false,
+        crate::bad_input::every_error_kind,
+    ),
+    (
+        "bad_input_one_rank_wrong_argument",
+        false,
+        crate::bad_input::one_rank_wrong_argument,
+    ),
 ];
 
 /// The names of the cases every configuration runs (all but the heavy

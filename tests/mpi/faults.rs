@@ -69,7 +69,10 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "one_rank_allocation_fails",
         expect: |np, _| {
             vec![
-                format!("rank {}: GlobalArray::zeros: Mpi: MPI_Win_allocate_shared", np - 1),
+                format!(
+                    "rank {}: GlobalArray::zeros: Mpi: MPI_Win_allocate_shared",
+                    np - 1
+                ),
                 "aborting the job".into(),
             ]
         },

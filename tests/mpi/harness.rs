@@ -196,11 +196,19 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
             "mount -t tmpfs -o size={size} gain-test /dev/shm || exit 97; \
              \"$@\"; rc=$?; echo \"{SHM_AFTER} [$(ls -A /dev/shm | tr '\\n' ' ')]\"; exit $rc"
         );
-        let mut wrapped: Vec<std::ffi::OsString> =
-            ["unshare", "-m", "--propagation", "private", "sh", "-c", &script, "sh"]
-                .iter()
-                .map(Into::into)
-                .collect();
+        let mut wrapped: Vec<std::ffi::OsString> = [
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
         wrapped.append(&mut argv);
         argv = wrapped;
     }
@@ -269,9 +277,9 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
         (None, _) => Err(format!(
             "{what}: did not end within {limit:?}; killed the process group\n{tail}"
         )),
-        (Some(_), _) if !missing.is_empty() => Err(format!(
-            "{what}: the output lacks {missing:?}\n{tail}"
-        )),
+        (Some(_), _) if !missing.is_empty() => {
+            Err(format!("{what}: the output lacks {missing:?}\n{tail}"))
+        }
         (Some(_), _) if shm_left.is_some() => Err(format!(
             "{what}: the job left shared memory behind: {}\n{tail}",
             shm_left.unwrap_or_default()

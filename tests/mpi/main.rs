@@ -6,6 +6,7 @@
 //! `cargo test -- --list`); see `harness.rs`. `--test-threads N` runs N
 //! MPI jobs at once (default 1: the jobs already use every core).
 
+mod bad_input;
 mod cases;
 mod cluster;
 mod faults;
