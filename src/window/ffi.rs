@@ -544,6 +544,60 @@ pub(crate) fn abort_world(code: c_int) -> ! {
 
 unsafe extern "C" {
     fn atexit(f: extern "C" fn()) -> c_int;
+    fn signal(sig: c_int, handler: usize) -> usize;
+    fn raise(sig: c_int) -> c_int;
+    fn write(fd: c_int, buf: *const c_void, n: usize) -> isize;
+}
+
+/// `SIGBUS` on Linux (x86, ARM, RISC-V, POWER).
+const SIGBUS: c_int = 7;
+/// `SIG_DFL` and `SIG_ERR` as `signal` takes and returns them.
+const SIG_DFL: usize = 0;
+const SIG_ERR: usize = usize::MAX;
+
+/// The message the `SIGBUS` handler prints while `on_bus_error` runs.
+static BUS_TEXT: std::sync::atomic::AtomicPtr<u8> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+static BUS_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn on_sigbus(_: c_int) {
+    use std::sync::atomic::Ordering;
+    let p = BUS_TEXT.load(Ordering::SeqCst);
+    let n = BUS_LEN.load(Ordering::SeqCst);
+    // SAFETY: only async-signal-safe calls: `write` of a leaked, immutable
+    // buffer, then the default action of the signal (the process dies and
+    // the launcher reports it).
+    unsafe {
+        if !p.is_null() {
+            write(2, p as *const c_void, n);
+        }
+        signal(SIGBUS, SIG_DFL);
+        raise(SIGBUS);
+    }
+}
+
+/// Runs `f`, which touches freshly mapped shared memory, so that a
+/// `SIGBUS` (the node's shared memory, a tmpfs, ran out: MPICH maps more
+/// than is free, and touching a page past the end kills the process)
+/// prints `message` before the process dies as it would have.
+pub(crate) fn on_bus_error<R>(message: String, f: impl FnOnce() -> R) -> R {
+    use std::sync::atomic::Ordering;
+    let text = format!("{message}\n").into_bytes();
+    BUS_TEXT.store(text.as_ptr() as *mut u8, Ordering::SeqCst);
+    BUS_LEN.store(text.len(), Ordering::SeqCst);
+    // SAFETY: installs a handler that only makes async-signal-safe calls;
+    // the previous handler is put back below.
+    let previous = unsafe { signal(SIGBUS, on_sigbus as extern "C" fn(c_int) as usize) };
+    let r = f();
+    if previous != SIG_ERR {
+        // SAFETY: restores the handler `signal` returned.
+        unsafe { signal(SIGBUS, previous) };
+    }
+    // The signal is synchronous (raised by `f`'s own stores on this
+    // thread), so once `f` has returned the handler can no longer run with
+    // this text, which `text` frees after this line.
+    BUS_TEXT.store(std::ptr::null_mut(), Ordering::SeqCst);
+    r
 }
 
 /// Registers `f` to run when the process exits (C's `atexit`), after

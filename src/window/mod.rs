@@ -390,13 +390,19 @@ impl<T: Element> Window<T> {
         let node_size = ffi::comm_size(place.node)?;
         let my_node_rank = ffi::comm_rank(place.node)?;
         let data_at = HEADER + (base as usize + HEADER).wrapping_neg() % ALIGN;
+        let full = format!(
+            "gain: rank {}: the node's shared memory ran out (SIGBUS) while this rank zeroed its \
+             {bytes}-byte block of a new array; /dev/shm is too small for the job's arrays \
+             (containers: enlarge it, e.g. `docker run --shm-size`)",
+            fault::rank().map_or("?".to_string(), |r| r.to_string())
+        );
         // SAFETY: `base` points to `bytes` writable bytes that belong to this
         // rank; nobody else touches them before the barrier in `sync` below.
         // The header records the block length (MPI may round segment sizes).
-        unsafe {
+        ffi::on_bus_error(full, || unsafe {
             std::ptr::write_bytes(base, 0, bytes);
             (base.add(LEN_AT) as *mut u64).write(len as u64);
-        }
+        });
         let mut segments = Vec::with_capacity(node_size);
         for r in 0..node_size {
             let (ptr, size) = ffi::shared_query(shared, r)?;
