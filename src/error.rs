@@ -32,10 +32,16 @@ pub enum ErrorKind {
     SizeOverflow,
     /// An irregular block map or chunk hint is malformed.
     InvalidDistribution,
-    /// The ranks of a collective call passed different arguments.
+    /// The ranks of a collective call passed different arguments (or some
+    /// rank rejected its own and the others' were fine): the ranks
+    /// disagreed. The same bad argument on every rank is
+    /// [`InvalidArgument`](Self::InvalidArgument) or a more specific kind.
     InconsistentArguments,
     /// An argument is outside what the call accepts (a parameter out of
-    /// range, a label outside the clusters), the same on every rank.
+    /// range, a zero step, a root that is not a rank, a label outside the
+    /// clusters), the same on every rank; also a malformed `GAIN_*`
+    /// environment variable (`GAIN_RANKS_PER_NODE`,
+    /// `GAIN_MAX_TRANSFER_BYTES`).
     InvalidArgument,
     /// The rank asked for is not on the caller's node (or does not exist).
     NotSameNode,

@@ -403,7 +403,7 @@ pub fn eye<T: Element>(
 /// Values from `start` up to (not including) `stop` spaced by `step`
 /// (NumPy's `arange`): element `i` is `start + i * step`.
 ///
-/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+/// Errors: [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
 /// for a zero step; [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
 /// when the range is empty.
 ///
@@ -428,7 +428,7 @@ pub fn arange<T: Element>(
     step: T,
 ) -> Result<GlobalArray<T, ndarray::Ix1>> {
     if step == T::zero() {
-        bail!(InconsistentArguments, "arange step 0");
+        bail!(InvalidArgument, "arange step 0");
     }
     let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
     let n = ((f(stop) - f(start)) / f(step)).ceil();
@@ -508,8 +508,8 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
 /// (`Some` there, `None` elsewhere): the shape is broadcast, then `root`
 /// puts the data, one `put` split among the owners.
 ///
-/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
-/// when `root` is out of range or passes `None`.
+/// Errors: [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
+/// when `root` is out of range or passes `None` (every rank returns it).
 ///
 /// # Collective
 ///
@@ -534,21 +534,33 @@ pub fn scatter<T: Element, D: Dimension>(
 ) -> Result<GlobalArray<T, D>> {
     use mpi::traits::{Communicator, Root};
     if root >= rt.size() {
-        bail!(InconsistentArguments, "root {root} of {} ranks", rt.size());
+        bail!(InvalidArgument, "root {root} of {} ranks", rt.size());
     }
+    // The root broadcasts the number of dimensions and the shape, or
+    // `NO_ARRAY` when it holds none, so every rank returns that error
+    // instead of the others waiting in the broadcast.
+    const NO_ARRAY: u64 = u64::MAX;
     let mut shape = [0u64; crate::MAX_DIMS + 1];
     if rt.rank() == root {
-        let Some(a) = &a else {
-            bail!(InconsistentArguments, "the root passed no array to scatter")
-        };
-        shape[0] = a.ndim() as u64;
-        for (s, &n) in shape[1..].iter_mut().zip(a.shape()) {
-            *s = n as u64;
+        match &a {
+            None => shape[0] = NO_ARRAY,
+            Some(a) => {
+                shape[0] = a.ndim() as u64;
+                for (s, &n) in shape[1..].iter_mut().zip(a.shape()) {
+                    *s = n as u64;
+                }
+            }
         }
     }
     rt.comm()
         .process_at_rank(root as i32)
         .broadcast_into(&mut shape[..]);
+    if shape[0] == NO_ARRAY {
+        bail!(
+            InvalidArgument,
+            "the root {root} passed no array to scatter"
+        );
+    }
     let nd = shape[0] as usize;
     let dims: Vec<usize> = shape[1..=nd.min(crate::MAX_DIMS)]
         .iter()

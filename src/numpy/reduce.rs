@@ -46,7 +46,7 @@ impl<'n, T: Element> Domain<'n, T> {
         });
         let Some(rt) = rt.or_else(|| fallback.cloned()) else {
             bail!(
-                InconsistentArguments,
+                InvalidArgument,
                 "the expression reads no global array, so it has no ranks to run on"
             );
         };
@@ -1078,7 +1078,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// it is computed in place), else regularly. No global temporaries.
     ///
     /// Errors: the expression's shape error;
-    /// [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
     /// when it reads no global array (use [`eval_on`](Self::eval_on));
     /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) when it
     /// has no elements.

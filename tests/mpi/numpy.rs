@@ -398,7 +398,7 @@ pub fn numpy_errors(rt: &Runtime) {
     );
     assert_eq!(
         numpy::arange(rt, 0, 5, 0).unwrap_err().kind(),
-        ErrorKind::InconsistentArguments
+        ErrorKind::InvalidArgument
     );
     assert_eq!(v.get().unwrap().len(), 5);
     assert_eq!(a.to_array().unwrap(), before);
