@@ -11,7 +11,7 @@ use std::fmt;
 ///
 /// ```
 /// use gain::{Error, ErrorKind};
-/// let e = Error::new(ErrorKind::ZeroSizeDimension, "dimension 0 has extent 0");
+/// let e = Error::new(ErrorKind::ZeroSizeDimension, "min of an empty array");
 /// assert_eq!(e.kind(), ErrorKind::ZeroSizeDimension);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +26,10 @@ pub enum ErrorKind {
     ShapeMismatch,
     /// A section or shape has a different number of dimensions than the array.
     DimensionMismatch,
-    /// An array shape has an extent of zero.
+    /// The operation needs at least one element and has none: `min`,
+    /// `max`, `argmin`, `argmax` of an empty array or expression, and
+    /// axis reductions of one. (Shapes themselves may have zero-length
+    /// axes; creating such an array is not an error.)
     ZeroSizeDimension,
     /// The number of elements or bytes does not fit in the address space.
     SizeOverflow,

@@ -14,8 +14,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// A zero-filled array of `shape`, regularly distributed over all ranks
     /// (`NGA_Create`; process grid from [`process_grid`](crate::process_grid)).
     ///
+    /// A shape may have zero-length axes; the array then has no elements
+    /// (see [`GlobalArray`]).
+    ///
     /// Errors (on every rank, before anything is allocated):
-    /// [`ZeroSizeDimension`](ErrorKind::ZeroSizeDimension),
     /// [`SizeOverflow`](ErrorKind::SizeOverflow),
     /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) when
     /// ranks pass different shapes;

@@ -34,6 +34,12 @@ const CASES: &[Case] = &[
     ("acc_overflow_wraps_u32", false, acc_wraps::<u32>),
     ("read_inc_signed_increments", false, read_inc_signed),
     ("more_ranks_than_elements", false, more_ranks_than_elements),
+    ("empty_arrays_like_ndarray", false, empty_arrays),
+    (
+        "numpy_empty_arrays_like_ndarray",
+        false,
+        crate::numpy::empty_arrays,
+    ),
     ("local_views", false, local_views),
     (
         "access_in_place_or_fetched",
@@ -832,6 +838,68 @@ fn bad_max_transfer_bytes(rt: &Runtime) {
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
 }
 
+/// Arrays with zero-length axes, as ndarray and NumPy allow: every
+/// creation form works, nobody owns a block, gets return an ndarray of the
+/// same empty shape, empty puts and accumulates do nothing, any index or
+/// non-empty section is out of bounds, and collective copies work.
+fn empty_arrays(rt: &Runtime) {
+    for shape in [vec![0usize], vec![0, 5], vec![5, 0], vec![3, 0, 4]] {
+        let model = ArrayD::<i32>::zeros(IxDyn(&shape));
+        let chunk = vec![2; shape.len()];
+        let map: Vec<Vec<usize>> = shape
+            .iter()
+            .map(|&n| if n == 0 { vec![] } else { vec![0, 1] })
+            .collect();
+        let arrays = [
+            GlobalArray::<i32, IxDyn>::zeros(rt, IxDyn(&shape)).unwrap(),
+            GlobalArray::zeros_chunked(rt, IxDyn(&shape), &chunk).unwrap(),
+            GlobalArray::zeros_irregular(rt, IxDyn(&shape), &map).unwrap(),
+        ];
+        for mut ga in arrays {
+            assert_eq!(ga.shape(), model.shape());
+            assert_eq!(ga.len(), model.len());
+            assert_eq!(ga.is_empty(), model.is_empty());
+            assert!((0..rt.size()).all(|r| ga.distribution(r).is_none()));
+            assert_eq!(ga.local().len(), 0);
+            assert_eq!(ga.local_mut().len(), 0);
+            assert_eq!(ga.get(..).unwrap(), model);
+            assert_eq!(ga.get_nb(..).unwrap().wait().unwrap(), model);
+            assert_eq!(ga.access(..).unwrap().view(), model.view());
+            ga.put(.., model.view()).unwrap();
+            ga.acc(.., model.view(), 2).unwrap();
+            assert_eq!(ga.locate_region(..).unwrap().len(), 0);
+            let index = vec![0; shape.len()];
+            let kind = |e: gain::Error| e.kind();
+            assert_eq!(ga.at(&index).map_err(kind), Err(ErrorKind::OutOfBounds));
+            assert_eq!(
+                ga.read_inc(&index, 1).map_err(kind),
+                Err(ErrorKind::OutOfBounds)
+            );
+            let past: Vec<usize> = shape.iter().map(|&n| n + 1).collect();
+            let sec = Section::new(vec![0; shape.len()], past).unwrap();
+            assert_eq!(
+                ga.get(&sec).map(|_| ()).map_err(kind),
+                Err(ErrorKind::OutOfBounds)
+            );
+            ga.sync().unwrap();
+            ga.fill(7).unwrap();
+            let copy = ga.duplicate().unwrap();
+            assert!(copy.compare_distr(&ga));
+            let mut other = GlobalArray::<i32, IxDyn>::zeros(rt, IxDyn(&shape)).unwrap();
+            other.copy_from(&ga).unwrap();
+            assert_eq!(other.get(..).unwrap(), model);
+        }
+    }
+    // Static dimensions too, and an empty array beside a non-empty one.
+    let e = GlobalArray::<f64, _>::zeros(rt, [0, 5]).unwrap();
+    let full = GlobalArray::<f64, _>::zeros(rt, [4, 5]).unwrap();
+    assert_eq!(
+        e.get(s![.., 1..3]).unwrap(),
+        ndarray::Array2::<f64>::zeros((0, 2))
+    );
+    assert_eq!(full.get(s![2..2, ..]).unwrap().shape(), &[0, 5]);
+}
+
 fn more_ranks_than_elements(rt: &Runtime) {
     let ga = GlobalArray::<i32, _>::zeros(rt, [1, 2]).unwrap();
     let owners = (0..rt.size())
@@ -1089,10 +1157,8 @@ fn sub_communicator(rt: &Runtime) {
 /// Every error kind, on every rank, with nothing written.
 fn errors(rt: &Runtime) {
     let kind = |r: gain::Result<GlobalArray<f64, IxDyn>>| r.err().map(|e| e.kind());
-    assert_eq!(
-        kind(GlobalArray::zeros(rt, IxDyn(&[3, 0]))),
-        Some(ErrorKind::ZeroSizeDimension)
-    );
+    // A zero-length axis is no error (NumPy allows it).
+    assert_eq!(kind(GlobalArray::zeros(rt, IxDyn(&[3, 0]))), None);
     assert_eq!(
         kind(GlobalArray::zeros(rt, IxDyn(&[usize::MAX / 2, 4]))),
         Some(ErrorKind::SizeOverflow)
@@ -1116,13 +1182,18 @@ fn errors(rt: &Runtime) {
     } else {
         assert!(e.is_ok());
     }
-    // One rank with bad arguments: the others learn it too.
-    let bad = if rt.rank() == rt.size() - 1 { 0 } else { 4 };
-    let e = GlobalArray::<f64, _>::zeros(rt, [4, bad])
+    // One rank with bad arguments (a chunk hint of the wrong length): the
+    // others learn it too.
+    let chunk: &[usize] = if rt.rank() == rt.size() - 1 {
+        &[1]
+    } else {
+        &[1, 1]
+    };
+    let e = GlobalArray::<f64, _>::zeros_chunked(rt, [4, 4], chunk)
         .err()
         .map(|e| e.kind());
     if rt.rank() == rt.size() - 1 {
-        assert_eq!(e, Some(ErrorKind::ZeroSizeDimension));
+        assert_eq!(e, Some(ErrorKind::InvalidDistribution));
     } else {
         assert_eq!(e, Some(ErrorKind::InconsistentArguments));
     }
