@@ -734,10 +734,11 @@ fn read_inc_once(rt: &Runtime) {
 /// Not for 8- and 16-bit types across nodes: Open MPI 4.1's one-sided
 /// accumulate gets overflowing sums of those wrong (neighbouring elements
 /// change too, as if it added in wider words; 32- and 64-bit types and
-/// sums that do not overflow are right), so only the same-node route is
-/// checked for them.
+/// sums that do not overflow are right; MPICH 4 gets them right), so
+/// under Open MPI only the same-node route is checked for them.
 fn acc_wraps<T: Element + num_traits::ToPrimitive>(rt: &Runtime) {
-    if size_of::<T>() < 4 && rt.spans_nodes() {
+    let open_mpi = Runtime::mpi_library_version().contains("Open MPI");
+    if size_of::<T>() < 4 && rt.spans_nodes() && open_mpi {
         return;
     }
     let shape = [7usize, 5];
