@@ -11,7 +11,7 @@ use std::fmt;
 ///
 /// ```
 /// use gain::{Error, ErrorKind};
-/// let e = Error::new(ErrorKind::ZeroSizeDimension, "dimension 0 has extent 0");
+/// let e = Error::new(ErrorKind::ZeroSizeDimension, "min of an empty array");
 /// assert_eq!(e.kind(), ErrorKind::ZeroSizeDimension);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,16 +26,25 @@ pub enum ErrorKind {
     ShapeMismatch,
     /// A section or shape has a different number of dimensions than the array.
     DimensionMismatch,
-    /// An array shape has an extent of zero.
+    /// The operation needs at least one element and has none: `min`,
+    /// `max`, `argmin`, `argmax` of an empty array or expression, and
+    /// axis reductions of one. (Shapes themselves may have zero-length
+    /// axes; creating such an array is not an error.)
     ZeroSizeDimension,
     /// The number of elements or bytes does not fit in the address space.
     SizeOverflow,
     /// An irregular block map or chunk hint is malformed.
     InvalidDistribution,
-    /// The ranks of a collective call passed different arguments.
+    /// The ranks of a collective call passed different arguments (or some
+    /// rank rejected its own and the others' were fine): the ranks
+    /// disagreed. The same bad argument on every rank is
+    /// [`InvalidArgument`](Self::InvalidArgument) or a more specific kind.
     InconsistentArguments,
     /// An argument is outside what the call accepts (a parameter out of
-    /// range, a label outside the clusters), the same on every rank.
+    /// range, a zero step, a root that is not a rank, a label outside the
+    /// clusters), the same on every rank; also a malformed `GAIN_*`
+    /// environment variable (`GAIN_RANKS_PER_NODE`,
+    /// `GAIN_MAX_TRANSFER_BYTES`).
     InvalidArgument,
     /// The rank asked for is not on the caller's node (or does not exist).
     NotSameNode,

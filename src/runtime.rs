@@ -69,8 +69,8 @@ struct Inner {
 ///
 /// Errors: [`ErrorKind::Mpi`] when MPI was already initialised (use
 /// [`Runtime::from_comm`] then) or cannot start;
-/// [`ErrorKind::InvalidDistribution`] when `GAIN_RANKS_PER_NODE` is not a
-/// positive integer.
+/// [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` is set and not
+/// a positive integer (the kind of every malformed `GAIN_*` variable).
 ///
 /// # Collective
 ///
@@ -101,8 +101,8 @@ impl Runtime {
     /// The communicator is duplicated, so gain's traffic never mixes with
     /// the caller's. Installs the same abort-on-panic hook as [`init`].
     ///
-    /// Errors: [`ErrorKind::InvalidDistribution`] when `GAIN_RANKS_PER_NODE`
-    /// is not a positive integer.
+    /// Errors: [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` is
+    /// set and not a positive integer.
     ///
     /// # Collective
     ///
@@ -486,7 +486,7 @@ fn ranks_per_node() -> Result<Option<usize>> {
         Ok(v) => match v.parse::<usize>() {
             Ok(k) if k > 0 => Ok(Some(k)),
             _ => Err(Error::new(
-                ErrorKind::InvalidDistribution,
+                ErrorKind::InvalidArgument,
                 format!("GAIN_RANKS_PER_NODE must be a positive integer, not {v:?}"),
             )),
         },

@@ -14,11 +14,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// A zero-filled array of `shape`, regularly distributed over all ranks
     /// (`NGA_Create`; process grid from [`process_grid`](crate::process_grid)).
     ///
+    /// A shape may have zero-length axes; the array then has no elements
+    /// (see [`GlobalArray`]).
+    ///
     /// Errors (on every rank, before anything is allocated):
-    /// [`ZeroSizeDimension`](ErrorKind::ZeroSizeDimension),
     /// [`SizeOverflow`](ErrorKind::SizeOverflow),
     /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) when
-    /// ranks pass different shapes.
+    /// ranks pass different shapes;
+    /// [`InvalidArgument`](ErrorKind::InvalidArgument) when
+    /// `GAIN_MAX_TRANSFER_BYTES` is set and not a positive integer (every
+    /// array creation returns it).
     ///
     /// # Collective
     ///
@@ -112,8 +117,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// Errors: [`DimensionMismatch`](ErrorKind::DimensionMismatch),
     /// [`InvalidDistribution`](ErrorKind::InvalidDistribution) for a
-    /// distribution made for another number of ranks, and
-    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments).
+    /// distribution made for another number of ranks,
+    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) when
+    /// ranks pass different distributions, and those of
+    /// [`zeros`](Self::zeros) for the environment.
     ///
     /// # Collective
     ///

@@ -36,6 +36,14 @@ use crate::window::{Piece, Window};
 /// happen in the order it issues them; operations by different ranks are
 /// ordered by [`sync`](Self::sync), which every rank calls.
 ///
+/// Axes may have length zero, as in NumPy (`zeros(&rt, [0, 5])`). Such an
+/// array has no elements and no rank owns a block:
+/// [`distribution`](Self::distribution) is `None` for every rank,
+/// [`local`](Self::local) is an empty view, [`is_empty`](Self::is_empty)
+/// is `true`. Its only sections are empty ones: [`get`](Self::get) of
+/// `..` returns an empty ndarray of the array's shape, and a put or
+/// accumulate of an empty section does nothing (as for any array).
+///
 /// # Collective
 ///
 /// Every rank creates the array, with the same arguments, and every rank
@@ -54,6 +62,9 @@ use crate::window::{Piece, Window};
 /// }
 /// ga.sync()?;
 /// assert_eq!(ga.get(s![2..3, 2..4])?, array![[3., 4.]]);
+/// let empty = GlobalArray::<f64, _>::zeros(&rt, [0, 5])?;
+/// assert_eq!(empty.get(..)?.shape(), &[0, 5]);
+/// assert!(empty.distribution(rt.rank()).is_none());
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub struct GlobalArray<T: Element, D: Dimension> {
@@ -137,21 +148,24 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         self.dim.size()
     }
 
-    /// Always `false`: arrays have no zero-size dimension.
+    /// Whether the array has no elements (`len() == 0`: some axis has
+    /// length zero).
     ///
     /// # Local
     ///
-    /// A constant answer; no communication.
+    /// A query of the calling rank's copy of the array's layout; no
+    /// communication.
     ///
     /// # Examples
     ///
     /// ```
     /// # let rt = gain::init()?;
     /// assert!(!gain::GlobalArray::<i32, _>::zeros(&rt, 1)?.is_empty());
+    /// assert!(gain::GlobalArray::<i32, _>::zeros(&rt, [0, 5])?.is_empty());
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
-        false
+        self.len() == 0
     }
 
     /// The section owned by `rank` (Global Arrays' `NGA_Distribution`),

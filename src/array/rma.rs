@@ -235,6 +235,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// elements all take effect. `src` takes the forms of
     /// [`put`](Self::put)'s.
     ///
+    /// Integer sums and products wrap on overflow, as `MPI_SUM` does,
+    /// wherever the target lives ([`Element::wrapping_add`],
+    /// [`Element::wrapping_mul`]). Across nodes the MPI library does the
+    /// adds: Open MPI 4.1 gets overflowing sums of 8- and 16-bit integers
+    /// wrong there (neighbouring elements change too), so keep such
+    /// counters to 32 or 64 bits when they may overflow.
+    ///
     /// Errors: as [`put`](Self::put).
     ///
     /// # One-sided
@@ -269,6 +276,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// previous value (`NGA_Read_inc`): a shared counter for dynamic load
     /// balancing. Integer arrays only.
     ///
+    /// The increment is signed, as Global Arrays' `long`, so any counter
+    /// can count down. It is converted to `T` with two's complement
+    /// wrapping ([`Element::wrapping_from_i64`]) and added with wrapping
+    /// ([`Element::wrapping_add`]), on every placement: `-1` decrements a
+    /// `u32` counter, a `u8` counter at 255 wraps to 0, and an increment
+    /// beyond `T`'s range adds its truncation.
+    ///
     /// Errors: [`NotInteger`](crate::ErrorKind::NotInteger),
     /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
     /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
@@ -286,9 +300,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// let counter = gain::GlobalArray::<i64, _>::zeros(&rt, 1)?;
     /// let ticket = counter.read_inc(&[0], 1)?;
     /// assert!(ticket < rt.size() as i64);
+    /// let mut left = gain::GlobalArray::<u32, _>::zeros(&rt, 1)?;
+    /// left.fill(10)?;
+    /// left.read_inc(&[0], -1)?; // every rank takes one
+    /// left.sync()?;
+    /// assert_eq!(left.at(&[0])?, 10 - rt.size() as u32);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn read_inc(&self, index: &[usize], inc: T) -> Result<T> {
+    pub fn read_inc(&self, index: &[usize], inc: i64) -> Result<T> {
         if !T::IS_INTEGER {
             bail!(
                 NotInteger,
@@ -297,7 +316,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             );
         }
         let rank = self.dist.owner(index)?;
-        self.win
-            .fetch_add(rank, self.block_offset(rank, index), inc)
+        self.win.fetch_add(
+            rank,
+            self.block_offset(rank, index),
+            T::wrapping_from_i64(inc),
+        )
     }
 }

@@ -5,6 +5,11 @@
 //! optional chunk hints) or with explicit block boundaries
 //! (`NGA_Create_irreg`). Ranks are numbered row-major over the grid; ranks
 //! past the grid's size own nothing.
+//!
+//! Shapes may have zero-length axes, as in NumPy. Such a shape has no
+//! elements and its distribution has no blocks: each zero-length axis has
+//! a grid extent of 0 (bounds `[0]`), every other axis one block, and no
+//! rank owns anything.
 
 mod into_section;
 mod section;
@@ -51,9 +56,10 @@ impl Distribution {
     /// along a dimension differ by at most one. `chunk[d] > 0` asks for
     /// blocks of at least `chunk[d]` elements along `d` (Global Arrays'
     /// chunk argument); `chunk[d] >= shape[d]` keeps `d` undistributed.
+    /// A shape with a zero-length axis gets no blocks (see the module
+    /// docs); its chunk hint is checked for length only.
     ///
-    /// Errors: [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension),
-    /// [`SizeOverflow`](crate::ErrorKind::SizeOverflow),
+    /// Errors: [`SizeOverflow`](crate::ErrorKind::SizeOverflow),
     /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch) for no or
     /// more than [`MAX_DIMS`] dimensions,
     /// [`InvalidDistribution`](crate::ErrorKind::InvalidDistribution) for a
@@ -69,6 +75,9 @@ impl Distribution {
     /// use gain::Distribution;
     /// let d = Distribution::regular(&[100, 100], 6, Some(&[0, 100]))?;
     /// assert_eq!(d.grid(), &[6, 1]);
+    /// let empty = Distribution::regular(&[0, 5], 6, None)?;
+    /// assert_eq!(empty.grid(), &[0, 1]);
+    /// assert_eq!(empty.block(0), None);
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn regular(shape: &[usize], nranks: usize, chunk: Option<&[usize]>) -> Result<Self> {
@@ -88,6 +97,9 @@ impl Distribution {
                 c.len(),
                 shape.len()
             );
+        }
+        if shape.contains(&0) {
+            return Ok(Distribution::empty(shape, nranks));
         }
         let grid = process_grid(nranks, shape, chunk);
         let bounds = shape
@@ -116,7 +128,10 @@ impl Distribution {
     /// An irregular distribution: `block_starts[d]` lists where the blocks of
     /// dimension `d` begin (Global Arrays' `map`, zero-based). The first
     /// start must be 0 and starts must strictly increase below the extent.
-    /// The number of blocks must not exceed `nranks`.
+    /// The number of blocks must not exceed `nranks`. A zero-length
+    /// dimension takes `vec![]` or `vec![0]` and has no blocks, and then
+    /// nobody owns anything (see the module docs); the other dimensions'
+    /// maps are still checked.
     ///
     /// Errors: [`InvalidDistribution`](crate::ErrorKind::InvalidDistribution)
     /// for a malformed block map, and those of [`regular`](Self::regular) for
@@ -147,6 +162,11 @@ impl Distribution {
         }
         let mut bounds = Vec::with_capacity(shape.len());
         for (d, (starts, &n)) in block_starts.iter().zip(shape).enumerate() {
+            if n == 0 && starts.len() <= 1 && starts.iter().all(|&s| s == 0) {
+                // Checked for their maps, then replaced by the empty layout.
+                bounds.push(vec![0]);
+                continue;
+            }
             if starts.first() != Some(&0) {
                 bail!(
                     InvalidDistribution,
@@ -163,6 +183,9 @@ impl Distribution {
             b.push(n);
             bounds.push(b);
         }
+        if shape.contains(&0) {
+            return Ok(Distribution::empty(shape, nranks));
+        }
         let grid: Vec<usize> = bounds.iter().map(|b| b.len() - 1).collect();
         let blocks = grid.iter().try_fold(1usize, |a, &g| a.checked_mul(g));
         if blocks.is_none_or(|b| b > nranks) {
@@ -177,6 +200,20 @@ impl Distribution {
             grid,
             nranks,
         })
+    }
+
+    /// The layout of a shape with a zero-length axis: no blocks. Zero-length
+    /// axes have grid extent 0 and bounds `[0]`, the others one block.
+    fn empty(shape: &[usize], nranks: usize) -> Distribution {
+        Distribution {
+            shape: shape.to_vec(),
+            bounds: shape
+                .iter()
+                .map(|&n| if n == 0 { vec![0] } else { vec![0, n] })
+                .collect(),
+            grid: shape.iter().map(|&n| usize::from(n > 0)).collect(),
+            nranks,
+        }
     }
 
     /// The array shape.
@@ -249,7 +286,8 @@ impl Distribution {
     }
 
     /// The section owned by `rank`, `None` when it owns nothing (ranks past
-    /// the process grid, e.g. when there are more ranks than elements).
+    /// the process grid, e.g. when there are more ranks than elements, and
+    /// every rank of a shape with a zero-length axis).
     ///
     /// # Local
     ///
@@ -405,12 +443,6 @@ fn check_shape(shape: &[usize]) -> Result<()> {
             DimensionMismatch,
             "arrays have 1 to {MAX_DIMS} dimensions, not {}",
             shape.len()
-        );
-    }
-    if let Some(d) = shape.iter().position(|&n| n == 0) {
-        bail!(
-            ZeroSizeDimension,
-            "dimension {d} of shape {shape:?} has extent 0"
         );
     }
     if shape

@@ -145,10 +145,6 @@ fn process_grid_uses_all_ranks_when_it_can() {
 fn bad_input_is_a_typed_error() {
     let kind = |r: Result<Distribution>| r.unwrap_err().kind();
     assert_eq!(
-        kind(Distribution::regular(&[4, 0], 2, None)),
-        ErrorKind::ZeroSizeDimension
-    );
-    assert_eq!(
         kind(Distribution::regular(&[], 2, None)),
         ErrorKind::DimensionMismatch
     );
@@ -282,4 +278,60 @@ fn inclusive_ranges_become_sections() {
     let e = (0..=usize::MAX).into_section(&[9]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutOfBounds);
     assert!(e.message().contains("inclusive end"), "{}", e.message());
+}
+
+/// Zero-length axes, as NumPy allows: a distribution with no blocks that
+/// every rank count, chunk hint and block map accepts; nobody owns
+/// anything, every index is out of bounds, only empty sections exist.
+#[test]
+fn zero_length_axes_have_no_blocks() {
+    for shape in [vec![0], vec![0, 5], vec![5, 0], vec![3, 0, 4]] {
+        let zeros: Vec<usize> = shape.iter().map(|&n| usize::from(n > 0)).collect();
+        for nranks in 1..=5 {
+            let chunk = vec![2; shape.len()];
+            for d in [
+                Distribution::regular(&shape, nranks, None).unwrap(),
+                Distribution::regular(&shape, nranks, Some(&chunk)).unwrap(),
+            ] {
+                assert_eq!(d.shape(), &shape[..]);
+                assert_eq!(d.grid(), &zeros[..], "{shape:?} on {nranks}");
+                assert!((0..nranks + 1).all(|r| d.block(r).is_none()));
+                for (k, &n) in shape.iter().enumerate() {
+                    let want: &[usize] = if n == 0 { &[0] } else { &[0, n] };
+                    assert_eq!(d.bounds(k), want);
+                }
+                let index = vec![0; shape.len()];
+                assert_eq!(d.owner(&index).unwrap_err().kind(), ErrorKind::OutOfBounds);
+                assert_eq!(d.locate_region(&Section::full(&shape)).unwrap(), vec![]);
+                let past: Vec<usize> = shape.iter().map(|&n| n + 1).collect();
+                let too_big = Section::new(vec![0; shape.len()], past).unwrap();
+                assert_eq!(
+                    d.locate_region(&too_big).unwrap_err().kind(),
+                    ErrorKind::OutOfBounds
+                );
+            }
+        }
+    }
+    // Block maps: a zero-length axis takes [] or [0]; the other axes' maps
+    // are still checked.
+    let d = Distribution::irregular(&[0, 6], 3, &[vec![], vec![0, 2, 4]]).unwrap();
+    assert_eq!(d, Distribution::regular(&[0, 6], 3, None).unwrap());
+    assert!(Distribution::irregular(&[0, 6], 3, &[vec![0], vec![0]]).is_ok());
+    let kind = |r: Result<Distribution>| r.unwrap_err().kind();
+    assert_eq!(
+        kind(Distribution::irregular(&[0, 6], 3, &[vec![0, 1], vec![0]])),
+        ErrorKind::InvalidDistribution
+    );
+    assert_eq!(
+        kind(Distribution::irregular(&[0, 6], 3, &[vec![0], vec![0, 7]])),
+        ErrorKind::InvalidDistribution
+    );
+    assert_eq!(
+        kind(Distribution::regular(&[0, 6], 0, None)),
+        ErrorKind::InvalidDistribution
+    );
+    assert_eq!(
+        kind(Distribution::regular(&[0, 6], 2, Some(&[1]))),
+        ErrorKind::InvalidDistribution
+    );
 }

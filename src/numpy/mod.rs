@@ -22,6 +22,14 @@
 //! `GlobalArray<_, Ix2>` and `a.sum_axis(Axis(0))?` drops one axis from
 //! the type; `IxDyn` arrays and [`Expr::into_dyn`] give dynamic ones.
 //!
+//! Empty arrays follow NumPy: axes may have length zero (`zeros(&rt, [0,
+//! 5])`, `arange(&rt, 0, 0, 1)`, `linspace(.., 0)`), views and
+//! expressions of them are empty, `eval` and `cumsum` give empty arrays,
+//! `sum` is 0 and `prod` 1; `min`, `max`, `argmin`, `argmax` and the axis
+//! reductions return [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+//! (NumPy raises for the first four; for `sum_axis` of an empty axis it
+//! gives the identity, which gain does not yet).
+//!
 //! Inside, the modules import one way; each uses only those listed before
 //! it:
 //! 1. `geometry.rs` — regions in view coordinates (`Rect`), NumPy's
@@ -403,9 +411,8 @@ pub fn eye<T: Element>(
 /// Values from `start` up to (not including) `stop` spaced by `step`
 /// (NumPy's `arange`): element `i` is `start + i * step`.
 ///
-/// Errors: [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
-/// for a zero step; [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
-/// when the range is empty.
+/// Errors: [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
+/// for a zero step. An empty range gives an empty array.
 ///
 /// # Collective
 ///
@@ -419,6 +426,7 @@ pub fn eye<T: Element>(
 /// # let rt = gain::init()?;
 /// let a = gain::numpy::arange(&rt, 1.0, 2.0, 0.25)?;
 /// assert_eq!(a.to_array()?, ndarray::array![1.0, 1.25, 1.5, 1.75]);
+/// assert!(gain::numpy::arange(&rt, 0, 0, 1)?.is_empty());
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn arange<T: Element>(
@@ -427,9 +435,21 @@ pub fn arange<T: Element>(
     stop: T,
     step: T,
 ) -> Result<GlobalArray<T, ndarray::Ix1>> {
-    if step == T::zero() {
-        bail!(InconsistentArguments, "arange step 0");
-    }
+    // Agreed before anything else, so a zero step or different bounds on
+    // one rank are an error on every rank.
+    let args = [(
+        "ranges (start, stop, step)",
+        format!("{start:?}, {stop:?}, {step:?}"),
+    )];
+    let valid = if step == T::zero() {
+        Err(crate::Error::new(
+            crate::ErrorKind::InvalidArgument,
+            format!("arange from {start:?} to {stop:?} with step 0"),
+        ))
+    } else {
+        Ok(&args[..])
+    };
+    rt.agree(valid)?;
     let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
     let n = ((f(stop) - f(start)) / f(step)).ceil();
     let n = if n.is_finite() && n > 0.0 {
@@ -443,7 +463,7 @@ pub fn arange<T: Element>(
 }
 
 /// `n` evenly spaced values from `start` to `stop` inclusive (NumPy's
-/// `linspace`).
+/// `linspace`); `n = 0` gives an empty array.
 ///
 /// # Collective
 ///
@@ -456,6 +476,7 @@ pub fn arange<T: Element>(
 /// # let rt = gain::init()?;
 /// let a = gain::numpy::linspace(&rt, 0.0, 1.0, 5)?;
 /// assert_eq!(a.to_array()?, ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// assert_eq!(gain::numpy::linspace(&rt, 0.0, 1.0, 0)?.len(), 0);
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn linspace<T: Element + Float>(

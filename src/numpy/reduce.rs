@@ -100,7 +100,7 @@ impl<'n, T: Element> Domain<'n, T> {
         });
         let Some(rt) = rt.or_else(|| fallback.cloned()) else {
             bail!(
-                InconsistentArguments,
+                InvalidArgument,
                 "the expression reads no global array, so it has no ranks to run on"
             );
         };
@@ -274,11 +274,11 @@ impl<'n, T: Element> Domain<'n, T> {
             );
         }
         let Some(dist) = &self.dist else {
-            bail!(
-                ZeroSizeDimension,
-                "scan of an empty expression (shape {:?})",
-                self.shape
-            );
+            // NumPy's cumsum of an empty array is an empty array.
+            let mut arrays: Vec<&dyn Shared> = Vec::new();
+            self.op.arrays(&mut arrays);
+            sync_all(&arrays)?;
+            return GlobalArray::zeros(&self.rt, IxDyn(&self.shape));
         };
         let me = self.rt.rank();
         let mut r = GlobalArray::<T, IxDyn>::with_distribution(&self.rt, dist.clone())?;
@@ -838,7 +838,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
     /// for an axis out of range or a 1-d expression (use [`sum`](Self::sum));
     /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) for an
-    /// empty one.
+    /// empty one (a zero-length axis; NumPy gives the identity for sums
+    /// there, gain does not yet).
     ///
     /// # Collective
     ///
@@ -983,9 +984,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// distributed like the expression's domain.
     ///
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch)
-    /// for an axis out of range;
-    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) for an
-    /// empty expression.
+    /// for an axis out of range. An empty expression gives an empty array
+    /// of its shape, as NumPy's.
     ///
     /// # Collective
     ///
@@ -1132,10 +1132,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// it is computed in place), else regularly. No global temporaries.
     ///
     /// Errors: the expression's shape error;
-    /// [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+    /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
     /// when it reads no global array (use [`eval_on`](Self::eval_on));
-    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) when it
-    /// has no elements.
+    /// [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension) for a
+    /// 0-d expression. An empty expression (a zero-length axis) gives an
+    /// empty array of its shape.
     ///
     /// # Collective
     ///
@@ -1178,12 +1179,15 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     }
 
     fn eval_in(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, D>> {
-        let Some(dist) = d.dist.clone() else {
-            bail!(
+        // An empty expression evaluates to an empty array (its
+        // distribution has no blocks); a 0-d one has nothing to store.
+        let dist = match d.dist.clone() {
+            Some(dist) => dist,
+            None if !d.shape.is_empty() => Distribution::regular(&d.shape, d.rt.size(), None)?,
+            None => bail!(
                 ZeroSizeDimension,
-                "an expression of shape {:?} has no elements to store",
-                d.shape
-            );
+                "a 0-d expression has no array to store into"
+            ),
         };
         let mut r = GlobalArray::<T, IxDyn>::with_distribution(&d.rt, dist)?;
         r.assign(self)?;

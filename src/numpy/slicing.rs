@@ -71,8 +71,8 @@ impl Selection {
     ///
     /// Errors: `DimensionMismatch` when the info has a different number of
     /// non-`NewAxis` entries than the view has axes; `OutOfBounds` for an
-    /// index or slice bound outside an axis; `InconsistentArguments` for a
-    /// zero step.
+    /// index or slice bound outside an axis; `InvalidArgument` for a zero
+    /// step.
     pub fn slice(&self, info: &[SliceInfoElem]) -> Result<Selection> {
         let consumed = info
             .iter()
@@ -234,7 +234,7 @@ fn abs_index(len: usize, i: isize, axis: usize) -> Result<usize> {
 /// the count and the step, or an error where ndarray would panic.
 fn resolve(len: usize, s: Slice, axis: usize) -> Result<(usize, usize, isize)> {
     if s.step == 0 {
-        bail!(InconsistentArguments, "slice step 0 on axis {axis}");
+        bail!(InvalidArgument, "slice step 0 on axis {axis}");
     }
     let start = abs_index(len, s.start, axis)?;
     let end = abs_index(len, s.end.unwrap_or(len as isize), axis)?;

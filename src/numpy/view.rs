@@ -95,8 +95,7 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// Errors: [`OutOfBounds`](ErrorKind::OutOfBounds) for an index or
     /// bound outside an axis, [`DimensionMismatch`](ErrorKind::DimensionMismatch)
     /// for the wrong number of entries,
-    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) for a
-    /// zero step.
+    /// [`InvalidArgument`](ErrorKind::InvalidArgument) for a zero step.
     ///
     /// # Local
     ///

@@ -263,7 +263,9 @@ fn zip_rows<A, B>(
     true
 }
 
-/// `dst += alpha * src`, elementwise, row by row where possible.
+/// `dst += alpha * src`, elementwise, row by row where possible. Integers
+/// wrap on overflow, as `MPI_SUM` does on the MPI route, so both routes
+/// give the same result.
 fn add_scaled<T: Element>(
     dst: &mut ArrayViewMut<'_, T, IxDyn>,
     src: &ArrayView<'_, T, IxDyn>,
@@ -271,15 +273,19 @@ fn add_scaled<T: Element>(
 ) {
     let by_rows = zip_rows(dst, src, |d, s| {
         if alpha == T::one() {
-            d.iter_mut().zip(s).for_each(|(d, &s)| *d = *d + s);
+            d.iter_mut()
+                .zip(s)
+                .for_each(|(d, &s)| *d = d.wrapping_add(s));
         } else {
-            d.iter_mut().zip(s).for_each(|(d, &s)| *d = *d + alpha * s);
+            d.iter_mut()
+                .zip(s)
+                .for_each(|(d, &s)| *d = d.wrapping_add(alpha.wrapping_mul(s)));
         }
     });
     if !by_rows {
         Zip::from(dst)
             .and(src)
-            .for_each(|d, &s| *d = *d + alpha * s);
+            .for_each(|d, &s| *d = d.wrapping_add(alpha.wrapping_mul(s)));
     }
 }
 
@@ -331,7 +337,12 @@ impl<T: Element> Window<T> {
     /// so the job aborts with the failing rank's message; so does any later
     /// failure of the MPI calls that set the window up, which would leave
     /// the ranks out of step.
+    ///
+    /// A malformed `GAIN_MAX_TRANSFER_BYTES` is an error before any MPI
+    /// call, so every rank (all read the same environment) returns it and
+    /// none waits in the allocation.
     pub(crate) fn allocate(place: &Placement<'_>, len: usize) -> Result<Self> {
+        let max_transfer_bytes = transfer::max_transfer_bytes()?;
         let bytes = len
             .checked_mul(size_of::<T>())
             .and_then(|b| b.checked_add(HEADER + ALIGN))
@@ -372,7 +383,7 @@ impl<T: Element> Window<T> {
                 "a consistent allocation",
             ),
         };
-        match Self::set_up(place, len, bytes, shared, base) {
+        match Self::set_up(place, len, bytes, shared, base, max_transfer_bytes) {
             Ok(win) => Ok(win),
             Err(e) => abort_with(&e, "the end of an array's set-up"),
         }
@@ -386,6 +397,7 @@ impl<T: Element> Window<T> {
         bytes: usize,
         shared: MPI_Win,
         base: *mut u8,
+        max_transfer_bytes: usize,
     ) -> Result<Self> {
         let node_size = ffi::comm_size(place.node)?;
         let my_node_rank = ffi::comm_rank(place.node)?;
@@ -457,7 +469,7 @@ impl<T: Element> Window<T> {
             pending: (0..place.node_rank_of.len())
                 .map(|_| Cell::new(false))
                 .collect(),
-            max_transfer_bytes: transfer::max_transfer_bytes(),
+            max_transfer_bytes,
             freed: false,
             _elem: PhantomData,
         };
@@ -689,7 +701,8 @@ impl<T: Element> Window<T> {
                     if alpha == T::one() {
                         self.put_like(world, Rma::AccumulateSum, p, part)?;
                     } else {
-                        let scaled = part.mapv(|s| alpha * s);
+                        // Scaled with wrapping, as the shared-lock route does.
+                        let scaled = part.mapv(|s| alpha.wrapping_mul(s));
                         self.put_like(world, Rma::AccumulateSum, p, scaled.view())?;
                     }
                 }
@@ -741,7 +754,8 @@ impl<T: Element> Window<T> {
                 unsafe {
                     let e = p.add(offset);
                     let old = e.read_volatile();
-                    e.write_volatile(old + inc);
+                    // Wrapping, as `MPI_SUM` in `MPI_Fetch_and_op` does.
+                    e.write_volatile(old.wrapping_add(inc));
                     Ok(old)
                 }
             }

@@ -59,13 +59,25 @@ pub(crate) fn contiguous_len(
 
 /// The largest transfer per MPI call, in bytes: 1 GiB, or
 /// `GAIN_MAX_TRANSFER_BYTES` (a testing knob that exercises the splitting
-/// with small arrays).
-pub(crate) fn max_transfer_bytes() -> usize {
-    std::env::var("GAIN_MAX_TRANSFER_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&b: &usize| b > 0)
-        .unwrap_or(1 << 30)
+/// with small arrays). Unset or empty means the default; anything but a
+/// positive integer is an `InvalidArgument` error, as a bad
+/// `GAIN_RANKS_PER_NODE` is, rather than silently testing nothing.
+pub(crate) fn max_transfer_bytes() -> crate::Result<usize> {
+    parse_max_transfer_bytes(std::env::var("GAIN_MAX_TRANSFER_BYTES").ok().as_deref())
+}
+
+/// [`max_transfer_bytes`] for the variable's value `v` (`None`: unset).
+fn parse_max_transfer_bytes(v: Option<&str>) -> crate::Result<usize> {
+    match v {
+        None | Some("") => Ok(1 << 30),
+        Some(v) => match v.parse::<usize>() {
+            Ok(b) if b > 0 => Ok(b),
+            _ => Err(crate::Error::new(
+                crate::ErrorKind::InvalidArgument,
+                format!("GAIN_MAX_TRANSFER_BYTES must be a positive integer, not {v:?}"),
+            )),
+        },
+    }
 }
 
 /// Cuts a box of `shape` into chunks of at most `limit` elements.
@@ -235,5 +247,17 @@ mod tests {
     #[test]
     fn negative_origin_strides_ask_for_packing() {
         assert!(plan(&[3, 2], &[-2, 1], &[2, 1], 100).is_none());
+    }
+
+    #[test]
+    fn max_transfer_bytes_is_a_positive_integer_or_unset() {
+        assert_eq!(parse_max_transfer_bytes(None), Ok(1 << 30));
+        assert_eq!(parse_max_transfer_bytes(Some("")), Ok(1 << 30));
+        assert_eq!(parse_max_transfer_bytes(Some("24")), Ok(24));
+        for bad in ["abc", "0", "-5", "1.5", " 24"] {
+            let e = parse_max_transfer_bytes(Some(bad)).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{bad:?}");
+            assert!(e.to_string().contains("GAIN_MAX_TRANSFER_BYTES"), "{e}");
+        }
     }
 }

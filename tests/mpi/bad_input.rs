@@ -168,7 +168,7 @@ pub fn every_error_kind(rt: &Runtime) {
     }
     t.expect(
         "read_inc on floats",
-        ga.read_inc(&[0, 0], 1.0),
+        ga.read_inc(&[0, 0], 1),
         ErrorKind::NotInteger,
     );
     t.expect(
@@ -287,6 +287,15 @@ pub fn one_rank_wrong_argument(rt: &Runtime) {
             let held = (rt.rank() == root).then(|| data.view());
             numpy::scatter(rt, root, held)
         },
+    );
+    t.one_rank_wrong("arange with step 0", InvalidArgument, "rank", |w| {
+        numpy::arange(rt, 0i64, 10, if w { 0 } else { 1 })
+    });
+    t.one_rank_wrong(
+        "arange with another stop",
+        InconsistentArguments,
+        "ranges",
+        |w| numpy::arange(rt, 0i64, if w { 11 } else { 10 }, 1),
     );
     let mut a = numpy::zeros::<f64, _>(rt, [6, 4]).unwrap();
     t.one_rank_wrong(

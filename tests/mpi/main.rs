@@ -63,6 +63,15 @@ fn parent() {
     // A transfer over 2 GiB between two "nodes", in a job of its own.
     let large = Job::new("np2_remote", Some(2)).env("GAIN_RANKS_PER_NODE", 1);
     suite.cases(&args, large, &["large_transfer_over_2gib"]);
+    // A malformed transfer cap is an error from array creation, on one
+    // node and across "nodes".
+    let bad = ["bad_max_transfer_bytes_is_an_error"];
+    let job = Job::new("np2_transfer_bytes_abc", Some(2)).env("GAIN_MAX_TRANSFER_BYTES", "abc");
+    suite.cases(&args, job, &bad);
+    let job = Job::new("np3_remote_transfer_bytes_0", Some(3))
+        .env("GAIN_RANKS_PER_NODE", 1)
+        .env("GAIN_MAX_TRANSFER_BYTES", 0);
+    suite.cases(&args, job, &bad);
     // A panic on one rank aborts the whole job with its message.
     for np in [2, 3] {
         let mut p = Job::new(format!("np{np}"), Some(np));
