@@ -16,7 +16,8 @@
 //!   creation on top of `GlobalArray`'s public API;
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
-//! - [`Runtime`] / [`init`]: start-up and abort-on-panic;
+//! - [`Runtime`] / [`init`]: start-up, abort-on-panic, and the fault
+//!   handling of "When a rank fails" below;
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels.
 //!
 //! Every call says in its docs what it means for the ranks:
@@ -49,6 +50,41 @@
 //! assert_eq!(ga.get(s![2.., ..4])?.shape(), &[6, 4]);
 //! # Ok::<(), gain::Error>(())
 //! ```
+//!
+//! # When a rank fails
+//!
+//! A job ends — it never hangs — whatever one rank does, with a non-zero
+//! exit code, a message naming the rank and the cause, and nothing left
+//! in `/dev/shm` (the fault suite of `tests/mpi` checks each case at 2
+//! and 3 ranks with Open MPI and MPICH):
+//! - **Bad arguments to a collective**, on any rank, are an error on every
+//!   rank before anything is allocated, written or sent: a collective
+//!   first agrees on its arguments (one small allreduce), and the other
+//!   ranks' [`InconsistentArguments`](ErrorKind::InconsistentArguments)
+//!   names the rank whose check failed and its error, or the argument the
+//!   ranks passed differently with each rank's value.
+//! - **An error only one rank sees** (a one-sided `get` out of bounds,
+//!   say) is returned to that rank alone. A program that handles it goes
+//!   on. A rank that leaves with it — `?` up to `main` — drops its arrays
+//!   and runtime, whose release is collective; there it waits at most
+//!   `GAIN_FAULT_TIMEOUT` seconds (default 10) for the others, then aborts
+//!   the job with the error: `rank 0: GlobalArray::get: OutOfBounds: ...`.
+//!   Any collective the rank completes with the others clears that state,
+//!   so a correct program never meets the timeout; it pays one small
+//!   non-blocking allreduce per array freed.
+//! - **A panic** prints its message and the rank, then `MPI_Abort`s.
+//! - **`std::process::exit`** while MPI still runs (before the runtime is
+//!   dropped) aborts the job, naming the rank.
+//! - **A failed shared-memory allocation** on every rank is an
+//!   [`Mpi`](ErrorKind::Mpi) error on every rank; on some ranks only, the
+//!   job aborts with the failing rank's message. A node whose `/dev/shm`
+//!   fills up while a new block is zeroed (MPICH maps more than is free)
+//!   prints the rank and the cause before the signal ends the process.
+//! - **A killed rank** (`kill -9`, the OOM killer) is reported by the
+//!   launcher, which ends the job.
+//!
+//! [`Error`]'s `Display` — and its `Debug`, which `main` prints — reads
+//! `rank R: Operation: Kind: message with the offending values`.
 #![deny(missing_docs)]
 
 mod array;

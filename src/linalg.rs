@@ -35,6 +35,7 @@
 
 use ndarray::{Ix2, LinalgScalar};
 
+use crate::error::During;
 use crate::error::bail;
 use crate::{Element, GlobalArray, Result};
 
@@ -176,7 +177,7 @@ impl<'a, T: Element> MatRef<'a, T> {
     where
         T: LinalgScalar,
     {
-        matmul(*self, rhs)
+        (move || -> Result<GlobalArray<T, Ix2>> { matmul(*self, rhs) })().during("MatRef::dot")
     }
 
     /// The `rows × cols` panel of the operand, requested from the array
@@ -246,7 +247,7 @@ impl<T: Element> GlobalArray<T, Ix2> {
     where
         T: LinalgScalar,
     {
-        matmul(self, rhs)
+        (move || -> Result<GlobalArray<T, Ix2>> { matmul(self, rhs) })().during("GlobalArray::dot")
     }
 }
 
@@ -300,61 +301,64 @@ pub fn matmul_into<'a, 'b, T>(
 where
     T: Element + LinalgScalar,
 {
-    let (a, b) = (a.into(), b.into());
-    let [m, k] = a.shape();
-    let n = b.shape()[1];
-    if b.shape()[0] != k || c.shape() != [m, n] {
-        bail!(
-            ShapeMismatch,
-            "matmul of {:?} by {:?} into {:?}",
-            a.shape(),
-            b.shape(),
-            c.shape()
-        );
-    }
-    // Every rank's earlier writes to the operands are complete and visible.
-    a.array.sync()?;
-    b.array.sync()?;
-    c.sync()?;
-    let rank = c.runtime().rank();
-    if let Some(block) = c.distribution(rank) {
-        let (rows, cols) = (
-            (block.lo()[0], block.hi()[0]),
-            (block.lo()[1], block.hi()[1]),
-        );
-        let mut out = c.local_mut();
-        if beta == T::zero() {
-            out.fill(T::zero());
-        } else if beta != T::one() {
-            out.mapv_inplace(|x| x * beta);
+    (move || -> Result<()> {
+        let (a, b) = (a.into(), b.into());
+        let [m, k] = a.shape();
+        let n = b.shape()[1];
+        if b.shape()[0] != k || c.shape() != [m, n] {
+            bail!(
+                ShapeMismatch,
+                "matmul of {:?} by {:?} into {:?}",
+                a.shape(),
+                b.shape(),
+                c.shape()
+            );
         }
-        let inner = merge_bounds(a.bounds(1), b.bounds(0), k);
-        // Double buffering: the next pair of panels travels while this
-        // pair is multiplied.
-        let start = |w: &[usize]| -> Result<_> {
-            Ok((a.panel(rows, (w[0], w[1]))?, b.panel((w[0], w[1]), cols)?))
-        };
-        let mut steps = inner.windows(2);
-        let mut next = steps.next().map(start).transpose()?;
-        while let Some((a_panel, b_panel)) = next.take() {
-            next = steps.next().map(start).transpose()?;
-            let (a_panel, b_panel) = (a_panel.wait()?, b_panel.wait()?);
-            // A transposed operand's panel arrives as the array holds it;
-            // its transposed view is the panel of op(a) or op(b).
-            let a_panel = if a.transposed {
-                a_panel.t()
-            } else {
-                a_panel.view()
+        // Every rank's earlier writes to the operands are complete and visible.
+        a.array.sync()?;
+        b.array.sync()?;
+        c.sync()?;
+        let rank = c.runtime().rank();
+        if let Some(block) = c.distribution(rank) {
+            let (rows, cols) = (
+                (block.lo()[0], block.hi()[0]),
+                (block.lo()[1], block.hi()[1]),
+            );
+            let mut out = c.local_mut();
+            if beta == T::zero() {
+                out.fill(T::zero());
+            } else if beta != T::one() {
+                out.mapv_inplace(|x| x * beta);
+            }
+            let inner = merge_bounds(a.bounds(1), b.bounds(0), k);
+            // Double buffering: the next pair of panels travels while this
+            // pair is multiplied.
+            let start = |w: &[usize]| -> Result<_> {
+                Ok((a.panel(rows, (w[0], w[1]))?, b.panel((w[0], w[1]), cols)?))
             };
-            let b_panel = if b.transposed {
-                b_panel.t()
-            } else {
-                b_panel.view()
-            };
-            ndarray::linalg::general_mat_mul(alpha, &a_panel, &b_panel, T::one(), &mut out);
+            let mut steps = inner.windows(2);
+            let mut next = steps.next().map(start).transpose()?;
+            while let Some((a_panel, b_panel)) = next.take() {
+                next = steps.next().map(start).transpose()?;
+                let (a_panel, b_panel) = (a_panel.wait()?, b_panel.wait()?);
+                // A transposed operand's panel arrives as the array holds it;
+                // its transposed view is the panel of op(a) or op(b).
+                let a_panel = if a.transposed {
+                    a_panel.t()
+                } else {
+                    a_panel.view()
+                };
+                let b_panel = if b.transposed {
+                    b_panel.t()
+                } else {
+                    b_panel.view()
+                };
+                ndarray::linalg::general_mat_mul(alpha, &a_panel, &b_panel, T::one(), &mut out);
+            }
         }
-    }
-    c.sync()
+        c.sync()
+    })()
+    .during("linalg::matmul_into")
 }
 
 /// The product `op(a) · op(b)` as a new array with the default
@@ -387,18 +391,21 @@ pub fn matmul<'a, 'b, T>(
 where
     T: Element + LinalgScalar,
 {
-    let (a, b) = (a.into(), b.into());
-    if a.shape()[1] != b.shape()[0] {
-        bail!(
-            ShapeMismatch,
-            "matmul of {:?} by {:?}",
-            a.shape(),
-            b.shape()
-        );
-    }
-    let mut c = GlobalArray::zeros(a.array.runtime(), [a.shape()[0], b.shape()[1]])?;
-    matmul_into(T::one(), a, b, T::zero(), &mut c)?;
-    Ok(c)
+    (move || -> Result<GlobalArray<T, Ix2>> {
+        let (a, b) = (a.into(), b.into());
+        if a.shape()[1] != b.shape()[0] {
+            bail!(
+                ShapeMismatch,
+                "matmul of {:?} by {:?}",
+                a.shape(),
+                b.shape()
+            );
+        }
+        let mut c = GlobalArray::zeros(a.array.runtime(), [a.shape()[0], b.shape()[1]])?;
+        matmul_into(T::one(), a, b, T::zero(), &mut c)?;
+        Ok(c)
+    })()
+    .during("linalg::matmul")
 }
 
 /// The transpose of `a` as a new array with the default distribution
@@ -421,9 +428,12 @@ where
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, Ix2>> {
-    let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
-    transpose_into(a, &mut t)?;
-    Ok(t)
+    (move || -> Result<GlobalArray<T, Ix2>> {
+        let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
+        transpose_into(a, &mut t)?;
+        Ok(t)
+    })()
+    .during("linalg::transpose")
 }
 
 /// Writes the transpose of `a` into `t`, whatever their distributions.
@@ -451,18 +461,21 @@ pub fn transpose_into<T: Element>(
     a: &GlobalArray<T, Ix2>,
     t: &mut GlobalArray<T, Ix2>,
 ) -> Result<()> {
-    if t.shape() != [a.shape()[1], a.shape()[0]] {
-        bail!(
-            ShapeMismatch,
-            "transpose of {:?} into {:?}",
-            a.shape(),
-            t.shape()
-        );
-    }
-    a.sync()?;
-    if let Some(block) = t.distribution(t.runtime().rank()) {
-        let src = a.access([block.lo()[1]..block.hi()[1], block.lo()[0]..block.hi()[0]])?;
-        t.local_mut().assign(&src.t());
-    }
-    t.sync()
+    (move || -> Result<()> {
+        if t.shape() != [a.shape()[1], a.shape()[0]] {
+            bail!(
+                ShapeMismatch,
+                "transpose of {:?} into {:?}",
+                a.shape(),
+                t.shape()
+            );
+        }
+        a.sync()?;
+        if let Some(block) = t.distribution(t.runtime().rank()) {
+            let src = a.access([block.lo()[1]..block.hi()[1], block.lo()[0]..block.hi()[0]])?;
+            t.local_mut().assign(&src.t());
+        }
+        t.sync()
+    })()
+    .during("linalg::transpose_into")
 }

@@ -15,6 +15,7 @@
 use ndarray::{Dimension, IntoDimension};
 use num_traits::Float;
 
+use crate::error::During;
 use crate::{Element, GlobalArray, Result, Runtime};
 
 const M0: u64 = 0xD2E7_470E_E14C_6C93;
@@ -167,9 +168,12 @@ pub fn uniform<Sh: IntoDimension>(
     shape: Sh,
     seed: u64,
 ) -> Result<GlobalArray<f64, Sh::Dim>> {
-    let mut a = GlobalArray::zeros(rt, shape)?;
-    fill_uniform(&mut a, seed, 0.0, 1.0)?;
-    Ok(a)
+    (move || -> Result<GlobalArray<f64, Sh::Dim>> {
+        let mut a = GlobalArray::zeros(rt, shape)?;
+        fill_uniform(&mut a, seed, 0.0, 1.0)?;
+        Ok(a)
+    })()
+    .during("random::uniform")
 }
 
 /// An array of the given shape whose elements are standard normal
@@ -198,9 +202,12 @@ pub fn normal<Sh: IntoDimension>(
     shape: Sh,
     seed: u64,
 ) -> Result<GlobalArray<f64, Sh::Dim>> {
-    let mut a = GlobalArray::zeros(rt, shape)?;
-    fill_normal(&mut a, seed, 0.0, 1.0)?;
-    Ok(a)
+    (move || -> Result<GlobalArray<f64, Sh::Dim>> {
+        let mut a = GlobalArray::zeros(rt, shape)?;
+        fill_normal(&mut a, seed, 0.0, 1.0)?;
+        Ok(a)
+    })()
+    .during("random::normal")
 }
 
 /// Overwrites `a` with values uniform in `[low, high)`: element `i` (C-order
@@ -230,11 +237,14 @@ where
     T: Element + Float,
     D: Dimension,
 {
-    let g = Philox4x64::new([seed, 0]);
-    let scale = high - low;
-    fill_by_index(a, |start, out| {
-        g.words(start, out, |w| low + scale * unit(w))
-    })
+    (move || -> Result<()> {
+        let g = Philox4x64::new([seed, 0]);
+        let scale = high - low;
+        fill_by_index(a, |start, out| {
+            g.words(start, out, |w| low + scale * unit(w))
+        })
+    })()
+    .during("random::fill_uniform")
 }
 
 /// Overwrites `a` with normal values of the given mean and standard
@@ -263,16 +273,19 @@ where
     T: Element + Float,
     D: Dimension,
 {
-    let g = Philox4x64::new([seed, NORMAL_STREAM]);
-    fill_by_index(a, |start, out| {
-        for (j, o) in out.iter_mut().enumerate() {
-            let w = g.block(start + j as u128);
-            // u1 in (0, 1] keeps the logarithm finite.
-            let u1 = unit(w[0]) + 1.0 / 9_007_199_254_740_992.0;
-            let u2 = unit(w[1]);
-            *o = mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        }
-    })
+    (move || -> Result<()> {
+        let g = Philox4x64::new([seed, NORMAL_STREAM]);
+        fill_by_index(a, |start, out| {
+            for (j, o) in out.iter_mut().enumerate() {
+                let w = g.block(start + j as u128);
+                // u1 in (0, 1] keeps the logarithm finite.
+                let u1 = unit(w[0]) + 1.0 / 9_007_199_254_740_992.0;
+                let u2 = unit(w[1]);
+                *o = mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            }
+        })
+    })()
+    .during("random::fill_normal")
 }
 
 /// Runs `generate(first linear index, run)` over each contiguous run of this

@@ -471,9 +471,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
 /// # Synchronisation
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
-    /// Completes every rank's earlier puts and accumulates, makes them and
-    /// all local writes visible everywhere, then waits for every rank
-    /// (`GA_Sync`).
+    /// Completes every rank's earlier puts and accumulates **to this
+    /// array**, makes them and all local writes to it visible everywhere,
+    /// then waits for every rank. Global Arrays' `GA_Sync` covers every
+    /// array: that is [`Runtime::sync`](crate::Runtime::sync). Operations
+    /// on other arrays may still be in flight after this returns.
     ///
     /// # Collective
     ///

@@ -37,6 +37,7 @@ use ndarray::{Array2, ArrayView2, Ix1, Ix2};
 
 use crate::GlobalArray;
 use crate::dist::Distribution;
+use crate::error::During;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How the first centers are chosen.
@@ -311,14 +312,17 @@ impl KMeans {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn points_distribution(&self, n: usize, d: usize, nranks: usize) -> Result<Distribution> {
-        if self.fragments == 0 {
-            return Err(invalid("k-means needs at least one fragment"));
-        }
-        let f = self.fragments.min(n.max(1));
-        let starts: Vec<usize> = (0..nranks.min(f))
-            .map(|r| fragment_start(r * f / nranks.min(f), f, n))
-            .collect();
-        Distribution::irregular(&[n, d], nranks, &[starts, vec![0]])
+        (move || -> Result<Distribution> {
+            if self.fragments == 0 {
+                return Err(invalid("k-means needs at least one fragment"));
+            }
+            let f = self.fragments.min(n.max(1));
+            let starts: Vec<usize> = (0..nranks.min(f))
+                .map(|r| fragment_start(r * f / nranks.min(f), f, n))
+                .collect();
+            Distribution::irregular(&[n, d], nranks, &[starts, vec![0]])
+        })()
+        .during("KMeans::points_distribution")
     }
 
     /// Runs Lloyd's algorithm on `points` (`n × d`, distributed by rows).
@@ -351,7 +355,7 @@ impl KMeans {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fit(&self, points: &GlobalArray<f64, Ix2>) -> Result<KMeansFit> {
-        self.fit_with(points, |_| {})
+        (move || -> Result<KMeansFit> { self.fit_with(points, |_| {}) })().during("KMeans::fit")
     }
 
     /// [`fit`](Self::fit), calling `before_iteration(i)` on every rank
@@ -383,126 +387,135 @@ impl KMeans {
         points: &GlobalArray<f64, Ix2>,
         mut before_iteration: impl FnMut(usize),
     ) -> Result<KMeansFit> {
-        let rt = points.runtime();
-        let plan = self.plan(points);
-        let args = plan
-            .as_ref()
-            .map(|_| self.arguments())
-            .map_err(Error::clone);
-        rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
-        let plan = plan?;
-        let (n, d, k) = (plan.n, plan.d, self.k);
-        let (np, rank) = (rt.size(), rt.rank());
-        let width = k * (d + 1);
-        let pieces = plan.pieces.len() - 1;
+        (move || -> Result<KMeansFit> {
+            let rt = points.runtime();
+            let plan = self.plan(points);
+            let args = plan
+                .as_ref()
+                .map(|_| self.arguments())
+                .map_err(Error::clone);
+            rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
+            let plan = plan?;
+            let (n, d, k) = (plan.n, plan.d, self.k);
+            let (np, rank) = (rt.size(), rt.rank());
+            let width = k * (d + 1);
+            let pieces = plan.pieces.len() - 1;
 
-        // Each fragment's sums and counts, a row a fragment, with the
-        // fragment's owner; labels distributed like the points; two
-        // counters a rank (one per iteration parity) handing out its
-        // fragments.
-        let row_starts: Vec<usize> = plan.owned.iter().map(|o| o.rows.0).collect();
-        let frag_starts: Vec<usize> = plan.owned.iter().map(|o| o.frags.0).collect();
-        let mut labels = GlobalArray::<i32, Ix1>::zeros_irregular(rt, n, &[row_starts])?;
-        let mut partials =
-            GlobalArray::<f64, Ix2>::zeros_irregular(rt, [pieces, width], &[frag_starts, vec![0]])?;
-        let mut counters =
-            GlobalArray::<i64, Ix2>::zeros_irregular(rt, [np, 2], &[(0..np).collect(), vec![0]])?;
-        let owners = self.owners(points, rank);
+            // Each fragment's sums and counts, a row a fragment, with the
+            // fragment's owner; labels distributed like the points; two
+            // counters a rank (one per iteration parity) handing out its
+            // fragments.
+            let row_starts: Vec<usize> = plan.owned.iter().map(|o| o.rows.0).collect();
+            let frag_starts: Vec<usize> = plan.owned.iter().map(|o| o.frags.0).collect();
+            let mut labels = GlobalArray::<i32, Ix1>::zeros_irregular(rt, n, &[row_starts])?;
+            let mut partials = GlobalArray::<f64, Ix2>::zeros_irregular(
+                rt,
+                [pieces, width],
+                &[frag_starts, vec![0]],
+            )?;
+            let mut counters = GlobalArray::<i64, Ix2>::zeros_irregular(
+                rt,
+                [np, 2],
+                &[(0..np).collect(), vec![0]],
+            )?;
+            let owners = self.owners(points, rank);
 
-        let mut centers = self.initial_centers(points, n, d)?;
-        // No point is in a cluster yet; the kernel keeps the fragment sums
-        // and the labels up to date from then on.
-        labels.fill(-1)?;
-        let mut seconds = Vec::new();
-        let mut shift = f64::INFINITY;
-        for it in 1..=self.max_iter {
-            before_iteration(it);
-            let start = Instant::now();
-            let kernel = kernel::Centers::new(centers.view());
-            // This iteration's counters start at 0; the other parity's are
-            // reset for the next one (no rank reads them until then: the
-            // counters' sync at the end of this one lies between).
-            let parity = it % 2;
-            counters.local_mut()[[0, 1 - parity]] = 0;
-            for &owner in &owners {
-                let Some(own) = plan.owned.get(owner) else {
-                    continue; // a rank past the blocks owns no points
-                };
-                let (f0, f1) = own.frags;
-                let mut next = f0;
-                loop {
-                    let j = match self.schedule {
-                        Schedule::Static => {
-                            next += 1;
-                            next - 1
-                        }
-                        _ => f0 + counters.read_inc(&[owner, parity], 1)? as usize,
+            let mut centers = self.initial_centers(points, n, d)?;
+            // No point is in a cluster yet; the kernel keeps the fragment sums
+            // and the labels up to date from then on.
+            labels.fill(-1)?;
+            let mut seconds = Vec::new();
+            let mut shift = f64::INFINITY;
+            for it in 1..=self.max_iter {
+                before_iteration(it);
+                let start = Instant::now();
+                let kernel = kernel::Centers::new(centers.view());
+                // This iteration's counters start at 0; the other parity's are
+                // reset for the next one (no rank reads them until then: the
+                // counters' sync at the end of this one lies between).
+                let parity = it % 2;
+                counters.local_mut()[[0, 1 - parity]] = 0;
+                for &owner in &owners {
+                    let Some(own) = plan.owned.get(owner) else {
+                        continue; // a rank past the blocks owns no points
                     };
-                    if j >= f1 {
-                        break;
-                    }
-                    let (lo, hi) = (plan.pieces[j], plan.pieces[j + 1]);
-                    // The fragment's points in the owner's block.
-                    let (a, b) = (lo - own.rows.0, hi - own.rows.0);
-                    if owner == rank {
-                        let block = points.local();
-                        let pts = contiguous(&block)?;
-                        let mut lab = labels.local_mut();
-                        let lab = lab.as_slice_mut().expect("a block is contiguous");
-                        let mut part = partials.local_mut();
-                        let part = part.as_slice_mut().expect("a block is contiguous");
-                        let part = &mut part[(j - f0) * width..][..width];
-                        kernel::cluster_partial_sum(
-                            &pts[a * d..b * d],
-                            &kernel,
-                            &mut lab[a..b],
-                            part,
-                        );
-                    } else {
-                        // A node rank's: its points in place, its labels
-                        // and sums through get and put (plain copies on a
-                        // node).
-                        let block = points.local_of(owner)?;
-                        let pts = contiguous(&block)?;
-                        let mut lab = labels.get(lo..hi)?;
-                        let mut part = partials.get([j..j + 1, 0..width])?;
-                        kernel::cluster_partial_sum(
-                            &pts[a * d..b * d],
-                            &kernel,
-                            lab.as_slice_mut().expect("a fresh array is contiguous"),
-                            part.as_slice_mut().expect("a fresh array is contiguous"),
-                        );
-                        labels.put(lo..hi, &lab)?;
-                        partials.put([j..j + 1, 0..width], &part)?;
+                    let (f0, f1) = own.frags;
+                    let mut next = f0;
+                    loop {
+                        let j = match self.schedule {
+                            Schedule::Static => {
+                                next += 1;
+                                next - 1
+                            }
+                            _ => f0 + counters.read_inc(&[owner, parity], 1)? as usize,
+                        };
+                        if j >= f1 {
+                            break;
+                        }
+                        let (lo, hi) = (plan.pieces[j], plan.pieces[j + 1]);
+                        // The fragment's points in the owner's block.
+                        let (a, b) = (lo - own.rows.0, hi - own.rows.0);
+                        if owner == rank {
+                            let block = points.local();
+                            let pts = contiguous(&block)?;
+                            let mut lab = labels.local_mut();
+                            let lab = lab.as_slice_mut().expect("a block is contiguous");
+                            let mut part = partials.local_mut();
+                            let part = part.as_slice_mut().expect("a block is contiguous");
+                            let part = &mut part[(j - f0) * width..][..width];
+                            kernel::cluster_partial_sum(
+                                &pts[a * d..b * d],
+                                &kernel,
+                                &mut lab[a..b],
+                                part,
+                            );
+                        } else {
+                            // A node rank's: its points in place, its labels
+                            // and sums through get and put (plain copies on a
+                            // node).
+                            let block = points.local_of(owner)?;
+                            let pts = contiguous(&block)?;
+                            let mut lab = labels.get(lo..hi)?;
+                            let mut part = partials.get([j..j + 1, 0..width])?;
+                            kernel::cluster_partial_sum(
+                                &pts[a * d..b * d],
+                                &kernel,
+                                lab.as_slice_mut().expect("a fresh array is contiguous"),
+                                part.as_slice_mut().expect("a fresh array is contiguous"),
+                            );
+                            labels.put(lo..hi, &lab)?;
+                            partials.put([j..j + 1, 0..width], &part)?;
+                        }
                     }
                 }
+                // Every fragment's sums, in fragment order on every rank. The
+                // labels' and counters' syncs after the copy keep every rank
+                // from writing the next iteration's sums before all have read
+                // these.
+                partials.sync()?;
+                let all = partials.get([0..pieces, 0..width])?;
+                labels.sync()?;
+                counters.sync()?;
+                shift = update(
+                    &mut centers,
+                    all.as_slice().expect("a fresh array is contiguous"),
+                );
+                seconds.push(start.elapsed().as_secs_f64());
+                if shift <= self.tol {
+                    break;
+                }
             }
-            // Every fragment's sums, in fragment order on every rank. The
-            // labels' and counters' syncs after the copy keep every rank
-            // from writing the next iteration's sums before all have read
-            // these.
-            partials.sync()?;
-            let all = partials.get([0..pieces, 0..width])?;
             labels.sync()?;
-            counters.sync()?;
-            shift = update(
-                &mut centers,
-                all.as_slice().expect("a fresh array is contiguous"),
-            );
-            seconds.push(start.elapsed().as_secs_f64());
-            if shift <= self.tol {
-                break;
-            }
-        }
-        labels.sync()?;
-        Ok(KMeansFit {
-            centers,
-            labels,
-            iterations: seconds.len(),
-            shift,
-            converged: shift <= self.tol,
-            iteration_seconds: seconds,
-        })
+            Ok(KMeansFit {
+                centers,
+                labels,
+                iterations: seconds.len(),
+                shift,
+                converged: shift <= self.tol,
+                iteration_seconds: seconds,
+            })
+        })()
+        .during("KMeans::fit_with")
     }
 
     /// Checks the configuration against `points` and cuts the rows into
@@ -682,6 +695,7 @@ impl Lloyd {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn new(centers: ArrayView2<f64>) -> Result<Lloyd> {
+        (move || -> Result<Lloyd> {
         let (k, d) = centers.dim();
         if k == 0 || d == 0 || k > i32::MAX as usize {
             return Err(invalid(format!(
@@ -693,6 +707,8 @@ impl Lloyd {
             k,
             d,
         })
+            })()
+        .during("Lloyd::new")
     }
 
     /// Labels `points` (rows of `d`, in a slice) with their nearest centers
@@ -723,25 +739,28 @@ impl Lloyd {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn update(&self, points: &[f64], labels: &mut [i32], partial: &mut [f64]) -> Result<()> {
-        let (k, d) = (self.k, self.d);
-        if Some(points.len()) != labels.len().checked_mul(d) || partial.len() != k * (d + 1) {
-            return Err(Error::new(
-                ErrorKind::ShapeMismatch,
-                format!(
-                    "{} coordinates, {} labels and {} partial sums for {k} centers of {d}: \
+        (move || -> Result<()> {
+            let (k, d) = (self.k, self.d);
+            if Some(points.len()) != labels.len().checked_mul(d) || partial.len() != k * (d + 1) {
+                return Err(Error::new(
+                    ErrorKind::ShapeMismatch,
+                    format!(
+                        "{} coordinates, {} labels and {} partial sums for {k} centers of {d}: \
                      need labels x {d} coordinates and {} partial sums",
-                    points.len(),
-                    labels.len(),
-                    partial.len(),
-                    k * (d + 1)
-                ),
-            ));
-        }
-        if let Some(bad) = labels.iter().find(|&&l| l < -1 || l >= k as i32) {
-            return Err(invalid(format!("label {bad} outside -1..{k}")));
-        }
-        kernel::cluster_partial_sum(points, &self.centers, labels, partial);
-        Ok(())
+                        points.len(),
+                        labels.len(),
+                        partial.len(),
+                        k * (d + 1)
+                    ),
+                ));
+            }
+            if let Some(bad) = labels.iter().find(|&&l| l < -1 || l >= k as i32) {
+                return Err(invalid(format!("label {bad} outside -1..{k}")));
+            }
+            kernel::cluster_partial_sum(points, &self.centers, labels, partial);
+            Ok(())
+        })()
+        .during("Lloyd::update")
     }
 }
 

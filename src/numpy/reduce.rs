@@ -16,6 +16,7 @@ use super::expr::{Expr, IntoExpr, index_along, where_};
 use super::geometry::{bounds, narrow};
 use super::store::Shared;
 use super::view::View;
+use crate::error::During;
 use crate::error::bail;
 use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
@@ -473,8 +474,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sum(&self) -> Result<T> {
-        let d = Domain::new(self)?;
-        d.fold_all(T::zero(), |a, _, t| a + t.sum(), |a, b| a + b)
+        (move || -> Result<T> {
+            let d = Domain::new(self)?;
+            d.fold_all(T::zero(), |a, _, t| a + t.sum(), |a, b| a + b)
+        })()
+        .during("Expr::sum")
     }
 
     /// The product of all elements (1 for none).
@@ -493,8 +497,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn prod(&self) -> Result<T> {
-        let d = Domain::new(self)?;
-        d.fold_all(T::one(), |a, _, t| a * t.product(), |a, b| a * b)
+        (move || -> Result<T> {
+            let d = Domain::new(self)?;
+            d.fold_all(T::one(), |a, _, t| a * t.product(), |a, b| a * b)
+        })()
+        .during("Expr::prod")
     }
 
     fn extreme(&self, f: fn(T, T) -> T) -> Result<T> {
@@ -538,7 +545,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn min(&self) -> Result<T> {
-        self.extreme(nan_min)
+        (move || -> Result<T> { self.extreme(nan_min) })().during("Expr::min")
     }
 
     /// The largest element (NaN if any is NaN).
@@ -559,7 +566,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn max(&self) -> Result<T> {
-        self.extreme(nan_max)
+        (move || -> Result<T> { self.extreme(nan_max) })().during("Expr::max")
     }
 
     /// The global index of the smallest element, as `D`'s index pattern
@@ -583,10 +590,13 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmin(&self) -> Result<D::Pattern> {
-        let idx = arg_extreme(&Domain::new(self)?, |x, v| {
-            x < v || (is_nan(x) && !is_nan(v))
-        })?;
-        pattern::<D>(&idx)
+        (move || -> Result<D::Pattern> {
+            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
+                x < v || (is_nan(x) && !is_nan(v))
+            })?;
+            pattern::<D>(&idx)
+        })()
+        .during("Expr::argmin")
     }
 
     /// The global index of the largest element (first on ties), as `D`'s
@@ -608,10 +618,13 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmax(&self) -> Result<D::Pattern> {
-        let idx = arg_extreme(&Domain::new(self)?, |x, v| {
-            x > v || (is_nan(x) && !is_nan(v))
-        })?;
-        pattern::<D>(&idx)
+        (move || -> Result<D::Pattern> {
+            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
+                x > v || (is_nan(x) && !is_nan(v))
+            })?;
+            pattern::<D>(&idx)
+        })()
+        .during("Expr::argmax")
     }
 
     /// Whether every element is nonzero (true for none).
@@ -631,13 +644,16 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn all(&self) -> Result<bool> {
-        let d = Domain::new(self)?;
-        let r = d.fold_all(
-            1u8,
-            |a, _, t| a & u8::from(t.iter().all(|x| !x.is_zero())),
-            |a, b| a & b,
-        )?;
-        Ok(r == 1)
+        (move || -> Result<bool> {
+            let d = Domain::new(self)?;
+            let r = d.fold_all(
+                1u8,
+                |a, _, t| a & u8::from(t.iter().all(|x| !x.is_zero())),
+                |a, b| a & b,
+            )?;
+            Ok(r == 1)
+        })()
+        .during("Expr::all")
     }
 
     /// Whether any element is nonzero.
@@ -656,13 +672,16 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn any(&self) -> Result<bool> {
-        let d = Domain::new(self)?;
-        let r = d.fold_all(
-            0u8,
-            |a, _, t| a | u8::from(t.iter().any(|x| !x.is_zero())),
-            |a, b| a | b,
-        )?;
-        Ok(r == 1)
+        (move || -> Result<bool> {
+            let d = Domain::new(self)?;
+            let r = d.fold_all(
+                0u8,
+                |a, _, t| a | u8::from(t.iter().any(|x| !x.is_zero())),
+                |a, b| a | b,
+            )?;
+            Ok(r == 1)
+        })()
+        .during("Expr::any")
     }
 }
 
@@ -684,8 +703,11 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mean(&self) -> Result<T> {
-        let n = T::from(self.shape()?.iter().product::<usize>()).unwrap_or_else(T::nan);
-        Ok(self.sum()? / n)
+        (move || -> Result<T> {
+            let n = T::from(self.shape()?.iter().product::<usize>()).unwrap_or_else(T::nan);
+            Ok(self.sum()? / n)
+        })()
+        .during("Expr::mean")
     }
 
     /// The variance with `ddof` delta degrees of freedom (ndarray's
@@ -709,10 +731,13 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn var(&self, ddof: T) -> Result<T> {
-        let m = self.mean()?;
-        let n = self.shape()?.iter().product::<usize>();
-        let ss = (self.clone() - m).powi(2).sum()?;
-        Ok(ss / dof(n, ddof))
+        (move || -> Result<T> {
+            let m = self.mean()?;
+            let n = self.shape()?.iter().product::<usize>();
+            let ss = (self.clone() - m).powi(2).sum()?;
+            Ok(ss / dof(n, ddof))
+        })()
+        .during("Expr::var")
     }
 
     /// The standard deviation, `sqrt(var(ddof))`.
@@ -730,7 +755,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn std(&self, ddof: T) -> Result<T> {
-        Ok(self.var(ddof)?.sqrt())
+        (move || -> Result<T> { Ok(self.var(ddof)?.sqrt()) })().during("Expr::std")
     }
 
     /// The sum of absolute values.
@@ -748,7 +773,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l1(&self) -> Result<T> {
-        self.clone().mapv(T::abs).sum()
+        (move || -> Result<T> { self.clone().mapv(T::abs).sum() })().during("Expr::norm_l1")
     }
 
     /// The Euclidean norm.
@@ -766,7 +791,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l2(&self) -> Result<T> {
-        Ok(self.clone().powi(2).sum()?.sqrt())
+        (move || -> Result<T> { Ok(self.clone().powi(2).sum()?.sqrt()) })().during("Expr::norm_l2")
     }
 
     /// The largest absolute value.
@@ -786,7 +811,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_max(&self) -> Result<T> {
-        self.clone().mapv(T::abs).max()
+        (move || -> Result<T> { self.clone().mapv(T::abs).max() })().during("Expr::norm_max")
     }
 }
 
@@ -809,15 +834,18 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> Result<T> {
-    let (a, b) = (a.into_expr().into_dyn(), b.into_expr().into_dyn());
-    let (sa, sb) = (a.shape()?, b.shape()?);
-    if sa.len() != 1 || sa != sb {
-        bail!(
-            ShapeMismatch,
-            "dot of shapes {sa:?} and {sb:?}: needs two 1-d operands of one length"
-        );
-    }
-    (a * b).sum()
+    (move || -> Result<T> {
+        let (a, b) = (a.into_expr().into_dyn(), b.into_expr().into_dyn());
+        let (sa, sb) = (a.shape()?, b.shape()?);
+        if sa.len() != 1 || sa != sb {
+            bail!(
+                ShapeMismatch,
+                "dot of shapes {sa:?} and {sb:?}: needs two 1-d operands of one length"
+            );
+        }
+        (a * b).sum()
+    })()
+    .during("numpy::dot")
 }
 
 /// # Reductions along an axis (the result is a new global array)
@@ -857,7 +885,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
+        })()
+        .during("Expr::sum_axis")
     }
 
     /// Multiplies along `axis`.
@@ -879,7 +910,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
+        })()
+        .during("Expr::prod_axis")
     }
 
     /// The smallest element along `axis` (NaN-propagating).
@@ -901,7 +935,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn min_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        self.reduce_dyn(axis, nan_min)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.reduce_dyn(axis, nan_min)?.into_dimensionality()
+        })()
+        .during("Expr::min_axis")
     }
 
     /// The largest element along `axis` (NaN-propagating).
@@ -923,7 +960,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn max_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        self.reduce_dyn(axis, nan_max)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.reduce_dyn(axis, nan_max)?.into_dimensionality()
+        })()
+        .during("Expr::max_axis")
     }
 
     fn arg_axis(&self, axis: Axis, max: bool) -> Result<GlobalArray<i64, D::Smaller>> {
@@ -955,7 +995,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmin_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
-        self.arg_axis(axis, false)
+        (move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, false) })()
+            .during("Expr::argmin_axis")
     }
 
     /// The index along `axis` of the largest element (first on ties).
@@ -977,7 +1018,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmax_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
-        self.arg_axis(axis, true)
+        (move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, true) })()
+            .during("Expr::argmax_axis")
     }
 
     /// Running sums along `axis` (NumPy's `cumsum`, `add.accumulate`),
@@ -1002,9 +1044,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        Domain::along(self, axis)?
-            .scan(axis.index(), |a, x| a + x)?
-            .into_dimensionality()
+        (move || -> Result<GlobalArray<T, D>> {
+            Domain::along(self, axis)?
+                .scan(axis.index(), |a, x| a + x)?
+                .into_dimensionality()
+        })()
+        .during("Expr::cumsum")
     }
 
     /// Running products along `axis` (NumPy's `cumprod`).
@@ -1026,9 +1071,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        Domain::along(self, axis)?
-            .scan(axis.index(), |a, x| a * x)?
-            .into_dimensionality()
+        (move || -> Result<GlobalArray<T, D>> {
+            Domain::along(self, axis)?
+                .scan(axis.index(), |a, x| a * x)?
+                .into_dimensionality()
+        })()
+        .during("Expr::cumprod")
     }
 }
 
@@ -1053,7 +1101,10 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mean_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        self.mean_axis_dyn(axis)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.mean_axis_dyn(axis)?.into_dimensionality()
+        })()
+        .during("Expr::mean_axis")
     }
 
     fn mean_axis_dyn(&self, axis: Axis) -> Result<GlobalArray<T, IxDyn>> {
@@ -1086,7 +1137,10 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn var_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
-        self.var_axis_dyn(axis, ddof)?.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            self.var_axis_dyn(axis, ddof)?.into_dimensionality()
+        })()
+        .during("Expr::var_axis")
     }
 
     fn var_axis_dyn(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, IxDyn>> {
@@ -1118,10 +1172,13 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn std_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
-        let mut v = self.var_axis_dyn(axis, ddof)?;
-        v.local_mut().mapv_inplace(T::sqrt);
-        v.sync()?;
-        v.into_dimensionality()
+        (move || -> Result<GlobalArray<T, D::Smaller>> {
+            let mut v = self.var_axis_dyn(axis, ddof)?;
+            v.local_mut().mapv_inplace(T::sqrt);
+            v.sync()?;
+            v.into_dimensionality()
+        })()
+        .during("Expr::std_axis")
     }
 }
 
@@ -1155,7 +1212,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn eval(&self) -> Result<GlobalArray<T, D>> {
-        self.eval_in(Domain::new(self)?)
+        (move || -> Result<GlobalArray<T, D>> { self.eval_in(Domain::new(self)?) })()
+            .during("Expr::eval")
     }
 
     /// As [`eval`](Self::eval), on the ranks of `rt`: for expressions that
@@ -1175,7 +1233,8 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn eval_on(&self, rt: &Runtime) -> Result<GlobalArray<T, D>> {
-        self.eval_in(Domain::on(self, Some(rt), &[])?)
+        (move || -> Result<GlobalArray<T, D>> { self.eval_in(Domain::on(self, Some(rt), &[])?) })()
+            .during("Expr::eval_on")
     }
 
     fn eval_in(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, D>> {
@@ -1745,7 +1804,7 @@ impl<T: Element> GlobalArray<T, Ix1> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn dot<'a, R: IntoExpr<'a, T, Dim = Ix1>>(&'a self, rhs: R) -> Result<T> {
-        dot(self, rhs)
+        (move || -> Result<T> { dot(self, rhs) })().during("GlobalArray::dot")
     }
 }
 
@@ -1771,6 +1830,6 @@ impl<'a, T: Element> View<'a, T, Ix1> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn dot<R: IntoExpr<'a, T, Dim = Ix1>>(&self, rhs: R) -> Result<T> {
-        dot(self.clone(), rhs)
+        (move || -> Result<T> { dot(self.clone(), rhs) })().during("View::dot")
     }
 }

@@ -126,6 +126,11 @@ const CASES: &[Case] = &[
         crate::cluster::kmeans_errors,
     ),
     (
+        "runtime_sync_covers_every_array",
+        false,
+        runtime_sync_covers_every_array,
+    ),
+    (
         "bad_input_every_error_kind",
         false,
         crate::bad_input::every_error_kind,
@@ -1308,4 +1313,46 @@ fn large_transfer(rt: &Runtime) {
         }
     }
     ga.sync().unwrap();
+}
+
+/// `Runtime::sync` completes and publishes every array's puts and
+/// accumulates, whatever arrays and element types: after it, every rank
+/// reads every write of every rank, in three arrays that were never synced
+/// on their own.
+fn runtime_sync_covers_every_array(rt: &Runtime) {
+    let n = 5 * rt.size() + 3;
+    let a = GlobalArray::<i64, _>::zeros(rt, n).unwrap();
+    let b = GlobalArray::<f32, _>::zeros(rt, [3, n]).unwrap();
+    let c = GlobalArray::<u16, _>::zeros(rt, [n, 2]).unwrap();
+    rt.sync().unwrap();
+    let me = rt.rank();
+    // Each rank writes where other ranks own the data.
+    let target = (me * 5 + n / 2) % n;
+    a.put(target..target + 1, &[me as i64 + 1]).unwrap();
+    b.acc(
+        ndarray::s![.., target..target + 1],
+        &ndarray::Array2::<f32>::ones((3, 1)),
+        2.0,
+    )
+    .unwrap();
+    c.put(
+        ndarray::s![n - 1 - target..n - target, ..],
+        &ndarray::array![[me as u16, 7]],
+    )
+    .unwrap();
+    rt.sync().unwrap();
+    for r in 0..rt.size() {
+        let t = (r * 5 + n / 2) % n;
+        assert_eq!(a.at(&[t]).unwrap(), r as i64 + 1);
+        assert_eq!(
+            c.get(ndarray::s![n - 1 - t..n - t, ..]).unwrap(),
+            ndarray::array![[r as u16, 7]]
+        );
+    }
+    let mut model = Array::<f32, _>::zeros((3, n));
+    for r in 0..rt.size() {
+        let t = (r * 5 + n / 2) % n;
+        model.column_mut(t).mapv_inplace(|x| x + 2.0);
+    }
+    assert_eq!(b.get(..).unwrap(), model);
 }

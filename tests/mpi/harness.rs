@@ -252,8 +252,20 @@ fn try_run(job: &Job, cases: &[&str]) -> Result<Outcome, String> {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    let elapsed = start.elapsed();
     let log = std::fs::read_to_string(&out_path).unwrap_or_default();
     let _ = std::fs::remove_file(&out_path);
+    if job.private_shm.is_some() {
+        // The figures of BENCHMARKS.md's reliability table.
+        let shm = log.lines().find(|l| l.starts_with(SHM_AFTER)).unwrap_or("");
+        eprintln!(
+            "fault job {}: ended after {:.1} s with {}; {shm}",
+            job.describe(),
+            elapsed.as_secs_f64(),
+            status.map_or("no exit (killed at the limit)".to_string(), |s| s
+                .to_string())
+        );
+    }
     let tail = {
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
