@@ -66,7 +66,8 @@ pub mod linalg;
 pub mod numpy;
 pub mod random;
 
-pub use array::{GlobalArray, NbAccess, NbGet};
+pub(crate) use array::ViewBorrow;
+pub use array::{Access, GlobalArray, LocalView, NbAccess, NbGet};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

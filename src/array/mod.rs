@@ -9,9 +9,11 @@ mod construct;
 mod local;
 mod rma;
 
-pub use local::NbAccess;
+pub(crate) use local::ViewBorrow;
+pub use local::{Access, LocalView, NbAccess};
 pub use rma::NbGet;
 
+use std::cell::Cell;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ndarray::Dimension;
@@ -66,6 +68,11 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     /// Each rank's block (`None`: owns nothing) and its shape (zeros then).
     blocks: Vec<Option<Section>>,
     block_shapes: Vec<Vec<usize>>,
+    /// Per node rank: how many views of that rank's block this process
+    /// holds ([`LocalView`], [`Access`]); this process's writes into a
+    /// block wait for zero (`local.rs`). A `Cell` also keeps the array
+    /// `!Sync`, so the counts are never raced.
+    views: Box<[Cell<usize>]>,
     rt: Runtime,
 }
 
@@ -377,6 +384,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dist,
             blocks,
             block_shapes,
+            views,
             rt,
             ..
         } = self;
@@ -386,6 +394,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dim,
             blocks,
             block_shapes,
+            views,
             rt,
         })
     }

@@ -349,6 +349,18 @@ impl<T: Element> Window<T> {
         unsafe { std::slice::from_raw_parts_mut(p, n) }
     }
 
+    /// The number of ranks sharing this node's memory (the node
+    /// communicator's size).
+    pub(crate) fn node_size(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// The node rank of world rank `rank`, `None` when it is on another
+    /// node (or does not exist).
+    pub(crate) fn node_rank(&self, rank: usize) -> Option<usize> {
+        self.node_rank_of.get(rank).copied().flatten()
+    }
+
     /// The block of world rank `rank` when it shares this node's memory.
     pub(crate) fn peer(&self, rank: usize) -> Option<&[T]> {
         let nr = (*self.node_rank_of.get(rank)?)?;
