@@ -40,6 +40,14 @@ use crate::window::{Piece, Window};
 /// happen in the order it issues them; operations by different ranks are
 /// ordered by [`sync`](Self::sync), which every rank calls.
 ///
+/// Views ([`local`](Self::local), [`local_of`](Self::local_of), an
+/// in-place [`access`](Self::access)) are counted per block: while this
+/// process holds one, its own writes into that block return
+/// [`Borrowed`](crate::ErrorKind::Borrowed), and other ranks' writes may
+/// show through it between synchronisations; the crate docs on
+/// [local views](crate#local-views-and-what-they-see) say exactly what a
+/// view sees and when.
+///
 /// # Collective
 ///
 /// Every rank creates the array, with the same arguments, and every rank

@@ -336,8 +336,12 @@ impl<T: Element> Window<T> {
     pub(crate) fn local(&self) -> &[T] {
         let (p, n) = self.peers[self.my_node_rank];
         // SAFETY: the segment holds `n` initialised elements for the
-        // window's life; other ranks may write it concurrently only between
-        // synchronisations, which the caller's API documents.
+        // window's life. This process writes it only through `&mut self`
+        // or through `write`/`accumulate`/`fetch_add`, which the array
+        // layer refuses while it has handed out a view made from this
+        // slice (its per-block view counts). Other processes may store to
+        // it between synchronisations: MPI shared memory, whose reads then
+        // return unspecified values, as the crate docs on local views say.
         unsafe { std::slice::from_raw_parts(p, n) }
     }
 
