@@ -90,9 +90,31 @@ impl Drop for ViewBorrow<'_> {
 /// ga.put(lo..lo + 1, &[1.0])?; // no view left: the write goes through
 /// # Ok::<(), gain::Error>(())
 /// ```
+///
+/// A plain view borrowed from the guard cannot outlive it, so no view
+/// escapes the count:
+///
+/// ```compile_fail,E0716
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// let view = ga.local().view(); // the guard is a temporary, dropped here
+/// ga.put(0..1, &[1.0])?;
+/// println!("{view}");
+/// # Ok::<(), gain::Error>(())
+/// ```
+///
+/// and the guard dereferences to an `ArrayRef`, not to a copyable
+/// `ArrayView` of the array's lifetime:
+///
+/// ```compile_fail,E0308
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// let view: ndarray::ArrayView1<'_, f64> = ndarray::ArrayView1::clone(&ga.local());
+/// # Ok::<(), gain::Error>(())
+/// ```
 pub struct LocalView<'a, T: Element, D: Dimension> {
     view: ArrayView<'a, T, D>,
-    _borrow: ViewBorrow<'a>,
+    borrow: ViewBorrow<'a>,
 }
 
 impl<T: Element, D: Dimension> Clone for LocalView<'_, T, D> {
@@ -100,7 +122,7 @@ impl<T: Element, D: Dimension> Clone for LocalView<'_, T, D> {
     fn clone(&self) -> Self {
         LocalView {
             view: self.view.clone(),
-            _borrow: self._borrow.clone(),
+            borrow: self.borrow.clone(),
         }
     }
 }
@@ -414,7 +436,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let me = self.rt.rank();
         LocalView {
             view: self.view_of(me, self.win.local()),
-            _borrow: self.borrow_of(me),
+            borrow: self.borrow_of(me),
         }
     }
 
@@ -470,7 +492,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         match self.win.peer(rank) {
             Some(data) => Ok(LocalView {
                 view: self.view_of(rank, data),
-                _borrow: self.borrow_of(rank),
+                borrow: self.borrow_of(rank),
             }),
             None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
         }
