@@ -415,9 +415,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// [`sync`](Self::sync) for a consistent picture (see the crate docs
     /// on [local views](crate#local-views-and-what-they-see)).
     ///
+    /// # Panics
+    ///
+    /// If MPI fails to complete this rank's own earlier accumulates into
+    /// the block (below).
+    ///
     /// # Local
     ///
-    /// A view of this rank's own memory; no communication.
+    /// A view of this rank's own memory; no other rank takes part. In a job
+    /// spanning nodes, where accumulates go through MPI, it first completes
+    /// this rank's own accumulates into the block that may still be in
+    /// flight (`MPI_Win_flush`), so that none lands while the view lives.
     ///
     /// # Examples
     ///
@@ -434,9 +442,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn local(&self) -> LocalView<'_, T, D> {
         let me = self.rt.rank();
+        let borrow = self
+            .borrow_of(me)
+            .expect("MPI could not complete this rank's accumulates into its block");
         LocalView {
             view: self.view_of(me, self.win.local()),
-            borrow: self.borrow_of(me),
+            borrow,
         }
     }
 
@@ -471,12 +482,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// only as the crate docs on
     /// [local views](crate#local-views-and-what-they-see) say.
     ///
-    /// Errors: [`NotSameNode`](crate::ErrorKind::NotSameNode) otherwise.
+    /// Errors: [`NotSameNode`](crate::ErrorKind::NotSameNode) otherwise;
+    /// [`Mpi`](crate::ErrorKind::Mpi) if completing this rank's own
+    /// accumulates into the block fails (below).
     ///
     /// # Local
     ///
-    /// A view of node shared memory; no communication, and `rank` takes no
-    /// part.
+    /// A view of node shared memory; `rank` takes no part. In a job
+    /// spanning nodes it first completes this rank's own accumulates into
+    /// the block that may still be in flight (`MPI_Win_flush`), as
+    /// [`local`](Self::local) does.
     ///
     /// # Examples
     ///
@@ -491,8 +506,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn local_of(&self, rank: usize) -> Result<LocalView<'_, T, D>> {
         match self.win.peer(rank) {
             Some(data) => Ok(LocalView {
+                borrow: self.borrow_of(rank)?,
                 view: self.view_of(rank, data),
-                borrow: self.borrow_of(rank),
             }),
             None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
         }
@@ -512,8 +527,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     ///
     /// # One-sided
     ///
-    /// Only the calling rank takes part; it returns at once with a view, or
-    /// when the copy from other ranks is complete.
+    /// Only the calling rank takes part; it returns at once with a view
+    /// (in a job spanning nodes, once this rank's own accumulates into that
+    /// block still in flight are complete), or when the copy from other
+    /// ranks is complete.
     ///
     /// # Examples
     ///
@@ -536,7 +553,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn access(&self, section: impl IntoSection) -> Result<Access<'_, T, D>> {
         let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
-        if let Some(v) = self.in_place(&section) {
+        if let Some(v) = self.in_place(&section)? {
             return Ok(v);
         }
         let copy = self.with_pieces(&section, |p| self.win.read_new(p, dim))?;
@@ -573,7 +590,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn access_nb(&self, section: impl IntoSection) -> Result<NbAccess<'_, T, D>> {
         let section = section.into_section(self.shape())?;
         self.section_dim(&section)?;
-        let state = match self.in_place(&section) {
+        let state = match self.in_place(&section)? {
             Some(v) => Pending::InPlace(v),
             None => Pending::InFlight(self.get_nb(section)?),
         };
@@ -584,30 +601,39 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// holding it, `None` when it is empty or no such block holds it. Two
     /// owner lookups; the blocks are boxes, so the owners of the first and
     /// the last element agree exactly when one block holds the section.
-    fn in_place(&self, section: &Section) -> Option<Access<'_, T, D>> {
-        if section.is_empty() {
-            return None;
-        }
-        let owner = self.dist.owner(section.lo()).ok()?;
-        if owner != self.dist.owner(&section.last()).ok()? {
-            return None;
-        }
-        let data = self.win.peer(owner)?;
-        let block = self.blocks[owner].as_ref()?;
+    fn in_place(&self, section: &Section) -> Result<Option<Access<'_, T, D>>> {
+        let held = || {
+            if section.is_empty() {
+                return None;
+            }
+            let owner = self.dist.owner(section.lo()).ok()?;
+            if owner != self.dist.owner(&section.last()).ok()? {
+                return None;
+            }
+            Some((owner, self.win.peer(owner)?, self.blocks[owner].as_ref()?))
+        };
+        let Some((owner, data, block)) = held() else {
+            return Ok(None);
+        };
+        let borrow = self.borrow_of(owner)?;
         let view = narrow(self.view_of(owner, data), &section.relative_to(block.lo()));
-        Some(Access {
+        Ok(Some(Access {
             data: CowArray::from(view),
-            borrow: Some(self.borrow_of(owner)),
-        })
+            borrow: Some(borrow),
+        }))
     }
 
-    /// A new count of one view of same-node `rank`'s block.
-    fn borrow_of(&self, rank: usize) -> ViewBorrow<'_> {
+    /// A new count of one view of same-node `rank`'s block, once this
+    /// rank's own accumulates into it are complete (in a job spanning
+    /// nodes they go through MPI and may still be in flight): no write of
+    /// this process lands while the view lives.
+    fn borrow_of(&self, rank: usize) -> Result<ViewBorrow<'_>> {
+        self.win.settle(rank)?;
         let nr = self
             .win
             .node_rank(rank)
             .expect("a viewed block is on this node");
-        ViewBorrow::new(&self.views[nr])
+        Ok(ViewBorrow::new(&self.views[nr]))
     }
 
     /// Refuses a write by this process into `rank`'s block while this

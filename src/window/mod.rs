@@ -365,6 +365,18 @@ impl<T: Element> Window<T> {
         self.node_rank_of.get(rank).copied().flatten()
     }
 
+    /// Completes this rank's accumulates to same-node `rank` that may still
+    /// be in flight, so that plain loads and stores of its block, and views
+    /// of it, come after them. Only a job spanning nodes routes same-node
+    /// accumulates through MPI; otherwise nothing is pending and this is
+    /// one `Cell` read.
+    pub(crate) fn settle(&self, rank: usize) -> Result<()> {
+        match self.world {
+            Some(world) => self.order_after_pending(world, rank),
+            None => Ok(()),
+        }
+    }
+
     /// The block of world rank `rank` when it shares this node's memory.
     pub(crate) fn peer(&self, rank: usize) -> Option<&[T]> {
         let nr = (*self.node_rank_of.get(rank)?)?;
@@ -463,6 +475,7 @@ impl<T: Element> Window<T> {
         dst: ArrayViewMut<'_, S, E>,
     ) -> Result<()> {
         if let Some(nr) = self.node_rank_of[p.rank] {
+            self.settle(p.rank)?;
             let mut dst = dst;
             if let Some((at, n)) = self.peer_run(nr, p, dst.shape(), dst.strides()) {
                 // SAFETY: `peer_run` checked that `n` elements from `at`
@@ -502,6 +515,7 @@ impl<T: Element> Window<T> {
         for p in pieces {
             let part = narrow(src.view(), &p.in_buf);
             if let Some(nr) = self.node_rank_of[p.rank] {
+                self.settle(p.rank)?;
                 if let Some((at, n)) = self.peer_run(nr, p, part.shape(), part.strides()) {
                     // SAFETY: as in `read_piece`; `copy` allows overlap.
                     unsafe { std::ptr::copy(part.as_ptr(), at, n) };
@@ -551,6 +565,7 @@ impl<T: Element> Window<T> {
     /// this node, one `MPI_Get` otherwise.
     pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
         if let Some(nr) = self.node_rank_of[rank] {
+            self.settle(rank)?;
             let (p, n) = self.peers[nr];
             assert!(offset < n, "element outside its block");
             // SAFETY: in bounds; a volatile load, as other ranks may store

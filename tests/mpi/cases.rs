@@ -885,6 +885,9 @@ fn views_refuse_own_writes(rt: &Runtime) {
     if let Some(b) = ga.distribution(me) {
         ga.put(&b, &ones(&b)).unwrap();
         ga.acc(&b, &ones(&b), 2).unwrap();
+        // This rank's own accumulate has landed before its view exists
+        // (across nodes it went through MPI and may have been in flight).
+        assert!(ga.local().iter().all(|&x| x == 3), "{}", ga.local());
         assert_eq!(ga.read_inc(&[b.lo()[0]], 1).unwrap(), 3);
         let a = ga.access(&b).unwrap();
         assert!(a.is_view());
