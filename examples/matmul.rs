@@ -27,7 +27,7 @@ use std::time::Instant;
 use gain::{GlobalArray, Runtime};
 use mpi::traits::*;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, CowArray, Ix2, s};
+use ndarray::{ArrayView2, Ix2, s};
 
 /// Tile `(r, c)` of a matrix of `bs`-sized tiles: in place when one block
 /// on this node holds it, fetched otherwise.
@@ -36,7 +36,7 @@ fn tile(
     r: usize,
     c: usize,
     bs: usize,
-) -> gain::Result<CowArray<'_, f64, Ix2>> {
+) -> gain::Result<gain::Access<'_, f64, Ix2>> {
     a.access([r * bs..(r + 1) * bs, c * bs..(c + 1) * bs])
 }
 

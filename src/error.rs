@@ -50,6 +50,16 @@ pub enum ErrorKind {
     NotSameNode,
     /// The operation needs an integer element type.
     NotInteger,
+    /// A write by this process into a block that this process currently
+    /// views: a [`LocalView`](crate::LocalView) from
+    /// [`local`](crate::GlobalArray::local) or
+    /// [`local_of`](crate::GlobalArray::local_of), an
+    /// [`Access`](crate::Access) borrowed in place, or an operand of a
+    /// running NumPy-layer operation. The view is a shared reference, so
+    /// the write is refused, before anything is written, as
+    /// `RefCell::borrow_mut` refuses while a `Ref` lives; drop the view
+    /// and write again. The message names the block's rank.
+    Borrowed,
     /// An MPI call returned an error code.
     Mpi,
 }

@@ -37,6 +37,89 @@
 //! for the whole array ([`IntoSection`]); data goes in as `&array` or any
 //! view.
 //!
+//! # Local views and what they see
+//!
+//! [`GlobalArray::local`], [`local_of`](GlobalArray::local_of) and the
+//! borrowed form of [`access`](GlobalArray::access) /
+//! [`access_nb`](GlobalArray::access_nb) hand out zero-copy views of
+//! blocks in this node's shared memory: guards ([`LocalView`],
+//! [`Access`]) that dereference to an [`ndarray::ArrayRef`], that is, to
+//! shared references. Two kinds of writer could change that memory while
+//! a view lives, and they are treated differently.
+//!
+//! **This process: refused.** While this process holds a view of a block,
+//! its own [`put`](GlobalArray::put), [`acc`](GlobalArray::acc) and
+//! [`read_inc`](GlobalArray::read_inc) into that block return
+//! [`ErrorKind::Borrowed`] (naming the block's rank) before anything is
+//! written, not even the call's pieces of other blocks; after the view is
+//! dropped the same call goes through. This is `RefCell`'s run-time check
+//! with one counter per same-node block: a view increments it, its drop
+//! decrements it, and a write reads it for each block it touches. The
+//! granularity is the block: a view of one block leaves the others
+//! writable. Every other write of this process is excluded at compile
+//! time, because it takes the array `&mut`: [`local_mut`](GlobalArray::local_mut),
+//! [`fill`](GlobalArray::fill), [`copy_from`](GlobalArray::copy_from), the
+//! NumPy layer's assignments, the random fills. The NumPy layer's own
+//! operands count as views while an operation runs, so a `put` from a
+//! [`numpy::Zip`] closure into a block the closure is reading is refused
+//! too. So within its own process a view is what Rust requires a shared
+//! reference to be: nothing this program does changes the memory behind
+//! it. (Forgetting a guard with `mem::forget` keeps its block refusing
+//! writes for good, which is safe.)
+//!
+//! **Other processes: the Global Arrays contract.** Other ranks on the
+//! node write the same memory at any time between two synchronisations:
+//! their puts and accumulates, and their `local_mut` writes into their own
+//! blocks (which this process may be viewing through `local_of` or
+//! `access`). No counter can see them, and Global Arrays' one-sided model
+//! does not want one. What a view then observes, element by element:
+//! - an element no rank writes between the last [`sync`](GlobalArray::sync)
+//!   and the read holds the value it had at that sync;
+//! - an element another rank writes in that interval reads as the old
+//!   value, the new one, or (for writes wider than the hardware's atomic
+//!   stores, or an accumulate's intermediate state) a mixture, and two reads
+//!   of one element may disagree, or the compiler may merge them into one;
+//!   nothing orders one element's update against another's;
+//! - after a `sync` (collective: every rank calls it, and it returns once
+//!   every rank's earlier puts, accumulates and local writes are complete
+//!   and visible), every write any rank made before the sync is seen, also
+//!   through a view created before the sync and held across it.
+//!
+//! Rust's memory model does not describe memory written by another
+//! process: the blocks are MPI shared memory (`MPI_Win_allocate_shared`),
+//! read with plain loads, and MPI's memory model (the unified model, with
+//! `MPI_Win_sync` and the barrier inside `sync` as the synchronisation)
+//! defines when other processes' stores become visible; it leaves the
+//! values of a read racing with a store unspecified. A race with another
+//! process therefore affects only the values read, never this process's
+//! own memory safety, which the borrow counts guarantee. Programs that want
+//! a defined value read after the `sync` that follows the last write, or
+//! take a copy with [`get`](GlobalArray::get).
+//!
+//! In the terms of Lamellar's array kinds: a block is like an
+//! `UnsafeArray` towards other processes (no ordering between
+//! synchronisations), while this process's own access is checked as a
+//! `ReadOnlyArray`'s local slices are (no write while a view lives), at
+//! the cost of one `Cell` read per block written instead of a type-level
+//! mode. For `ReadOnlyArray`'s guarantee across ranks, write in one phase,
+//! `sync`, and read views in the next.
+//!
+//! ```
+//! use gain::{ErrorKind, GlobalArray};
+//! # let rt = gain::init()?;
+//! let ga = GlobalArray::<f64, _>::zeros(&rt, 4 * rt.size())?;
+//! let mine = ga.distribution(rt.rank()).unwrap();
+//! let view = ga.local(); // this process now views its block
+//! let err = ga.acc(&mine, &vec![1.0; mine.len()], 1.0).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Borrowed); // refused: nothing written
+//! assert_eq!(view.sum(), 0.0);
+//! drop(view);
+//! ga.acc(&mine, &vec![1.0; mine.len()], 1.0)?; // no view left: accepted
+//! ga.sync()?; // every rank's writes visible
+//! assert_eq!(ga.local().sum(), mine.len() as f64);
+//! # Ok::<(), gain::Error>(())
+//! ```
+//!
 //! # Examples
 //!
 //! ```
@@ -103,7 +186,8 @@ pub mod linalg;
 pub mod numpy;
 pub mod random;
 
-pub use array::{GlobalArray, NbAccess, NbGet};
+pub(crate) use array::ViewBorrow;
+pub use array::{Access, GlobalArray, LocalView, NbAccess, NbGet};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

@@ -1,5 +1,7 @@
 //! Creating, copying and destroying global arrays (all collective).
 
+use std::cell::Cell;
+
 use ndarray::{Dimension, IntoDimension};
 
 use super::{GlobalArray, arguments};
@@ -181,12 +183,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let win = Window::allocate(&rt.placement(), len)?;
         let mut dim = D::zeros(dist.ndim());
         dim.slice_mut().copy_from_slice(dist.shape());
+        let views = (0..win.node_size()).map(|_| Cell::new(0)).collect();
         Ok(GlobalArray {
             win,
             dist,
             dim,
             blocks,
             block_shapes,
+            views,
             rt: rt.clone(),
         })
     }

@@ -1,13 +1,344 @@
 //! Zero-copy views of blocks in this node's shared memory, and `access`:
 //! any section, borrowed in place when one same-node block holds it and
 //! fetched otherwise.
+//!
+//! Every view handed out is a guard ([`LocalView`], [`Access`]) that counts
+//! itself in the array's per-block view count while it lives; `rma.rs`
+//! refuses this process's writes into a block whose count is not zero, so
+//! a shared reference into window memory never coexists with a write from
+//! its own process (the run-time check `RefCell` makes).
 
-use ndarray::{ArrayView, ArrayViewMut, CowArray, Dimension};
+use std::cell::Cell;
+use std::fmt;
+use std::ops::Deref;
+
+use ndarray::{
+    Array, ArrayRef, ArrayView, ArrayViewMut, CowArray, Dimension, IntoNdProducer, IxDyn,
+};
 
 use super::{GlobalArray, NbGet};
 use crate::dist::{IntoSection, Section, narrow};
 use crate::element::Element;
 use crate::error::{Result, bail};
+
+/// One live view of a same-node block: counted in the array's count for
+/// that block from creation to drop. Forgetting one (`mem::forget`) leaves
+/// the block refusing this process's writes for good, which is safe.
+pub(crate) struct ViewBorrow<'a> {
+    count: &'a Cell<usize>,
+}
+
+impl<'a> ViewBorrow<'a> {
+    pub(super) fn new(count: &'a Cell<usize>) -> Self {
+        // Overflow takes 2^64 forgotten views; panicking is RefCell's answer.
+        count.set(
+            count
+                .get()
+                .checked_add(1)
+                .expect("too many views of one block"),
+        );
+        ViewBorrow { count }
+    }
+}
+
+impl Clone for ViewBorrow<'_> {
+    fn clone(&self) -> Self {
+        ViewBorrow::new(self.count)
+    }
+}
+
+impl Drop for ViewBorrow<'_> {
+    fn drop(&mut self) {
+        self.count.set(self.count.get() - 1);
+    }
+}
+
+/// A zero-copy view of one block in this node's shared memory, from
+/// [`GlobalArray::local`] or [`GlobalArray::local_of`].
+///
+/// It dereferences to [`ndarray::ArrayRef`], so ndarray's read-only
+/// methods apply directly (`ga.local().sum()`, `ga.local()[[0, 1]]`,
+/// `.iter()`, `.shape()`, `.as_slice()`); `.view()` gives a plain
+/// [`ArrayView`] for as long as the guard is borrowed, and `&guard` goes
+/// wherever ndarray takes a producer (`Zip::from(&ga.local())`), an
+/// iterable or an [`AsArray`](ndarray::AsArray) source.
+///
+/// While it lives, this process's [`put`](GlobalArray::put),
+/// [`acc`](GlobalArray::acc) and [`read_inc`](GlobalArray::read_inc) into
+/// the viewed block return [`Borrowed`](crate::ErrorKind::Borrowed), as
+/// `RefCell::borrow_mut` does while a `Ref` lives: the view is a shared
+/// reference, and Rust forbids writing what one points to. Other blocks
+/// stay writable. What the view may see of *other* ranks' writes is in the
+/// crate docs' section on [local views](crate#local-views-and-what-they-see).
+///
+/// # Local
+///
+/// Creating, reading and dropping the guard involve no other rank; the
+/// count it keeps is this process's alone.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4 * rt.size())?;
+/// let mine = ga.local();
+/// assert_eq!(mine.sum(), 0.0);
+/// let lo = ga.distribution(rt.rank()).unwrap().lo()[0];
+/// let err = ga.put(lo..lo + 1, &[1.0]).unwrap_err();
+/// assert_eq!(err.kind(), gain::ErrorKind::Borrowed);
+/// drop(mine);
+/// ga.put(lo..lo + 1, &[1.0])?; // no view left: the write goes through
+/// # Ok::<(), gain::Error>(())
+/// ```
+///
+/// A plain view borrowed from the guard cannot outlive it, so no view
+/// escapes the count:
+///
+/// ```compile_fail,E0716
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// let view = ga.local().view(); // the guard is a temporary, dropped here
+/// ga.put(0..1, &[1.0])?;
+/// println!("{view}");
+/// # Ok::<(), gain::Error>(())
+/// ```
+///
+/// and the guard dereferences to an `ArrayRef`, not to a copyable
+/// `ArrayView` of the array's lifetime:
+///
+/// ```compile_fail,E0308
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+/// let view: ndarray::ArrayView1<'_, f64> = ndarray::ArrayView1::clone(&ga.local());
+/// # Ok::<(), gain::Error>(())
+/// ```
+pub struct LocalView<'a, T: Element, D: Dimension> {
+    view: ArrayView<'a, T, D>,
+    borrow: ViewBorrow<'a>,
+}
+
+impl<T: Element, D: Dimension> Clone for LocalView<'_, T, D> {
+    /// Another guard of the same block, counted separately.
+    fn clone(&self) -> Self {
+        LocalView {
+            view: self.view.clone(),
+            borrow: self.borrow.clone(),
+        }
+    }
+}
+
+impl<T: Element, D: Dimension> Deref for LocalView<'_, T, D> {
+    type Target = ArrayRef<T, D>;
+    fn deref(&self) -> &ArrayRef<T, D> {
+        // `ArrayRef`, not the `ArrayView<'a>` inside: a view of lifetime
+        // `'a` is `Copy` and would outlive the guard.
+        &self.view
+    }
+}
+
+/// A section from [`GlobalArray::access`] (or [`NbAccess::wait`]): a view
+/// of shared memory when one same-node block holds it, else a copy;
+/// [`is_view`](Self::is_view) tells which.
+///
+/// It dereferences to [`ndarray::ArrayRef`] as [`LocalView`] does, and
+/// the borrowed form is a guard like it: while it lives, this process's
+/// writes into the block it views return
+/// [`Borrowed`](crate::ErrorKind::Borrowed). The copied form holds no
+/// block.
+///
+/// # Local
+///
+/// Reading and dropping it involve no other rank.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = gain::init()?;
+/// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 6])?;
+/// let part = ga.access(ndarray::s![1..3, 2..])?;
+/// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
+/// let owned: ndarray::Array2<i32> = part.into_owned(); // no guard left
+/// assert_eq!(owned.shape(), &[2, 4]);
+/// # Ok::<(), gain::Error>(())
+/// ```
+pub struct Access<'a, T: Element, D: Dimension> {
+    data: CowArray<'a, T, D>,
+    /// `Some` exactly when `data` is a view.
+    borrow: Option<ViewBorrow<'a>>,
+}
+
+impl<'a, T: Element, D: Dimension> Access<'a, T, D> {
+    fn copied(a: Array<T, D>) -> Self {
+        Access {
+            data: CowArray::from(a),
+            borrow: None,
+        }
+    }
+
+    /// Whether the section is borrowed from shared memory (no copy was
+    /// made).
+    ///
+    /// # Local
+    ///
+    /// A query of the value; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// let mine = ga.distribution(rt.rank()).unwrap();
+    /// assert!(ga.access(&mine)?.is_view());
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn is_view(&self) -> bool {
+        self.data.is_view()
+    }
+
+    /// The section as an owned array: the copy itself, or a copy of the
+    /// view (which then releases its block).
+    ///
+    /// # Local
+    ///
+    /// At most a memory copy on the calling rank; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// let a: ndarray::Array1<f64> = ga.access(2..5)?.into_owned();
+    /// assert_eq!(a.len(), 3);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn into_owned(self) -> Array<T, D> {
+        self.data.into_owned()
+    }
+
+    /// The same section with a dynamic dimension type.
+    ///
+    /// # Local
+    ///
+    /// Changes only the type; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, [2, 3])?;
+    /// assert_eq!(ga.access(..)?.into_dyn().ndim(), 2);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn into_dyn(self) -> Access<'a, T, IxDyn> {
+        Access {
+            data: self.data.into_dyn(),
+            borrow: self.borrow,
+        }
+    }
+
+    /// The data and the guard that keeps its block counted, for the NumPy
+    /// layer, which reshapes the data in place. The caller keeps the
+    /// guard for as long as it holds the data.
+    pub(crate) fn into_parts(self) -> (CowArray<'a, T, D>, Option<ViewBorrow<'a>>) {
+        (self.data, self.borrow)
+    }
+}
+
+impl<T: Element, D: Dimension> Clone for Access<'_, T, D> {
+    /// The same section; a view gets a guard of its own, a copy is copied.
+    fn clone(&self) -> Self {
+        Access {
+            data: self.data.clone(),
+            borrow: self.borrow.clone(),
+        }
+    }
+}
+
+impl<T: Element, D: Dimension> Deref for Access<'_, T, D> {
+    type Target = ArrayRef<T, D>;
+    fn deref(&self) -> &ArrayRef<T, D> {
+        // Not the `CowArray<'a>`: cloning that would give an unguarded
+        // view of lifetime `'a`.
+        &self.data
+    }
+}
+
+/// What ndarray's own views offer by reference, for both guards: printing,
+/// comparison with anything an `ArrayRef` compares with, and `&guard` as a
+/// producer, an iterable and a view source, all borrowed from the guard.
+macro_rules! guard_traits {
+    ($guard:ident, $make:literal) => {
+        impl<T: Element, D: Dimension> $guard<'_, T, D> {
+            /// A copy of the elements as an owned array (ndarray's
+            /// `to_owned`; without this method `to_owned` would be
+            /// `Clone`'s and return another guard).
+            ///
+            /// # Local
+            ///
+            /// A memory copy on the calling rank; no communication.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4 * rt.size())?;
+            #[doc = concat!("let copy: ndarray::Array1<f64> = ", $make, ".to_owned();")]
+            /// assert_eq!(copy.sum(), 0.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn to_owned(&self) -> Array<T, D> {
+                (**self).to_owned()
+            }
+        }
+
+        impl<T: Element, D: Dimension> fmt::Debug for $guard<'_, T, D> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: Element + fmt::Display, D: Dimension> fmt::Display for $guard<'_, T, D> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+
+        impl<T: Element, D: Dimension, Rhs: ?Sized> PartialEq<Rhs> for $guard<'_, T, D>
+        where
+            ArrayRef<T, D>: PartialEq<Rhs>,
+        {
+            fn eq(&self, other: &Rhs) -> bool {
+                **self == *other
+            }
+        }
+
+        impl<'b, T: Element, D: Dimension> IntoNdProducer for &'b $guard<'_, T, D> {
+            type Item = &'b T;
+            type Dim = D;
+            type Output = ArrayView<'b, T, D>;
+            fn into_producer(self) -> ArrayView<'b, T, D> {
+                self.view()
+            }
+        }
+
+        impl<'b, T: Element, D: Dimension> IntoIterator for &'b $guard<'_, T, D> {
+            type Item = &'b T;
+            type IntoIter = ndarray::iter::Iter<'b, T, D>;
+            fn into_iter(self) -> Self::IntoIter {
+                self.iter()
+            }
+        }
+
+        impl<'b, T: Element, D: Dimension> From<&'b $guard<'_, T, D>> for ArrayView<'b, T, D> {
+            fn from(g: &'b $guard<'_, T, D>) -> Self {
+                g.view()
+            }
+        }
+    };
+}
+
+guard_traits!(LocalView, "ga.local()");
+guard_traits!(Access, "ga.access(2..4)?");
 
 /// A section on its way from [`GlobalArray::access_nb`]: already borrowed
 /// in place, or a get in flight. [`wait`](Self::wait) returns it; dropping
@@ -34,13 +365,15 @@ pub struct NbAccess<'a, T: Element, D: Dimension> {
 }
 
 enum Pending<'a, T: Element, D: Dimension> {
-    InPlace(ArrayView<'a, T, D>),
+    InPlace(Access<'a, T, D>),
     InFlight(NbGet<'a, T, D>),
 }
 
 impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
     /// Waits for the transfer, if any, and returns the section: a view of
-    /// shared memory or a copy, as [`GlobalArray::access`] would have.
+    /// shared memory (counted from [`access_nb`](GlobalArray::access_nb)
+    /// on, see [`Access`]) or a copy, as [`GlobalArray::access`] would
+    /// have.
     ///
     /// Errors: [`Mpi`](crate::ErrorKind::Mpi) when completing the
     /// transfer fails.
@@ -59,10 +392,10 @@ impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
     /// assert_eq!(part, ndarray::Array2::<i32>::zeros((2, 4)));
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn wait(self) -> Result<CowArray<'a, T, D>> {
+    pub fn wait(self) -> Result<Access<'a, T, D>> {
         Ok(match self.state {
-            Pending::InPlace(v) => CowArray::from(v),
-            Pending::InFlight(get) => CowArray::from(get.wait()?),
+            Pending::InPlace(v) => v,
+            Pending::InFlight(get) => Access::copied(get.wait()?),
         })
     }
 }
@@ -74,12 +407,25 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// element is 64-byte aligned (a cache line, an AVX-512 vector), as is
     /// every block's, whatever the alignment of the memory MPI hands out.
     ///
-    /// Other ranks may write the block between synchronisations; read it
-    /// after a [`sync`](Self::sync) for a consistent picture.
+    /// The view is a [`LocalView`] guard: while it lives, this process's
+    /// own [`put`](Self::put), [`acc`](Self::acc) and
+    /// [`read_inc`](Self::read_inc) into the block return
+    /// [`Borrowed`](crate::ErrorKind::Borrowed). Other ranks may write the
+    /// block between synchronisations; read it after a
+    /// [`sync`](Self::sync) for a consistent picture (see the crate docs
+    /// on [local views](crate#local-views-and-what-they-see)).
+    ///
+    /// # Panics
+    ///
+    /// If MPI fails to complete this rank's own earlier accumulates into
+    /// the block (below).
     ///
     /// # Local
     ///
-    /// A view of this rank's own memory; no communication.
+    /// A view of this rank's own memory; no other rank takes part. In a job
+    /// spanning nodes, where accumulates go through MPI, it first completes
+    /// this rank's own accumulates into the block that may still be in
+    /// flight (`MPI_Win_flush`), so that none lands while the view lives.
     ///
     /// # Examples
     ///
@@ -89,10 +435,20 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// let block = ga.distribution(rt.rank()).unwrap();
     /// assert_eq!(ga.local().shape(), &block.shape()[..]);
     /// assert_eq!(ga.local().as_ptr() as usize % 64, 0);
+    /// let mine = ga.local();
+    /// let err = ga.acc(&block, &ndarray::Array2::ones(mine.raw_dim()), 1.0);
+    /// assert_eq!(err.unwrap_err().kind(), gain::ErrorKind::Borrowed);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn local(&self) -> ArrayView<'_, T, D> {
-        self.view_of(self.rt.rank(), self.win.local())
+    pub fn local(&self) -> LocalView<'_, T, D> {
+        let me = self.rt.rank();
+        let borrow = self
+            .borrow_of(me)
+            .expect("MPI could not complete this rank's accumulates into its block");
+        LocalView {
+            view: self.view_of(me, self.win.local()),
+            borrow,
+        }
     }
 
     /// This rank's block, mutably and without copying. Writes are visible
@@ -118,14 +474,24 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     /// A read-only view of `rank`'s block, without copying, when `rank`
-    /// shares this node's memory.
+    /// shares this node's memory: a [`LocalView`] guard, which makes this
+    /// process's writes into that block return
+    /// [`Borrowed`](crate::ErrorKind::Borrowed) while it lives. `rank`
+    /// itself may write the block meanwhile (through
+    /// [`local_mut`](Self::local_mut) or a put): the view sees such writes
+    /// only as the crate docs on
+    /// [local views](crate#local-views-and-what-they-see) say.
     ///
-    /// Errors: [`NotSameNode`](crate::ErrorKind::NotSameNode) otherwise.
+    /// Errors: [`NotSameNode`](crate::ErrorKind::NotSameNode) otherwise;
+    /// [`Mpi`](crate::ErrorKind::Mpi) if completing this rank's own
+    /// accumulates into the block fails (below).
     ///
     /// # Local
     ///
-    /// A view of node shared memory; no communication, and `rank` takes no
-    /// part.
+    /// A view of node shared memory; `rank` takes no part. In a job
+    /// spanning nodes it first completes this rank's own accumulates into
+    /// the block that may still be in flight (`MPI_Win_flush`), as
+    /// [`local`](Self::local) does.
     ///
     /// # Examples
     ///
@@ -137,27 +503,34 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// }
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn local_of(&self, rank: usize) -> Result<ArrayView<'_, T, D>> {
+    pub fn local_of(&self, rank: usize) -> Result<LocalView<'_, T, D>> {
         match self.win.peer(rank) {
-            Some(data) => Ok(self.view_of(rank, data)),
+            Some(data) => Ok(LocalView {
+                borrow: self.borrow_of(rank)?,
+                view: self.view_of(rank, data),
+            }),
             None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
         }
     }
 
     /// A section without a copy when one block on this node holds all of
     /// it, else a copy (Global Arrays' `NGA_Access`, generalised from the
-    /// caller's own block to any section): [`CowArray::is_view`] tells
+    /// caller's own block to any section): [`Access::is_view`] tells
     /// which. The borrowed form views shared memory that other ranks may
-    /// write between synchronisations, as [`local_of`](Self::local_of)
-    /// does; the copied form is a [`get`](Self::get). An empty section is
-    /// an empty copy.
+    /// write between synchronisations, and, like
+    /// [`local_of`](Self::local_of)'s guard, makes this process's writes
+    /// into that block return [`Borrowed`](crate::ErrorKind::Borrowed)
+    /// while it lives; the copied form is a [`get`](Self::get) and holds
+    /// no block. An empty section is an empty copy.
     ///
     /// Errors: as [`get`](Self::get), before anything is read.
     ///
     /// # One-sided
     ///
-    /// Only the calling rank takes part; it returns at once with a view, or
-    /// when the copy from other ranks is complete.
+    /// Only the calling rank takes part; it returns at once with a view
+    /// (in a job spanning nodes, once this rank's own accumulates into that
+    /// block still in flight are complete), or when the copy from other
+    /// ranks is complete.
     ///
     /// # Examples
     ///
@@ -177,20 +550,21 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert!(ga.access([0..9, 0..4]).is_err());
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn access(&self, section: impl IntoSection) -> Result<CowArray<'_, T, D>> {
+    pub fn access(&self, section: impl IntoSection) -> Result<Access<'_, T, D>> {
         let section = section.into_section(self.shape())?;
         let dim = self.section_dim(&section)?;
-        if let Some(v) = self.in_place(&section) {
-            return Ok(CowArray::from(v));
+        if let Some(v) = self.in_place(&section)? {
+            return Ok(v);
         }
         let copy = self.with_pieces(&section, |p| self.win.read_new(p, dim))?;
-        Ok(CowArray::from(copy))
+        Ok(Access::copied(copy))
     }
 
     /// Starts an [`access`](Self::access) and returns without waiting for
     /// other nodes: a section that one same-node block holds is borrowed at
-    /// once, any other is requested as by [`get_nb`](Self::get_nb), and
-    /// [`NbAccess::wait`] completes it. Starting the next section before
+    /// once (and counted as [`access`](Self::access)'s view is, from now
+    /// until the result of the wait is dropped), any other is requested as
+    /// by [`get_nb`](Self::get_nb), and [`NbAccess::wait`] completes it. Starting the next section before
     /// computing on the current one hides the transfer.
     ///
     /// Errors: as [`get`](Self::get), before anything is sent.
@@ -216,31 +590,68 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn access_nb(&self, section: impl IntoSection) -> Result<NbAccess<'_, T, D>> {
         let section = section.into_section(self.shape())?;
         self.section_dim(&section)?;
-        let state = match self.in_place(&section) {
+        let state = match self.in_place(&section)? {
             Some(v) => Pending::InPlace(v),
             None => Pending::InFlight(self.get_nb(section)?),
         };
         Ok(NbAccess { state })
     }
 
-    /// `section` (checked) as a view of the one same-node block holding
-    /// it, `None` when it is empty or no such block holds it. Two owner
-    /// lookups; the blocks are boxes, so the owners of the first and the
-    /// last element agree exactly when one block holds the section.
-    fn in_place(&self, section: &Section) -> Option<ArrayView<'_, T, D>> {
-        if section.is_empty() {
-            return None;
+    /// `section` (checked) as a counted view of the one same-node block
+    /// holding it, `None` when it is empty or no such block holds it. Two
+    /// owner lookups; the blocks are boxes, so the owners of the first and
+    /// the last element agree exactly when one block holds the section.
+    fn in_place(&self, section: &Section) -> Result<Option<Access<'_, T, D>>> {
+        let held = || {
+            if section.is_empty() {
+                return None;
+            }
+            let owner = self.dist.owner(section.lo()).ok()?;
+            if owner != self.dist.owner(&section.last()).ok()? {
+                return None;
+            }
+            Some((owner, self.win.peer(owner)?, self.blocks[owner].as_ref()?))
+        };
+        let Some((owner, data, block)) = held() else {
+            return Ok(None);
+        };
+        let borrow = self.borrow_of(owner)?;
+        let view = narrow(self.view_of(owner, data), &section.relative_to(block.lo()));
+        Ok(Some(Access {
+            data: CowArray::from(view),
+            borrow: Some(borrow),
+        }))
+    }
+
+    /// A new count of one view of same-node `rank`'s block, once this
+    /// rank's own accumulates into it are complete (in a job spanning
+    /// nodes they go through MPI and may still be in flight): no write of
+    /// this process lands while the view lives.
+    fn borrow_of(&self, rank: usize) -> Result<ViewBorrow<'_>> {
+        self.win.settle(rank)?;
+        let nr = self
+            .win
+            .node_rank(rank)
+            .expect("a viewed block is on this node");
+        Ok(ViewBorrow::new(&self.views[nr]))
+    }
+
+    /// Refuses a write by this process into `rank`'s block while this
+    /// process holds a view of it: one lookup and one `Cell` read, nothing
+    /// for blocks on other nodes, which no view can reach.
+    pub(super) fn check_unviewed(&self, rank: usize) -> Result<()> {
+        let Some(nr) = self.win.node_rank(rank) else {
+            return Ok(());
+        };
+        let n = self.views[nr].get();
+        if n != 0 {
+            bail!(
+                Borrowed,
+                "rank {rank}'s block is viewed by this process ({n} live view(s) \
+                 from local, local_of, access or a NumPy operand); drop them before writing it"
+            );
         }
-        let owner = self.dist.owner(section.lo()).ok()?;
-        if owner != self.dist.owner(&section.last()).ok()? {
-            return None;
-        }
-        let data = self.win.peer(owner)?;
-        let block = self.blocks[owner].as_ref()?;
-        Some(narrow(
-            self.view_of(owner, data),
-            &section.relative_to(block.lo()),
-        ))
+        Ok(())
     }
 
     fn block_dim(&self, rank: usize) -> D {

@@ -9,8 +9,11 @@ mod construct;
 mod local;
 mod rma;
 
-pub use local::NbAccess;
+pub(crate) use local::ViewBorrow;
+pub use local::{Access, LocalView, NbAccess};
 pub use rma::NbGet;
+
+use std::cell::Cell;
 
 use ndarray::Dimension;
 
@@ -44,6 +47,14 @@ use crate::window::{Piece, Window};
 /// `..` returns an empty ndarray of the array's shape, and a put or
 /// accumulate of an empty section does nothing (as for any array).
 ///
+/// Views ([`local`](Self::local), [`local_of`](Self::local_of), an
+/// in-place [`access`](Self::access)) are counted per block: while this
+/// process holds one, its own writes into that block return
+/// [`Borrowed`](crate::ErrorKind::Borrowed), and other ranks' writes may
+/// show through it between synchronisations; the crate docs on
+/// [local views](crate#local-views-and-what-they-see) say exactly what a
+/// view sees and when.
+///
 /// # Collective
 ///
 /// Every rank creates the array, with the same arguments, and every rank
@@ -75,6 +86,11 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     /// Each rank's block (`None`: owns nothing) and its shape (zeros then).
     blocks: Vec<Option<Section>>,
     block_shapes: Vec<Vec<usize>>,
+    /// Per node rank: how many views of that rank's block this process
+    /// holds ([`LocalView`], [`Access`]); this process's writes into a
+    /// block wait for zero (`local.rs`). A `Cell` also keeps the array
+    /// `!Sync`, so the counts are never raced.
+    views: Box<[Cell<usize>]>,
     rt: Runtime,
 }
 
@@ -389,6 +405,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dist,
             blocks,
             block_shapes,
+            views,
             rt,
             ..
         } = self;
@@ -398,6 +415,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dim,
             blocks,
             block_shapes,
+            views,
             rt,
         })
     }

@@ -6,7 +6,7 @@ use super::GlobalArray;
 use crate::dist::IntoSection;
 use crate::element::Element;
 use crate::error::{Result, bail};
-use crate::window::PendingRead;
+use crate::window::{PendingRead, Piece};
 
 /// A get in flight, from [`GlobalArray::get_nb`] (`NGA_NbGet`'s handle).
 /// [`wait`](Self::wait) completes it and returns the section; dropping it
@@ -227,7 +227,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let section = section.into_section(self.shape())?;
         let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
-        self.with_pieces(&section, |p| self.win.write(p, src.into_dyn()))
+        self.with_pieces(&section, |p| {
+            self.check_pieces_unviewed(p)?;
+            self.win.write(p, src.into_dyn())
+        })
     }
 
     /// Atomically adds `alpha * src` into a section, element by element
@@ -269,7 +272,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         let section = section.into_section(self.shape())?;
         let src: ArrayView<'a, T, D> = src.into();
         self.check_buffer(&section, src.shape())?;
-        self.with_pieces(&section, |p| self.win.accumulate(p, src.into_dyn(), alpha))
+        self.with_pieces(&section, |p| {
+            self.check_pieces_unviewed(p)?;
+            self.win.accumulate(p, src.into_dyn(), alpha)
+        })
     }
 
     /// Atomically adds `inc` to the element at `index` and returns its
@@ -316,10 +322,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             );
         }
         let rank = self.dist.owner(index)?;
+        self.check_unviewed(rank)?;
         self.win.fetch_add(
             rank,
             self.block_offset(rank, index),
             T::wrapping_from_i64(inc),
         )
+    }
+
+    /// Refuses a write into any of `pieces` while this process views its
+    /// block, before any piece is written.
+    fn check_pieces_unviewed(&self, pieces: &[Piece<'_>]) -> Result<()> {
+        pieces.iter().try_for_each(|p| self.check_unviewed(p.rank))
     }
 }

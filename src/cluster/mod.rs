@@ -786,7 +786,7 @@ struct Owned {
 }
 
 /// A block's elements as one slice.
-fn contiguous<'a>(block: &'a ndarray::ArrayView2<'_, f64>) -> Result<&'a [f64]> {
+fn contiguous(block: &ndarray::ArrayRef2<f64>) -> Result<&[f64]> {
     block.as_slice().ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidDistribution,

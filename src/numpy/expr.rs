@@ -23,7 +23,7 @@ use num_traits::{AsPrimitive, Float, Signed};
 
 use super::geometry::{Rect, broadcast_shapes, child_axis, child_rect, extents, narrow};
 use super::slicing::Selection;
-use super::store::{Shared, Store, read};
+use super::store::{Region, Shared, Store, read};
 use crate::{Element, Error, ErrorKind, Result};
 
 /// One node of an expression tree.
@@ -913,12 +913,13 @@ impl<T: Element> Node<T> for Leaf<'_, T> {
     }
 }
 
-/// A bound operand held as an array of its region.
-struct Held<'s, T>(CowArray<'s, T, IxDyn>);
+/// A bound operand held as an array of its region (with the guard of the
+/// block it borrows, if any, for as long as it is bound).
+struct Held<'s, T>(Region<'s, T>);
 
 impl<T> Bound<T> for Held<'_, T> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
-        CowArray::from(narrow(self.0.view(), tile.iter().copied()))
+        CowArray::from(narrow(self.0.data.view(), tile.iter().copied()))
     }
 }
 
@@ -935,10 +936,10 @@ impl<T: Element> Node<T> for Local<'_, T> {
     fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
     fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
     fn bind<'s>(&'s self, rect: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
-        Ok(Box::new(Held(CowArray::from(narrow(
+        Ok(Box::new(Held(Region::unguarded(CowArray::from(narrow(
             self.0.view(),
             rect.iter().copied(),
-        )))))
+        ))))))
     }
 }
 
@@ -954,9 +955,9 @@ impl<T: Element> Node<T> for Scalar<T> {
     fn cuts(&self, _: usize, _: &mut Vec<usize>) {}
     fn arrays<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Shared, bool)) {}
     fn bind<'s>(&'s self, _: &Rect) -> Result<Box<dyn Bound<T> + 's>> {
-        Ok(Box::new(Held(CowArray::from(
+        Ok(Box::new(Held(Region::unguarded(CowArray::from(
             ndarray::arr0(self.0).into_dyn(),
-        ))))
+        )))))
     }
 }
 

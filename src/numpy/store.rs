@@ -6,7 +6,7 @@ use ndarray::{ArrayBase, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawDat
 
 use super::geometry::{Rect, bounds, narrow};
 use super::slicing::Selection;
-use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
+use crate::{Access, Distribution, Element, GlobalArray, Result, Runtime, Section, ViewBorrow};
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.
@@ -22,7 +22,7 @@ pub(crate) trait Shared {
 pub(crate) trait Store<T: Element>: Shared {
     fn shared(&self) -> &dyn Shared;
     /// `section` in place or fetched ([`GlobalArray::access`]).
-    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>>;
+    fn access(&self, section: &Section) -> Result<Access<'_, T, IxDyn>>;
 }
 
 /// A global array whose own block can be written.
@@ -50,7 +50,7 @@ impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
     fn shared(&self) -> &dyn Shared {
         self
     }
-    fn access(&self, section: &Section) -> Result<CowArray<'_, T, IxDyn>> {
+    fn access(&self, section: &Section) -> Result<Access<'_, T, IxDyn>> {
         Ok(GlobalArray::access(self, section)?.into_dyn())
     }
 }
@@ -64,6 +64,25 @@ impl<T: Element, D: Dimension> StoreMut<T> for GlobalArray<T, D> {
     }
 }
 
+/// An operand's region as the engine holds it: its elements, and, when
+/// they are borrowed from a block, the guard that keeps that block counted
+/// as viewed (so that this process's puts into it return `Borrowed` while
+/// a user closure holds references into it).
+pub(crate) struct Region<'s, T> {
+    pub data: CowArray<'s, T, IxDyn>,
+    _borrow: Option<ViewBorrow<'s>>,
+}
+
+impl<'s, T> Region<'s, T> {
+    /// Elements that are not a view of any global array's block.
+    pub fn unguarded(data: CowArray<'s, T, IxDyn>) -> Self {
+        Region {
+            data,
+            _borrow: None,
+        }
+    }
+}
+
 /// The view region `rect` (per view axis `lo..hi`, none empty) of the
 /// selection `sel` of `store`: borrowed from shared memory when one block
 /// on this node holds it, otherwise fetched with one `get` of the smallest
@@ -72,9 +91,13 @@ pub(crate) fn read<'s, T: Element>(
     store: &'s dyn Store<T>,
     sel: &Selection,
     rect: &Rect,
-) -> Result<CowArray<'s, T, IxDyn>> {
+) -> Result<Region<'s, T>> {
     let (section, steps) = sel.base_region(rect);
-    Ok(shape_to_view(store.access(&section)?, sel, &steps))
+    let (data, borrow) = store.access(&section)?.into_parts();
+    Ok(Region {
+        data: shape_to_view(data, sel, &steps),
+        _borrow: borrow,
+    })
 }
 
 /// Applies the steps, removes indexed axes and inserts new ones: turns the

@@ -145,7 +145,7 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
             Array::from_elem(IxDyn(&shape), T::zero())
         } else {
             let rect: Vec<(usize, usize)> = shape.iter().map(|&n| (0, n)).collect();
-            read(self.store, &self.sel, &rect)?.into_owned()
+            read(self.store, &self.sel, &rect)?.data.into_owned()
         };
         into_dim(a)
     }

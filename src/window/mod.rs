@@ -515,8 +515,12 @@ impl<T: Element> Window<T> {
     pub(crate) fn local(&self) -> &[T] {
         let (p, n) = self.peers[self.my_node_rank];
         // SAFETY: the segment holds `n` initialised elements for the
-        // window's life; other ranks may write it concurrently only between
-        // synchronisations, which the caller's API documents.
+        // window's life. This process writes it only through `&mut self`
+        // or through `write`/`accumulate`/`fetch_add`, which the array
+        // layer refuses while it has handed out a view made from this
+        // slice (its per-block view counts). Other processes may store to
+        // it between synchronisations: MPI shared memory, whose reads then
+        // return unspecified values, as the crate docs on local views say.
         unsafe { std::slice::from_raw_parts(p, n) }
     }
 
@@ -526,6 +530,30 @@ impl<T: Element> Window<T> {
         // SAFETY: as in `local`; `&mut self` excludes other borrows through
         // this window on this rank.
         unsafe { std::slice::from_raw_parts_mut(p, n) }
+    }
+
+    /// The number of ranks sharing this node's memory (the node
+    /// communicator's size).
+    pub(crate) fn node_size(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// The node rank of world rank `rank`, `None` when it is on another
+    /// node (or does not exist).
+    pub(crate) fn node_rank(&self, rank: usize) -> Option<usize> {
+        self.node_rank_of.get(rank).copied().flatten()
+    }
+
+    /// Completes this rank's accumulates to same-node `rank` that may still
+    /// be in flight, so that plain loads and stores of its block, and views
+    /// of it, come after them. Only a job spanning nodes routes same-node
+    /// accumulates through MPI; otherwise nothing is pending and this is
+    /// one `Cell` read.
+    pub(crate) fn settle(&self, rank: usize) -> Result<()> {
+        match self.world {
+            Some(world) => self.order_after_pending(world, rank),
+            None => Ok(()),
+        }
     }
 
     /// The block of world rank `rank` when it shares this node's memory.
@@ -626,6 +654,7 @@ impl<T: Element> Window<T> {
         dst: ArrayViewMut<'_, S, E>,
     ) -> Result<()> {
         if let Some(nr) = self.node_rank_of[p.rank] {
+            self.settle(p.rank)?;
             let mut dst = dst;
             if let Some((at, n)) = self.peer_run(nr, p, dst.shape(), dst.strides()) {
                 // SAFETY: `peer_run` checked that `n` elements from `at`
@@ -665,6 +694,7 @@ impl<T: Element> Window<T> {
         for p in pieces {
             let part = narrow(src.view(), &p.in_buf);
             if let Some(nr) = self.node_rank_of[p.rank] {
+                self.settle(p.rank)?;
                 if let Some((at, n)) = self.peer_run(nr, p, part.shape(), part.strides()) {
                     // SAFETY: as in `read_piece`; `copy` allows overlap.
                     unsafe { std::ptr::copy(part.as_ptr(), at, n) };
@@ -715,6 +745,7 @@ impl<T: Element> Window<T> {
     /// this node, one `MPI_Get` otherwise.
     pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
         if let Some(nr) = self.node_rank_of[rank] {
+            self.settle(rank)?;
             let (p, n) = self.peers[nr];
             assert!(offset < n, "element outside its block");
             // SAFETY: in bounds; a volatile load, as other ranks may store

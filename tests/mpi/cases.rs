@@ -42,6 +42,11 @@ const CASES: &[Case] = &[
     ),
     ("local_views", false, local_views),
     (
+        "views_refuse_this_process_writes",
+        false,
+        views_refuse_own_writes,
+    ),
+    (
         "access_in_place_or_fetched",
         false,
         access_in_place_or_fetched,
@@ -980,6 +985,156 @@ fn local_views(rt: &Runtime) {
         }
     }
     assert_eq!(ga.node_ranks(), rt.node_ranks());
+}
+
+/// A view this process holds (`local`, `local_of`, `access` in place,
+/// `access_nb` in place, a NumPy operand while its closure runs) makes its
+/// own `put`, `acc` and `read_inc` into that block return `Borrowed`,
+/// naming the rank, with nothing written anywhere (not even the pieces of
+/// other blocks in the same call); other blocks stay writable, and once the
+/// view is dropped the same writes go through. Every rank attempts only
+/// writes its own views refuse, so the refused phase writes nothing at all.
+fn views_refuse_own_writes(rt: &Runtime) {
+    let (np, me) = (rt.size(), rt.rank());
+    let n = 3 * np;
+    let ga = GlobalArray::<i64, _>::zeros(rt, n).unwrap();
+    let model = ndarray::Array1::from_iter(0..n as i64);
+    if me == 0 {
+        ga.put(.., &model).unwrap();
+    }
+    ga.sync().unwrap();
+    let borrowed = |r: gain::Result<()>, rank: usize, what: &str| {
+        let e = r.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::Borrowed, "{what}: {e}");
+        assert!(e.message().contains(&format!("rank {rank}")), "{what}: {e}");
+    };
+    let ones = |b: &Section| ndarray::Array1::<i64>::ones(b.len());
+    for r in rt.node_ranks() {
+        let Some(b) = ga.distribution(r) else {
+            continue;
+        };
+        let (lo, hi) = (b.lo()[0], b.hi()[0]);
+        for how in ["local_of", "access", "access_nb"] {
+            // Hold a view of block r the chosen way for the whole inner scope.
+            let (local, access);
+            match how {
+                "local_of" if r == me => {
+                    local = Some(ga.local());
+                    access = None;
+                }
+                "local_of" => {
+                    local = Some(ga.local_of(r).unwrap());
+                    access = None;
+                }
+                "access" => {
+                    local = None;
+                    access = Some(ga.access(lo + 1..hi).unwrap());
+                }
+                _ => {
+                    local = None;
+                    access = Some(ga.access_nb(lo..hi - 1).unwrap().wait().unwrap());
+                }
+            }
+            if let Some(a) = &access {
+                assert!(
+                    a.is_view() || b.len() < 2,
+                    "{how}: a section in one same-node block"
+                );
+                if !a.is_view() {
+                    continue; // an empty section: a copy that holds no block
+                }
+            }
+            borrowed(ga.put(&b, &ones(&b)), r, &format!("put after {how} of {r}"));
+            borrowed(
+                ga.acc(&b, &ones(&b), 1),
+                r,
+                &format!("acc after {how} of {r}"),
+            );
+            borrowed(
+                ga.read_inc(&[hi - 1], 1).map(drop),
+                r,
+                &format!("read_inc after {how} of {r}"),
+            );
+            // A put over the whole array, blocks before and after r included.
+            borrowed(
+                ga.put(.., &ndarray::Array1::<i64>::zeros(n)),
+                r,
+                &format!("put(..) after {how} of {r}"),
+            );
+            drop((local, access));
+        }
+    }
+    ga.sync().unwrap();
+    assert_eq!(
+        ga.get(..).unwrap(),
+        model,
+        "a refused write wrote something"
+    );
+    ga.sync().unwrap(); // every rank has read before anyone writes again
+
+    // Views of one's own block leave the other blocks writable: each rank
+    // holds its own block and puts into its successor's. The view is held
+    // across the sync, after which it shows the predecessor's put.
+    let mine = ga.local();
+    let next = (me + 1) % np;
+    if next != me
+        && let Some(b) = ga.distribution(next)
+    {
+        ga.put(&b, &ndarray::Array1::<i64>::from_elem(b.len(), -1))
+            .unwrap();
+    }
+    ga.sync().unwrap();
+    if np > 1 {
+        assert!(mine.iter().all(|&x| x == -1), "rank {me} sees {mine}");
+    }
+    drop(mine);
+    ga.sync().unwrap();
+
+    // Dropped: the same writes go through.
+    if let Some(b) = ga.distribution(me) {
+        ga.put(&b, &ones(&b)).unwrap();
+        ga.acc(&b, &ones(&b), 2).unwrap();
+        // This rank's own accumulate has landed before its view exists
+        // (across nodes it went through MPI and may have been in flight).
+        assert!(ga.local().iter().all(|&x| x == 3), "{}", ga.local());
+        assert_eq!(ga.read_inc(&[b.lo()[0]], 1).unwrap(), 3);
+        let a = ga.access(&b).unwrap();
+        assert!(a.is_view());
+        let owned = a.into_owned(); // the copy holds no block
+        ga.put(&b, &owned).unwrap();
+    }
+    ga.sync().unwrap();
+    let want: Vec<i64> = (0..n)
+        .map(|i| {
+            let first = (0..np).any(|r| ga.distribution(r).is_some_and(|b| b.lo()[0] == i));
+            if first { 4 } else { 3 }
+        })
+        .collect();
+    assert_eq!(ga.get(..).unwrap().to_vec(), want);
+
+    // A NumPy operand is a view while the operation runs: a put from the
+    // closure into the operand's block is refused.
+    let src = gain::numpy::full(rt, [n], 5i64).unwrap();
+    let mut out = gain::numpy::zeros::<i64, _>(rt, [n]).unwrap();
+    let mut refused = 0;
+    gain::numpy::Zip::from(&mut out)
+        .and(&src)
+        .for_each(|o, &x| {
+            *o = x;
+            let b = src.distribution(me).expect("this rank evaluates its block");
+            if let Err(e) = src.put(b.lo()[0]..b.lo()[0] + 1, &[7]) {
+                assert_eq!(e.kind(), ErrorKind::Borrowed);
+                refused += 1;
+            }
+        })
+        .unwrap();
+    let owns = out.distribution(me).map_or(0, |b| b.len());
+    assert_eq!(
+        refused, owns,
+        "every closure call saw its operand's block counted"
+    );
+    assert_eq!(src.get(..).unwrap().sum(), 5 * n as i64);
+    assert_eq!(out.get(..).unwrap().sum(), 5 * n as i64);
 }
 
 /// `access` and `access_nb` against the serial model, for random sections
