@@ -7,6 +7,7 @@ use ndarray::{Dimension, IntoDimension};
 use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
+use crate::error::During;
 use crate::error::{Error, ErrorKind, Result, bail};
 use crate::runtime::Runtime;
 use crate::window::Window;
@@ -42,9 +43,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zeros<Sh: IntoDimension<Dim = D>>(rt: &Runtime, shape: Sh) -> Result<Self> {
-        let dim = shape.into_dimension();
-        let dist = Distribution::regular(dim.slice(), rt.size(), None);
-        Self::create(rt, dist)
+        (move || -> Result<Self> {
+            let dim = shape.into_dimension();
+            let dist = Distribution::regular(dim.slice(), rt.size(), None);
+            Self::create(rt, dist)
+        })()
+        .during("GlobalArray::zeros")
     }
 
     /// Like [`zeros`](Self::zeros) with Global Arrays' chunk hints:
@@ -75,9 +79,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         shape: Sh,
         chunk: &[usize],
     ) -> Result<Self> {
-        let dim = shape.into_dimension();
-        let dist = Distribution::regular(dim.slice(), rt.size(), Some(chunk));
-        Self::create(rt, dist)
+        (move || -> Result<Self> {
+            let dim = shape.into_dimension();
+            let dist = Distribution::regular(dim.slice(), rt.size(), Some(chunk));
+            Self::create(rt, dist)
+        })()
+        .during("GlobalArray::zeros_chunked")
     }
 
     /// A zero-filled array with explicit block boundaries
@@ -109,9 +116,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         shape: Sh,
         block_starts: &[Vec<usize>],
     ) -> Result<Self> {
-        let dim = shape.into_dimension();
-        let dist = Distribution::irregular(dim.slice(), rt.size(), block_starts);
-        Self::create(rt, dist)
+        (move || -> Result<Self> {
+            let dim = shape.into_dimension();
+            let dist = Distribution::irregular(dim.slice(), rt.size(), block_starts);
+            Self::create(rt, dist)
+        })()
+        .during("GlobalArray::zeros_irregular")
     }
 
     /// A zero-filled array laid out by `dist`, which must be made for
@@ -140,7 +150,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn with_distribution(rt: &Runtime, dist: Distribution) -> Result<Self> {
-        Self::create(rt, Ok(dist))
+        (move || -> Result<Self> { Self::create(rt, Ok(dist)) })()
+            .during("GlobalArray::with_distribution")
     }
 
     fn create(rt: &Runtime, dist: Result<Distribution>) -> Result<Self> {
@@ -214,7 +225,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn duplicate(&self) -> Result<Self> {
-        Self::create(&self.rt, Ok(self.dist.clone()))
+        (move || -> Result<Self> { Self::create(&self.rt, Ok(self.dist.clone())) })()
+            .during("GlobalArray::duplicate")
     }
 
     /// Sets every element to `value` (`GA_Fill`), then synchronises.
@@ -236,9 +248,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
-        self.sync()?;
-        self.local_mut().fill(value);
-        self.sync()
+        (move || -> Result<()> {
+            self.sync()?;
+            self.local_mut().fill(value);
+            self.sync()
+        })()
+        .during("GlobalArray::fill")
     }
 
     /// Copies `other`'s contents into this array of the same shape
@@ -265,26 +280,29 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn copy_from(&mut self, other: &GlobalArray<T, D>) -> Result<()> {
-        if self.shape() != other.shape() {
-            return Err(Error::new(
-                ErrorKind::ShapeMismatch,
-                format!(
-                    "copy from shape {:?} into {:?}",
-                    other.shape(),
-                    self.shape()
-                ),
-            ));
-        }
-        other.sync()?;
-        self.sync()?;
-        if self.compare_distr(other) {
-            self.local_mut().assign(&other.local());
-        } else if let Some(mine) = self.distribution(self.rt.rank()) {
-            let dst = self.local_mut();
-            other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;
-        }
-        other.sync()?;
-        self.sync()
+        (move || -> Result<()> {
+            if self.shape() != other.shape() {
+                return Err(Error::new(
+                    ErrorKind::ShapeMismatch,
+                    format!(
+                        "copy from shape {:?} into {:?}",
+                        other.shape(),
+                        self.shape()
+                    ),
+                ));
+            }
+            other.sync()?;
+            self.sync()?;
+            if self.compare_distr(other) {
+                self.local_mut().assign(&other.local());
+            } else if let Some(mine) = self.distribution(self.rt.rank()) {
+                let dst = self.local_mut();
+                other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;
+            }
+            other.sync()?;
+            self.sync()
+        })()
+        .during("GlobalArray::copy_from")
     }
 
     /// Frees the array now, reporting MPI errors instead of aborting as
@@ -306,6 +324,6 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn destroy(mut self) -> Result<()> {
-        self.win.free()
+        (move || -> Result<()> { self.win.free() })().during("GlobalArray::destroy")
     }
 }

@@ -19,6 +19,7 @@ use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
 use crate::element::Element;
+use crate::error::During;
 use crate::error::{Result, bail};
 use crate::runtime::Runtime;
 use crate::window::{Piece, Window};
@@ -242,7 +243,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate(&self, index: &[usize]) -> Result<usize> {
-        self.dist.owner(index)
+        (move || -> Result<usize> { self.dist.owner(index) })().during("GlobalArray::locate")
     }
 
     /// The owners of a section and their pieces of it, in global
@@ -266,8 +267,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate_region(&self, section: impl IntoSection) -> Result<Vec<(usize, Section)>> {
-        self.dist
-            .locate_region(&section.into_section(self.shape())?)
+        (move || -> Result<Vec<(usize, Section)>> {
+            self.dist
+                .locate_region(&section.into_section(self.shape())?)
+        })()
+        .during("GlobalArray::locate_region")
     }
 
     /// Whether `other` has the same shape and block map
@@ -392,32 +396,35 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn into_dimensionality<E: Dimension>(self) -> Result<GlobalArray<T, E>> {
-        let Some(dim) = E::from_dimension(&self.dim) else {
-            bail!(
-                DimensionMismatch,
-                "a {}-d array as a {:?}-d array type",
-                self.dim.ndim(),
-                E::NDIM
-            );
-        };
-        let GlobalArray {
-            win,
-            dist,
-            blocks,
-            block_shapes,
-            views,
-            rt,
-            ..
-        } = self;
-        Ok(GlobalArray {
-            win,
-            dist,
-            dim,
-            blocks,
-            block_shapes,
-            views,
-            rt,
-        })
+        (move || -> Result<GlobalArray<T, E>> {
+            let Some(dim) = E::from_dimension(&self.dim) else {
+                bail!(
+                    DimensionMismatch,
+                    "a {}-d array as a {:?}-d array type",
+                    self.dim.ndim(),
+                    E::NDIM
+                );
+            };
+            let GlobalArray {
+                win,
+                dist,
+                blocks,
+                block_shapes,
+                views,
+                rt,
+                ..
+            } = self;
+            Ok(GlobalArray {
+                win,
+                dist,
+                dim,
+                blocks,
+                block_shapes,
+                views,
+                rt,
+            })
+        })()
+        .during("GlobalArray::into_dimensionality")
     }
 }
 
@@ -469,11 +476,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mpi_displacement(&self, index: &[usize]) -> Result<(usize, mpi::ffi::MPI_Aint)> {
-        let rank = self.dist.owner(index)?;
-        Ok((
-            rank,
-            self.win.displacement(rank, self.block_offset(rank, index)),
-        ))
+        (move || -> Result<(usize, mpi::ffi::MPI_Aint)> {
+            let rank = self.dist.owner(index)?;
+            Ok((
+                rank,
+                self.win.displacement(rank, self.block_offset(rank, index)),
+            ))
+        })()
+        .during("GlobalArray::mpi_displacement")
     }
 
     /// Row-major offset of `index` (owned by `rank`) within `rank`'s block.
@@ -512,7 +522,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sync(&self) -> Result<()> {
-        self.win.sync()
+        (move || -> Result<()> { self.win.sync() })().during("GlobalArray::sync")
     }
 
     /// Waits until this rank's earlier puts and accumulates are complete at
@@ -537,7 +547,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fence(&self) -> Result<()> {
-        self.win.complete()
+        (move || -> Result<()> { self.win.complete() })().during("GlobalArray::fence")
     }
 }
 

@@ -5,6 +5,7 @@ use ndarray::{Array, ArrayView, ArrayViewMut, AsArray, Dimension};
 use super::GlobalArray;
 use crate::dist::IntoSection;
 use crate::element::Element;
+use crate::error::During;
 use crate::error::{Result, bail};
 use crate::window::{PendingRead, Piece};
 
@@ -54,7 +55,7 @@ impl<T: Element, D: Dimension> NbGet<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn wait(self) -> Result<Array<T, D>> {
-        self.read.wait()
+        (move || -> Result<Array<T, D>> { self.read.wait() })().during("NbGet::wait")
     }
 }
 
@@ -94,9 +95,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get(&self, section: impl IntoSection) -> Result<Array<T, D>> {
-        let section = section.into_section(self.shape())?;
-        let dim = self.section_dim(&section)?;
-        self.with_pieces(&section, |p| self.win.read_new(p, dim))
+        (move || -> Result<Array<T, D>> {
+            let section = section.into_section(self.shape())?;
+            let dim = self.section_dim(&section)?;
+            self.with_pieces(&section, |p| self.win.read_new(p, dim))
+        })()
+        .during("GlobalArray::get")
     }
 
     /// Starts copying a section into a new array and returns without
@@ -129,10 +133,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get_nb(&self, section: impl IntoSection) -> Result<NbGet<'_, T, D>> {
-        let section = section.into_section(self.shape())?;
-        let dim = self.section_dim(&section)?;
-        let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
-        Ok(NbGet { read })
+        (move || -> Result<NbGet<'_, T, D>> {
+            let section = section.into_section(self.shape())?;
+            let dim = self.section_dim(&section)?;
+            let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
+            Ok(NbGet { read })
+        })()
+        .during("GlobalArray::get_nb")
     }
 
     /// Copies a section into `dst`, which must have the section's shape
@@ -165,10 +172,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         section: impl IntoSection,
         dst: impl Into<ArrayViewMut<'a, T, D>>,
     ) -> Result<()> {
-        let section = section.into_section(self.shape())?;
-        let dst = dst.into();
-        self.check_buffer(&section, dst.shape())?;
-        self.with_pieces(&section, |p| self.win.read_into(p, dst))
+        (move || -> Result<()> {
+            let section = section.into_section(self.shape())?;
+            let dst = dst.into();
+            self.check_buffer(&section, dst.shape())?;
+            self.with_pieces(&section, |p| self.win.read_into(p, dst))
+        })()
+        .during("GlobalArray::get_into")
     }
 
     /// The element at `index`: the fast path for single elements, without
@@ -193,8 +203,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn at(&self, index: &[usize]) -> Result<T> {
-        let rank = self.dist.owner(index)?;
-        self.win.read_one(rank, self.block_offset(rank, index))
+        (move || -> Result<T> {
+            let rank = self.dist.owner(index)?;
+            self.win.read_one(rank, self.block_offset(rank, index))
+        })()
+        .during("GlobalArray::at")
     }
 
     /// Writes `src` into a section (`NGA_Put`). `src` is anything ndarray
@@ -224,13 +237,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn put<'a>(&self, section: impl IntoSection, src: impl AsArray<'a, T, D>) -> Result<()> {
-        let section = section.into_section(self.shape())?;
-        let src: ArrayView<'a, T, D> = src.into();
-        self.check_buffer(&section, src.shape())?;
-        self.with_pieces(&section, |p| {
-            self.check_pieces_unviewed(p)?;
-            self.win.write(p, src.into_dyn())
-        })
+        (move || -> Result<()> {
+            let section = section.into_section(self.shape())?;
+            let src: ArrayView<'a, T, D> = src.into();
+            self.check_buffer(&section, src.shape())?;
+            self.with_pieces(&section, |p| {
+                self.check_pieces_unviewed(p)?;
+                self.win.write(p, src.into_dyn())
+            })
+        })()
+        .during("GlobalArray::put")
     }
 
     /// Atomically adds `alpha * src` into a section, element by element
@@ -269,13 +285,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         src: impl AsArray<'a, T, D>,
         alpha: T,
     ) -> Result<()> {
-        let section = section.into_section(self.shape())?;
-        let src: ArrayView<'a, T, D> = src.into();
-        self.check_buffer(&section, src.shape())?;
-        self.with_pieces(&section, |p| {
-            self.check_pieces_unviewed(p)?;
-            self.win.accumulate(p, src.into_dyn(), alpha)
-        })
+        (move || -> Result<()> {
+            let section = section.into_section(self.shape())?;
+            let src: ArrayView<'a, T, D> = src.into();
+            self.check_buffer(&section, src.shape())?;
+            self.with_pieces(&section, |p| {
+                self.check_pieces_unviewed(p)?;
+                self.win.accumulate(p, src.into_dyn(), alpha)
+            })
+        })()
+        .during("GlobalArray::acc")
     }
 
     /// Atomically adds `inc` to the element at `index` and returns its
@@ -314,20 +333,23 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn read_inc(&self, index: &[usize], inc: i64) -> Result<T> {
-        if !T::IS_INTEGER {
-            bail!(
-                NotInteger,
-                "read_inc needs an integer array, not {}",
-                std::any::type_name::<T>()
-            );
-        }
-        let rank = self.dist.owner(index)?;
-        self.check_unviewed(rank)?;
-        self.win.fetch_add(
-            rank,
-            self.block_offset(rank, index),
-            T::wrapping_from_i64(inc),
-        )
+        (move || -> Result<T> {
+            if !T::IS_INTEGER {
+                bail!(
+                    NotInteger,
+                    "read_inc needs an integer array, not {}",
+                    std::any::type_name::<T>()
+                );
+            }
+            let rank = self.dist.owner(index)?;
+            self.check_unviewed(rank)?;
+            self.win.fetch_add(
+                rank,
+                self.block_offset(rank, index),
+                T::wrapping_from_i64(inc),
+            )
+        })()
+        .during("GlobalArray::read_inc")
     }
 
     /// Refuses a write into any of `pieces` while this process views its

@@ -18,6 +18,7 @@ pub use into_section::IntoSection;
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
+use crate::error::During;
 use crate::error::{Result, bail};
 
 /// How an N-d array is cut into blocks and which rank owns each block.
@@ -81,48 +82,51 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn regular(shape: &[usize], nranks: usize, chunk: Option<&[usize]>) -> Result<Self> {
-        check_shape(shape)?;
-        if nranks == 0 {
-            bail!(
-                InvalidDistribution,
-                "a distribution needs at least one rank"
-            );
-        }
-        if let Some(c) = chunk
-            && c.len() != shape.len()
-        {
-            bail!(
-                InvalidDistribution,
-                "chunk hint has {} entries for a {}-d array",
-                c.len(),
-                shape.len()
-            );
-        }
-        if shape.contains(&0) {
-            return Ok(Distribution::empty(shape, nranks));
-        }
-        let grid = process_grid(nranks, shape, chunk);
-        let bounds = shape
-            .iter()
-            .zip(&grid)
-            .map(|(&n, &p)| {
-                let (q, r) = (n / p, n % p);
-                let mut b = Vec::with_capacity(p + 1);
-                let mut s = 0;
-                for i in 0..p {
-                    b.push(s);
-                    s += q + usize::from(i < r);
-                }
-                b.push(n);
-                b
+        (move || -> Result<Self> {
+            check_shape(shape)?;
+            if nranks == 0 {
+                bail!(
+                    InvalidDistribution,
+                    "a distribution needs at least one rank"
+                );
+            }
+            if let Some(c) = chunk
+                && c.len() != shape.len()
+            {
+                bail!(
+                    InvalidDistribution,
+                    "chunk hint has {} entries for a {}-d array",
+                    c.len(),
+                    shape.len()
+                );
+            }
+            if shape.contains(&0) {
+                return Ok(Distribution::empty(shape, nranks));
+            }
+            let grid = process_grid(nranks, shape, chunk);
+            let bounds = shape
+                .iter()
+                .zip(&grid)
+                .map(|(&n, &p)| {
+                    let (q, r) = (n / p, n % p);
+                    let mut b = Vec::with_capacity(p + 1);
+                    let mut s = 0;
+                    for i in 0..p {
+                        b.push(s);
+                        s += q + usize::from(i < r);
+                    }
+                    b.push(n);
+                    b
+                })
+                .collect();
+            Ok(Distribution {
+                shape: shape.to_vec(),
+                bounds,
+                grid,
+                nranks,
             })
-            .collect();
-        Ok(Distribution {
-            shape: shape.to_vec(),
-            bounds,
-            grid,
-            nranks,
-        })
+        })()
+        .during("Distribution::regular")
     }
 
     /// An irregular distribution: `block_starts[d]` lists where the blocks of
@@ -151,55 +155,59 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn irregular(shape: &[usize], nranks: usize, block_starts: &[Vec<usize>]) -> Result<Self> {
-        check_shape(shape)?;
-        if block_starts.len() != shape.len() {
-            bail!(
-                InvalidDistribution,
-                "block map has {} dimensions, array has {}",
-                block_starts.len(),
-                shape.len()
-            );
-        }
-        let mut bounds = Vec::with_capacity(shape.len());
-        for (d, (starts, &n)) in block_starts.iter().zip(shape).enumerate() {
-            if n == 0 && starts.len() <= 1 && starts.iter().all(|&s| s == 0) {
-                // Checked for their maps, then replaced by the empty layout.
-                bounds.push(vec![0]);
-                continue;
-            }
-            if starts.first() != Some(&0) {
+        (move || -> Result<Self> {
+            check_shape(shape)?;
+            if block_starts.len() != shape.len() {
                 bail!(
                     InvalidDistribution,
-                    "block map of dimension {d} must start at 0"
+                    "block map has {} dimensions, array has {}",
+                    block_starts.len(),
+                    shape.len()
                 );
             }
-            if starts.windows(2).any(|w| w[0] >= w[1]) || starts.last().is_some_and(|&l| l >= n) {
+            let mut bounds = Vec::with_capacity(shape.len());
+            for (d, (starts, &n)) in block_starts.iter().zip(shape).enumerate() {
+                if n == 0 && starts.len() <= 1 && starts.iter().all(|&s| s == 0) {
+                    // Checked for their maps, then replaced by the empty layout.
+                    bounds.push(vec![0]);
+                    continue;
+                }
+                if starts.first() != Some(&0) {
+                    bail!(
+                        InvalidDistribution,
+                        "block map of dimension {d} must start at 0"
+                    );
+                }
+                if starts.windows(2).any(|w| w[0] >= w[1]) || starts.last().is_some_and(|&l| l >= n)
+                {
+                    bail!(
+                        InvalidDistribution,
+                        "block starts {starts:?} of dimension {d} must increase strictly below {n}"
+                    );
+                }
+                let mut b = starts.clone();
+                b.push(n);
+                bounds.push(b);
+            }
+            if shape.contains(&0) {
+                return Ok(Distribution::empty(shape, nranks));
+            }
+            let grid: Vec<usize> = bounds.iter().map(|b| b.len() - 1).collect();
+            let blocks = grid.iter().try_fold(1usize, |a, &g| a.checked_mul(g));
+            if blocks.is_none_or(|b| b > nranks) {
                 bail!(
                     InvalidDistribution,
-                    "block starts {starts:?} of dimension {d} must increase strictly below {n}"
+                    "block map has {grid:?} blocks, more than the {nranks} ranks"
                 );
             }
-            let mut b = starts.clone();
-            b.push(n);
-            bounds.push(b);
-        }
-        if shape.contains(&0) {
-            return Ok(Distribution::empty(shape, nranks));
-        }
-        let grid: Vec<usize> = bounds.iter().map(|b| b.len() - 1).collect();
-        let blocks = grid.iter().try_fold(1usize, |a, &g| a.checked_mul(g));
-        if blocks.is_none_or(|b| b > nranks) {
-            bail!(
-                InvalidDistribution,
-                "block map has {grid:?} blocks, more than the {nranks} ranks"
-            );
-        }
-        Ok(Distribution {
-            shape: shape.to_vec(),
-            bounds,
-            grid,
-            nranks,
-        })
+            Ok(Distribution {
+                shape: shape.to_vec(),
+                bounds,
+                grid,
+                nranks,
+            })
+        })()
+        .during("Distribution::irregular")
     }
 
     /// The layout of a shape with a zero-length axis: no blocks. Zero-length
@@ -336,26 +344,29 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn owner(&self, index: &[usize]) -> Result<usize> {
-        if index.len() != self.ndim() {
-            bail!(
-                DimensionMismatch,
-                "index has {} dimensions, array has {}",
-                index.len(),
-                self.ndim()
-            );
-        }
-        let mut rank = 0;
-        for (d, &i) in index.iter().enumerate() {
-            if i >= self.shape[d] {
+        (move || -> Result<usize> {
+            if index.len() != self.ndim() {
                 bail!(
-                    OutOfBounds,
-                    "index {i} is out of bounds in dimension {d} of extent {}",
-                    self.shape[d]
+                    DimensionMismatch,
+                    "index has {} dimensions, array has {}",
+                    index.len(),
+                    self.ndim()
                 );
             }
-            rank = rank * self.grid[d] + self.block_index(d, i);
-        }
-        Ok(rank)
+            let mut rank = 0;
+            for (d, &i) in index.iter().enumerate() {
+                if i >= self.shape[d] {
+                    bail!(
+                        OutOfBounds,
+                        "index {i} is out of bounds in dimension {d} of extent {}",
+                        self.shape[d]
+                    );
+                }
+                rank = rank * self.grid[d] + self.block_index(d, i);
+            }
+            Ok(rank)
+        })()
+        .during("Distribution::owner")
     }
 
     /// Splits `section` into the pieces owned by each rank: `(rank, piece)`
@@ -378,42 +389,45 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate_region(&self, section: &Section) -> Result<Vec<(usize, Section)>> {
-        section.check_within(&self.shape)?;
-        if section.is_empty() {
-            return Ok(Vec::new());
-        }
-        let n = self.ndim();
-        let first: Vec<usize> = (0..n)
-            .map(|d| self.block_index(d, section.lo()[d]))
-            .collect();
-        let last: Vec<usize> = (0..n)
-            .map(|d| self.block_index(d, section.hi()[d] - 1))
-            .collect();
-        let mut out = Vec::new();
-        let mut c = first.clone();
-        loop {
-            let rank = c.iter().zip(&self.grid).fold(0, |r, (&c, &g)| r * g + c);
-            let piece = Section::from_fn(n, |d| {
-                (
-                    self.bounds[d][c[d]].max(section.lo()[d]),
-                    self.bounds[d][c[d] + 1].min(section.hi()[d]),
-                )
-            });
-            out.push((rank, piece));
-            // Odometer increment, last dimension fastest (row-major ranks).
-            let mut d = n;
-            loop {
-                if d == 0 {
-                    return Ok(out);
-                }
-                d -= 1;
-                if c[d] < last[d] {
-                    c[d] += 1;
-                    break;
-                }
-                c[d] = first[d];
+        (move || -> Result<Vec<(usize, Section)>> {
+            section.check_within(&self.shape)?;
+            if section.is_empty() {
+                return Ok(Vec::new());
             }
-        }
+            let n = self.ndim();
+            let first: Vec<usize> = (0..n)
+                .map(|d| self.block_index(d, section.lo()[d]))
+                .collect();
+            let last: Vec<usize> = (0..n)
+                .map(|d| self.block_index(d, section.hi()[d] - 1))
+                .collect();
+            let mut out = Vec::new();
+            let mut c = first.clone();
+            loop {
+                let rank = c.iter().zip(&self.grid).fold(0, |r, (&c, &g)| r * g + c);
+                let piece = Section::from_fn(n, |d| {
+                    (
+                        self.bounds[d][c[d]].max(section.lo()[d]),
+                        self.bounds[d][c[d] + 1].min(section.hi()[d]),
+                    )
+                });
+                out.push((rank, piece));
+                // Odometer increment, last dimension fastest (row-major ranks).
+                let mut d = n;
+                loop {
+                    if d == 0 {
+                        return Ok(out);
+                    }
+                    d -= 1;
+                    if c[d] < last[d] {
+                        c[d] += 1;
+                        break;
+                    }
+                    c[d] = first[d];
+                }
+            }
+        })()
+        .during("Distribution::locate_region")
     }
 
     /// Number of dimensions.

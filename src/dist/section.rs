@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayBase, Axis, Dimension, RawData, Slice};
 
+use crate::error::During;
 use crate::error::{Result, bail};
 
 /// A rectangular section `lo[d]..hi[d]` of an N-d array (half-open, like
@@ -82,21 +83,24 @@ impl Section {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn new(lo: Vec<usize>, hi: Vec<usize>) -> Result<Self> {
-        if lo.len() != hi.len() {
-            bail!(
-                DimensionMismatch,
-                "section lo has {} dimensions, hi has {}",
-                lo.len(),
-                hi.len()
-            );
-        }
-        if lo.len() > MAX_DIMS {
-            bail!(
-                DimensionMismatch,
-                "sections have at most {MAX_DIMS} dimensions"
-            );
-        }
-        Ok(Section::from_slices(&lo, &hi))
+        (move || -> Result<Self> {
+            if lo.len() != hi.len() {
+                bail!(
+                    DimensionMismatch,
+                    "section lo has {} dimensions, hi has {}",
+                    lo.len(),
+                    hi.len()
+                );
+            }
+            if lo.len() > MAX_DIMS {
+                bail!(
+                    DimensionMismatch,
+                    "sections have at most {MAX_DIMS} dimensions"
+                );
+            }
+            Ok(Section::from_slices(&lo, &hi))
+        })()
+        .during("Section::new")
     }
 
     /// `lo..hi` from slices of equal length (checked by the caller); more
@@ -361,35 +365,38 @@ impl Section {
     /// assert_eq!(e.kind(), ErrorKind::ReversedSection);
     /// ```
     pub fn check_within(&self, shape: &[usize]) -> Result<()> {
-        if self.ndim > MAX_DIMS {
-            bail!(
-                DimensionMismatch,
-                "sections have at most {MAX_DIMS} dimensions"
-            );
-        }
-        if self.ndim() != shape.len() {
-            bail!(
-                DimensionMismatch,
-                "section has {} dimensions, array has {}",
-                self.ndim(),
-                shape.len()
-            );
-        }
-        for (d, ((&lo, &hi), &n)) in self.lo().iter().zip(self.hi()).zip(shape).enumerate() {
-            if lo > hi {
+        (move || -> Result<()> {
+            if self.ndim > MAX_DIMS {
                 bail!(
-                    ReversedSection,
-                    "section is reversed in dimension {d}: {lo}..{hi}"
+                    DimensionMismatch,
+                    "sections have at most {MAX_DIMS} dimensions"
                 );
             }
-            if hi > n {
+            if self.ndim() != shape.len() {
                 bail!(
-                    OutOfBounds,
-                    "section {lo}..{hi} is out of bounds in dimension {d} of extent {n}"
+                    DimensionMismatch,
+                    "section has {} dimensions, array has {}",
+                    self.ndim(),
+                    shape.len()
                 );
             }
-        }
-        Ok(())
+            for (d, ((&lo, &hi), &n)) in self.lo().iter().zip(self.hi()).zip(shape).enumerate() {
+                if lo > hi {
+                    bail!(
+                        ReversedSection,
+                        "section is reversed in dimension {d}: {lo}..{hi}"
+                    );
+                }
+                if hi > n {
+                    bail!(
+                        OutOfBounds,
+                        "section {lo}..{hi} is out of bounds in dimension {d} of extent {n}"
+                    );
+                }
+            }
+            Ok(())
+        })()
+        .during("Section::check_within")
     }
 }
 

@@ -10,6 +10,7 @@ use super::expr::{Expr, IntoExpr};
 use super::geometry::narrow;
 use super::slicing::Selection;
 use super::store::{Shared, Store, StoreMut, read};
+use crate::error::During;
 use crate::{Element, Error, ErrorKind, GlobalArray, Result, Section};
 
 /// A strided view of a global array, as made by
@@ -113,11 +114,14 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'a, T, I::OutDim>> {
-        Ok(View {
-            store: self.store,
-            sel: self.sel.slice(info.as_ref())?,
-            _d: PhantomData,
-        })
+        (move || -> Result<View<'a, T, I::OutDim>> {
+            Ok(View {
+                store: self.store,
+                sel: self.sel.slice(info.as_ref())?,
+                _d: PhantomData,
+            })
+        })()
+        .during("View::slice")
     }
 
     /// Copies the view's elements into an ndarray array on the calling
@@ -140,14 +144,17 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get(&self) -> Result<Array<T, D>> {
-        let shape = self.sel.shape();
-        let a = if shape.contains(&0) {
-            Array::from_elem(IxDyn(&shape), T::zero())
-        } else {
-            let rect: Vec<(usize, usize)> = shape.iter().map(|&n| (0, n)).collect();
-            read(self.store, &self.sel, &rect)?.data.into_owned()
-        };
-        into_dim(a)
+        (move || -> Result<Array<T, D>> {
+            let shape = self.sel.shape();
+            let a = if shape.contains(&0) {
+                Array::from_elem(IxDyn(&shape), T::zero())
+            } else {
+                let rect: Vec<(usize, usize)> = shape.iter().map(|&n| (0, n)).collect();
+                read(self.store, &self.sel, &rect)?.data.into_owned()
+            };
+            into_dim(a)
+        })()
+        .during("View::get")
     }
 
     /// The view as an expression of its dimension type (same as
@@ -272,8 +279,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
+        let sel = self.sel.slice(info.as_ref()).during("ViewMut::slice_mut")?;
         Ok(ViewMut {
-            sel: self.sel.slice(info.as_ref())?,
+            sel,
             store: &mut *self.store,
             _d: PhantomData,
         })
@@ -330,7 +338,8 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
-        Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x)
+        (move || -> Result<()> { Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x) })()
+            .during("ViewMut::assign")
     }
 
     /// Sets every element of the view to `value`.
@@ -351,7 +360,8 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
-        Zip::from(self.reborrow()).for_each(|o| *o = value)
+        (move || -> Result<()> { Zip::from(self.reborrow()).for_each(|o| *o = value) })()
+            .during("ViewMut::fill")
     }
 
     /// Updates every element with `f(element, rhs element)`, `rhs`
@@ -383,9 +393,12 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
         rhs: impl IntoExpr<'e, U>,
         mut f: impl FnMut(&mut T, U),
     ) -> Result<()> {
-        Zip::from(self.reborrow())
-            .and(rhs)
-            .for_each(|o, &x| f(o, x))
+        (move || -> Result<()> {
+            Zip::from(self.reborrow())
+                .and(rhs)
+                .for_each(|o, &x| f(o, x))
+        })()
+        .during("ViewMut::zip_mut_with")
     }
 
     fn reborrow(&mut self) -> ViewMut<'_, T, D> {
@@ -483,6 +496,7 @@ macro_rules! zip_arity {
             where
                 F: FnMut(&mut T, $(&$E),*),
             {
+                (move || -> Result<()> {
                 let Zip { mut out, inputs: ($($e,)*) } = self;
                 let shape = out.sel.shape();
                 // Every rank learns whether every rank's inputs broadcast
@@ -522,6 +536,8 @@ macro_rules! zip_arity {
                     }
                     Ok(())
                 })
+                            })()
+                .during("Zip::for_each")
             }
         }
     )*};
@@ -673,7 +689,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'_, T, I::OutDim>> {
-        self.view().slice(info)
+        (move || -> Result<View<'_, T, I::OutDim>> { self.view().slice(info) })()
+            .during("GlobalArray::slice")
     }
 
     /// A writable view of the whole array.
@@ -714,7 +731,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
-        let sel = Selection::full(self.shape()).slice(info.as_ref())?;
+        let sel = Selection::full(self.shape())
+            .slice(info.as_ref())
+            .during("GlobalArray::slice_mut")?;
         Ok(ViewMut {
             store: self,
             sel,
@@ -743,7 +762,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
-        self.view_mut().assign(src)
+        (move || -> Result<()> { self.view_mut().assign(src) })().during("GlobalArray::assign")
     }
 
     /// The whole array as an ndarray array on the calling rank.
@@ -763,7 +782,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn to_array(&self) -> Result<Array<T, D>> {
-        self.get(Section::full(self.shape()))
+        (move || -> Result<Array<T, D>> { self.get(Section::full(self.shape())) })()
+            .during("GlobalArray::to_array")
     }
 
     /// The whole array as an ndarray array on rank `root` (`None`
@@ -786,11 +806,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn gather(&self, root: usize) -> Result<Option<Array<T, D>>> {
-        self.sync()?;
-        if self.runtime().rank() == root {
-            Ok(Some(self.to_array()?))
-        } else {
-            Ok(None)
-        }
+        (move || -> Result<Option<Array<T, D>>> {
+            self.sync()?;
+            if self.runtime().rank() == root {
+                Ok(Some(self.to_array()?))
+            } else {
+                Ok(None)
+            }
+        })()
+        .during("GlobalArray::gather")
     }
 }

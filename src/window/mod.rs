@@ -163,8 +163,9 @@ pub(crate) fn exit_point(
 
 /// Prints why this rank stops the job, then `MPI_Abort`s it.
 pub(crate) fn abort_with(e: &Error, point: &str) -> ! {
-    eprintln!("{}", fault::abort_message(e, point));
-    let _ = std::io::Write::flush(&mut std::io::stderr());
+    // One write, so that lines of ranks aborting together do not mix.
+    let text = format!("{}\n", fault::abort_message(e, point));
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
     // Give the launcher time to forward the message: MPICH's hydra can
     // kill the job before draining the rank's pipe.
     std::thread::sleep(Duration::from_millis(300));

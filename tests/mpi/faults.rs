@@ -69,10 +69,8 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "one_rank_allocation_fails",
         expect: |np, _| {
             vec![
-                format!(
-                    "rank {}: GlobalArray::zeros: Mpi: MPI_Win_allocate_shared",
-                    np - 1
-                ),
+                format!("rank {}: Mpi: MPI_Win_allocate_shared", np - 1),
+                "did not reach the end of an array's allocation".into(),
                 "aborting the job".into(),
             ]
         },
@@ -87,7 +85,8 @@ pub const SCENARIOS: &[Scenario] = &[
                 // Open MPI checks the space and fails on the node's leader;
                 // the other ranks stay inside MPI_Win_allocate_shared.
                 vec![
-                    "GlobalArray::zeros: Mpi: MPI_Win_allocate_shared failed".into(),
+                    "Mpi: MPI_Win_allocate_shared failed".into(),
+                    "did not reach the end of an array's allocation".into(),
                     "aborting the job".into(),
                 ]
             } else {
@@ -146,7 +145,9 @@ pub fn run() -> ! {
             std::process::exit(0)
         }
         Err(e) => {
-            eprintln!("Error: {e:?}");
+            // One write, so the ranks' lines do not interleave.
+            let line = format!("Error: {e:?}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             std::process::exit(1)
         }
     }
