@@ -231,6 +231,13 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
+/// Runs the body of the public call `op`, tagging its error with the
+/// call's name (see [`Error::during`]).
+#[inline]
+pub(crate) fn during<R>(op: &'static str, body: impl FnOnce() -> Result<R>) -> Result<R> {
+    body().map_err(|e| e.during(op))
+}
+
 /// Tags the error of a public call with the call's name (see
 /// [`Error::during`]).
 pub(crate) trait During<T> {

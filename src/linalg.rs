@@ -35,8 +35,8 @@
 
 use ndarray::{Ix2, LinalgScalar};
 
-use crate::error::During;
 use crate::error::bail;
+use crate::error::during;
 use crate::{Element, GlobalArray, Result};
 
 /// A 2-D global array as a matrix operand, as it is or transposed: made
@@ -177,7 +177,9 @@ impl<'a, T: Element> MatRef<'a, T> {
     where
         T: LinalgScalar,
     {
-        (move || -> Result<GlobalArray<T, Ix2>> { matmul(*self, rhs) })().during("MatRef::dot")
+        during("MatRef::dot", move || -> Result<GlobalArray<T, Ix2>> {
+            matmul(*self, rhs)
+        })
     }
 
     /// The `rows × cols` panel of the operand, requested from the array
@@ -247,7 +249,10 @@ impl<T: Element> GlobalArray<T, Ix2> {
     where
         T: LinalgScalar,
     {
-        (move || -> Result<GlobalArray<T, Ix2>> { matmul(self, rhs) })().during("GlobalArray::dot")
+        during(
+            "GlobalArray::dot",
+            move || -> Result<GlobalArray<T, Ix2>> { matmul(self, rhs) },
+        )
     }
 }
 
@@ -301,7 +306,7 @@ pub fn matmul_into<'a, 'b, T>(
 where
     T: Element + LinalgScalar,
 {
-    (move || -> Result<()> {
+    during("linalg::matmul_into", move || -> Result<()> {
         let (a, b) = (a.into(), b.into());
         let [m, k] = a.shape();
         let n = b.shape()[1];
@@ -357,8 +362,7 @@ where
             }
         }
         c.sync()
-    })()
-    .during("linalg::matmul_into")
+    })
 }
 
 /// The product `op(a) · op(b)` as a new array with the default
@@ -391,7 +395,7 @@ pub fn matmul<'a, 'b, T>(
 where
     T: Element + LinalgScalar,
 {
-    (move || -> Result<GlobalArray<T, Ix2>> {
+    during("linalg::matmul", move || -> Result<GlobalArray<T, Ix2>> {
         let (a, b) = (a.into(), b.into());
         if a.shape()[1] != b.shape()[0] {
             bail!(
@@ -404,8 +408,7 @@ where
         let mut c = GlobalArray::zeros(a.array.runtime(), [a.shape()[0], b.shape()[1]])?;
         matmul_into(T::one(), a, b, T::zero(), &mut c)?;
         Ok(c)
-    })()
-    .during("linalg::matmul")
+    })
 }
 
 /// The transpose of `a` as a new array with the default distribution
@@ -428,12 +431,14 @@ where
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, Ix2>> {
-    (move || -> Result<GlobalArray<T, Ix2>> {
-        let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
-        transpose_into(a, &mut t)?;
-        Ok(t)
-    })()
-    .during("linalg::transpose")
+    during(
+        "linalg::transpose",
+        move || -> Result<GlobalArray<T, Ix2>> {
+            let mut t = GlobalArray::zeros(a.runtime(), [a.shape()[1], a.shape()[0]])?;
+            transpose_into(a, &mut t)?;
+            Ok(t)
+        },
+    )
 }
 
 /// Writes the transpose of `a` into `t`, whatever their distributions.
@@ -461,7 +466,7 @@ pub fn transpose_into<T: Element>(
     a: &GlobalArray<T, Ix2>,
     t: &mut GlobalArray<T, Ix2>,
 ) -> Result<()> {
-    (move || -> Result<()> {
+    during("linalg::transpose_into", move || -> Result<()> {
         if t.shape() != [a.shape()[1], a.shape()[0]] {
             bail!(
                 ShapeMismatch,
@@ -476,6 +481,5 @@ pub fn transpose_into<T: Element>(
             t.local_mut().assign(&src.t());
         }
         t.sync()
-    })()
-    .during("linalg::transpose_into")
+    })
 }

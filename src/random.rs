@@ -15,7 +15,7 @@
 use ndarray::{Dimension, IntoDimension};
 use num_traits::Float;
 
-use crate::error::During;
+use crate::error::during;
 use crate::{Element, GlobalArray, Result, Runtime};
 
 const M0: u64 = 0xD2E7_470E_E14C_6C93;
@@ -168,12 +168,14 @@ pub fn uniform<Sh: IntoDimension>(
     shape: Sh,
     seed: u64,
 ) -> Result<GlobalArray<f64, Sh::Dim>> {
-    (move || -> Result<GlobalArray<f64, Sh::Dim>> {
-        let mut a = GlobalArray::zeros(rt, shape)?;
-        fill_uniform(&mut a, seed, 0.0, 1.0)?;
-        Ok(a)
-    })()
-    .during("random::uniform")
+    during(
+        "random::uniform",
+        move || -> Result<GlobalArray<f64, Sh::Dim>> {
+            let mut a = GlobalArray::zeros(rt, shape)?;
+            fill_uniform(&mut a, seed, 0.0, 1.0)?;
+            Ok(a)
+        },
+    )
 }
 
 /// An array of the given shape whose elements are standard normal
@@ -202,12 +204,14 @@ pub fn normal<Sh: IntoDimension>(
     shape: Sh,
     seed: u64,
 ) -> Result<GlobalArray<f64, Sh::Dim>> {
-    (move || -> Result<GlobalArray<f64, Sh::Dim>> {
-        let mut a = GlobalArray::zeros(rt, shape)?;
-        fill_normal(&mut a, seed, 0.0, 1.0)?;
-        Ok(a)
-    })()
-    .during("random::normal")
+    during(
+        "random::normal",
+        move || -> Result<GlobalArray<f64, Sh::Dim>> {
+            let mut a = GlobalArray::zeros(rt, shape)?;
+            fill_normal(&mut a, seed, 0.0, 1.0)?;
+            Ok(a)
+        },
+    )
 }
 
 /// Overwrites `a` with values uniform in `[low, high)`: element `i` (C-order
@@ -237,14 +241,13 @@ where
     T: Element + Float,
     D: Dimension,
 {
-    (move || -> Result<()> {
+    during("random::fill_uniform", move || -> Result<()> {
         let g = Philox4x64::new([seed, 0]);
         let scale = high - low;
         fill_by_index(a, |start, out| {
             g.words(start, out, |w| low + scale * unit(w))
         })
-    })()
-    .during("random::fill_uniform")
+    })
 }
 
 /// Overwrites `a` with normal values of the given mean and standard
@@ -273,7 +276,7 @@ where
     T: Element + Float,
     D: Dimension,
 {
-    (move || -> Result<()> {
+    during("random::fill_normal", move || -> Result<()> {
         let g = Philox4x64::new([seed, NORMAL_STREAM]);
         fill_by_index(a, |start, out| {
             for (j, o) in out.iter_mut().enumerate() {
@@ -284,8 +287,7 @@ where
                 *o = mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
             }
         })
-    })()
-    .during("random::fill_normal")
+    })
 }
 
 /// Runs `generate(first linear index, run)` over each contiguous run of this

@@ -7,7 +7,7 @@ use ndarray::{Dimension, IntoDimension};
 use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Error, ErrorKind, Result, bail};
 use crate::runtime::Runtime;
 use crate::window::Window;
@@ -43,12 +43,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn zeros<Sh: IntoDimension<Dim = D>>(rt: &Runtime, shape: Sh) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("GlobalArray::zeros", move || -> Result<Self> {
             let dim = shape.into_dimension();
             let dist = Distribution::regular(dim.slice(), rt.size(), None);
             Self::create(rt, dist)
-        })()
-        .during("GlobalArray::zeros")
+        })
     }
 
     /// Like [`zeros`](Self::zeros) with Global Arrays' chunk hints:
@@ -79,12 +78,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         shape: Sh,
         chunk: &[usize],
     ) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("GlobalArray::zeros_chunked", move || -> Result<Self> {
             let dim = shape.into_dimension();
             let dist = Distribution::regular(dim.slice(), rt.size(), Some(chunk));
             Self::create(rt, dist)
-        })()
-        .during("GlobalArray::zeros_chunked")
+        })
     }
 
     /// A zero-filled array with explicit block boundaries
@@ -116,12 +114,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         shape: Sh,
         block_starts: &[Vec<usize>],
     ) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("GlobalArray::zeros_irregular", move || -> Result<Self> {
             let dim = shape.into_dimension();
             let dist = Distribution::irregular(dim.slice(), rt.size(), block_starts);
             Self::create(rt, dist)
-        })()
-        .during("GlobalArray::zeros_irregular")
+        })
     }
 
     /// A zero-filled array laid out by `dist`, which must be made for
@@ -150,8 +147,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn with_distribution(rt: &Runtime, dist: Distribution) -> Result<Self> {
-        (move || -> Result<Self> { Self::create(rt, Ok(dist)) })()
-            .during("GlobalArray::with_distribution")
+        during("GlobalArray::with_distribution", move || -> Result<Self> {
+            Self::create(rt, Ok(dist))
+        })
     }
 
     fn create(rt: &Runtime, dist: Result<Distribution>) -> Result<Self> {
@@ -225,8 +223,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn duplicate(&self) -> Result<Self> {
-        (move || -> Result<Self> { Self::create(&self.rt, Ok(self.dist.clone())) })()
-            .during("GlobalArray::duplicate")
+        during("GlobalArray::duplicate", move || -> Result<Self> {
+            Self::create(&self.rt, Ok(self.dist.clone()))
+        })
     }
 
     /// Sets every element to `value` (`GA_Fill`), then synchronises.
@@ -248,12 +247,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
-        (move || -> Result<()> {
+        during("GlobalArray::fill", move || -> Result<()> {
             self.sync()?;
             self.local_mut().fill(value);
             self.sync()
-        })()
-        .during("GlobalArray::fill")
+        })
     }
 
     /// Copies `other`'s contents into this array of the same shape
@@ -280,7 +278,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn copy_from(&mut self, other: &GlobalArray<T, D>) -> Result<()> {
-        (move || -> Result<()> {
+        during("GlobalArray::copy_from", move || -> Result<()> {
             if self.shape() != other.shape() {
                 return Err(Error::new(
                     ErrorKind::ShapeMismatch,
@@ -301,8 +299,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             }
             other.sync()?;
             self.sync()
-        })()
-        .during("GlobalArray::copy_from")
+        })
     }
 
     /// Frees the array now, reporting MPI errors instead of aborting as
@@ -324,6 +321,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn destroy(mut self) -> Result<()> {
-        (move || -> Result<()> { self.win.free() })().during("GlobalArray::destroy")
+        during("GlobalArray::destroy", move || -> Result<()> {
+            self.win.free()
+        })
     }
 }

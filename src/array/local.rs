@@ -19,7 +19,7 @@ use ndarray::{
 use super::{GlobalArray, NbGet};
 use crate::dist::{IntoSection, Section, narrow};
 use crate::element::Element;
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Result, bail};
 
 /// One live view of a same-node block: counted in the array's count for
@@ -394,13 +394,12 @@ impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn wait(self) -> Result<Access<'a, T, D>> {
-        (move || -> Result<Access<'a, T, D>> {
+        during("NbAccess::wait", move || -> Result<Access<'a, T, D>> {
             Ok(match self.state {
                 Pending::InPlace(v) => v,
                 Pending::InFlight(get) => Access::copied(get.wait()?),
             })
-        })()
-        .during("NbAccess::wait")
+        })
     }
 }
 
@@ -508,16 +507,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn local_of(&self, rank: usize) -> Result<LocalView<'_, T, D>> {
-        (move || -> Result<LocalView<'_, T, D>> {
-            match self.win.peer(rank) {
-                Some(data) => Ok(LocalView {
-                    borrow: self.borrow_of(rank)?,
-                    view: self.view_of(rank, data),
-                }),
-                None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
-            }
-        })()
-        .during("GlobalArray::local_of")
+        during(
+            "GlobalArray::local_of",
+            move || -> Result<LocalView<'_, T, D>> {
+                match self.win.peer(rank) {
+                    Some(data) => Ok(LocalView {
+                        borrow: self.borrow_of(rank)?,
+                        view: self.view_of(rank, data),
+                    }),
+                    None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
+                }
+            },
+        )
     }
 
     /// A section without a copy when one block on this node holds all of
@@ -558,16 +559,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn access(&self, section: impl IntoSection) -> Result<Access<'_, T, D>> {
-        (move || -> Result<Access<'_, T, D>> {
-            let section = section.into_section(self.shape())?;
-            let dim = self.section_dim(&section)?;
-            if let Some(v) = self.in_place(&section)? {
-                return Ok(v);
-            }
-            let copy = self.with_pieces(&section, |p| self.win.read_new(p, dim))?;
-            Ok(Access::copied(copy))
-        })()
-        .during("GlobalArray::access")
+        during(
+            "GlobalArray::access",
+            move || -> Result<Access<'_, T, D>> {
+                let section = section.into_section(self.shape())?;
+                let dim = self.section_dim(&section)?;
+                if let Some(v) = self.in_place(&section)? {
+                    return Ok(v);
+                }
+                let copy = self.with_pieces(&section, |p| self.win.read_new(p, dim))?;
+                Ok(Access::copied(copy))
+            },
+        )
     }
 
     /// Starts an [`access`](Self::access) and returns without waiting for
@@ -598,16 +601,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn access_nb(&self, section: impl IntoSection) -> Result<NbAccess<'_, T, D>> {
-        (move || -> Result<NbAccess<'_, T, D>> {
-            let section = section.into_section(self.shape())?;
-            self.section_dim(&section)?;
-            let state = match self.in_place(&section)? {
-                Some(v) => Pending::InPlace(v),
-                None => Pending::InFlight(self.get_nb(section)?),
-            };
-            Ok(NbAccess { state })
-        })()
-        .during("GlobalArray::access_nb")
+        during(
+            "GlobalArray::access_nb",
+            move || -> Result<NbAccess<'_, T, D>> {
+                let section = section.into_section(self.shape())?;
+                self.section_dim(&section)?;
+                let state = match self.in_place(&section)? {
+                    Some(v) => Pending::InPlace(v),
+                    None => Pending::InFlight(self.get_nb(section)?),
+                };
+                Ok(NbAccess { state })
+            },
+        )
     }
 
     /// `section` (checked) as a counted view of the one same-node block

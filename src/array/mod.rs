@@ -19,7 +19,7 @@ use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
 use crate::element::Element;
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Result, bail};
 use crate::runtime::Runtime;
 use crate::window::{Piece, Window};
@@ -243,7 +243,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate(&self, index: &[usize]) -> Result<usize> {
-        (move || -> Result<usize> { self.dist.owner(index) })().during("GlobalArray::locate")
+        during("GlobalArray::locate", move || -> Result<usize> {
+            self.dist.owner(index)
+        })
     }
 
     /// The owners of a section and their pieces of it, in global
@@ -267,11 +269,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate_region(&self, section: impl IntoSection) -> Result<Vec<(usize, Section)>> {
-        (move || -> Result<Vec<(usize, Section)>> {
-            self.dist
-                .locate_region(&section.into_section(self.shape())?)
-        })()
-        .during("GlobalArray::locate_region")
+        during(
+            "GlobalArray::locate_region",
+            move || -> Result<Vec<(usize, Section)>> {
+                self.dist
+                    .locate_region(&section.into_section(self.shape())?)
+            },
+        )
     }
 
     /// Whether `other` has the same shape and block map
@@ -396,35 +400,37 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn into_dimensionality<E: Dimension>(self) -> Result<GlobalArray<T, E>> {
-        (move || -> Result<GlobalArray<T, E>> {
-            let Some(dim) = E::from_dimension(&self.dim) else {
-                bail!(
-                    DimensionMismatch,
-                    "a {}-d array as a {:?}-d array type",
-                    self.dim.ndim(),
-                    E::NDIM
-                );
-            };
-            let GlobalArray {
-                win,
-                dist,
-                blocks,
-                block_shapes,
-                views,
-                rt,
-                ..
-            } = self;
-            Ok(GlobalArray {
-                win,
-                dist,
-                dim,
-                blocks,
-                block_shapes,
-                views,
-                rt,
-            })
-        })()
-        .during("GlobalArray::into_dimensionality")
+        during(
+            "GlobalArray::into_dimensionality",
+            move || -> Result<GlobalArray<T, E>> {
+                let Some(dim) = E::from_dimension(&self.dim) else {
+                    bail!(
+                        DimensionMismatch,
+                        "a {}-d array as a {:?}-d array type",
+                        self.dim.ndim(),
+                        E::NDIM
+                    );
+                };
+                let GlobalArray {
+                    win,
+                    dist,
+                    blocks,
+                    block_shapes,
+                    views,
+                    rt,
+                    ..
+                } = self;
+                Ok(GlobalArray {
+                    win,
+                    dist,
+                    dim,
+                    blocks,
+                    block_shapes,
+                    views,
+                    rt,
+                })
+            },
+        )
     }
 }
 
@@ -476,14 +482,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mpi_displacement(&self, index: &[usize]) -> Result<(usize, mpi::ffi::MPI_Aint)> {
-        (move || -> Result<(usize, mpi::ffi::MPI_Aint)> {
-            let rank = self.dist.owner(index)?;
-            Ok((
-                rank,
-                self.win.displacement(rank, self.block_offset(rank, index)),
-            ))
-        })()
-        .during("GlobalArray::mpi_displacement")
+        during(
+            "GlobalArray::mpi_displacement",
+            move || -> Result<(usize, mpi::ffi::MPI_Aint)> {
+                let rank = self.dist.owner(index)?;
+                Ok((
+                    rank,
+                    self.win.displacement(rank, self.block_offset(rank, index)),
+                ))
+            },
+        )
     }
 
     /// Row-major offset of `index` (owned by `rank`) within `rank`'s block.
@@ -522,7 +530,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sync(&self) -> Result<()> {
-        (move || -> Result<()> { self.win.sync() })().during("GlobalArray::sync")
+        during("GlobalArray::sync", move || -> Result<()> {
+            self.win.sync()
+        })
     }
 
     /// Waits until this rank's earlier puts and accumulates are complete at
@@ -547,7 +557,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fence(&self) -> Result<()> {
-        (move || -> Result<()> { self.win.complete() })().during("GlobalArray::fence")
+        during("GlobalArray::fence", move || -> Result<()> {
+            self.win.complete()
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use ndarray::{Array, ArrayView, ArrayViewMut, AsArray, Dimension};
 use super::GlobalArray;
 use crate::dist::IntoSection;
 use crate::element::Element;
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Result, bail};
 use crate::window::{PendingRead, Piece};
 
@@ -55,7 +55,9 @@ impl<T: Element, D: Dimension> NbGet<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn wait(self) -> Result<Array<T, D>> {
-        (move || -> Result<Array<T, D>> { self.read.wait() })().during("NbGet::wait")
+        during("NbGet::wait", move || -> Result<Array<T, D>> {
+            self.read.wait()
+        })
     }
 }
 
@@ -95,12 +97,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get(&self, section: impl IntoSection) -> Result<Array<T, D>> {
-        (move || -> Result<Array<T, D>> {
+        during("GlobalArray::get", move || -> Result<Array<T, D>> {
             let section = section.into_section(self.shape())?;
             let dim = self.section_dim(&section)?;
             self.with_pieces(&section, |p| self.win.read_new(p, dim))
-        })()
-        .during("GlobalArray::get")
+        })
     }
 
     /// Starts copying a section into a new array and returns without
@@ -133,13 +134,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get_nb(&self, section: impl IntoSection) -> Result<NbGet<'_, T, D>> {
-        (move || -> Result<NbGet<'_, T, D>> {
+        during("GlobalArray::get_nb", move || -> Result<NbGet<'_, T, D>> {
             let section = section.into_section(self.shape())?;
             let dim = self.section_dim(&section)?;
             let read = self.with_pieces(&section, |p| self.win.read_start(p, dim))?;
             Ok(NbGet { read })
-        })()
-        .during("GlobalArray::get_nb")
+        })
     }
 
     /// Copies a section into `dst`, which must have the section's shape
@@ -172,13 +172,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         section: impl IntoSection,
         dst: impl Into<ArrayViewMut<'a, T, D>>,
     ) -> Result<()> {
-        (move || -> Result<()> {
+        during("GlobalArray::get_into", move || -> Result<()> {
             let section = section.into_section(self.shape())?;
             let dst = dst.into();
             self.check_buffer(&section, dst.shape())?;
             self.with_pieces(&section, |p| self.win.read_into(p, dst))
-        })()
-        .during("GlobalArray::get_into")
+        })
     }
 
     /// The element at `index`: the fast path for single elements, without
@@ -203,11 +202,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn at(&self, index: &[usize]) -> Result<T> {
-        (move || -> Result<T> {
+        during("GlobalArray::at", move || -> Result<T> {
             let rank = self.dist.owner(index)?;
             self.win.read_one(rank, self.block_offset(rank, index))
-        })()
-        .during("GlobalArray::at")
+        })
     }
 
     /// Writes `src` into a section (`NGA_Put`). `src` is anything ndarray
@@ -237,7 +235,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn put<'a>(&self, section: impl IntoSection, src: impl AsArray<'a, T, D>) -> Result<()> {
-        (move || -> Result<()> {
+        during("GlobalArray::put", move || -> Result<()> {
             let section = section.into_section(self.shape())?;
             let src: ArrayView<'a, T, D> = src.into();
             self.check_buffer(&section, src.shape())?;
@@ -245,8 +243,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 self.check_pieces_unviewed(p)?;
                 self.win.write(p, src.into_dyn())
             })
-        })()
-        .during("GlobalArray::put")
+        })
     }
 
     /// Atomically adds `alpha * src` into a section, element by element
@@ -285,7 +282,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         src: impl AsArray<'a, T, D>,
         alpha: T,
     ) -> Result<()> {
-        (move || -> Result<()> {
+        during("GlobalArray::acc", move || -> Result<()> {
             let section = section.into_section(self.shape())?;
             let src: ArrayView<'a, T, D> = src.into();
             self.check_buffer(&section, src.shape())?;
@@ -293,8 +290,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 self.check_pieces_unviewed(p)?;
                 self.win.accumulate(p, src.into_dyn(), alpha)
             })
-        })()
-        .during("GlobalArray::acc")
+        })
     }
 
     /// Atomically adds `inc` to the element at `index` and returns its
@@ -333,7 +329,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn read_inc(&self, index: &[usize], inc: i64) -> Result<T> {
-        (move || -> Result<T> {
+        during("GlobalArray::read_inc", move || -> Result<T> {
             if !T::IS_INTEGER {
                 bail!(
                     NotInteger,
@@ -348,8 +344,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 self.block_offset(rank, index),
                 T::wrapping_from_i64(inc),
             )
-        })()
-        .during("GlobalArray::read_inc")
+        })
     }
 
     /// Refuses a write into any of `pieces` while this process views its

@@ -37,7 +37,7 @@ use ndarray::{Array2, ArrayView2, Ix1, Ix2};
 
 use crate::GlobalArray;
 use crate::dist::Distribution;
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How the first centers are chosen.
@@ -312,17 +312,19 @@ impl KMeans {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn points_distribution(&self, n: usize, d: usize, nranks: usize) -> Result<Distribution> {
-        (move || -> Result<Distribution> {
-            if self.fragments == 0 {
-                return Err(invalid("k-means needs at least one fragment"));
-            }
-            let f = self.fragments.min(n.max(1));
-            let starts: Vec<usize> = (0..nranks.min(f))
-                .map(|r| fragment_start(r * f / nranks.min(f), f, n))
-                .collect();
-            Distribution::irregular(&[n, d], nranks, &[starts, vec![0]])
-        })()
-        .during("KMeans::points_distribution")
+        during(
+            "KMeans::points_distribution",
+            move || -> Result<Distribution> {
+                if self.fragments == 0 {
+                    return Err(invalid("k-means needs at least one fragment"));
+                }
+                let f = self.fragments.min(n.max(1));
+                let starts: Vec<usize> = (0..nranks.min(f))
+                    .map(|r| fragment_start(r * f / nranks.min(f), f, n))
+                    .collect();
+                Distribution::irregular(&[n, d], nranks, &[starts, vec![0]])
+            },
+        )
     }
 
     /// Runs Lloyd's algorithm on `points` (`n × d`, distributed by rows).
@@ -355,7 +357,9 @@ impl KMeans {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fit(&self, points: &GlobalArray<f64, Ix2>) -> Result<KMeansFit> {
-        (move || -> Result<KMeansFit> { self.fit_with(points, |_| {}) })().during("KMeans::fit")
+        during("KMeans::fit", move || -> Result<KMeansFit> {
+            self.fit_with(points, |_| {})
+        })
     }
 
     /// [`fit`](Self::fit), calling `before_iteration(i)` on every rank
@@ -387,7 +391,7 @@ impl KMeans {
         points: &GlobalArray<f64, Ix2>,
         mut before_iteration: impl FnMut(usize),
     ) -> Result<KMeansFit> {
-        (move || -> Result<KMeansFit> {
+        during("KMeans::fit_with", move || -> Result<KMeansFit> {
             let rt = points.runtime();
             let plan = self.plan(points);
             let args = plan
@@ -514,8 +518,7 @@ impl KMeans {
                 converged: shift <= self.tol,
                 iteration_seconds: seconds,
             })
-        })()
-        .during("KMeans::fit_with")
+        })
     }
 
     /// Checks the configuration against `points` and cuts the rows into
@@ -695,20 +698,19 @@ impl Lloyd {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn new(centers: ArrayView2<f64>) -> Result<Lloyd> {
-        (move || -> Result<Lloyd> {
-        let (k, d) = centers.dim();
-        if k == 0 || d == 0 || k > i32::MAX as usize {
-            return Err(invalid(format!(
-                "Lloyd's kernel needs 1 <= k <= 2^31 - 1 centers of >= 1 coordinates, got {k} x {d}"
-            )));
-        }
-        Ok(Lloyd {
-            centers: kernel::Centers::new(centers),
-            k,
-            d,
+        during("Lloyd::new", move || -> Result<Lloyd> {
+            let (k, d) = centers.dim();
+            if k == 0 || d == 0 || k > i32::MAX as usize {
+                return Err(invalid(format!(
+                    "Lloyd's kernel needs 1 <= k <= 2^31 - 1 centers of >= 1 coordinates, got {k} x {d}"
+                )));
+            }
+            Ok(Lloyd {
+                centers: kernel::Centers::new(centers),
+                k,
+                d,
+            })
         })
-            })()
-        .during("Lloyd::new")
     }
 
     /// Labels `points` (rows of `d`, in a slice) with their nearest centers
@@ -739,7 +741,7 @@ impl Lloyd {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn update(&self, points: &[f64], labels: &mut [i32], partial: &mut [f64]) -> Result<()> {
-        (move || -> Result<()> {
+        during("Lloyd::update", move || -> Result<()> {
             let (k, d) = (self.k, self.d);
             if Some(points.len()) != labels.len().checked_mul(d) || partial.len() != k * (d + 1) {
                 return Err(Error::new(
@@ -759,8 +761,7 @@ impl Lloyd {
             }
             kernel::cluster_partial_sum(points, &self.centers, labels, partial);
             Ok(())
-        })()
-        .during("Lloyd::update")
+        })
     }
 }
 

@@ -18,7 +18,7 @@ pub use into_section::IntoSection;
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Result, bail};
 
 /// How an N-d array is cut into blocks and which rank owns each block.
@@ -82,7 +82,7 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn regular(shape: &[usize], nranks: usize, chunk: Option<&[usize]>) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("Distribution::regular", move || -> Result<Self> {
             check_shape(shape)?;
             if nranks == 0 {
                 bail!(
@@ -125,8 +125,7 @@ impl Distribution {
                 grid,
                 nranks,
             })
-        })()
-        .during("Distribution::regular")
+        })
     }
 
     /// An irregular distribution: `block_starts[d]` lists where the blocks of
@@ -155,7 +154,7 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn irregular(shape: &[usize], nranks: usize, block_starts: &[Vec<usize>]) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("Distribution::irregular", move || -> Result<Self> {
             check_shape(shape)?;
             if block_starts.len() != shape.len() {
                 bail!(
@@ -206,8 +205,7 @@ impl Distribution {
                 grid,
                 nranks,
             })
-        })()
-        .during("Distribution::irregular")
+        })
     }
 
     /// The layout of a shape with a zero-length axis: no blocks. Zero-length
@@ -344,7 +342,7 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn owner(&self, index: &[usize]) -> Result<usize> {
-        (move || -> Result<usize> {
+        during("Distribution::owner", move || -> Result<usize> {
             if index.len() != self.ndim() {
                 bail!(
                     DimensionMismatch,
@@ -365,8 +363,7 @@ impl Distribution {
                 rank = rank * self.grid[d] + self.block_index(d, i);
             }
             Ok(rank)
-        })()
-        .during("Distribution::owner")
+        })
     }
 
     /// Splits `section` into the pieces owned by each rank: `(rank, piece)`
@@ -389,45 +386,47 @@ impl Distribution {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn locate_region(&self, section: &Section) -> Result<Vec<(usize, Section)>> {
-        (move || -> Result<Vec<(usize, Section)>> {
-            section.check_within(&self.shape)?;
-            if section.is_empty() {
-                return Ok(Vec::new());
-            }
-            let n = self.ndim();
-            let first: Vec<usize> = (0..n)
-                .map(|d| self.block_index(d, section.lo()[d]))
-                .collect();
-            let last: Vec<usize> = (0..n)
-                .map(|d| self.block_index(d, section.hi()[d] - 1))
-                .collect();
-            let mut out = Vec::new();
-            let mut c = first.clone();
-            loop {
-                let rank = c.iter().zip(&self.grid).fold(0, |r, (&c, &g)| r * g + c);
-                let piece = Section::from_fn(n, |d| {
-                    (
-                        self.bounds[d][c[d]].max(section.lo()[d]),
-                        self.bounds[d][c[d] + 1].min(section.hi()[d]),
-                    )
-                });
-                out.push((rank, piece));
-                // Odometer increment, last dimension fastest (row-major ranks).
-                let mut d = n;
-                loop {
-                    if d == 0 {
-                        return Ok(out);
-                    }
-                    d -= 1;
-                    if c[d] < last[d] {
-                        c[d] += 1;
-                        break;
-                    }
-                    c[d] = first[d];
+        during(
+            "Distribution::locate_region",
+            move || -> Result<Vec<(usize, Section)>> {
+                section.check_within(&self.shape)?;
+                if section.is_empty() {
+                    return Ok(Vec::new());
                 }
-            }
-        })()
-        .during("Distribution::locate_region")
+                let n = self.ndim();
+                let first: Vec<usize> = (0..n)
+                    .map(|d| self.block_index(d, section.lo()[d]))
+                    .collect();
+                let last: Vec<usize> = (0..n)
+                    .map(|d| self.block_index(d, section.hi()[d] - 1))
+                    .collect();
+                let mut out = Vec::new();
+                let mut c = first.clone();
+                loop {
+                    let rank = c.iter().zip(&self.grid).fold(0, |r, (&c, &g)| r * g + c);
+                    let piece = Section::from_fn(n, |d| {
+                        (
+                            self.bounds[d][c[d]].max(section.lo()[d]),
+                            self.bounds[d][c[d] + 1].min(section.hi()[d]),
+                        )
+                    });
+                    out.push((rank, piece));
+                    // Odometer increment, last dimension fastest (row-major ranks).
+                    let mut d = n;
+                    loop {
+                        if d == 0 {
+                            return Ok(out);
+                        }
+                        d -= 1;
+                        if c[d] < last[d] {
+                            c[d] += 1;
+                            break;
+                        }
+                        c[d] = first[d];
+                    }
+                }
+            },
+        )
     }
 
     /// Number of dimensions.

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayBase, Axis, Dimension, RawData, Slice};
 
-use crate::error::During;
+use crate::error::during;
 use crate::error::{Result, bail};
 
 /// A rectangular section `lo[d]..hi[d]` of an N-d array (half-open, like
@@ -83,7 +83,7 @@ impl Section {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn new(lo: Vec<usize>, hi: Vec<usize>) -> Result<Self> {
-        (move || -> Result<Self> {
+        during("Section::new", move || -> Result<Self> {
             if lo.len() != hi.len() {
                 bail!(
                     DimensionMismatch,
@@ -99,8 +99,7 @@ impl Section {
                 );
             }
             Ok(Section::from_slices(&lo, &hi))
-        })()
-        .during("Section::new")
+        })
     }
 
     /// `lo..hi` from slices of equal length (checked by the caller); more
@@ -365,7 +364,7 @@ impl Section {
     /// assert_eq!(e.kind(), ErrorKind::ReversedSection);
     /// ```
     pub fn check_within(&self, shape: &[usize]) -> Result<()> {
-        (move || -> Result<()> {
+        during("Section::check_within", move || -> Result<()> {
             if self.ndim > MAX_DIMS {
                 bail!(
                     DimensionMismatch,
@@ -395,8 +394,7 @@ impl Section {
                 }
             }
             Ok(())
-        })()
-        .during("Section::check_within")
+        })
     }
 }
 

@@ -24,7 +24,7 @@ use num_traits::{AsPrimitive, Float, Signed};
 use super::geometry::{Rect, broadcast_shapes, child_axis, child_rect, extents, narrow};
 use super::slicing::Selection;
 use super::store::{Region, Shared, Store, read};
-use crate::error::During;
+use crate::error::during;
 use crate::{Element, Error, ErrorKind, Result};
 
 /// One node of an expression tree.
@@ -224,10 +224,9 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn shape(&self) -> Result<Vec<usize>> {
-        (move || -> Result<Vec<usize>> {
+        during("Expr::shape", move || -> Result<Vec<usize>> {
             Ok(self.node.as_ref().map_err(Clone::clone)?.shape().to_vec())
-        })()
-        .during("Expr::shape")
+        })
     }
 
     /// The runtime of the first global array the expression reads, if

@@ -83,8 +83,8 @@ pub use expr::{Expr, IntoExpr, index_along, where_};
 pub use reduce::dot;
 pub use view::{View, ViewMut, Zip};
 
-use crate::error::During;
 use crate::error::bail;
+use crate::error::during;
 use crate::{Element, GlobalArray, Result, Runtime, Section};
 use geometry::{bounds, narrow};
 
@@ -203,8 +203,10 @@ pub fn zeros<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
     shape: Sh,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
-    (move || -> Result<GlobalArray<T, Sh::Dim>> { GlobalArray::zeros(rt, shape) })()
-        .during("numpy::zeros")
+    during(
+        "numpy::zeros",
+        move || -> Result<GlobalArray<T, Sh::Dim>> { GlobalArray::zeros(rt, shape) },
+    )
 }
 
 /// A new array whose contents the caller will overwrite (NumPy's `empty`).
@@ -226,8 +228,10 @@ pub fn empty<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
     shape: Sh,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
-    (move || -> Result<GlobalArray<T, Sh::Dim>> { GlobalArray::zeros(rt, shape) })()
-        .during("numpy::empty")
+    during(
+        "numpy::empty",
+        move || -> Result<GlobalArray<T, Sh::Dim>> { GlobalArray::zeros(rt, shape) },
+    )
 }
 
 /// A new array of ones.
@@ -249,8 +253,9 @@ pub fn ones<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
     shape: Sh,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
-    (move || -> Result<GlobalArray<T, Sh::Dim>> { full(rt, shape, T::one()) })()
-        .during("numpy::ones")
+    during("numpy::ones", move || -> Result<GlobalArray<T, Sh::Dim>> {
+        full(rt, shape, T::one())
+    })
 }
 
 /// A new array with every element `value`.
@@ -274,12 +279,11 @@ pub fn full<T: Element, Sh: IntoDimension>(
     shape: Sh,
     value: T,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
-    (move || -> Result<GlobalArray<T, Sh::Dim>> {
+    during("numpy::full", move || -> Result<GlobalArray<T, Sh::Dim>> {
         let mut a = GlobalArray::zeros(rt, shape)?;
         a.fill(value)?;
         Ok(a)
-    })()
-    .during("numpy::full")
+    })
 }
 
 /// A new array of zeros with the type, shape and distribution of `like`.
@@ -299,11 +303,10 @@ pub fn full<T: Element, Sh: IntoDimension>(
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
-    (move || -> Result<GlobalArray<T, D>> {
+    during("numpy::zeros_like", move || -> Result<GlobalArray<T, D>> {
         GlobalArray::<T, IxDyn>::with_distribution(like.runtime(), like.distribution_map().clone())?
             .into_dimensionality()
-    })()
-    .during("numpy::zeros_like")
+    })
 }
 
 /// A new array of ones shaped and distributed like `like`.
@@ -322,8 +325,9 @@ pub fn zeros_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn ones_like<T: Element, D: Dimension>(like: &GlobalArray<T, D>) -> Result<GlobalArray<T, D>> {
-    (move || -> Result<GlobalArray<T, D>> { full_like(like, T::one()) })()
-        .during("numpy::ones_like")
+    during("numpy::ones_like", move || -> Result<GlobalArray<T, D>> {
+        full_like(like, T::one())
+    })
 }
 
 /// A new array of `value`s shaped and distributed like `like`.
@@ -345,12 +349,11 @@ pub fn full_like<T: Element, D: Dimension>(
     like: &GlobalArray<T, D>,
     value: T,
 ) -> Result<GlobalArray<T, D>> {
-    (move || -> Result<GlobalArray<T, D>> {
+    during("numpy::full_like", move || -> Result<GlobalArray<T, D>> {
         let mut a = zeros_like(like)?;
         a.fill(value)?;
         Ok(a)
-    })()
-    .during("numpy::full_like")
+    })
 }
 
 /// A new array whose element at global index `i` is `f(i)` (GAiN's and
@@ -375,22 +378,24 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
     shape: Sh,
     f: impl Fn(&[usize]) -> T,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
-    (move || -> Result<GlobalArray<T, Sh::Dim>> {
-        let mut a = GlobalArray::<T, Sh::Dim>::zeros(rt, shape)?;
-        if let Some(block) = a.distribution(rt.rank()) {
-            let lo = block.lo().to_vec();
-            let mut idx = vec![0; lo.len()];
-            for (i, x) in a.local_mut().indexed_iter_mut() {
-                for (k, (&j, &o)) in i.into_dimension().slice().iter().zip(&lo).enumerate() {
-                    idx[k] = j + o;
+    during(
+        "numpy::from_fn",
+        move || -> Result<GlobalArray<T, Sh::Dim>> {
+            let mut a = GlobalArray::<T, Sh::Dim>::zeros(rt, shape)?;
+            if let Some(block) = a.distribution(rt.rank()) {
+                let lo = block.lo().to_vec();
+                let mut idx = vec![0; lo.len()];
+                for (i, x) in a.local_mut().indexed_iter_mut() {
+                    for (k, (&j, &o)) in i.into_dimension().slice().iter().zip(&lo).enumerate() {
+                        idx[k] = j + o;
+                    }
+                    *x = f(&idx);
                 }
-                *x = f(&idx);
             }
-        }
-        a.sync()?;
-        Ok(a)
-    })()
-    .during("numpy::from_fn")
+            a.sync()?;
+            Ok(a)
+        },
+    )
 }
 
 /// The `n × m` matrix with ones on diagonal `k` (0: main, > 0: above) and
@@ -416,16 +421,18 @@ pub fn eye<T: Element>(
     m: usize,
     k: isize,
 ) -> Result<GlobalArray<T, ndarray::Ix2>> {
-    (move || -> Result<GlobalArray<T, ndarray::Ix2>> {
-        from_fn(rt, [n, m], |i| {
-            if i[1] as isize - i[0] as isize == k {
-                T::one()
-            } else {
-                T::zero()
-            }
-        })
-    })()
-    .during("numpy::eye")
+    during(
+        "numpy::eye",
+        move || -> Result<GlobalArray<T, ndarray::Ix2>> {
+            from_fn(rt, [n, m], |i| {
+                if i[1] as isize - i[0] as isize == k {
+                    T::one()
+                } else {
+                    T::zero()
+                }
+            })
+        },
+    )
 }
 
 /// Values from `start` up to (not including) `stop` spaced by `step`
@@ -455,34 +462,36 @@ pub fn arange<T: Element>(
     stop: T,
     step: T,
 ) -> Result<GlobalArray<T, ndarray::Ix1>> {
-    (move || -> Result<GlobalArray<T, ndarray::Ix1>> {
-        // Agreed before anything else, so a zero step or different bounds on
-        // one rank are an error on every rank.
-        let args = [(
-            "ranges (start, stop, step)",
-            format!("{start:?}, {stop:?}, {step:?}"),
-        )];
-        let valid = if step == T::zero() {
-            Err(crate::Error::new(
-                crate::ErrorKind::InvalidArgument,
-                format!("arange from {start:?} to {stop:?} with step 0"),
-            ))
-        } else {
-            Ok(&args[..])
-        };
-        rt.agree(valid)?;
-        let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
-        let n = ((f(stop) - f(start)) / f(step)).ceil();
-        let n = if n.is_finite() && n > 0.0 {
-            n as usize
-        } else {
-            0
-        };
-        from_fn(rt, n, |i| {
-            start + step * T::from(i[0]).unwrap_or_else(T::zero)
-        })
-    })()
-    .during("numpy::arange")
+    during(
+        "numpy::arange",
+        move || -> Result<GlobalArray<T, ndarray::Ix1>> {
+            // Agreed before anything else, so a zero step or different bounds on
+            // one rank are an error on every rank.
+            let args = [(
+                "ranges (start, stop, step)",
+                format!("{start:?}, {stop:?}, {step:?}"),
+            )];
+            let valid = if step == T::zero() {
+                Err(crate::Error::new(
+                    crate::ErrorKind::InvalidArgument,
+                    format!("arange from {start:?} to {stop:?} with step 0"),
+                ))
+            } else {
+                Ok(&args[..])
+            };
+            rt.agree(valid)?;
+            let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
+            let n = ((f(stop) - f(start)) / f(step)).ceil();
+            let n = if n.is_finite() && n > 0.0 {
+                n as usize
+            } else {
+                0
+            };
+            from_fn(rt, n, |i| {
+                start + step * T::from(i[0]).unwrap_or_else(T::zero)
+            })
+        },
+    )
 }
 
 /// `n` evenly spaced values from `start` to `stop` inclusive (NumPy's
@@ -508,18 +517,20 @@ pub fn linspace<T: Element + Float>(
     stop: T,
     n: usize,
 ) -> Result<GlobalArray<T, ndarray::Ix1>> {
-    (move || -> Result<GlobalArray<T, ndarray::Ix1>> {
-        let div = T::from(n.saturating_sub(1).max(1)).unwrap_or_else(T::one);
-        let step = (stop - start) / div;
-        from_fn(rt, n, |i| {
-            if i[0] + 1 == n && n > 1 {
-                stop
-            } else {
-                start + step * T::from(i[0]).unwrap_or_else(T::zero)
-            }
-        })
-    })()
-    .during("numpy::linspace")
+    during(
+        "numpy::linspace",
+        move || -> Result<GlobalArray<T, ndarray::Ix1>> {
+            let div = T::from(n.saturating_sub(1).max(1)).unwrap_or_else(T::one);
+            let step = (stop - start) / div;
+            from_fn(rt, n, |i| {
+                if i[0] + 1 == n && n > 1 {
+                    stop
+                } else {
+                    start + step * T::from(i[0]).unwrap_or_else(T::zero)
+                }
+            })
+        },
+    )
 }
 
 /// A global array holding a copy of `a`, which every rank holds (the same
@@ -548,7 +559,7 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     rt: &Runtime,
     a: &ArrayBase<S, D>,
 ) -> Result<GlobalArray<T, D>> {
-    (move || -> Result<GlobalArray<T, D>> {
+    during("numpy::from_array", move || -> Result<GlobalArray<T, D>> {
         rt.agree(Ok(&[
             ("shapes", format!("{:?}", a.shape())),
             ("data (fingerprints)", format!("{:016x}", fingerprint(a))),
@@ -559,8 +570,7 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
         }
         g.sync()?;
         Ok(g)
-    })()
-    .during("numpy::from_array")
+    })
 }
 
 /// A cheap fingerprint of an array's shape and values in logical order
@@ -613,7 +623,7 @@ pub fn scatter<T: Element, D: Dimension>(
     root: usize,
     a: Option<ArrayView<'_, T, D>>,
 ) -> Result<GlobalArray<T, D>> {
-    (move || -> Result<GlobalArray<T, D>> {
+    during("numpy::scatter", move || -> Result<GlobalArray<T, D>> {
         use mpi::traits::{Communicator, Root};
         let args = [("roots", root.to_string())];
         let valid = if root < rt.size() {
@@ -660,8 +670,7 @@ pub fn scatter<T: Element, D: Dimension>(
         }
         g.sync()?;
         g.into_dimensionality()
-    })()
-    .during("numpy::scatter")
+    })
 }
 
 /// The sum over all ranks of each rank's `x`, the same bits on every rank
@@ -682,11 +691,10 @@ pub fn scatter<T: Element, D: Dimension>(
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn allreduce_sum<T: Element>(rt: &Runtime, x: T) -> Result<T> {
-    (move || -> Result<T> {
+    during("numpy::allreduce_sum", move || -> Result<T> {
         use mpi::traits::CommunicatorCollectives;
         let mut all = vec![T::zero(); rt.size()];
         rt.comm().all_gather_into(&x, &mut all[..]);
         Ok(all.into_iter().fold(T::zero(), |a, b| a + b))
-    })()
-    .during("numpy::allreduce_sum")
+    })
 }

@@ -16,8 +16,8 @@ use super::expr::{Expr, IntoExpr, index_along, where_};
 use super::geometry::{bounds, narrow};
 use super::store::Shared;
 use super::view::View;
-use crate::error::During;
 use crate::error::bail;
+use crate::error::during;
 use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
 /// An expression with the block map its evaluation is split by.
@@ -474,11 +474,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sum(&self) -> Result<T> {
-        (move || -> Result<T> {
+        during("Expr::sum", move || -> Result<T> {
             let d = Domain::new(self)?;
             d.fold_all(T::zero(), |a, _, t| a + t.sum(), |a, b| a + b)
-        })()
-        .during("Expr::sum")
+        })
     }
 
     /// The product of all elements (1 for none).
@@ -497,11 +496,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn prod(&self) -> Result<T> {
-        (move || -> Result<T> {
+        during("Expr::prod", move || -> Result<T> {
             let d = Domain::new(self)?;
             d.fold_all(T::one(), |a, _, t| a * t.product(), |a, b| a * b)
-        })()
-        .during("Expr::prod")
+        })
     }
 
     fn extreme(&self, f: fn(T, T) -> T) -> Result<T> {
@@ -545,7 +543,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn min(&self) -> Result<T> {
-        (move || -> Result<T> { self.extreme(nan_min) })().during("Expr::min")
+        during("Expr::min", move || -> Result<T> { self.extreme(nan_min) })
     }
 
     /// The largest element (NaN if any is NaN).
@@ -566,7 +564,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn max(&self) -> Result<T> {
-        (move || -> Result<T> { self.extreme(nan_max) })().during("Expr::max")
+        during("Expr::max", move || -> Result<T> { self.extreme(nan_max) })
     }
 
     /// The global index of the smallest element, as `D`'s index pattern
@@ -590,13 +588,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmin(&self) -> Result<D::Pattern> {
-        (move || -> Result<D::Pattern> {
+        during("Expr::argmin", move || -> Result<D::Pattern> {
             let idx = arg_extreme(&Domain::new(self)?, |x, v| {
                 x < v || (is_nan(x) && !is_nan(v))
             })?;
             pattern::<D>(&idx)
-        })()
-        .during("Expr::argmin")
+        })
     }
 
     /// The global index of the largest element (first on ties), as `D`'s
@@ -618,13 +615,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmax(&self) -> Result<D::Pattern> {
-        (move || -> Result<D::Pattern> {
+        during("Expr::argmax", move || -> Result<D::Pattern> {
             let idx = arg_extreme(&Domain::new(self)?, |x, v| {
                 x > v || (is_nan(x) && !is_nan(v))
             })?;
             pattern::<D>(&idx)
-        })()
-        .during("Expr::argmax")
+        })
     }
 
     /// Whether every element is nonzero (true for none).
@@ -644,7 +640,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn all(&self) -> Result<bool> {
-        (move || -> Result<bool> {
+        during("Expr::all", move || -> Result<bool> {
             let d = Domain::new(self)?;
             let r = d.fold_all(
                 1u8,
@@ -652,8 +648,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
                 |a, b| a & b,
             )?;
             Ok(r == 1)
-        })()
-        .during("Expr::all")
+        })
     }
 
     /// Whether any element is nonzero.
@@ -672,7 +667,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn any(&self) -> Result<bool> {
-        (move || -> Result<bool> {
+        during("Expr::any", move || -> Result<bool> {
             let d = Domain::new(self)?;
             let r = d.fold_all(
                 0u8,
@@ -680,8 +675,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
                 |a, b| a | b,
             )?;
             Ok(r == 1)
-        })()
-        .during("Expr::any")
+        })
     }
 }
 
@@ -703,11 +697,10 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mean(&self) -> Result<T> {
-        (move || -> Result<T> {
+        during("Expr::mean", move || -> Result<T> {
             let n = T::from(self.shape()?.iter().product::<usize>()).unwrap_or_else(T::nan);
             Ok(self.sum()? / n)
-        })()
-        .during("Expr::mean")
+        })
     }
 
     /// The variance with `ddof` delta degrees of freedom (ndarray's
@@ -731,13 +724,12 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn var(&self, ddof: T) -> Result<T> {
-        (move || -> Result<T> {
+        during("Expr::var", move || -> Result<T> {
             let m = self.mean()?;
             let n = self.shape()?.iter().product::<usize>();
             let ss = (self.clone() - m).powi(2).sum()?;
             Ok(ss / dof(n, ddof))
-        })()
-        .during("Expr::var")
+        })
     }
 
     /// The standard deviation, `sqrt(var(ddof))`.
@@ -755,7 +747,9 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn std(&self, ddof: T) -> Result<T> {
-        (move || -> Result<T> { Ok(self.var(ddof)?.sqrt()) })().during("Expr::std")
+        during("Expr::std", move || -> Result<T> {
+            Ok(self.var(ddof)?.sqrt())
+        })
     }
 
     /// The sum of absolute values.
@@ -773,7 +767,9 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l1(&self) -> Result<T> {
-        (move || -> Result<T> { self.clone().mapv(T::abs).sum() })().during("Expr::norm_l1")
+        during("Expr::norm_l1", move || -> Result<T> {
+            self.clone().mapv(T::abs).sum()
+        })
     }
 
     /// The Euclidean norm.
@@ -791,7 +787,9 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_l2(&self) -> Result<T> {
-        (move || -> Result<T> { Ok(self.clone().powi(2).sum()?.sqrt()) })().during("Expr::norm_l2")
+        during("Expr::norm_l2", move || -> Result<T> {
+            Ok(self.clone().powi(2).sum()?.sqrt())
+        })
     }
 
     /// The largest absolute value.
@@ -811,7 +809,9 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn norm_max(&self) -> Result<T> {
-        (move || -> Result<T> { self.clone().mapv(T::abs).max() })().during("Expr::norm_max")
+        during("Expr::norm_max", move || -> Result<T> {
+            self.clone().mapv(T::abs).max()
+        })
     }
 }
 
@@ -834,7 +834,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> Result<T> {
-    (move || -> Result<T> {
+    during("numpy::dot", move || -> Result<T> {
         let (a, b) = (a.into_expr().into_dyn(), b.into_expr().into_dyn());
         let (sa, sb) = (a.shape()?, b.shape()?);
         if sa.len() != 1 || sa != sb {
@@ -844,8 +844,7 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
             );
         }
         (a * b).sum()
-    })()
-    .during("numpy::dot")
+    })
 }
 
 /// # Reductions along an axis (the result is a new global array)
@@ -885,10 +884,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
-        })()
-        .during("Expr::sum_axis")
+        during(
+            "Expr::sum_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
+            },
+        )
     }
 
     /// Multiplies along `axis`.
@@ -910,10 +911,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
-        })()
-        .during("Expr::prod_axis")
+        during(
+            "Expr::prod_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
+            },
+        )
     }
 
     /// The smallest element along `axis` (NaN-propagating).
@@ -935,10 +938,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn min_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.reduce_dyn(axis, nan_min)?.into_dimensionality()
-        })()
-        .during("Expr::min_axis")
+        during(
+            "Expr::min_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.reduce_dyn(axis, nan_min)?.into_dimensionality()
+            },
+        )
     }
 
     /// The largest element along `axis` (NaN-propagating).
@@ -960,10 +965,12 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn max_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.reduce_dyn(axis, nan_max)?.into_dimensionality()
-        })()
-        .during("Expr::max_axis")
+        during(
+            "Expr::max_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.reduce_dyn(axis, nan_max)?.into_dimensionality()
+            },
+        )
     }
 
     fn arg_axis(&self, axis: Axis, max: bool) -> Result<GlobalArray<i64, D::Smaller>> {
@@ -995,8 +1002,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmin_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
-        (move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, false) })()
-            .during("Expr::argmin_axis")
+        during(
+            "Expr::argmin_axis",
+            move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, false) },
+        )
     }
 
     /// The index along `axis` of the largest element (first on ties).
@@ -1018,8 +1027,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn argmax_axis(&self, axis: Axis) -> Result<GlobalArray<i64, D::Smaller>> {
-        (move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, true) })()
-            .during("Expr::argmax_axis")
+        during(
+            "Expr::argmax_axis",
+            move || -> Result<GlobalArray<i64, D::Smaller>> { self.arg_axis(axis, true) },
+        )
     }
 
     /// Running sums along `axis` (NumPy's `cumsum`, `add.accumulate`),
@@ -1044,12 +1055,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        (move || -> Result<GlobalArray<T, D>> {
+        during("Expr::cumsum", move || -> Result<GlobalArray<T, D>> {
             Domain::along(self, axis)?
                 .scan(axis.index(), |a, x| a + x)?
                 .into_dimensionality()
-        })()
-        .during("Expr::cumsum")
+        })
     }
 
     /// Running products along `axis` (NumPy's `cumprod`).
@@ -1071,12 +1081,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        (move || -> Result<GlobalArray<T, D>> {
+        during("Expr::cumprod", move || -> Result<GlobalArray<T, D>> {
             Domain::along(self, axis)?
                 .scan(axis.index(), |a, x| a * x)?
                 .into_dimensionality()
-        })()
-        .during("Expr::cumprod")
+        })
     }
 }
 
@@ -1101,10 +1110,12 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mean_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.mean_axis_dyn(axis)?.into_dimensionality()
-        })()
-        .during("Expr::mean_axis")
+        during(
+            "Expr::mean_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.mean_axis_dyn(axis)?.into_dimensionality()
+            },
+        )
     }
 
     fn mean_axis_dyn(&self, axis: Axis) -> Result<GlobalArray<T, IxDyn>> {
@@ -1137,10 +1148,12 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn var_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            self.var_axis_dyn(axis, ddof)?.into_dimensionality()
-        })()
-        .during("Expr::var_axis")
+        during(
+            "Expr::var_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                self.var_axis_dyn(axis, ddof)?.into_dimensionality()
+            },
+        )
     }
 
     fn var_axis_dyn(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, IxDyn>> {
@@ -1172,13 +1185,15 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn std_axis(&self, axis: Axis, ddof: T) -> Result<GlobalArray<T, D::Smaller>> {
-        (move || -> Result<GlobalArray<T, D::Smaller>> {
-            let mut v = self.var_axis_dyn(axis, ddof)?;
-            v.local_mut().mapv_inplace(T::sqrt);
-            v.sync()?;
-            v.into_dimensionality()
-        })()
-        .during("Expr::std_axis")
+        during(
+            "Expr::std_axis",
+            move || -> Result<GlobalArray<T, D::Smaller>> {
+                let mut v = self.var_axis_dyn(axis, ddof)?;
+                v.local_mut().mapv_inplace(T::sqrt);
+                v.sync()?;
+                v.into_dimensionality()
+            },
+        )
     }
 }
 
@@ -1212,8 +1227,9 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn eval(&self) -> Result<GlobalArray<T, D>> {
-        (move || -> Result<GlobalArray<T, D>> { self.eval_in(Domain::new(self)?) })()
-            .during("Expr::eval")
+        during("Expr::eval", move || -> Result<GlobalArray<T, D>> {
+            self.eval_in(Domain::new(self)?)
+        })
     }
 
     /// As [`eval`](Self::eval), on the ranks of `rt`: for expressions that
@@ -1233,8 +1249,9 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn eval_on(&self, rt: &Runtime) -> Result<GlobalArray<T, D>> {
-        (move || -> Result<GlobalArray<T, D>> { self.eval_in(Domain::on(self, Some(rt), &[])?) })()
-            .during("Expr::eval_on")
+        during("Expr::eval_on", move || -> Result<GlobalArray<T, D>> {
+            self.eval_in(Domain::on(self, Some(rt), &[])?)
+        })
     }
 
     fn eval_in(&self, d: Domain<'_, T>) -> Result<GlobalArray<T, D>> {
@@ -1804,7 +1821,7 @@ impl<T: Element> GlobalArray<T, Ix1> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn dot<'a, R: IntoExpr<'a, T, Dim = Ix1>>(&'a self, rhs: R) -> Result<T> {
-        (move || -> Result<T> { dot(self, rhs) })().during("GlobalArray::dot")
+        during("GlobalArray::dot", move || -> Result<T> { dot(self, rhs) })
     }
 }
 
@@ -1830,6 +1847,6 @@ impl<'a, T: Element> View<'a, T, Ix1> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn dot<R: IntoExpr<'a, T, Dim = Ix1>>(&self, rhs: R) -> Result<T> {
-        (move || -> Result<T> { dot(self.clone(), rhs) })().during("View::dot")
+        during("View::dot", move || -> Result<T> { dot(self.clone(), rhs) })
     }
 }

@@ -10,7 +10,7 @@ use super::expr::{Expr, IntoExpr};
 use super::geometry::narrow;
 use super::slicing::Selection;
 use super::store::{Shared, Store, StoreMut, read};
-use crate::error::During;
+use crate::error::{During, during};
 use crate::{Element, Error, ErrorKind, GlobalArray, Result, Section};
 
 /// A strided view of a global array, as made by
@@ -114,14 +114,13 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'a, T, I::OutDim>> {
-        (move || -> Result<View<'a, T, I::OutDim>> {
+        during("View::slice", move || -> Result<View<'a, T, I::OutDim>> {
             Ok(View {
                 store: self.store,
                 sel: self.sel.slice(info.as_ref())?,
                 _d: PhantomData,
             })
-        })()
-        .during("View::slice")
+        })
     }
 
     /// Copies the view's elements into an ndarray array on the calling
@@ -144,7 +143,7 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get(&self) -> Result<Array<T, D>> {
-        (move || -> Result<Array<T, D>> {
+        during("View::get", move || -> Result<Array<T, D>> {
             let shape = self.sel.shape();
             let a = if shape.contains(&0) {
                 Array::from_elem(IxDyn(&shape), T::zero())
@@ -153,8 +152,7 @@ impl<'a, T: Element, D: Dimension> View<'a, T, D> {
                 read(self.store, &self.sel, &rect)?.data.into_owned()
             };
             into_dim(a)
-        })()
-        .during("View::get")
+        })
     }
 
     /// The view as an expression of its dimension type (same as
@@ -338,8 +336,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
-        (move || -> Result<()> { Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x) })()
-            .during("ViewMut::assign")
+        during("ViewMut::assign", move || -> Result<()> {
+            Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x)
+        })
     }
 
     /// Sets every element of the view to `value`.
@@ -360,8 +359,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
-        (move || -> Result<()> { Zip::from(self.reborrow()).for_each(|o| *o = value) })()
-            .during("ViewMut::fill")
+        during("ViewMut::fill", move || -> Result<()> {
+            Zip::from(self.reborrow()).for_each(|o| *o = value)
+        })
     }
 
     /// Updates every element with `f(element, rhs element)`, `rhs`
@@ -393,12 +393,11 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
         rhs: impl IntoExpr<'e, U>,
         mut f: impl FnMut(&mut T, U),
     ) -> Result<()> {
-        (move || -> Result<()> {
+        during("ViewMut::zip_mut_with", move || -> Result<()> {
             Zip::from(self.reborrow())
                 .and(rhs)
                 .for_each(|o, &x| f(o, x))
-        })()
-        .during("ViewMut::zip_mut_with")
+        })
     }
 
     fn reborrow(&mut self) -> ViewMut<'_, T, D> {
@@ -496,13 +495,14 @@ macro_rules! zip_arity {
             where
                 F: FnMut(&mut T, $(&$E),*),
             {
-                (move || -> Result<()> {
+                during("Zip::for_each", move || -> Result<()> {
                 let Zip { mut out, inputs: ($($e,)*) } = self;
                 let shape = out.sel.shape();
                 // Every rank learns whether every rank's inputs broadcast
                 // (ndarray operands are each rank's own) before anything
                 // is written, so a bad input on one rank is an error on all.
-                let checked = (|| Ok(($(Operand::new(&shape, $e)?,)*)))();
+                let check = || -> Result<_> { Ok(($(Operand::new(&shape, $e)?,)*)) };
+                let checked = check();
                 let valid = checked.as_ref().map(|_| ()).map_err(Clone::clone);
                 let args = [("output shapes", format!("{shape:?}"))];
                 out.store.rt().agree(valid.map(|()| &args[..]))?;
@@ -536,8 +536,7 @@ macro_rules! zip_arity {
                     }
                     Ok(())
                 })
-                            })()
-                .during("Zip::for_each")
+                            })
             }
         }
     )*};
@@ -689,8 +688,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice<I: SliceArg<D>>(&self, info: I) -> Result<View<'_, T, I::OutDim>> {
-        (move || -> Result<View<'_, T, I::OutDim>> { self.view().slice(info) })()
-            .during("GlobalArray::slice")
+        during(
+            "GlobalArray::slice",
+            move || -> Result<View<'_, T, I::OutDim>> { self.view().slice(info) },
+        )
     }
 
     /// A writable view of the whole array.
@@ -762,7 +763,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
-        (move || -> Result<()> { self.view_mut().assign(src) })().during("GlobalArray::assign")
+        during("GlobalArray::assign", move || -> Result<()> {
+            self.view_mut().assign(src)
+        })
     }
 
     /// The whole array as an ndarray array on the calling rank.
@@ -782,8 +785,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn to_array(&self) -> Result<Array<T, D>> {
-        (move || -> Result<Array<T, D>> { self.get(Section::full(self.shape())) })()
-            .during("GlobalArray::to_array")
+        during("GlobalArray::to_array", move || -> Result<Array<T, D>> {
+            self.get(Section::full(self.shape()))
+        })
     }
 
     /// The whole array as an ndarray array on rank `root` (`None`
@@ -806,14 +810,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn gather(&self, root: usize) -> Result<Option<Array<T, D>>> {
-        (move || -> Result<Option<Array<T, D>>> {
-            self.sync()?;
-            if self.runtime().rank() == root {
-                Ok(Some(self.to_array()?))
-            } else {
-                Ok(None)
-            }
-        })()
-        .during("GlobalArray::gather")
+        during(
+            "GlobalArray::gather",
+            move || -> Result<Option<Array<T, D>>> {
+                self.sync()?;
+                if self.runtime().rank() == root {
+                    Ok(Some(self.to_array()?))
+                } else {
+                    Ok(None)
+                }
+            },
+        )
     }
 }

@@ -76,13 +76,15 @@ pub(crate) struct Placement<'a> {
     pub registry: &'a Rc<Registry>,
 }
 
+/// A live window in a [`Registry`]: its id, node window, world window
+/// and whether either uses the separate memory model.
+type Live = (u64, MPI_Win, Option<MPI_Win>, bool);
+
 /// The live windows of one runtime, so that [`sync_all`] can complete
 /// every array's operations (`GA_Sync`).
 #[derive(Default)]
 pub(crate) struct Registry {
-    /// Per window: its id, node window, world window and whether either
-    /// uses the separate memory model.
-    live: RefCell<Vec<(u64, MPI_Win, Option<MPI_Win>, bool)>>,
+    live: RefCell<Vec<Live>>,
     next: Cell<u64>,
 }
 
