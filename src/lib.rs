@@ -152,9 +152,12 @@
 //!   and runtime, whose release is collective; there it waits at most
 //!   `GAIN_FAULT_TIMEOUT` seconds (default 10) for the others, then aborts
 //!   the job with the error: `rank 0: GlobalArray::get: OutOfBounds: ...`.
-//!   Any collective the rank completes with the others clears that state,
-//!   so a correct program never meets the timeout; it pays one small
-//!   non-blocking allreduce per array freed.
+//!   Any collective the rank completes with the others clears that state;
+//!   a correct program pays one small non-blocking allreduce per array
+//!   freed. The one case a correct program can meet the timeout: a rank
+//!   that handled an error, then frees an array (or ends) before any other
+//!   collective, while the others are more than the timeout away from
+//!   that point — raise `GAIN_FAULT_TIMEOUT` if ranks may drift that far.
 //! - **A panic** prints its message and the rank, then `MPI_Abort`s.
 //! - **`std::process::exit`** while MPI still runs (before the runtime is
 //!   dropped) aborts the job, naming the rank.

@@ -171,6 +171,16 @@ pub fn every_error_kind(rt: &Runtime) {
         ga.read_inc(&[0, 0], 1),
         ErrorKind::NotInteger,
     );
+    if let Some(mine) = ga.distribution(rt.rank()) {
+        let view = ga.local();
+        let ones = Array2::<f64>::ones((mine.shape()[0], mine.shape()[1]));
+        t.expect(
+            "a put into a block this process views",
+            ga.put(&mine, &ones),
+            ErrorKind::Borrowed,
+        );
+        drop(view);
+    }
     t.expect(
         "scatter from a root past the last rank",
         numpy::scatter(rt, rt.size(), None::<ndarray::ArrayView1<'_, f64>>),

@@ -62,6 +62,23 @@ use Goal::{AtLeast, AtMost, Equals};
 /// goals. Figures a suite computes that are not listed here (absolute times
 /// the table's ratios already stand for) go to its JSON only.
 pub const TABLE: &[Spec] = &[
+    // faults: what the fault handling adds to a correct program, 2 ranks
+    // on one node.
+    spec(
+        "faults.exit_point_share_of_create_free_4k",
+        "one agreement (an allreduce of 3 words, the exit point's cost) ÷ creating and freeing a 4096-element array",
+        Some(AtMost(0.05)),
+    ),
+    spec(
+        "faults.agreement_share_of_zip_4k",
+        "one agreement ÷ a `Zip` update of 4096 elements (which runs one on its inputs)",
+        None,
+    ),
+    spec(
+        "faults.agreement_share_of_sum_4k",
+        "one agreement ÷ `sum` of 4096 elements (which runs one on its expression)",
+        None,
+    ),
     // rma: rank 0 reads rank 1's block, on one node and as "remote".
     spec(
         "same_node_get_8mb_vs_memcpy",

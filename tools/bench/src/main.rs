@@ -21,7 +21,7 @@
 //! # Command line
 //!
 //! ```text
-//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy,
+//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults,
 //!                            apps (kmeans matmul shared_sum, then the plot), all
 //! gain-bench plot            target/bench/scaling.png from target/bench/scaling.tsv
 //! gain-bench render OUTPUT   rewrites OUTPUT's table (.md and BENCHMARKS.md)
@@ -69,6 +69,7 @@
 //! - `elementwise`: `np n seconds gbytes_per_s`, at 1 rank `ndarray_seconds`;
 //! - `probe`: `mode` (`read`, `triad`) `threads mib_per_thread gbytes_per_s
 //!   median_gbytes_per_s`, or `mode` `pingpong` and `ns`;
+//! - `faults`: `np` and the seconds per call of each contender;
 //! - `rma`: `remote` and the seconds per call of each contender
 //!   (`memcpy_8mb_s`, `same_node_mpi_get_1elem_s`, …);
 //! - the Python peers of `benches/peers` (`kmeans_sklearn`, `kmeans_numpy`,
@@ -95,7 +96,7 @@ use std::process::ExitCode;
 pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: gain-bench SUITE... | plot | render OUTPUT
-suites: rma local kernels kmeans matmul shared_sum numpy apps all (MPI=mpich for MPICH)";
+suites: rma local kernels kmeans matmul shared_sum numpy faults apps all (MPI=mpich for MPICH)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -13,6 +13,7 @@ use crate::report::{Report, today, update_scaling};
 use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
 
 mod criterion;
+mod faults;
 mod kmeans;
 mod matmul;
 mod numpy;
@@ -28,6 +29,7 @@ pub const SUITES: &[&str] = &[
     "matmul",
     "shared_sum",
     "numpy",
+    "faults",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -44,6 +46,7 @@ pub fn expand(name: &str) -> Option<Vec<&'static str>> {
             "kmeans",
             "matmul",
             "shared_sum",
+            "faults",
             "plot",
         ]),
         "plot" => Some(vec!["plot"]),
@@ -65,6 +68,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "matmul" => matmul::run(&mut b)?,
         "shared_sum" => shared_sum::run(&mut b)?,
         "numpy" => numpy::run(&mut b)?,
+        "faults" => faults::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
