@@ -69,7 +69,9 @@ fn main() {
             // A small elementwise update: agreement, syncs, the adds.
             &mut || Zip::from(&mut a).and(&b).for_each(|x, &y| *x += y).unwrap(),
             // A small reduction: agreement, a sync, the sums, a gather.
-            &mut || drop(black_box(b.sum().unwrap())),
+            &mut || {
+                black_box(b.sum().unwrap());
+            },
             // Creating and freeing an array: an agreement, the windows,
             // and the exit point where it is freed.
             &mut || drop(GlobalArray::<f64, _>::zeros(&rt, n).unwrap()),
