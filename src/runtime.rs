@@ -1,4 +1,6 @@
-//! Start-up: MPI initialisation, the node topology, and abort-on-panic.
+//! Start-up (MPI initialisation, the node topology, the abort-on-panic
+//! and exit hooks), the agreement on a collective's arguments, `sync` of
+//! every array, and the runtime's exit point when it is dropped.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;

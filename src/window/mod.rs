@@ -24,6 +24,14 @@
 //!   or a same-node block, is an `MPI_Accumulate` on the world window.
 //!
 //! Either way two accumulates into one element never race.
+//!
+//! Exit points. Freeing a window is collective, so a rank that drops its
+//! arrays while leaving after an error the others never saw would wait
+//! forever. Every free first meets the other ranks in a non-blocking
+//! allreduce on a communicator of its own ([`exit_point`]); a rank with a
+//! pending error (`fault.rs`) waits only a bounded time there and then
+//! aborts the job with that error's message. Allocation uses the same
+//! meeting to learn whether every rank's shared memory was allocated.
 
 mod ffi;
 mod transfer;
