@@ -254,8 +254,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Integer sums and products wrap on overflow, as `MPI_SUM` does,
     /// wherever the target lives ([`Element::wrapping_add`],
     /// [`Element::wrapping_mul`]). Across nodes the MPI library does the
-    /// adds: Open MPI 4.1 gets overflowing sums of 8- and 16-bit integers
-    /// wrong there (neighbouring elements change too), so keep such
+    /// adds: Open MPI 4.1's AVX reductions get overflowing sums of 8- and
+    /// 16-bit integers wrong there (neighbouring elements change too;
+    /// open-mpi/ompi#8045), so run with `OMPI_MCA_op=^avx` or keep such
     /// counters to 32 or 64 bits when they may overflow.
     ///
     /// Errors: as [`put`](Self::put).
