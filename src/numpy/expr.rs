@@ -83,7 +83,20 @@ type Tree<'a, T> = Result<Rc<dyn Node<T> + 'a>>;
 /// ```
 pub struct Expr<'a, T: Element, D: Dimension = IxDyn> {
     pub(crate) node: Tree<'a, T>,
+    /// The runtime of the arrays an expression that failed to build reads,
+    /// so that a collective on it still agrees with the other ranks (an
+    /// ndarray operand of another shape on one rank fails there only).
+    ranks: Option<crate::Runtime>,
     _d: PhantomData<D>,
+}
+
+/// The runtime of the first global array `node` reads, if any.
+fn runtime_of<T: Element>(node: &dyn Node<T>) -> Option<crate::Runtime> {
+    let mut rt = None;
+    node.arrays(&mut |a, _| {
+        rt.get_or_insert_with(|| a.rt().clone());
+    });
+    rt
 }
 
 impl<T: Element, D: Dimension> std::fmt::Debug for Expr<'_, T, D> {
@@ -97,7 +110,7 @@ impl<T: Element, D: Dimension> std::fmt::Debug for Expr<'_, T, D> {
 
 impl<T: Element, D: Dimension> Clone for Expr<'_, T, D> {
     fn clone(&self) -> Self {
-        Expr::from_tree(self.node.clone())
+        Expr::from_tree(self.node.clone()).with_ranks(self.ranks.clone())
     }
 }
 
@@ -189,8 +202,17 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     fn from_tree(node: Tree<'a, T>) -> Self {
         Expr {
             node,
+            ranks: None,
             _d: PhantomData,
         }
+    }
+
+    /// The same expression, remembering `ranks` if it knows none.
+    fn with_ranks(mut self, ranks: Option<crate::Runtime>) -> Self {
+        if self.ranks.is_none() {
+            self.ranks = ranks;
+        }
+        self
     }
 
     fn node(n: impl Node<T> + 'a) -> Self {
@@ -232,12 +254,10 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     /// The runtime of the first global array the expression reads, if
     /// any (and if the expression was built without error).
     pub(crate) fn runtime(&self) -> Option<crate::Runtime> {
-        let node = self.node.as_ref().ok()?;
-        let mut rt = None;
-        node.arrays(&mut |a, _| {
-            rt.get_or_insert_with(|| a.rt().clone());
-        });
-        rt
+        match &self.node {
+            Ok(node) => runtime_of(&**node),
+            Err(_) => self.ranks.clone(),
+        }
     }
 
     /// The same expression with a dynamic dimension type (ndarray's
@@ -310,6 +330,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn mapv<U: Element, F: Fn(T) -> U + 'a>(self, f: F) -> Expr<'a, U, D> {
+        let ranks = self.ranks;
         match self.node {
             Ok(child) => {
                 let shape = child.shape().to_vec();
@@ -320,7 +341,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
                     _t: PhantomData,
                 })
             }
-            Err(e) => Expr::error(e),
+            Err(e) => Expr::error(e).with_ranks(ranks),
         }
     }
 
@@ -350,9 +371,15 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
         D: DimMax<O::Dim>,
     {
         let other = other.into_expr();
+        // Only a failed operand needs the runtime kept (a tree walk).
+        let ranks = if self.node.is_err() || other.node.is_err() {
+            self.runtime().or_else(|| other.runtime())
+        } else {
+            None
+        };
         let (a, b) = match (self.node, other.node) {
             (Ok(a), Ok(b)) => (a, b),
-            (Err(e), _) | (_, Err(e)) => return Expr::error(e),
+            (Err(e), _) | (_, Err(e)) => return Expr::error(e).with_ranks(ranks),
         };
         match broadcast_shapes(&[a.shape(), b.shape()]) {
             Ok(shape) => Expr::node(Map2 {
@@ -362,7 +389,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
                 shape,
                 _t: PhantomData,
             }),
-            Err(e) => Expr::error(e),
+            Err(e) => Expr::error(e).with_ranks(runtime_of(&*a).or_else(|| runtime_of(&*b))),
         }
     }
 
@@ -830,13 +857,16 @@ where
     <M::Dim as DimMax<A::Dim>>::Output: DimMax<B::Dim>,
 {
     let (m, a, b) = (mask.into_expr(), a.into_expr(), b.into_expr());
+    let ranks = m.runtime().or_else(|| a.runtime()).or_else(|| b.runtime());
     let (m, a, b) = match (m.node, a.node, b.node) {
         (Ok(m), Ok(a), Ok(b)) => (m, a, b),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Expr::error(e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Expr::error(e).with_ranks(ranks);
+        }
     };
     match broadcast_shapes(&[m.shape(), a.shape(), b.shape()]) {
         Ok(shape) => Expr::node(Where { m, a, b, shape }),
-        Err(e) => Expr::error(e),
+        Err(e) => Expr::error(e).with_ranks(ranks),
     }
 }
 

@@ -340,6 +340,15 @@ pub fn one_rank_wrong_argument(rt: &Runtime) {
         },
     );
     t.one_rank_wrong(
+        "a sum over a wrong-shape ndarray operand",
+        ShapeMismatch,
+        "rank",
+        |w| {
+            let row = Array1::<f64>::ones(if w { 3 } else { 4 });
+            (&a + &row).sum()
+        },
+    );
+    t.one_rank_wrong(
         "sum_axis along another axis",
         InconsistentArguments,
         "axes",
