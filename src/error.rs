@@ -35,16 +35,18 @@ pub enum ErrorKind {
     SizeOverflow,
     /// An irregular block map or chunk hint is malformed.
     InvalidDistribution,
-    /// The ranks of a collective call passed different arguments (or some
-    /// rank rejected its own and the others' were fine): the ranks
-    /// disagreed. The same bad argument on every rank is
-    /// [`InvalidArgument`](Self::InvalidArgument) or a more specific kind.
+    /// The ranks of a collective call passed different arguments (the
+    /// message names the first that differs and each rank's value), or
+    /// some rank rejected its own while these were fine (the message names
+    /// that rank and its error): the ranks disagreed. The same bad
+    /// argument on every rank is [`InvalidArgument`](Self::InvalidArgument)
+    /// or a more specific kind.
     InconsistentArguments,
     /// An argument is outside what the call accepts (a parameter out of
     /// range, a zero step, a root that is not a rank, a label outside the
     /// clusters), the same on every rank; also a malformed `GAIN_*`
     /// environment variable (`GAIN_RANKS_PER_NODE`,
-    /// `GAIN_MAX_TRANSFER_BYTES`).
+    /// `GAIN_MAX_TRANSFER_BYTES`, `GAIN_FAULT_TIMEOUT`).
     InvalidArgument,
     /// The rank asked for is not on the caller's node (or does not exist).
     NotSameNode,
@@ -60,7 +62,8 @@ pub enum ErrorKind {
     /// `RefCell::borrow_mut` refuses while a `Ref` lives; drop the view
     /// and write again. The message names the block's rank.
     Borrowed,
-    /// An MPI call returned an error code.
+    /// An MPI call returned an error code (the message names the call and
+    /// MPI's text), e.g. a node's shared memory too small for a new array.
     Mpi,
 }
 
