@@ -1,7 +1,8 @@
 //! Multi-rank tests. `cargo test` runs this binary as the parent, which
 //! re-runs it under the MPI launcher at np = 1..4, with all ranks on one
 //! node, all ranks on separate "nodes" (`GAIN_RANKS_PER_NODE=1`, every
-//! access remote), and mixed groupings, and runs every example. Each case
+//! access remote), and mixed groupings, runs every example, and runs the
+//! fault scenarios of `faults.rs` in a private `/dev/shm`. Each case
 //! at each configuration is a trial of its own (`cargo test roundtrip`,
 //! `cargo test -- --list`); see `harness.rs`. `--test-threads N` runs N
 //! MPI jobs at once (default 1: the jobs already use every core).
