@@ -162,8 +162,10 @@ impl Error {
         &self.message
     }
 
-    /// The rank (of the runtime's communicator) that raised the error;
-    /// `None` for an error made before any runtime existed.
+    /// The rank that raised the error, in `MPI_COMM_WORLD` (the number
+    /// the launcher reports; a runtime's own [`rank`](crate::Runtime::rank)
+    /// differs only for a runtime on a sub-communicator); `None` for an
+    /// error made before any runtime existed.
     ///
     /// # Local
     ///

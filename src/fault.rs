@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// This process's rank in the latest runtime, `usize::MAX` before one.
+/// This process's rank in `MPI_COMM_WORLD` once a runtime exists,
+/// `usize::MAX` before.
 static RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
 /// The latest error since the last collective this rank completed.
 static PENDING: Mutex<Option<Error>> = Mutex::new(None);
@@ -40,12 +41,13 @@ pub(crate) const INJECT_VAR: &str = "GAIN_INJECT_ALLOC_FAILURE";
 /// The rank that fails its allocations (`usize::MAX`: none).
 static INJECT_RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
 
-/// Records the calling process's rank for the errors it makes from now on.
+/// Records the calling process's rank in `MPI_COMM_WORLD` for the errors
+/// it makes from now on.
 pub(crate) fn set_rank(rank: usize) {
     RANK.store(rank, Ordering::Relaxed);
 }
 
-/// This process's rank, once a runtime exists.
+/// This process's rank in `MPI_COMM_WORLD`, once a runtime exists.
 pub(crate) fn rank() -> Option<usize> {
     Some(RANK.load(Ordering::Relaxed)).filter(|&r| r != usize::MAX)
 }

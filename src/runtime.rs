@@ -131,7 +131,11 @@ impl Runtime {
         let control = comm.duplicate();
         let rank = world.rank() as usize;
         let size = world.size() as usize;
-        fault::set_rank(rank);
+        // Errors and abort messages name the process by its rank in
+        // MPI_COMM_WORLD, as the launcher does, whatever communicator this
+        // runtime is on (a sub-communicator's runtime must not renumber
+        // the errors of the others).
+        fault::set_rank(window::world_rank().during("gain::init")?);
         // Every rank reads the same environment, so every rank returns the
         // same errors here, before any collective that could hang.
         fault::read_env().during("gain::init")?;

@@ -86,6 +86,13 @@ pub(crate) fn comm_rank(comm: MPI_Comm) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// This process's rank in `MPI_COMM_WORLD`: the number the launcher
+/// reports it by.
+pub(crate) fn world_rank() -> Result<usize> {
+    // SAFETY: reading a constant initialised at load time.
+    comm_rank(unsafe { GAIN_MPI_COMM_WORLD })
+}
+
 /// `MPI_Barrier`.
 pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
     // SAFETY: `comm` is a valid communicator.

@@ -53,7 +53,7 @@ use crate::error::{Error, Result};
 use crate::fault;
 
 use ffi::Rma;
-pub(crate) use ffi::{abort_world, at_exit, comm_errors_return, library_version};
+pub(crate) use ffi::{abort_world, at_exit, comm_errors_return, library_version, world_rank};
 use transfer::{Chunk, Dim};
 
 /// Bytes at the start of every rank's segment, before its data: the

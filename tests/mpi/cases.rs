@@ -1333,6 +1333,14 @@ fn sub_communicator(rt: &Runtime) {
     ga.sync().unwrap();
     let want: i64 = members.iter().map(|&r| r as i64 + 1).sum();
     assert!(ga.get([0..5, 0..3]).unwrap().iter().all(|&x| x == want));
+    // Errors name the process by its world rank, whichever runtime it
+    // made last.
+    let e = ga.get([0..6, 0..3]).unwrap_err();
+    assert_eq!(e.rank(), Some(rt.rank()), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!("rank {}: ", rt.rank())),
+        "{e}"
+    );
 }
 
 /// Every error kind, on every rank, with nothing written.

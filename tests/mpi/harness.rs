@@ -6,7 +6,8 @@
 //! run, or one check across runs, so `cargo test <name>` runs the matching
 //! ones and `cargo test -- --list` lists them. The cases of one
 //! configuration run together in one MPI job (a job costs a launch);
-//! when that job fails, each case that did not report success is run again
+//! when that job fails, the first case that did not report success fails
+//! (with whether it also fails alone), and each case after it runs again
 //! alone, so one failing case does not hide the others. A job past its
 //! time limit is killed with its whole process group. A missing launcher
 //! is a failure, never a skip.
@@ -336,12 +337,38 @@ impl Group {
                 .map(|&c| (c, together.result.clone()))
                 .collect();
         }
+        // The cases run in order, so the first one that did not report is
+        // the one that failed (a case that fails only after the others is
+        // a bug too: it is reported, with how it does alone); the ones
+        // after it never ran, and run alone now.
+        let all_reported = self
+            .cases
+            .iter()
+            .all(|c| together.log.contains(&format!("case {c} ok")));
+        if all_reported {
+            // Every case passed, yet the job failed (at its end, say).
+            let e = format!(
+                "every case of the job reported ok, but the job failed:\n{}",
+                together.result.clone().err().unwrap_or_default()
+            );
+            return self.cases.iter().map(|&c| (c, Err(e.clone()))).collect();
+        }
+        let mut first_failure = true;
         self.cases
             .iter()
             .map(|&c| {
                 let passed = together.log.contains(&format!("case {c} ok"));
                 let result = if passed {
                     Ok(())
+                } else if std::mem::take(&mut first_failure) {
+                    let alone = match run(&self.job, &[c]).result {
+                        Ok(()) => "alone it passes, so an earlier case of the job leaves a state it trips on".to_string(),
+                        Err(e) => format!("alone it fails too: {e}"),
+                    };
+                    Err(format!(
+                        "failed in its configuration's job, after the cases before it ({alone}):\n{}",
+                        together.result.clone().err().unwrap_or_default()
+                    ))
                 } else {
                     run(&self.job, &[c]).result
                 };
