@@ -10,41 +10,15 @@
 //! the median time per call of each contender over alternating trials.
 
 use std::hint::black_box;
-use std::time::Instant;
 
+use gain::GlobalArray;
 use gain::numpy::{self, Zip};
-use gain::{GlobalArray, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
-/// Median over `trials` of the mean time per call of each closure, in
-/// seconds; the closures alternate so drift hits all alike. Every rank
-/// runs the same calls (they are collectives).
-fn compare(rt: &Runtime, trials: usize, reps: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    let mut samples = vec![Vec::with_capacity(trials); fs.len()];
-    for f in fs.iter_mut() {
-        for _ in 0..reps.div_ceil(10) {
-            f();
-        }
-    }
-    for _ in 0..trials {
-        for (i, f) in fs.iter_mut().enumerate() {
-            rt.comm().barrier();
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            samples[i].push(t.elapsed().as_secs_f64() / reps as f64);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort_by(f64::total_cmp);
-            s[s.len() / 2]
-        })
-        .collect()
-}
+#[path = "support/alternate.rs"]
+mod alternate;
+use alternate::compare;
 
 fn main() {
     let rt = gain::init().expect("MPI init");
@@ -53,9 +27,9 @@ fn main() {
     let b = numpy::ones::<f64, _>(&rt, n).unwrap();
     let comm = rt.comm().duplicate();
     let t = compare(
-        &rt,
         15,
         200,
+        &mut || rt.comm().barrier(),
         &mut [
             // What an agreement costs: an allreduce of three words.
             &mut || {

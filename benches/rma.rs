@@ -9,7 +9,6 @@
 //! ratios.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use gain::GlobalArray;
 use mpi::datatype::Equivalence;
@@ -17,32 +16,9 @@ use mpi::ffi;
 use mpi::raw::AsRaw;
 use mpi::traits::*;
 
-/// Median over `trials` of the mean time per call of `f`, in seconds, for
-/// each closure; the closures alternate so drift hits both alike.
-fn compare(trials: usize, reps: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    let mut samples = vec![Vec::with_capacity(trials); fs.len()];
-    for f in fs.iter_mut() {
-        for _ in 0..reps.div_ceil(10) {
-            f();
-        }
-    }
-    for _ in 0..trials {
-        for (i, f) in fs.iter_mut().enumerate() {
-            let t = Instant::now();
-            for _ in 0..reps {
-                f();
-            }
-            samples[i].push(t.elapsed().as_secs_f64() / reps as f64);
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort_by(f64::total_cmp);
-            s[s.len() / 2]
-        })
-        .collect()
-}
+#[path = "support/alternate.rs"]
+mod alternate;
+use alternate::compare;
 
 /// Raw `MPI_Get` of `n` doubles at byte `disp` of `rank` in `win`, then
 /// `MPI_Win_flush` (remote) or `MPI_Win_flush_local`; return codes checked.
@@ -87,6 +63,7 @@ fn main() {
             let t = compare(
                 15,
                 20,
+                &mut || {},
                 &mut [
                     &mut || base.copy_from_slice(black_box(&src)),
                     &mut || {
@@ -106,6 +83,7 @@ fn main() {
             let t = compare(
                 15,
                 20000,
+                &mut || {},
                 &mut [
                     &mut || raw_get(node_win, 1, disp, &mut one, true),
                     &mut || drop(black_box(ga.get(n + 12345..n + 12346).unwrap())),
@@ -132,6 +110,7 @@ fn main() {
                 let t = compare(
                     15,
                     reps,
+                    &mut || {},
                     &mut [
                         &mut || raw_get(world, 1, disp, &mut base[..k], false),
                         &mut || {
@@ -148,6 +127,7 @@ fn main() {
             let t = compare(
                 15,
                 5000,
+                &mut || {},
                 &mut [
                     &mut || raw_get(world, 1, disp, &mut one, false),
                     &mut || {
