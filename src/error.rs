@@ -65,6 +65,18 @@ pub enum ErrorKind {
     /// An MPI call returned an error code (the message names the call and
     /// MPI's text), e.g. a node's shared memory too small for a new array.
     Mpi,
+    /// A file operation of [`io`](crate::io) failed: a missing file or
+    /// directory, a path that is not a regular file, no permission, a full
+    /// disk, a file some rank cannot see (no shared filesystem). The
+    /// message names the path and the system's error.
+    Io,
+    /// A file is not the `.npy` file the call needs: a wrong magic string
+    /// or format version, a malformed header, a truncated file or one with
+    /// bytes after its data, or an element type (NumPy `dtype`) or byte
+    /// order other than the one asked for. (A file whose number of
+    /// dimensions differs from the array's is
+    /// [`DimensionMismatch`](Self::DimensionMismatch).)
+    NpyFormat,
 }
 
 /// The error returned by every fallible operation of this crate.

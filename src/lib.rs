@@ -185,6 +185,7 @@ mod runtime;
 mod window;
 
 pub mod cluster;
+pub mod io;
 pub mod linalg;
 pub mod numpy;
 pub mod random;

@@ -433,6 +433,53 @@ impl Runtime {
         ))
     }
 
+    /// Collective: whether a step every rank took succeeded everywhere. All
+    /// ranks return an error when any rank's `local` failed: that rank its
+    /// own, the others one of `kind` naming the first rank that failed and
+    /// its message. Costs one small allreduce when every rank succeeded.
+    pub(crate) fn all_ok(&self, local: Result<()>, kind: ErrorKind) -> Result<()> {
+        let failed = local.is_err() as u64;
+        let mut any = 0u64;
+        self.inner
+            .world
+            .all_reduce_into(&failed, &mut any, SystemOperation::max());
+        fault::completed();
+        if any == 0 {
+            return Ok(());
+        }
+        let text = match &local {
+            Ok(()) => "A".to_string(),
+            Err(e) => format!("E{e}"),
+        };
+        let texts = self.all_gather_text(&text);
+        local?;
+        let bad = (0..self.size()).find(|&r| texts[r].0).unwrap_or(0);
+        Err(Error::new(kind, format!("on rank {bad}: {}", texts[bad].1)))
+    }
+
+    /// Collective: the outcome of a step only `root` took (a text, or an
+    /// error), on every rank. The others' `local` is ignored; they return
+    /// root's text, or an error of `kind` with root's message.
+    pub(crate) fn share(
+        &self,
+        root: usize,
+        local: Result<String>,
+        kind: ErrorKind,
+    ) -> Result<String> {
+        let text = match (&local, self.rank() == root) {
+            (Ok(t), true) => format!("A{t}"),
+            (Err(e), true) => format!("E{e}"),
+            (_, false) => "A".to_string(),
+        };
+        let (failed, text) = self.all_gather_text(&text).swap_remove(root);
+        fault::completed();
+        match (self.rank() == root, failed) {
+            (true, _) => local,
+            (false, false) => Ok(text),
+            (false, true) => Err(Error::new(kind, format!("on rank {root}: {text}"))),
+        }
+    }
+
     /// Collective: every rank's `text` (`A` and its arguments, or `E` and
     /// its error), as whether it is an error and the rest, by rank.
     fn all_gather_text(&self, text: &str) -> Vec<(bool, String)> {

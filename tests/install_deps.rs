@@ -8,7 +8,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const COMMON: &[&str] = &["build-essential", "pkg-config", "libclang-dev"];
+const COMMON: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libclang-dev",
+    "python3-numpy",
+];
 const OPENMPI: &[&str] = &["libopenmpi-dev", "openmpi-bin", "libopenblas-dev"];
 const MPICH: &[&str] = &["libmpich-dev", "mpich"];
 

@@ -396,6 +396,54 @@ impl Section {
             Ok(())
         })
     }
+
+    /// The section's elements as runs that are contiguous in the C-order
+    /// (row-major) layout of a whole array of `shape`: the length of every
+    /// run, and the flat offset in that layout where each begins, in the
+    /// section's own C order. The trailing dimensions the section covers
+    /// whole merge into one run, so a band of rows is a single run. An
+    /// empty section has no runs; a 0-d one is one run of one element.
+    /// This is how a block of a distributed array maps onto a `.npy`
+    /// file's data.
+    pub(crate) fn c_order_runs(&self, shape: &[usize]) -> (usize, Vec<usize>) {
+        let n = self.ndim;
+        if self.is_empty() {
+            return (0, Vec::new());
+        }
+        // `k`: the last dimension the section does not cover whole (0 if
+        // it covers every one); dimensions after it join the run.
+        let k = (0..n)
+            .rev()
+            .find(|&d| self.lo[d] != 0 || self.hi[d] != shape[d])
+            .unwrap_or(0);
+        let mut stride = vec![1usize; n];
+        for d in (0..n.saturating_sub(1)).rev() {
+            stride[d] = stride[d + 1] * shape[d + 1];
+        }
+        if n == 0 {
+            return (1, vec![0]);
+        }
+        let run = (self.hi[k] - self.lo[k]) * stride[k];
+        let mut starts = Vec::with_capacity(self.len() / run);
+        let mut idx: Vec<usize> = self.lo[..k].to_vec();
+        loop {
+            let at: usize = idx.iter().zip(&stride).map(|(i, s)| i * s).sum();
+            starts.push(at + self.lo[k] * stride[k]);
+            // The next index of the leading dimensions, in C order.
+            let mut d = k;
+            loop {
+                if d == 0 {
+                    return (run, starts);
+                }
+                d -= 1;
+                idx[d] += 1;
+                if idx[d] < self.hi[d] {
+                    break;
+                }
+                idx[d] = self.lo[d];
+            }
+        }
+    }
 }
 
 impl From<Range<usize>> for Section {

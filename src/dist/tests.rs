@@ -335,3 +335,35 @@ fn zero_length_axes_have_no_blocks() {
         ErrorKind::InvalidDistribution
     );
 }
+
+#[test]
+fn c_order_runs_cover_the_section_in_order() {
+    let mut rng = Rng(31);
+    for _ in 0..400 {
+        let d = random_dist(&mut rng);
+        let shape = d.shape().to_vec();
+        for r in 0..d.nranks() {
+            let Some(block) = d.block(r) else { continue };
+            let (run, starts) = block.c_order_runs(&shape);
+            // Brute force: the flat C-order offsets of the block's elements,
+            // in the block's own C order.
+            let mut want = Vec::new();
+            for_each_index(&block.shape(), |i| {
+                let mut at = 0;
+                for (dim, &x) in i.iter().enumerate() {
+                    at = at * shape[dim] + block.lo()[dim] + x;
+                }
+                want.push(at);
+            });
+            let got: Vec<usize> = starts.iter().flat_map(|&s| s..s + run).collect();
+            assert_eq!(got, want, "block {block:?} of {shape:?}");
+        }
+    }
+    let whole = Section::full(&[3, 4]);
+    assert_eq!(whole.c_order_runs(&[3, 4]), (12, vec![0]));
+    assert_eq!(Section::full(&[]).c_order_runs(&[]), (1, vec![0]));
+    assert_eq!(
+        Section::from([0..2, 1..1]).c_order_runs(&[2, 3]).1,
+        Vec::<usize>::new()
+    );
+}

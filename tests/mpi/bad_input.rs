@@ -11,14 +11,14 @@ use mpi::traits::*;
 use ndarray::{Array1, Array2, Axis, IxDyn, s};
 
 /// Counts the tries and checks that the ranks are still in step.
-struct Tally<'r> {
-    rt: &'r Runtime,
-    tried: usize,
+pub struct Tally<'r> {
+    pub rt: &'r Runtime,
+    pub tried: usize,
 }
 
 impl Tally<'_> {
     /// `r` failed with `kind`, on this rank.
-    fn expect<T: std::fmt::Debug>(&mut self, what: &str, r: Result<T>, kind: ErrorKind) {
+    pub fn expect<T: std::fmt::Debug>(&mut self, what: &str, r: Result<T>, kind: ErrorKind) {
         let e = r.expect_err(what);
         assert_eq!(e.kind(), kind, "{what}: {e}");
         assert_eq!(e.rank(), Some(self.rt.rank()), "{what}: {e}");
@@ -30,7 +30,7 @@ impl Tally<'_> {
     /// `kind`; every other rank `InconsistentArguments` naming the last
     /// rank or the argument that differs, `names`. Then every rank must
     /// still be in step.
-    fn one_rank_wrong<T: std::fmt::Debug>(
+    pub fn one_rank_wrong<T: std::fmt::Debug>(
         &mut self,
         what: &str,
         kind: ErrorKind,

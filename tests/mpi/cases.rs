@@ -64,6 +64,17 @@ const CASES: &[Case] = &[
     ("runtime_on_a_sub_communicator", false, sub_communicator),
     ("large_transfer_over_2gib", true, large_transfer),
     (
+        "io_npy_save_load_match_the_model",
+        false,
+        crate::io::npy_roundtrip,
+    ),
+    ("io_npy_bad_input", false, crate::io::npy_bad_input),
+    (
+        "io_numpy_reads_and_writes_the_same_files",
+        true,
+        crate::io::numpy_interop,
+    ),
+    (
         "bad_max_transfer_bytes_is_an_error",
         true,
         bad_max_transfer_bytes,
@@ -271,7 +282,7 @@ fn slice_of(s: &Section) -> Vec<SliceInfoElem> {
 
 /// A random shape of 1 to 4 dimensions and a random array of it with a
 /// regular, chunked or irregular distribution (same on every rank).
-fn random_array<T: Element>(rt: &Runtime, rng: &mut Rng, ndim: usize) -> GlobalArray<T, IxDyn> {
+pub fn random_array<T: Element>(rt: &Runtime, rng: &mut Rng, ndim: usize) -> GlobalArray<T, IxDyn> {
     let shape: Vec<usize> = (0..ndim)
         .map(|_| 1 + rng.below(if ndim > 2 { 6 } else { 13 }))
         .collect();

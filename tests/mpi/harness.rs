@@ -468,6 +468,12 @@ impl Suite {
         }));
     }
 
+    /// A trial `name` that cannot run here, listed as ignored.
+    pub fn ignored(&mut self, name: String) {
+        self.trials
+            .push(Trial::test(name, || Ok(())).with_ignored_flag(true));
+    }
+
     pub fn into_trials(self) -> Vec<Trial> {
         self.trials
     }

@@ -12,6 +12,7 @@ mod cases;
 mod cluster;
 mod faults;
 mod harness;
+mod io;
 mod numeric;
 mod numpy;
 
@@ -76,6 +77,34 @@ fn parent() {
     // A transfer over 2 GiB between two "nodes", in a job of its own.
     let large = Job::new("np2_remote", Some(2)).env("GAIN_RANKS_PER_NODE", 1);
     suite.cases(&args, large, &["large_transfer_over_2gib"]);
+    // The .npy cases through the mapping instead of positioned I/O.
+    let io_cases: Vec<_> = light
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with("io_"))
+        .collect();
+    for (label, np, per_node) in [("np3_mapped_io", 3, 3), ("np4_two_nodes_mapped_io", 4, 2)] {
+        let job = Job::new(label, Some(np))
+            .env("GAIN_NPY_IO", "mapped")
+            .env("GAIN_RANKS_PER_NODE", per_node);
+        suite.cases(&args, job, &io_cases);
+    }
+    // NumPy reads gain's .npy files and gain reads NumPy's, when a
+    // python3 with numpy is installed (scripts/install-deps installs
+    // Debian's); otherwise the trials are listed as ignored, and said so.
+    let interop = ["io_numpy_reads_and_writes_the_same_files"];
+    match io::python_with_numpy() {
+        Some(py) => {
+            for np in [1, 3] {
+                let job = Job::new(format!("np{np}"), Some(np)).env(io::PYTHON, &py);
+                suite.cases(&args, job, &interop);
+            }
+        }
+        None => {
+            println!("no python3 with numpy found: the NumPy interoperability trials are ignored");
+            suite.ignored(format!("{}::np1", interop[0]));
+        }
+    }
     // A malformed transfer cap is an error from array creation, on one
     // node and across "nodes".
     let bad = ["bad_max_transfer_bytes_is_an_error"];
