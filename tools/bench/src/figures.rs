@@ -79,6 +79,43 @@ pub const TABLE: &[Spec] = &[
         "one agreement ÷ `sum` of 4096 elements (which runs one on its expression)",
         None,
     ),
+    // io: .npy save and load of a 2 GiB f64 array, 2 ranks, beside NumPy
+    // in one process and a two-rank memcpy.
+    spec(
+        "io.save_2rank_vs_numpy",
+        "`numpy.save` time ÷ `io::save_npy` time (2 ranks, page cache warm)",
+        Some(AtLeast(2.0)),
+    ),
+    spec(
+        "io.load_2rank_vs_numpy",
+        "`numpy.load` time ÷ `io::load_npy` time (a new array; page cache warm)",
+        Some(AtLeast(2.0)),
+    ),
+    spec(
+        "io.load_cold_2rank_vs_numpy",
+        "the same with the page cache dropped before each load",
+        None,
+    ),
+    spec(
+        "io.load_vs_memcpy",
+        "memcpy time ÷ `io::load_npy_into` time (bytes loaded per second ÷ a two-rank memcpy's, both into memory already touched)",
+        Some(AtLeast(0.7)),
+    ),
+    spec(
+        "io.load_new_array_vs_memcpy",
+        "memcpy time ÷ `io::load_npy` time (the load also allocates and first-touches the new array)",
+        None,
+    ),
+    spec(
+        "io.positioned_save_vs_mapped",
+        "save through the mapping ÷ with positioned I/O (`GAIN_NPY_IO`; > 1: positioned is faster)",
+        None,
+    ),
+    spec(
+        "io.positioned_load_vs_mapped",
+        "`load_npy_into` through the mapping ÷ with positioned I/O",
+        None,
+    ),
     // rma: rank 0 reads rank 1's block, on one node and as "remote".
     spec(
         "same_node_get_8mb_vs_memcpy",

@@ -21,7 +21,7 @@
 //! # Command line
 //!
 //! ```text
-//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults,
+//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults io,
 //!                            apps (kmeans matmul shared_sum, then the plot), all
 //! gain-bench plot            target/bench/scaling.png from target/bench/scaling.tsv
 //! gain-bench render OUTPUT   rewrites OUTPUT's table (.md and BENCHMARKS.md)
@@ -35,7 +35,7 @@
 //! \[4194304\], `KMEANS_DIMS` \[64\], `KMEANS_CENTERS` \[4\], `KMEANS_ITERS`
 //! \[20\], `KMEANS_RUNS` \[3, runs per rank count\]; `MATMUL_BLOCKS` \[8\],
 //! `MATMUL_BLOCK_SIZE` \[512\], `MATMUL_RUNS` \[3, 2-rank rounds\];
-//! `SHARED_SUM_MBYTES` \[1536\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
+//! `SHARED_SUM_MBYTES` \[1536\]; `IO_MBYTES` \[2048\], `IO_ROUNDS` \[3\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
 //! \[100\]; `ELEMENTWISE_LOG2` \[26\]; `PROBE_MBYTES` \[512, MiB per probe
 //! thread\]. `BENCH_CRITERION_ARGS` passes options to criterion (`local`,
 //! `kernels`), e.g. `--warm-up-time 0.1 --measurement-time 0.5`. Knobs set
@@ -70,6 +70,9 @@
 //! - `probe`: `mode` (`read`, `triad`) `threads mib_per_thread gbytes_per_s
 //!   median_gbytes_per_s`, or `mode` `pingpong` and `ns`;
 //! - `faults`: `np` and the seconds per call of each contender;
+//! - `io`: `np method mbytes save_s load_s load_into_s memcpy_s`, with
+//!   `--cold` also `load_cold_s`; its peer `io_numpy`: `mbytes save_s
+//!   load_s` (and `load_cold_s`);
 //! - `rma`: `remote` and the seconds per call of each contender
 //!   (`memcpy_8mb_s`, `same_node_mpi_get_1elem_s`, …);
 //! - the Python peers of `benches/peers` (`kmeans_sklearn`, `kmeans_numpy`,
@@ -96,7 +99,7 @@ use std::process::ExitCode;
 pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: gain-bench SUITE... | plot | render OUTPUT
-suites: rma local kernels kmeans matmul shared_sum numpy faults apps all (MPI=mpich for MPICH)";
+suites: rma local kernels kmeans matmul shared_sum numpy faults io apps all (MPI=mpich for MPICH)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

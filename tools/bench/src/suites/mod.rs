@@ -14,6 +14,7 @@ use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
 
 mod criterion;
 mod faults;
+mod io;
 mod kmeans;
 mod matmul;
 mod numpy;
@@ -30,6 +31,7 @@ pub const SUITES: &[&str] = &[
     "shared_sum",
     "numpy",
     "faults",
+    "io",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -47,6 +49,7 @@ pub fn expand(name: &str) -> Option<Vec<&'static str>> {
             "matmul",
             "shared_sum",
             "faults",
+            "io",
             "plot",
         ]),
         "plot" => Some(vec!["plot"]),
@@ -69,6 +72,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "shared_sum" => shared_sum::run(&mut b)?,
         "numpy" => numpy::run(&mut b)?,
         "faults" => faults::run(&mut b)?,
+        "io" => io::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
