@@ -14,6 +14,7 @@ mod faults;
 mod harness;
 mod numeric;
 mod numpy;
+mod replicated;
 
 use harness::{CHILD, FILTER, Job, Shared, Suite};
 use libtest_mimic::Arguments;
