@@ -12,6 +12,9 @@
 //! - [`Distribution`], [`Section`], [`process_grid`]: pure index math;
 //! - the window layer (private): MPI windows, the only MPI FFI;
 //! - [`GlobalArray`]: the user-facing array;
+//! - [`Replicated`]: one read-only copy of a whole array per node (Global
+//!   Arrays' mirrored arrays), read by every rank of the node as a plain
+//!   zero-copy view, on `GlobalArray`'s public API and the window layer;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
@@ -181,6 +184,7 @@ mod element;
 mod error;
 mod fault;
 mod prefetch;
+mod replicated;
 mod runtime;
 mod window;
 
@@ -196,6 +200,7 @@ pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};
+pub use replicated::Replicated;
 pub use runtime::{Runtime, init};
 
 /// The README's Rust code blocks, compiled and run as doc tests so that

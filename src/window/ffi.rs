@@ -99,6 +99,86 @@ pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
     check(unsafe { sys::MPI_Barrier(comm) }, "MPI_Barrier")
 }
 
+/// Collective over `comm`: `MPI_Comm_split` (Standard section 6.4.2).
+/// Ranks passing the same `color` form one new communicator, ordered by
+/// `key`; a rank passing `None` (`MPI_UNDEFINED`) gets none. The new
+/// communicator returns errors as codes, as the node communicator does.
+pub(crate) fn comm_split(
+    comm: MPI_Comm,
+    color: Option<usize>,
+    key: usize,
+) -> Result<Option<MPI_Comm>> {
+    // SAFETY: reading constants initialised at load time.
+    let (undefined, null) = unsafe { (sys::RSMPI_UNDEFINED, sys::RSMPI_COMM_NULL) };
+    let color = match color {
+        Some(c) => to_int(c, "colour")?,
+        None => undefined,
+    };
+    let mut new = null;
+    // SAFETY: `comm` is a valid communicator; `new` is a valid out-parameter.
+    check(
+        unsafe { sys::MPI_Comm_split(comm, color, to_int(key, "key")?, &mut new) },
+        "MPI_Comm_split",
+    )?;
+    if new == null {
+        return Ok(None);
+    }
+    comm_errors_return(new)?;
+    Ok(Some(new))
+}
+
+/// Collective over `comm`: `MPI_Comm_dup` (Standard section 6.4.2), a
+/// communicator of the same ranks whose collectives never match `comm`'s.
+/// It inherits `comm`'s error handler.
+pub(crate) fn comm_dup(comm: MPI_Comm) -> Result<MPI_Comm> {
+    // SAFETY: reading a constant initialised at load time.
+    let mut new = unsafe { sys::RSMPI_COMM_NULL };
+    // SAFETY: `comm` is a valid communicator; `new` is a valid out-parameter.
+    check(unsafe { sys::MPI_Comm_dup(comm, &mut new) }, "MPI_Comm_dup")?;
+    Ok(new)
+}
+
+/// Collective over `comm`: `MPI_Comm_free` of a communicator made by
+/// [`comm_split`] or [`comm_dup`].
+pub(crate) fn comm_free(mut comm: MPI_Comm) -> Result<()> {
+    // SAFETY: `comm` is a valid communicator this module created, freed
+    // once.
+    check(unsafe { sys::MPI_Comm_free(&mut comm) }, "MPI_Comm_free")
+}
+
+/// Collective over `comm`: `MPI_Bcast` (Standard section 5.4) of `buf`
+/// from rank `root` into every other rank's `buf` (which must have the
+/// same length), as bytes, in pieces of at most `max_chunk` bytes and
+/// under 2^31 (MPI counts are `int`s).
+pub(crate) fn bcast_bytes(
+    comm: MPI_Comm,
+    root: usize,
+    buf: &mut [u8],
+    max_chunk: usize,
+) -> Result<()> {
+    let chunk = max_chunk.clamp(1, 1 << 30);
+    let ty = <u8 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
+    let root = to_int(root, "root")?;
+    for piece in buf.chunks_mut(chunk) {
+        // SAFETY: `piece` is `piece.len()` writable bytes (the root's are
+        // only read), of the datatype passed, alive until the blocking call
+        // returns.
+        check(
+            unsafe {
+                sys::MPI_Bcast(
+                    piece.as_mut_ptr() as *mut c_void,
+                    to_int(piece.len(), "broadcast count")?,
+                    ty,
+                    root,
+                    comm,
+                )
+            },
+            "MPI_Bcast",
+        )?;
+    }
+    Ok(())
+}
+
 /// `MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)`: failures of
 /// calls on `comm` (a window allocation that runs out of shared memory)
 /// come back as codes instead of aborting the job.

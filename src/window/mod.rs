@@ -1,8 +1,10 @@
 //! The window layer: MPI windows and the crate's only MPI FFI, with all the
 //! `unsafe` code they need. Everything above it moves data through the safe
-//! methods of [`Window`]. (The crate's other `unsafe` code is small and has
-//! nothing to do with MPI: the prefetch hints of `prefetch.rs` and
-//! OpenBLAS's thread setter in `blas.rs`.)
+//! methods of [`Window`] and of [`NodeCopy`] (`node_copy.rs`: one block
+//! per node instead of one per rank, the storage of replicated arrays).
+//! (The crate's other `unsafe` code is small and has nothing to do with
+//! MPI: the prefetch hints of `prefetch.rs` and OpenBLAS's thread setter
+//! in `blas.rs`.)
 //!
 //! A window holds one block of memory per rank. The memory comes from
 //! `MPI_Win_allocate_shared` on the node communicator (Standard section
@@ -34,6 +36,7 @@
 //! meeting to learn whether every rank's shared memory was allocated.
 
 mod ffi;
+mod node_copy;
 mod transfer;
 
 use std::cell::{Cell, RefCell};
@@ -55,6 +58,8 @@ use crate::fault;
 use ffi::Rma;
 pub(crate) use ffi::{abort_world, at_exit, comm_errors_return, library_version, world_rank};
 use transfer::{Chunk, Dim};
+
+pub(crate) use node_copy::{NodeCopy, even_share};
 
 /// Bytes at the start of every rank's segment, before its data: the
 /// accumulate lock (first word) and the block length.

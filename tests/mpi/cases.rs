@@ -157,6 +157,47 @@ const CASES: &[Case] = &[
         false,
         crate::bad_input::one_rank_wrong_argument,
     ),
+    (
+        "replicated_roundtrip_from_global_i32",
+        false,
+        crate::replicated::from_global::<i32>,
+    ),
+    (
+        "replicated_roundtrip_from_global_f64",
+        false,
+        crate::replicated::from_global::<f64>,
+    ),
+    (
+        "replicated_roundtrip_from_global_u8",
+        false,
+        crate::replicated::from_global::<u8>,
+    ),
+    (
+        "replicated_roundtrip_from_global_i64",
+        false,
+        crate::replicated::from_global::<i64>,
+    ),
+    (
+        "replicated_roundtrip_from_global_f32",
+        false,
+        crate::replicated::from_global::<f32>,
+    ),
+    (
+        "replicated_roundtrip_from_root_every_root",
+        false,
+        crate::replicated::from_root,
+    ),
+    (
+        "replicated_updates_change_what_every_rank_sees",
+        false,
+        crate::replicated::updates,
+    ),
+    ("replicated_bad_input", false, crate::replicated::bad_input),
+    (
+        "replicated_one_copy_per_node_pss",
+        false,
+        crate::replicated::one_copy_per_node_pss,
+    ),
 ];
 
 /// The names of the cases every configuration runs (all but those marked

@@ -15,6 +15,7 @@ mod harness;
 mod io;
 mod numeric;
 mod numpy;
+mod replicated;
 
 use harness::{CHILD, FILTER, Job, Shared, Suite};
 use libtest_mimic::Arguments;
