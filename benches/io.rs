@@ -53,9 +53,19 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--mbytes" => mbytes = args.next().and_then(|v| v.parse().ok()).expect("--mbytes M"),
+            "--mbytes" => {
+                mbytes = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--mbytes M")
+            }
             "--dir" => dir = args.next().expect("--dir D").into(),
-            "--trials" => trials = args.next().and_then(|v| v.parse().ok()).expect("--trials T"),
+            "--trials" => {
+                trials = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--trials T")
+            }
             "--cold" => cold = true,
             "--bench" => {}
             other => panic!("unknown option {other}"),

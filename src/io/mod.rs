@@ -23,6 +23,7 @@ use ndarray::Dimension;
 use crate::array::GlobalArray;
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result, during};
+use crate::replicated::Replicated;
 use crate::runtime::Runtime;
 
 use npy::{NpyFile, NpyOut};
@@ -320,6 +321,59 @@ fn fill<T: Element, D: Dimension>(
     };
     rt.all_ok(read, ErrorKind::Io)?;
     ga.sync()
+}
+
+/// # Files
+impl<T: Element, D: Dimension> Replicated<T, D> {
+    /// Reads the `.npy` file at `path` into a new replicated array: one
+    /// copy per node, which the node's ranks fill together, each reading
+    /// an even share of the rows straight from the file into node shared
+    /// memory, so every node reads each byte of the file once (not once
+    /// per rank) and no data crosses between nodes. Files are accepted as
+    /// by [`load_npy`] (C or Fortran order, versions 1.0 to 3.0, `T`'s
+    /// type descriptor) and, unlike global arrays, may be 0-d.
+    ///
+    /// Errors, on every rank, before anything is allocated: those of
+    /// [`load_npy`] for the file and the paths; a read that fails on some
+    /// rank is [`Io`](ErrorKind::Io) there and
+    /// [`InconsistentArguments`](ErrorKind::InconsistentArguments) naming
+    /// it elsewhere, with nothing left allocated.
+    ///
+    /// # Collective
+    ///
+    /// Every rank must call it with the same path and types (checked); it
+    /// returns when every node's copy is complete and visible to its ranks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let path = std::env::temp_dir().join(format!("gain-doc-repl-{}.npy", std::process::id()));
+    /// let ga = gain::numpy::from_fn(&rt, [4, 2], |i| (i[0] * 2 + i[1]) as f64)?;
+    /// gain::io::save_npy(&ga, &path)?;
+    /// let table = gain::Replicated::<f64, ndarray::Ix2>::load_npy(&rt, &path)?;
+    /// assert_eq!(table.view()[[3, 1]], 7.0); // a plain view: no communication
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn load_npy(rt: &Runtime, path: impl AsRef<Path>) -> Result<Self> {
+        during("Replicated::load_npy", || {
+            let (method, file) = open_agreed::<T, D>(rt, path.as_ref())?;
+            let mut dim = D::zeros(file.shape.len());
+            dim.slice_mut().copy_from_slice(&file.shape);
+            let shape = file.shape.clone();
+            Replicated::from_rows(rt, "Replicated::load_npy", dim, |part, rows| {
+                let section = crate::Section::from_fn(shape.len(), |d| {
+                    if d == 0 {
+                        (rows.start, rows.end)
+                    } else {
+                        (0, shape[d])
+                    }
+                });
+                file.read_block(&section, part, method)
+            })
+        })
+    }
 }
 
 /// `path` as an absolute path, for comparing the ranks' paths.

@@ -103,8 +103,7 @@ impl NpyFile {
         // the call, as `numpy.load(mmap_mode=...)` does.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| io_error(path, e))?;
         let (shape, fortran) = {
-            let view =
-                ArrayView::<T, D>::view_npy(&map).map_err(|e| format_error::<T>(path, e))?;
+            let view = ArrayView::<T, D>::view_npy(&map).map_err(|e| format_error::<T>(path, e))?;
             let fortran = view.ndim() > 1 && !view.is_standard_layout();
             (view.shape().to_vec(), fortran)
         };
@@ -123,8 +122,7 @@ impl NpyFile {
 
     /// The whole array, viewed in the mapping (C or Fortran order).
     fn view<T: Element>(&self) -> Result<ArrayView<'_, T, IxDyn>> {
-        ArrayView::<T, IxDyn>::view_npy(&self.map)
-            .map_err(|e| format_error::<T>(&self.path, e))
+        ArrayView::<T, IxDyn>::view_npy(&self.map).map_err(|e| format_error::<T>(&self.path, e))
     }
 
     /// Reads the elements of `block` into `out`, a C-order buffer of the

@@ -143,6 +143,8 @@ fn roundtrips<T: Element + ndarray_npy::ReadableElement + ndarray_npy::WritableE
             model,
             "{what}: load_npy_chunked {chunk:?}"
         );
+        let r = gain::Replicated::<T, IxDyn>::load_npy(rt, &path).unwrap();
+        assert_eq!(r.view(), model.view(), "{what}: Replicated::load_npy");
         ga.fill(T::zero()).unwrap();
         io::load_npy_into(&mut ga, &path).unwrap();
         assert_eq!(ga.get(..).unwrap(), model, "{what}: load_npy_into");
@@ -157,6 +159,12 @@ fn roundtrips<T: Element + ndarray_npy::ReadableElement + ndarray_npy::WritableE
         rt.comm().barrier();
         let f = io::load_npy_chunked::<T, IxDyn>(rt, &fpath, &chunk).unwrap();
         assert_eq!(f.get(..).unwrap(), model, "{what}: a Fortran-order file");
+        let rf = gain::Replicated::<T, IxDyn>::load_npy(rt, &fpath).unwrap();
+        assert_eq!(
+            rf.view(),
+            model.view(),
+            "{what}: Replicated from Fortran order"
+        );
         let v = io::load_npy::<T, IxDyn>(rt, &vpath).unwrap();
         assert_eq!(v.get(..).unwrap(), model, "{what}: format version 2/3");
         rt.comm().barrier();
@@ -245,6 +253,11 @@ pub fn npy_bad_input(rt: &Runtime) {
     }
     rt.comm().barrier();
     let load = |p: &Path| io::load_npy::<f64, Ix2>(rt, p);
+    t.expect(
+        "a truncated file, replicated",
+        gain::Replicated::<f64, Ix2>::load_npy(rt, &truncated),
+        ErrorKind::NpyFormat,
+    );
     t.expect(
         "a missing file",
         load(&scratch.path("none.npy")),

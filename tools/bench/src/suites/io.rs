@@ -77,8 +77,14 @@ fn figures(r: &Records) -> Result<Figures> {
     let runs: Vec<Gain> = r.all("io")?;
     let by = |m: &'static str| runs.iter().filter(move |x| x.method == m);
     let mut f = Figures::default();
-    let save = f.add("io.save_2rank_s", median(by("positioned").map(|x| x.save_s)))?;
-    let load = f.add("io.load_2rank_s", median(by("positioned").map(|x| x.load_s)))?;
+    let save = f.add(
+        "io.save_2rank_s",
+        median(by("positioned").map(|x| x.save_s)),
+    )?;
+    let load = f.add(
+        "io.load_2rank_s",
+        median(by("positioned").map(|x| x.load_s)),
+    )?;
     let into = f.add(
         "io.load_into_2rank_s",
         median(by("positioned").map(|x| x.load_into_s)),
@@ -86,7 +92,10 @@ fn figures(r: &Records) -> Result<Figures> {
     let copy = f.add("io.memcpy_2rank_s", median(runs.iter().map(|x| x.memcpy_s)))?;
     f.add("io.load_vs_memcpy", Ok(copy / into))?;
     f.add("io.load_new_array_vs_memcpy", Ok(copy / load))?;
-    let msave = f.add("io.mapped_save_2rank_s", median(by("mapped").map(|x| x.save_s)))?;
+    let msave = f.add(
+        "io.mapped_save_2rank_s",
+        median(by("mapped").map(|x| x.save_s)),
+    )?;
     let mload = f.add(
         "io.mapped_load_into_2rank_s",
         median(by("mapped").map(|x| x.load_into_s)),
