@@ -12,6 +12,11 @@
 //! Options: `--points n --dims d --centers k --iters I --seed s --verify`
 //! (`--verify` fits again serially with plain ndarray on rank 0 and checks
 //! labels and iteration count are identical and centers equal to 1e-9).
+//! Files (NumPy's `.npy`, read and written by every rank in parallel with
+//! `gain::io`): `--load points.npy` clusters the `n × d` f64 points of a
+//! file (`numpy.save("points.npy", x)`) instead of generated ones;
+//! `--save centers.npy` writes the fitted `k × d` centers;
+//! `--save-points points.npy` writes the generated points.
 
 #[path = "support/cli.rs"]
 #[allow(dead_code)] // each example uses some of the helpers
@@ -19,31 +24,53 @@ mod cli;
 
 use std::time::Instant;
 
-use cli::{flag, num};
+use cli::{arg, flag, num};
 use gain::GlobalArray;
 use gain::cluster::KMeans;
 use ndarray::{Array1, Array2, Axis};
 
 fn main() -> gain::Result<()> {
-    let (n, d, k) = (
-        num("--points", 100_000),
-        num("--dims", 16),
-        num("--centers", 4),
-    );
+    let k = num("--centers", 4);
     let iters = num("--iters", 20);
     let seed = num("--seed", 0) as u64;
+    let load = arg("--load");
     let rt = gain::init()?;
+    // The points' shape: the file's, or the options'.
+    let (n, d) = match &load {
+        Some(path) => match gain::io::npy_shape::<f64>(path)?[..] {
+            [n, d] => (n, d),
+            ref other => {
+                eprintln!(
+                    "{path}: {}-d points; k-means needs an n x d array",
+                    other.len()
+                );
+                std::process::exit(2);
+            }
+        },
+        None => (num("--points", 100_000), num("--dims", 16)),
+    };
 
     // Points laid out so every rank holds whole fragments of the fit.
     let km = KMeans::new(k).max_iter(iters);
     let dist = km.points_distribution(n, d, rt.size())?;
     let mut points = GlobalArray::<f64, _>::with_distribution(&rt, dist)?;
-    gain::random::fill_uniform(&mut points, seed, 0.0, 1.0)?;
+    match &load {
+        Some(path) => gain::io::load_npy_into(&mut points, path)?,
+        None => gain::random::fill_uniform(&mut points, seed, 0.0, 1.0)?,
+    }
+    if let Some(path) = arg("--save-points") {
+        gain::io::save_npy(&points, path)?;
+    }
 
     let start = Instant::now();
     let fit = km.fit(&points)?;
     let seconds = start.elapsed().as_secs_f64();
 
+    if let Some(path) = arg("--save") {
+        // The centers are on every rank; a global array of them is saved
+        // like any other.
+        gain::io::save_npy(&gain::numpy::from_array(&rt, &fit.centers)?, path)?;
+    }
     let labels = fit.labels.get(..)?; // every rank fetches all labels (small here)
     if rt.rank() == 0 {
         println!(

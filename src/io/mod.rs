@@ -137,6 +137,34 @@ fn write_own_block<T: Element, D: Dimension>(
     out.write_block(ga.shape(), &block, data, method)
 }
 
+/// The shape of the array in the `.npy` file at `path`, read from its
+/// header and checked as [`load_npy`] checks the file (`T`'s type
+/// descriptor, the file's length), for choosing a distribution before
+/// [`load_npy_into`].
+///
+/// Errors: [`Io`](ErrorKind::Io) and [`NpyFormat`](ErrorKind::NpyFormat)
+/// as for [`load_npy`].
+///
+/// # Local
+///
+/// Reads the file's header on the calling rank alone; no communication.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = gain::init()?;
+/// let path = std::env::temp_dir().join(format!("gain-doc-shape-{}.npy", std::process::id()));
+/// gain::io::save_npy(&gain::numpy::zeros::<f32, _>(&rt, [5, 3])?, &path)?;
+/// assert_eq!(gain::io::npy_shape::<f32>(&path)?, vec![5, 3]);
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), gain::Error>(())
+/// ```
+pub fn npy_shape<T: Element>(path: impl AsRef<Path>) -> Result<Vec<usize>> {
+    during("io::npy_shape", || {
+        Ok(NpyFile::open::<T, ndarray::IxDyn>(path.as_ref())?.shape)
+    })
+}
+
 /// Reads the `.npy` file at `path` into a new array, regularly
 /// distributed over all ranks as by [`GlobalArray::zeros`]. The file may
 /// be in C or Fortran order, in format version 1.0, 2.0 or 3.0, and its

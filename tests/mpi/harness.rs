@@ -468,6 +468,16 @@ impl Suite {
         }));
     }
 
+    /// A trial `name` that runs `body` (which may run jobs of its own).
+    pub fn custom(
+        &mut self,
+        name: String,
+        body: impl FnOnce() -> Result<(), String> + Send + 'static,
+    ) {
+        self.trials
+            .push(Trial::test(name, move || body().map_err(Failed::from)));
+    }
+
     /// A trial `name` that cannot run here, listed as ignored.
     pub fn ignored(&mut self, name: String) {
         self.trials

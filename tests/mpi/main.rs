@@ -124,6 +124,7 @@ fn parent() {
     }
     faults(&mut suite);
     examples(&mut suite);
+    kmeans_npy(&mut suite);
     libtest_mimic::run(&args, suite.into_trials()).exit();
 }
 
@@ -204,19 +205,38 @@ fn examples(suite: &mut Suite) {
             &[1, 2, 3, 4],
             &[2],
         ),
+        (
+            "shared_lookup",
+            "shared_lookup",
+            "--mbytes 4 --queries 3000 --verify",
+            &[1, 2, 3, 4],
+            &[3],
+        ),
         ("heat", "heat", "40 30", &[1, 3], &[3]),
         ("hello", "hello", "", &[1, 4], &[]),
     ];
     let mut by_label: Vec<(&str, Vec<std::sync::Arc<Shared>>)> = Vec::new();
+    // Each shared_lookup run writes (and removes) a database file of its own.
+    let pid = std::process::id();
     for &(label, example, args, nps, remote) in runs {
         let mut jobs = Vec::new();
+        let args = |at: &str| {
+            if example == "shared_lookup" {
+                let file = std::env::temp_dir().join(format!("gain-test-lookup-{pid}-{at}.npy"));
+                format!("{args} --file {}", file.display())
+            } else {
+                args.to_string()
+            }
+        };
         for &np in nps {
-            let job = Shared::new(Job::example(format!("np{np}"), np, example, args));
+            let args = args(&format!("np{np}"));
+            let job = Shared::new(Job::example(format!("np{np}"), np, example, &args));
             suite.job(format!("example::{label}::np{np}"), &job);
             jobs.push(job);
         }
         for &np in remote {
-            let job = Job::example(format!("np{np}_remote"), np, example, args)
+            let args = args(&format!("np{np}_remote"));
+            let job = Job::example(format!("np{np}_remote"), np, example, &args)
                 .env("GAIN_RANKS_PER_NODE", 1);
             let job = Shared::new(job);
             suite.job(format!("example::{label}::np{np}_remote"), &job);
@@ -228,11 +248,97 @@ fn examples(suite: &mut Suite) {
         let Some(&(_, example, ..)) = runs.iter().find(|r| r.0 == label) else {
             continue;
         };
-        if ["kmeans", "laplace", "distmap"].contains(&example) {
+        if ["kmeans", "laplace", "distmap", "shared_lookup"].contains(&example) {
             let name = format!("example::{label}::same_fingerprint_at_every_rank_count");
             suite.check(name, jobs, same_fingerprints);
         }
     }
+}
+
+/// k-means on points a file holds: NumPy writes the points gain generates
+/// (its Philox stream), in C and in Fortran order; k-means loads them at
+/// 3 and 1 ranks (`--load`) and must print the fingerprint of the run that
+/// generated them at 2 ranks, and save the same centers file (`--save`),
+/// which NumPy reads, as it reads the points that run saved
+/// (`--save-points`), equal to its own. Listed as ignored without a python3 with numpy.
+fn kmeans_npy(suite: &mut Suite) {
+    let name = "example::kmeans_npy::numpy_points_at_np1_and_np3".to_string();
+    let Some(py) = io::python_with_numpy() else {
+        suite.ignored(name);
+        return;
+    };
+    suite.custom(name, move || {
+        let dir = std::env::temp_dir().join(format!("gain-test-kmeans-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let at = |f: &str| dir.join(f).display().to_string();
+        let fit = "--centers 5 --iters 15 --verify";
+        let generated = Shared::new(Job::example(
+            "np2",
+            2,
+            "kmeans",
+            &format!(
+                "--points 2999 --dims 7 {fit} --save {} --save-points {}",
+                at("centers.npy"),
+                at("gain-points.npy")
+            ),
+        ));
+        let script = format!(
+            "import numpy as np\n\
+             x = np.random.Generator(np.random.Philox(key=0)).random((2999, 7))\n\
+             np.save({:?}, x)\n\
+             np.save({:?}, np.asfortranarray(x))\n",
+            at("points.npy"),
+            at("points-fortran.npy")
+        );
+        let run = |args: &[&str]| -> Result<String, String> {
+            let out = std::process::Command::new(&py)
+                .args(args)
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(format!("python: {}", String::from_utf8_lossy(&out.stderr)));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        run(&["-c", &script])?;
+        let loaded = Shared::new(Job::example(
+            "np3_load",
+            3,
+            "kmeans",
+            &format!(
+                "--load {} {fit} --save {}",
+                at("points.npy"),
+                at("centers-np3.npy")
+            ),
+        ));
+        let fortran = Shared::new(Job::example(
+            "np1_load_fortran",
+            1,
+            "kmeans",
+            &format!("--load {} {fit}", at("points-fortran.npy")),
+        ));
+        let mut outputs = Vec::new();
+        for j in [&generated, &loaded, &fortran] {
+            outputs.push((&j.job, j.output()?));
+        }
+        same_fingerprints(&outputs)?;
+        let a = std::fs::read(at("centers.npy")).map_err(|e| e.to_string())?;
+        let b = std::fs::read(at("centers-np3.npy")).map_err(|e| e.to_string())?;
+        if a != b {
+            return Err("the centers files of the two runs differ".into());
+        }
+        let check = format!(
+            "import numpy as np\n\
+             c = np.load({:?})\n\
+             assert c.shape == (5, 7) and c.dtype == np.float64, c\n\
+             assert (np.load({:?}) == np.load({:?})).all(), 'gain saved other points'\n",
+            at("centers.npy"),
+            at("gain-points.npy"),
+            at("points.npy")
+        );
+        run(&["-c", &check])?;
+        std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())
+    });
 }
 
 /// Every run verified against the serial version and printed the same
