@@ -15,6 +15,8 @@
 //! - [`Replicated`]: one read-only copy of a whole array per node (Global
 //!   Arrays' mirrored arrays), read by every rank of the node as a plain
 //!   zero-copy view, on `GlobalArray`'s public API and the window layer;
+//! - [`io`]: NumPy's `.npy` files, saved and loaded in parallel (every
+//!   rank moves its own block's bytes), for global and replicated arrays;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and

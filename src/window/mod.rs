@@ -3,8 +3,9 @@
 //! methods of [`Window`] and of [`NodeCopy`] (`node_copy.rs`: one block
 //! per node instead of one per rank, the storage of replicated arrays).
 //! (The crate's other `unsafe` code is small and has nothing to do with
-//! MPI: the prefetch hints of `prefetch.rs` and OpenBLAS's thread setter
-//! in `blas.rs`.)
+//! MPI: the prefetch hints of `prefetch.rs`, OpenBLAS's thread setter in
+//! `blas.rs`, the byte views of element slices in `element.rs` and the
+//! file mappings of `io/npy.rs`.)
 //!
 //! A window holds one block of memory per rank. The memory comes from
 //! `MPI_Win_allocate_shared` on the node communicator (Standard section
