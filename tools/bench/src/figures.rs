@@ -116,6 +116,36 @@ pub const TABLE: &[Spec] = &[
         "`load_npy_into` through the mapping ÷ with positioned I/O",
         None,
     ),
+    spec(
+        "io.shared_lookup_pss_per_node_vs_bytes_2rank",
+        "`examples/shared_lookup`: the memory a `Replicated` 1.5 GB array adds to the node (PSS summed over its 2 ranks) ÷ its size",
+        Some(AtMost(1.05)),
+    ),
+    spec(
+        "io.shared_lookup_pss_per_node_vs_bytes_4rank",
+        "the same at 4 ranks",
+        Some(AtMost(1.05)),
+    ),
+    spec(
+        "io.shared_lookup_load_2rank_s",
+        "its load and share time: `Replicated::load_npy` of the 1.5 GB file at 2 ranks, seconds (page cache warm)",
+        None,
+    ),
+    spec(
+        "io.blog_ray_4core_seconds",
+        "the blog's best time to share the array (Ray, 4 cores), quoted, seconds",
+        None,
+    ),
+    spec(
+        "io.shared_lookup_load_vs_blog_ray",
+        "the blog's quoted 0.07 s ÷ gain's load-and-share time (> 1: gain is faster)",
+        None,
+    ),
+    spec(
+        "io.shared_lookup_queries_per_s_2rank",
+        "queries answered per second against the replicated table (64 dot products of 64 dims each), 2 ranks",
+        None,
+    ),
     // rma: rank 0 reads rank 1's block, on one node and as "remote".
     spec(
         "same_node_get_8mb_vs_memcpy",

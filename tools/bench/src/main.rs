@@ -35,7 +35,7 @@
 //! \[4194304\], `KMEANS_DIMS` \[64\], `KMEANS_CENTERS` \[4\], `KMEANS_ITERS`
 //! \[20\], `KMEANS_RUNS` \[3, runs per rank count\]; `MATMUL_BLOCKS` \[8\],
 //! `MATMUL_BLOCK_SIZE` \[512\], `MATMUL_RUNS` \[3, 2-rank rounds\];
-//! `SHARED_SUM_MBYTES` \[1536\]; `IO_MBYTES` \[2048\], `IO_ROUNDS` \[3\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
+//! `SHARED_SUM_MBYTES` \[1536\]; `IO_MBYTES` \[2048\], `IO_ROUNDS` \[3\], `SHARED_LOOKUP_MBYTES` \[1536\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
 //! \[100\]; `ELEMENTWISE_LOG2` \[26\]; `PROBE_MBYTES` \[512, MiB per probe
 //! thread\]. `BENCH_CRITERION_ARGS` passes options to criterion (`local`,
 //! `kernels`), e.g. `--warm-up-time 0.1 --measurement-time 0.5`. Knobs set
@@ -73,6 +73,8 @@
 //! - `io`: `np method mbytes save_s load_s load_into_s memcpy_s`, with
 //!   `--cold` also `load_cold_s`; its peer `io_numpy`: `mbytes save_s
 //!   load_s` (and `load_cold_s`);
+//! - `shared_lookup`: `np mbytes load_s save_s pss_per_node_vs_bytes
+//!   queries_per_s`;
 //! - `rma`: `remote` and the seconds per call of each contender
 //!   (`memcpy_8mb_s`, `same_node_mpi_get_1elem_s`, …);
 //! - the Python peers of `benches/peers` (`kmeans_sklearn`, `kmeans_numpy`,

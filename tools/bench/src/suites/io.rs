@@ -6,6 +6,10 @@
 //! hits all alike. Each figure is the median over the rounds. The file
 //! goes to `target/bench` (a disk, not tmpfs); loads read it from a warm
 //! page cache, and, where the runner may drop the cache (root), also cold.
+//! Then `examples/shared_lookup` at 2 and 4 ranks: the blog's 1.5 GB
+//! read-only array loaded as a `Replicated` array, its memory per node
+//! (PSS summed over the node's ranks) and its load time beside the blog's
+//! best, quoted.
 
 use serde::Deserialize;
 
@@ -26,6 +30,19 @@ struct Gain {
     load_cold_s: Option<f64>,
 }
 
+/// The line `examples/shared_lookup` prints.
+#[derive(Deserialize)]
+struct Lookup {
+    np: u32,
+    load_s: f64,
+    pss_per_node_vs_bytes: f64,
+    queries_per_s: f64,
+}
+
+/// The blog's best time to share the 1.5 GB array: Ray's object store on
+/// 4 cores, in seconds (quoted, not measured here).
+const BLOG_RAY_4CORE_SECONDS: f64 = 0.07;
+
 /// `io_numpy.py`'s line.
 #[derive(Deserialize)]
 struct Numpy {
@@ -45,9 +62,10 @@ fn may_drop_caches() -> bool {
 pub fn run(b: &mut Bench) -> Result<Figures> {
     let mbytes = b.knob("IO_MBYTES", 2048)?;
     let rounds = b.knob("IO_ROUNDS", 3)?;
-    let io = Target::Bench("io");
-    let built = b.plain().run(&[io])?;
-    let exe = built.exe(io)?;
+    let lookup_mbytes = b.knob("SHARED_LOOKUP_MBYTES", 1536)?;
+    let (io, lookup) = (Target::Bench("io"), Target::Example("shared_lookup"));
+    let built = b.plain().run(&[io, lookup])?;
+    let (exe, lookup) = (built.exe(io)?, built.exe(lookup)?);
     let dir = std::path::absolute("target/bench")?;
     let cold = may_drop_caches();
     let mut args = vec![
@@ -69,6 +87,11 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
         b.launch(2, &[("GAIN_NPY_IO", "positioned")], exe, &args)?;
         b.launch(2, &[("GAIN_NPY_IO", "mapped")], exe, &args)?;
         b.peer("io_numpy.py", &peer)?;
+    }
+    let file = dir.join("shared_lookup.npy").display().to_string();
+    for np in [2, 4] {
+        let args = ["--mbytes", &lookup_mbytes.to_string(), "--file", &file];
+        b.launch(np, &[], lookup, &args)?;
     }
     figures(&b.records)
 }
@@ -106,6 +129,17 @@ fn figures(r: &Records) -> Result<Figures> {
     let gain_cold = (!cold.is_empty())
         .then(|| f.add("io.load_cold_2rank_s", median(cold)))
         .transpose()?;
+    let lookups: Vec<Lookup> = r.all("shared_lookup")?;
+    for x in &lookups {
+        let at = |what: &str| format!("io.shared_lookup_{what}_{}rank", x.np);
+        f.add(&at("pss_per_node_vs_bytes"), Ok(x.pss_per_node_vs_bytes))?;
+        f.add(&format!("{}_s", at("load")), Ok(x.load_s))?;
+        f.add(&at("queries_per_s"), Ok(x.queries_per_s))?;
+    }
+    if let Some(x) = lookups.iter().find(|x| x.np == 2) {
+        f.add("io.blog_ray_4core_seconds", Ok(BLOG_RAY_4CORE_SECONDS))?;
+        f.add("io.shared_lookup_load_vs_blog_ray", Ok(BLOG_RAY_4CORE_SECONDS / x.load_s))?;
+    }
     let numpy: Vec<Numpy> = r.all("io_numpy")?;
     if !numpy.is_empty() {
         let ns = f.add("io.numpy_save_s", median(numpy.iter().map(|x| x.save_s)))?;
@@ -130,7 +164,8 @@ mod tests {
         let r = Records::from_lines(
             r#"BENCH {"program":"io","np":2,"method":"positioned","mbytes":8,"save_s":1.0,"load_s":2.0,"load_into_s":0.5,"memcpy_s":0.25,"load_cold_s":4.0}
 BENCH {"program":"io","np":2,"method":"mapped","mbytes":8,"save_s":2.0,"load_s":2.0,"load_into_s":1.0,"memcpy_s":0.25}
-BENCH {"program":"io_numpy","mbytes":8,"save_s":3.0,"load_s":5.0,"load_cold_s":8.0}"#,
+BENCH {"program":"io_numpy","mbytes":8,"save_s":3.0,"load_s":5.0,"load_cold_s":8.0}
+BENCH {"program":"shared_lookup","np":2,"mbytes":8,"load_s":0.14,"save_s":1.0,"pss_per_node_vs_bytes":1.01,"queries_per_s":1e5}"#,
         )
         .unwrap();
         let f = figures(&r).unwrap();
@@ -141,5 +176,7 @@ BENCH {"program":"io_numpy","mbytes":8,"save_s":3.0,"load_s":5.0,"load_cold_s":8
         assert_eq!(v("io.positioned_save_vs_mapped"), 2.0);
         assert_eq!(v("io.positioned_load_vs_mapped"), 2.0);
         assert_eq!(v("io.load_cold_2rank_vs_numpy"), 2.0);
+        assert_eq!(v("io.shared_lookup_pss_per_node_vs_bytes_2rank"), 1.01);
+        assert!((v("io.shared_lookup_load_vs_blog_ray") - 0.5).abs() < 1e-12);
     }
 }
