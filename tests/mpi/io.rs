@@ -94,16 +94,18 @@ fn with_version(v1: &[u8], version: u8) -> Vec<u8> {
 pub fn npy_roundtrip(rt: &Runtime) {
     let scratch = Scratch::new(rt, "io");
     let mut rng = Rng::new(22);
-    roundtrips::<i8>(rt, &scratch, &mut rng);
-    roundtrips::<i16>(rt, &scratch, &mut rng);
-    roundtrips::<i32>(rt, &scratch, &mut rng);
-    roundtrips::<i64>(rt, &scratch, &mut rng);
-    roundtrips::<u8>(rt, &scratch, &mut rng);
-    roundtrips::<u16>(rt, &scratch, &mut rng);
-    roundtrips::<u32>(rt, &scratch, &mut rng);
-    roundtrips::<u64>(rt, &scratch, &mut rng);
-    roundtrips::<f32>(rt, &scratch, &mut rng);
-    roundtrips::<f64>(rt, &scratch, &mut rng);
+    // Every type once; two of them three times, with the static and
+    // empty cases (the distributions are what varies, not the type).
+    roundtrips::<i8>(rt, &scratch, &mut rng, 1);
+    roundtrips::<i16>(rt, &scratch, &mut rng, 1);
+    roundtrips::<i32>(rt, &scratch, &mut rng, 1);
+    roundtrips::<i64>(rt, &scratch, &mut rng, 3);
+    roundtrips::<u8>(rt, &scratch, &mut rng, 1);
+    roundtrips::<u16>(rt, &scratch, &mut rng, 1);
+    roundtrips::<u32>(rt, &scratch, &mut rng, 1);
+    roundtrips::<u64>(rt, &scratch, &mut rng, 1);
+    roundtrips::<f32>(rt, &scratch, &mut rng, 1);
+    roundtrips::<f64>(rt, &scratch, &mut rng, 3);
     scratch.assert_no_partial_files("a save");
     scratch.finish(rt);
 }
@@ -112,9 +114,10 @@ fn roundtrips<T: Element + ndarray_npy::ReadableElement + ndarray_npy::WritableE
     rt: &Runtime,
     scratch: &Scratch,
     rng: &mut Rng,
+    trials: usize,
 ) {
     let name = std::any::type_name::<T>();
-    for trial in 0..3 {
+    for trial in 0..trials {
         let ndim = 1 + rng.below(3);
         let mut ga = random_array::<T>(rt, rng, ndim);
         let shape = ga.shape().to_vec();
@@ -173,6 +176,9 @@ fn roundtrips<T: Element + ndarray_npy::ReadableElement + ndarray_npy::WritableE
                 std::fs::remove_file(p).unwrap();
             }
         }
+    }
+    if trials == 1 {
+        return;
     }
     // Static dimensions and an empty array.
     let m2: ArrayD<T> = rng.data(&[5, 3]);
