@@ -251,10 +251,17 @@ impl NpyOut {
     /// any file of that name.
     pub(crate) fn create<T: Element>(tmp: &Path, shape: &[usize]) -> Result<u64> {
         let file = File::create(tmp).map_err(|e| io_error(tmp, e))?;
-        ndarray_npy::write_zeroed_npy::<T, _>(&file, IxDyn(shape))
-            .map_err(|e| file_error(ErrorKind::Io, tmp, e))?;
-        let len = file.metadata().map_err(|e| io_error(tmp, e))?.len();
-        Ok(len - (shape.iter().product::<usize>() * size_of::<T>()) as u64)
+        let written = ndarray_npy::write_zeroed_npy::<T, _>(&file, IxDyn(shape))
+            .map_err(|e| file_error(ErrorKind::Io, tmp, e))
+            .and_then(|()| file.metadata().map_err(|e| io_error(tmp, e)));
+        match written {
+            Ok(meta) => Ok(meta.len() - (shape.iter().product::<usize>() * size_of::<T>()) as u64),
+            Err(e) => {
+                // A full disk, say: leave nothing behind.
+                let _ = std::fs::remove_file(tmp);
+                Err(e)
+            }
+        }
     }
 
     /// Opens the file `create` made (on this rank, maybe another node's

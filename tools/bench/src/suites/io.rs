@@ -138,7 +138,10 @@ fn figures(r: &Records) -> Result<Figures> {
     }
     if let Some(x) = lookups.iter().find(|x| x.np == 2) {
         f.add("io.blog_ray_4core_seconds", Ok(BLOG_RAY_4CORE_SECONDS))?;
-        f.add("io.shared_lookup_load_vs_blog_ray", Ok(BLOG_RAY_4CORE_SECONDS / x.load_s))?;
+        f.add(
+            "io.shared_lookup_load_vs_blog_ray",
+            Ok(BLOG_RAY_4CORE_SECONDS / x.load_s),
+        )?;
     }
     let numpy: Vec<Numpy> = r.all("io_numpy")?;
     if !numpy.is_empty() {
