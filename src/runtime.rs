@@ -435,8 +435,8 @@ impl Runtime {
 
     /// Collective: whether a step every rank took succeeded everywhere. All
     /// ranks return an error when any rank's `local` failed: that rank its
-    /// own, the others one of `kind` naming the first rank that failed and
-    /// its message. Costs one small allreduce when every rank succeeded.
+    /// own, the others one of `kind` with the first failed rank's error
+    /// (which names that rank). Costs one small allreduce when every rank succeeded.
     pub(crate) fn all_ok(&self, local: Result<()>, kind: ErrorKind) -> Result<()> {
         let failed = local.is_err() as u64;
         let mut any = 0u64;
@@ -454,7 +454,11 @@ impl Runtime {
         let texts = self.all_gather_text(&text);
         local?;
         let bad = (0..self.size()).find(|&r| texts[r].0).unwrap_or(0);
-        Err(Error::new(kind, format!("on rank {bad}: {}", texts[bad].1)))
+        // The text is the error's display, which names its rank.
+        Err(Error::new(
+            kind,
+            format!("another rank failed: {}", texts[bad].1),
+        ))
     }
 
     /// Collective: the outcome of a step only `root` took (a text, or an
@@ -476,7 +480,7 @@ impl Runtime {
         match (self.rank() == root, failed) {
             (true, _) => local,
             (false, false) => Ok(text),
-            (false, true) => Err(Error::new(kind, format!("on rank {root}: {text}"))),
+            (false, true) => Err(Error::new(kind, format!("rank {root} failed: {text}"))),
         }
     }
 

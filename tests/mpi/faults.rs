@@ -7,6 +7,7 @@
 
 use gain::numpy::{self, Zip};
 use gain::{GlobalArray, Result};
+use mpi::traits::*;
 use ndarray::{Array1, Array2};
 
 /// The scenario a `fault` child runs.
@@ -16,6 +17,8 @@ pub const SCENARIO: &str = "GAIN_TEST_FAULT";
 /// at `np` ranks (the last rank is `np - 1`), for Open MPI and for MPICH.
 pub struct Scenario {
     pub name: &'static str,
+    /// What the failed job's output must contain; empty: the job must
+    /// succeed (the fault is one gain reports as an error).
     pub expect: fn(np: usize, open_mpi: bool) -> Vec<String>,
     /// Extra environment for the job.
     pub env: fn(np: usize) -> Vec<(&'static str, String)>,
@@ -29,6 +32,13 @@ fn no_env(_: usize) -> Vec<(&'static str, String)> {
 }
 
 pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "save_npy_to_a_full_filesystem",
+        expect: |_, _| Vec::new(),
+        env: no_env,
+        shm: "64m",
+        body: save_to_a_full_filesystem,
+    },
     Scenario {
         name: "one_rank_returns_a_one_sided_error",
         expect: |_, _| {
@@ -206,6 +216,49 @@ fn allocate_then_work() -> Result<()> {
     ga.sync()?;
     let total: f64 = ga.get(..)?.sum();
     println!("sum {total}");
+    Ok(())
+}
+
+/// A save into a filesystem without room for the file (a 4 MB tmpfs that
+/// rank 0 mounts in the job's private mount namespace): an `Io` error on
+/// every rank naming the cause, no file and no temporary left, and the
+/// same filesystem still takes a small file afterwards.
+fn save_to_a_full_filesystem() -> Result<()> {
+    let rt = gain::init()?;
+    let mut pid = std::process::id();
+    rt.comm().process_at_rank(0).broadcast_into(&mut pid);
+    let dir = std::path::PathBuf::from(format!("/tmp/gain-full-fs-{pid}"));
+    if rt.rank() == 0 {
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mount a 4 MB tmpfs");
+    }
+    rt.sync()?;
+    // 8 MB of data for 4 MB of room.
+    let ga = gain::numpy::ones::<f64, _>(&rt, [1 << 20])?;
+    let e = gain::io::save_npy(&ga, dir.join("full.npy")).expect_err("a save that cannot fit");
+    assert_eq!(e.kind(), gain::ErrorKind::Io, "{e}");
+    assert!(e.to_string().contains("No space left"), "{e}");
+    rt.sync()?;
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "the failed save left {left:?}");
+    let small = gain::numpy::ones::<f64, _>(&rt, [64])?;
+    gain::io::save_npy(&small, dir.join("small.npy"))?;
+    let back = gain::io::load_npy::<f64, ndarray::Ix1>(&rt, dir.join("small.npy"))?;
+    assert_eq!(back.sum()?, 64.0);
+    rt.sync()?;
+    if rt.rank() == 0 {
+        let _ = std::process::Command::new("umount").arg(&dir).status();
+        std::fs::remove_dir(&dir).unwrap();
+        println!("save to a full filesystem: {e}");
+    }
     Ok(())
 }
 
