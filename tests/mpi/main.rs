@@ -259,12 +259,12 @@ fn examples(suite: &mut Suite) {
 
 /// k-means on points a file holds: NumPy writes the points gain generates
 /// (its Philox stream), in C and in Fortran order; k-means loads them at
-/// 3 and 1 ranks (`--load`) and must print the fingerprint of the run that
+/// 3, 4 and 1 ranks (`--load`; the last the Fortran file) and must print the fingerprint of the run that
 /// generated them at 2 ranks, and save the same centers file (`--save`),
 /// which NumPy reads, as it reads the points that run saved
 /// (`--save-points`), equal to its own. Listed as ignored without a python3 with numpy.
 fn kmeans_npy(suite: &mut Suite) {
-    let name = "example::kmeans_npy::numpy_points_at_np1_and_np3".to_string();
+    let name = "example::kmeans_npy::numpy_points_at_np1_np3_np4".to_string();
     let Some(py) = io::python_with_numpy() else {
         suite.ignored(name);
         return;
@@ -319,8 +319,14 @@ fn kmeans_npy(suite: &mut Suite) {
             "kmeans",
             &format!("--load {} {fit}", at("points-fortran.npy")),
         ));
+        let four = Shared::new(Job::example(
+            "np4_load",
+            4,
+            "kmeans",
+            &format!("--load {} {fit}", at("points.npy")),
+        ));
         let mut outputs = Vec::new();
-        for j in [&generated, &loaded, &fortran] {
+        for j in [&generated, &loaded, &fortran, &four] {
             outputs.push((&j.job, j.output()?));
         }
         same_fingerprints(&outputs)?;
