@@ -77,6 +77,16 @@ pub enum ErrorKind {
     /// dimensions differs from the array's is
     /// [`DimensionMismatch`](Self::DimensionMismatch).)
     NpyFormat,
+    /// A write into an array mapped read-only from its file
+    /// ([`MapMode::ReadOnly`](crate::MapMode::ReadOnly)): a put, an
+    /// accumulate, a `read_inc`, a
+    /// [`try_local_mut`](crate::GlobalArray::try_local_mut), or a
+    /// collective that writes the array (`fill`, `copy_from`, the NumPy
+    /// layer's assignments and `Zip`, `linalg`'s and `random`'s fills of a
+    /// given array, `io::load_npy_into`). The mapping cannot be written, so
+    /// the write is refused before any memory is touched: by the calling
+    /// rank for a one-sided call, by every rank for a collective one.
+    ReadOnly,
 }
 
 /// The error returned by every fallible operation of this crate.

@@ -19,6 +19,8 @@
 //!   rank moves its own block's bytes), for global and replicated arrays;
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
+//! - [`io`]: parallel `.npy` save and load, and file-backed arrays
+//!   (below);
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up, abort-on-panic, and the fault
@@ -90,6 +92,10 @@
 //!   and visible), every write any rank made before the sync is seen, also
 //!   through a view created before the sync and held across it.
 //!
+//! The same holds for a file-backed array (below), whose blocks are a
+//! shared mapping of its file: the node's ranks share the file's pages as
+//! they share MPI shared memory.
+//!
 //! Rust's memory model does not describe memory written by another
 //! process: the blocks are MPI shared memory (`MPI_Win_allocate_shared`),
 //! read with plain loads, and MPI's memory model (the unified model, with
@@ -136,6 +142,38 @@
 //! ga.sync()?;
 //! assert_eq!(ga.get(..)?.sum(), 64.0 * rt.size() as f64);
 //! assert_eq!(ga.get(s![2.., ..4])?.shape(), &[6, 4]);
+//! # Ok::<(), gain::Error>(())
+//! ```
+//!
+//! # File-backed arrays
+//!
+//! [`GlobalArray::map_npy`] uses a `.npy` file in place: its blocks are
+//! the file's bytes, mapped into every rank (`MAP_SHARED`) instead of MPI
+//! shared memory, so an array larger than memory, or one that must
+//! persist, needs no copy. Read-only ([`MapMode::ReadOnly`]: every write
+//! is refused with [`ErrorKind::ReadOnly`] before memory is touched) or
+//! read-write ([`MapMode::ReadWrite`]: writes go to the file, and
+//! [`GlobalArray::flush`] makes them durable); [`io::create_npy`] makes a
+//! new zero file to map. Get, put, accumulate, views and the NumPy layer
+//! work unchanged. Blocks are bands of rows, each one run of the file;
+//! ranks of one node share the file's page cache, and ranks on other
+//! nodes reach a block through an MPI window over its owner's mapping.
+//! Without a shared filesystem each node maps its own copy of the file:
+//! fine for reading, but a read-write array's writes then land in the copy
+//! on each block's owner's node ([`GlobalArray::map_npy`] says more).
+//!
+//! ```
+//! use gain::{GlobalArray, MapMode};
+//! # let rt = gain::init()?;
+//! let path = std::env::temp_dir().join(format!("gain-doc-crate-{}.npy", std::process::id()));
+//! let ga = gain::io::create_npy::<f64, _>(&rt, &path, [8, 3])?;
+//! ga.acc(.., &ndarray::Array2::ones((8, 3)), 1.0)?;
+//! ga.flush()?; // in the file now, on disk
+//! drop(ga);
+//! let ro = GlobalArray::<f64, ndarray::Ix2>::map_npy(&rt, &path, MapMode::ReadOnly)?;
+//! assert_eq!(ro.get(..)?.sum(), 24.0 * rt.size() as f64);
+//! # drop(ro);
+//! # std::fs::remove_file(&path).unwrap();
 //! # Ok::<(), gain::Error>(())
 //! ```
 //!
@@ -197,7 +235,7 @@ pub mod numpy;
 pub mod random;
 
 pub(crate) use array::ViewBorrow;
-pub use array::{Access, GlobalArray, LocalView, NbAccess, NbGet};
+pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

@@ -275,7 +275,9 @@ fn merge_bounds(a: &[usize], b: &[usize], n: usize) -> Vec<usize> {
 /// old `c` is ignored (NaNs in it do not propagate).
 ///
 /// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) when the
-/// shapes do not chain, on every rank, before anything is written.
+/// shapes do not chain, on every rank, before anything is written;
+/// [`ReadOnly`](crate::ErrorKind::ReadOnly) likewise when `c` is mapped
+/// read-only from its file.
 ///
 /// # Collective
 ///
@@ -307,6 +309,7 @@ where
     T: Element + LinalgScalar,
 {
     during("linalg::matmul_into", move || -> Result<()> {
+        c.check_writable()?;
         let (a, b) = (a.into(), b.into());
         let [m, k] = a.shape();
         let n = b.shape()[1];
@@ -444,7 +447,9 @@ pub fn transpose<T: Element>(a: &GlobalArray<T, Ix2>) -> Result<GlobalArray<T, I
 /// Writes the transpose of `a` into `t`, whatever their distributions.
 ///
 /// Errors: [`ShapeMismatch`](crate::ErrorKind::ShapeMismatch) unless
-/// `t` is `a`'s shape reversed.
+/// `t` is `a`'s shape reversed; [`ReadOnly`](crate::ErrorKind::ReadOnly)
+/// when `t` is mapped read-only from its file (on every rank, before
+/// anything is written).
 ///
 /// # Collective
 ///
@@ -467,6 +472,7 @@ pub fn transpose_into<T: Element>(
     t: &mut GlobalArray<T, Ix2>,
 ) -> Result<()> {
     during("linalg::transpose_into", move || -> Result<()> {
+        t.check_writable()?;
         if t.shape() != [a.shape()[1], a.shape()[0]] {
             bail!(
                 ShapeMismatch,

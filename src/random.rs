@@ -291,12 +291,14 @@ where
 }
 
 /// Runs `generate(first linear index, run)` over each contiguous run of this
-/// rank's block and stores the values, then syncs.
+/// rank's block and stores the values, then syncs. An array mapped
+/// read-only is `ReadOnly` on every rank first.
 fn fill_by_index<T, D>(a: &mut GlobalArray<T, D>, generate: impl Fn(u128, &mut [f64])) -> Result<()>
 where
     T: Element + Float,
     D: Dimension,
 {
+    a.check_writable()?;
     let rank = a.runtime().rank();
     if let Some(block) = a.distribution(rank) {
         let shape = a.shape().to_vec();

@@ -230,6 +230,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// Sets every element to `value` (`GA_Fill`), then synchronises.
     ///
+    /// Errors: [`ReadOnly`](ErrorKind::ReadOnly) on every rank, before
+    /// anything else, for an array mapped read-only from its file.
+    ///
     /// # Collective
     ///
     /// Every rank must call it on the same array with the same `value` (not
@@ -248,6 +251,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
         during("GlobalArray::fill", move || -> Result<()> {
+            self.check_writable()?;
             self.sync()?;
             self.local_mut().fill(value);
             self.sync()
@@ -258,7 +262,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// (`GA_Copy`); the distributions may differ.
     ///
     /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) on every rank
-    /// when the shapes differ.
+    /// when the shapes differ; [`ReadOnly`](ErrorKind::ReadOnly) on every
+    /// rank when this array is mapped read-only from its file.
     ///
     /// # Collective
     ///
@@ -279,6 +284,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn copy_from(&mut self, other: &GlobalArray<T, D>) -> Result<()> {
         during("GlobalArray::copy_from", move || -> Result<()> {
+            self.check_writable()?;
             if self.shape() != other.shape() {
                 return Err(Error::new(
                     ErrorKind::ShapeMismatch,

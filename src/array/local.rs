@@ -408,7 +408,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// This rank's block as an ndarray view (`NGA_Access`), without copying.
     /// Empty (all extents zero) when the rank owns nothing. Its first
     /// element is 64-byte aligned (a cache line, an AVX-512 vector), as is
-    /// every block's, whatever the alignment of the memory MPI hands out.
+    /// every block's, whatever the alignment of the memory MPI hands out
+    /// (a file-backed array's blocks lie where its file puts them, aligned
+    /// to `T`).
     ///
     /// The view is a [`LocalView`] guard: while it lives, this process's
     /// own [`put`](Self::put), [`acc`](Self::acc) and
@@ -457,6 +459,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// This rank's block, mutably and without copying. Writes are visible
     /// to other ranks after the next [`sync`](Self::sync).
     ///
+    /// # Panics
+    ///
+    /// If the array is mapped read-only from its file
+    /// ([`MapMode::ReadOnly`](crate::MapMode::ReadOnly)), whose memory
+    /// cannot be written; [`try_local_mut`](Self::try_local_mut) returns
+    /// [`ReadOnly`](crate::ErrorKind::ReadOnly) instead.
+    ///
     /// # Local
     ///
     /// A view of this rank's own memory; no communication.
@@ -472,6 +481,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn local_mut(&mut self) -> ArrayViewMut<'_, T, D> {
+        if let Err(e) = self.check_writable() {
+            panic!("GlobalArray::local_mut: {e} (try_local_mut returns this as an error)");
+        }
         let dim = self.block_dim(self.rt.rank());
         ArrayViewMut::from_shape(dim, self.win.local_mut()).expect("block shape matches segment")
     }

@@ -3,14 +3,17 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), and queries and synchronisation (here).
+//! (`local.rs`), file-backed arrays (`mapped.rs`), and queries and
+//! synchronisation (here).
 
 mod construct;
 mod local;
+mod mapped;
 mod rma;
 
 pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};
+pub use mapped::MapMode;
 pub use rma::NbGet;
 
 use std::cell::Cell;
@@ -443,7 +446,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// displacement unit 1 and are in a `MPI_Win_lock_all` epoch for the
     /// array's life; see [`mpi_displacement`](Self::mpi_displacement).
     /// For raw RMA next to gain's (baselines, interoperation): flush what
-    /// you issue, and never free or unlock the windows.
+    /// you issue, and never free or unlock the windows. For a file-backed
+    /// array ([`map_npy`](Self::map_npy)) the node window holds no data
+    /// (only the blocks' accumulate locks) and the world window covers
+    /// each rank's block in its file mapping (from up to 63 bytes before
+    /// it, as [`mpi_displacement`](Self::mpi_displacement) accounts); with
+    /// [`MapMode::ReadOnly`](crate::MapMode::ReadOnly) a raw put or
+    /// accumulate into it faults.
     ///
     /// # Local
     ///

@@ -212,7 +212,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// reads as a view of the section's shape ([`AsArray`]): `&array`, a
     /// view, or `&[T]` / `&Vec<T>` for a 1-d array.
     ///
-    /// Errors: as [`get_into`](Self::get_into).
+    /// Errors: as [`get_into`](Self::get_into);
+    /// [`Borrowed`](crate::ErrorKind::Borrowed) while this process views a
+    /// target block; [`ReadOnly`](crate::ErrorKind::ReadOnly) for an array
+    /// mapped read-only from its file.
     ///
     /// # One-sided
     ///
@@ -306,6 +309,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// beyond `T`'s range adds its truncation.
     ///
     /// Errors: [`NotInteger`](crate::ErrorKind::NotInteger),
+    /// [`ReadOnly`](crate::ErrorKind::ReadOnly) (as [`put`](Self::put)),
     /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds),
     /// [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch).
     ///

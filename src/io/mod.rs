@@ -7,13 +7,25 @@
 //! what [`save_npy`] writes, and [`load_npy`] opens what `numpy.save`
 //! writes, in C or Fortran order, for every [`Element`] type.
 //!
+//! A file can also *be* an array: [`GlobalArray::map_npy`] maps a `.npy`
+//! file into every rank and uses it in place, read-only or read-write
+//! ([`MapMode`]), and [`create_npy`] makes a new one to map. Such a
+//! file-backed array needs no memory of its own and persists
+//! ([`GlobalArray::flush`]).
+//!
 //! This layer sits on [`GlobalArray`]'s public API (blocks, local views,
-//! `sync`); `io/npy.rs` holds one rank's file work, with no MPI.
+//! `sync`) and, for file-backed arrays, on the array layer's constructor
+//! over a mapped file; `io/npy.rs` holds one rank's file work, with no
+//! MPI.
 //!
 //! Every rank must see the file at the same path, through a filesystem
 //! the ranks share (a cluster's home or parallel filesystem). A rank on a
 //! node that cannot see it gets [`ErrorKind::Io`] and so do the others.
+//! (A read-only [`map_npy`](GlobalArray::map_npy) also works with a copy
+//! of the file on every node; its docs say what a read-write one does
+//! then.)
 
+mod mapped;
 mod npy;
 
 use std::path::Path;
@@ -27,6 +39,9 @@ use crate::replicated::Replicated;
 use crate::runtime::Runtime;
 
 use npy::{NpyFile, NpyOut};
+
+pub use crate::array::MapMode;
+pub use mapped::create_npy;
 
 /// Writes `ga` to `path` as a `.npy` file (C order, NumPy's format version
 /// 1.0, or 2.0 for headers too long for it), replacing any file there.
@@ -253,7 +268,9 @@ pub fn load_npy_chunked<T: Element, D: Dimension>(
 ///
 /// Errors: those of [`load_npy`], and
 /// [`ShapeMismatch`](ErrorKind::ShapeMismatch) when the file's shape is
-/// not `ga`'s (on every rank, before anything is written).
+/// not `ga`'s (on every rank, before anything is written);
+/// [`ReadOnly`](ErrorKind::ReadOnly) on every rank when `ga` is mapped
+/// read-only from a file.
 ///
 /// # Collective
 ///
@@ -277,6 +294,7 @@ pub fn load_npy_into<T: Element, D: Dimension>(
     path: impl AsRef<Path>,
 ) -> Result<()> {
     during("io::load_npy_into", || {
+        ga.check_writable()?;
         let rt = ga.runtime().clone();
         let (method, file) = open_agreed::<T, D>(&rt, path.as_ref())?;
         if file.shape != ga.shape() {

@@ -76,6 +76,12 @@ impl NpyFile {
     /// Only the header's pages are read; the mapping of the rest costs
     /// address space, not memory.
     pub(crate) fn open<T: Element, D: Dimension>(path: &Path) -> Result<Self> {
+        Self::open_with::<T, D>(path, false)
+    }
+
+    /// As [`open`](Self::open), with the file opened for writing too when
+    /// `write` (for a read-write mapping of it, [`file`](Self::file)).
+    pub(crate) fn open_with<T: Element, D: Dimension>(path: &Path, write: bool) -> Result<Self> {
         // `stat` first: opening a FIFO for reading would block.
         let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
         let kind = meta.file_type();
@@ -95,7 +101,11 @@ impl NpyFile {
                 format!("is {what}, not a regular file"),
             ));
         }
-        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(write)
+            .open(path)
+            .map_err(|e| io_error(path, e))?;
         // SAFETY: the mapping is read-only and private to this `NpyFile`.
         // Another process truncating or rewriting the file while it is
         // mapped would change (or, past the new end, fault on) what we read;
@@ -118,6 +128,11 @@ impl NpyFile {
             data_at: len - data,
             len,
         })
+    }
+
+    /// The open file.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
     }
 
     /// The whole array, viewed in the mapping (C or Fortran order).

@@ -172,7 +172,8 @@ pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
 /// Runs `body` on each piece of this rank's part of view `sel` of `out`,
 /// with the piece's region (view coordinates) and its elements, writable.
 /// Synchronises `out` and the `inputs` first and `out` at the end, on
-/// every rank even if a piece fails.
+/// every rank even if a piece fails. An `out` mapped read-only is
+/// `ReadOnly` on every rank before any of that (every rank knows it).
 pub(crate) fn run<T: Element>(
     out: &mut dyn StoreMut<T>,
     sel: &Selection,
@@ -180,6 +181,7 @@ pub(crate) fn run<T: Element>(
     cuts: &dyn Fn(usize, &mut Vec<usize>),
     mut body: impl FnMut(&Rect, ArrayViewMutD<'_, T>) -> Result<()>,
 ) -> Result<()> {
+    out.check_writable()?;
     let mut all: Vec<&dyn Shared> = vec![out.as_store().shared()];
     all.extend_from_slice(inputs);
     sync_all(&all)?;

@@ -125,7 +125,8 @@ macro_rules! assign_ops {
     ($(($Op:ident, $op:ident, $sym:tt)),*) => {$(
         /// In place (NumPy's augmented assignment); panics (aborting the
         /// job with the typed error's message) when `rhs` does not
-        /// broadcast to the array. [`Zip`] and
+        /// broadcast to the array or the array is mapped read-only from
+        /// its file ([`ReadOnly`](crate::ErrorKind::ReadOnly)). [`Zip`] and
         /// [`ViewMut::zip_mut_with`] return the error instead.
         ///
         /// # Collective

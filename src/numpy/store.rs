@@ -27,6 +27,9 @@ pub(crate) trait Store<T: Element>: Shared {
 
 /// A global array whose own block can be written.
 pub(crate) trait StoreMut<T: Element>: Store<T> {
+    /// `ReadOnly` for an array mapped read-only from its file, whose
+    /// block [`local_dyn_mut`](Self::local_dyn_mut) must not be asked for.
+    fn check_writable(&self) -> Result<()>;
     fn local_dyn_mut(&mut self) -> ArrayViewMutD<'_, T>;
     fn as_store(&self) -> &dyn Store<T>;
 }
@@ -56,6 +59,9 @@ impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
 }
 
 impl<T: Element, D: Dimension> StoreMut<T> for GlobalArray<T, D> {
+    fn check_writable(&self) -> Result<()> {
+        GlobalArray::check_writable(self)
+    }
     fn local_dyn_mut(&mut self) -> ArrayViewMutD<'_, T> {
         self.local_mut().into_dyn()
     }

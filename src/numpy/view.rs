@@ -314,7 +314,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     ///
     /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when `src` does
     /// not broadcast to the view, on every rank, before anything is
-    /// written.
+    /// written; [`ReadOnly`](ErrorKind::ReadOnly) likewise for an array
+    /// mapped read-only from its file (so for [`fill`](Self::fill) and
+    /// [`zip_mut_with`](Self::zip_mut_with) too).
     ///
     /// # Collective
     ///
@@ -471,7 +473,8 @@ macro_rules! zip_arity {
             ///
             /// Errors: [`ShapeMismatch`](ErrorKind::ShapeMismatch) when an
             /// input does not broadcast to the output, on every rank,
-            /// before anything is written.
+            /// before anything is written; [`ReadOnly`](ErrorKind::ReadOnly)
+            /// likewise when the output is mapped read-only from its file.
             ///
             /// # Collective
             ///

@@ -346,25 +346,64 @@ pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Ai
     Ok((base, size))
 }
 
+/// Runs `f` with `comm`'s error handler set to `MPI_ERRORS_RETURN`, then
+/// puts back the handler it had. A call that creates a window reports its
+/// failure through the communicator's handler, which for the runtime's
+/// world communicator is `MPI_ERRORS_ARE_FATAL`: this way a failed
+/// `MPI_Win_create` (MPI refusing to expose a file mapping, say) is an
+/// error the caller can report instead of an abort inside MPI.
+fn with_errors_return<R>(comm: MPI_Comm, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    // SAFETY: reading a constant initialised at load time (a placeholder
+    // MPI overwrites).
+    let mut previous = unsafe { sys::RSMPI_ERRORS_RETURN };
+    // SAFETY: `comm` is valid; `previous` is a valid out-parameter.
+    check(
+        unsafe { sys::MPI_Comm_get_errhandler(comm, &mut previous) },
+        "MPI_Comm_get_errhandler",
+    )?;
+    let r = comm_errors_return(comm).and_then(|()| f());
+    // SAFETY: `previous` is the handle MPI_Comm_get_errhandler returned;
+    // setting it again and freeing that reference is what the standard
+    // asks (section 8.3).
+    let restored = check(
+        unsafe { sys::MPI_Comm_set_errhandler(comm, previous) },
+        "MPI_Comm_set_errhandler",
+    )
+    .and_then(|()| {
+        check(
+            // SAFETY: as above; the communicator holds its own reference.
+            unsafe { sys::MPI_Errhandler_free(&mut previous) },
+            "MPI_Errhandler_free",
+        )
+    });
+    let r = r?;
+    restored?;
+    Ok(r)
+}
+
 /// Collective over `comm`: `MPI_Win_create` over `bytes` bytes at `base`
-/// (displacement unit 1), then `MPI_Win_lock_all`.
+/// (displacement unit 1), then `MPI_Win_lock_all`. A failed creation is
+/// an error, not an abort (see [`with_errors_return`]).
 pub(crate) fn create_world(comm: MPI_Comm, base: *mut u8, bytes: MPI_Aint) -> Result<MPI_Win> {
     // SAFETY: reading a constant initialised at load time.
     let mut win = unsafe { GAIN_MPI_WIN_NULL };
     // SAFETY: `base` points to `bytes` bytes that outlive the window (the
-    // shared window owning them is freed after this one).
+    // shared window or the file mapping owning them is released after
+    // this one).
     unsafe {
-        check(
-            sys::MPI_Win_create(
-                base as *mut c_void,
-                bytes,
-                1,
-                GAIN_MPI_INFO_NULL,
-                comm,
-                &mut win,
-            ),
-            "MPI_Win_create",
-        )?;
+        with_errors_return(comm, || {
+            check(
+                sys::MPI_Win_create(
+                    base as *mut c_void,
+                    bytes,
+                    1,
+                    GAIN_MPI_INFO_NULL,
+                    comm,
+                    &mut win,
+                ),
+                "MPI_Win_create",
+            )
+        })?;
         set_errors_return(win)?;
         check(
             sys::MPI_Win_lock_all(GAIN_MPI_MODE_NOCHECK, win),

@@ -35,8 +35,12 @@
 //! pending error (`fault.rs`) waits only a bounded time there and then
 //! aborts the job with that error's message. Allocation uses the same
 //! meeting to learn whether every rank's shared memory was allocated.
+//!
+//! File-backed windows (`mapped.rs`) keep their data in a mapping of a
+//! file instead of the node window: see [`Window::map_file`].
 
 mod ffi;
+mod mapped;
 mod node_copy;
 mod transfer;
 
@@ -340,6 +344,10 @@ pub(crate) struct Window<T: Element> {
     pending: Vec<Cell<bool>>,
     max_transfer_bytes: usize,
     freed: bool,
+    /// The file mapping holding the blocks of a file-backed window
+    /// ([`map_file`](Self::map_file)); `None` for shared memory. Dropped
+    /// with the window, after `free` released the MPI windows over it.
+    backing: Option<mapped::Backing>,
     _elem: PhantomData<T>,
 }
 
@@ -370,6 +378,18 @@ impl<T: Element> Window<T> {
                     format!("a block of {len} elements does not fit in memory"),
                 )
             })?;
+        let (shared, base) = Self::allocate_node(place, bytes)?;
+        match Self::set_up(place, len, bytes, shared, base, max_transfer_bytes) {
+            Ok(win) => Ok(win),
+            Err(e) => abort_with(&e, "the end of an array's set-up"),
+        }
+    }
+
+    /// Collectively allocates this rank's segment of `bytes` bytes of a
+    /// new node window ([`ffi::allocate_shared`]) and learns whether every
+    /// rank's allocation succeeded: an error on every rank when all failed,
+    /// the job aborted with the failing rank's message when some did.
+    fn allocate_node(place: &Placement<'_>, bytes: usize) -> Result<(MPI_Win, *mut u8)> {
         let alloc = if fault::inject_alloc_failure() {
             Err(Error::new(
                 crate::ErrorKind::Mpi,
@@ -400,10 +420,7 @@ impl<T: Element> Window<T> {
                 "a consistent allocation",
             ),
         };
-        match Self::set_up(place, len, bytes, shared, base, max_transfer_bytes) {
-            Ok(win) => Ok(win),
-            Err(e) => abort_with(&e, "the end of an array's set-up"),
-        }
+        Ok((shared, base))
     }
 
     /// The rest of [`allocate`](Self::allocate) once every rank holds its
@@ -488,6 +505,7 @@ impl<T: Element> Window<T> {
                 .collect(),
             max_transfer_bytes,
             freed: false,
+            backing: None,
             _elem: PhantomData,
         };
         win.sync()?;
@@ -543,6 +561,7 @@ impl<T: Element> Window<T> {
 
     /// This rank's block, mutably.
     pub(crate) fn local_mut(&mut self) -> &mut [T] {
+        assert!(self.writable(), "a mutable view of a read-only mapping");
         let (p, n) = self.peers[self.my_node_rank];
         // SAFETY: as in `local`; `&mut self` excludes other borrows through
         // this window on this rank.
@@ -708,6 +727,7 @@ impl<T: Element> Window<T> {
 
     /// Writes `src` (shaped like the section) into the pieces' owners.
     pub(crate) fn write(&self, pieces: &[Piece<'_>], src: ArrayView<'_, T, IxDyn>) -> Result<()> {
+        self.check_writable()?;
         for p in pieces {
             let part = narrow(src.view(), &p.in_buf);
             if let Some(nr) = self.node_rank_of[p.rank] {
@@ -734,6 +754,7 @@ impl<T: Element> Window<T> {
         src: ArrayView<'_, T, IxDyn>,
         alpha: T,
     ) -> Result<()> {
+        self.check_writable()?;
         for p in pieces {
             let part = narrow(src.view(), &p.in_buf);
             match self.route {
@@ -791,6 +812,7 @@ impl<T: Element> Window<T> {
     /// Atomically adds `inc` to element `offset` of `rank`'s block and
     /// returns the value before.
     pub(crate) fn fetch_add(&self, rank: usize, offset: usize, inc: T) -> Result<T> {
+        self.check_writable()?;
         match self.route {
             AccRoute::SharedLock => {
                 let nr = self.node_rank_of[rank].expect("single-node job");

@@ -70,6 +70,17 @@ const CASES: &[Case] = &[
     ),
     ("io_npy_bad_input", false, crate::io::npy_bad_input),
     (
+        "file_backed_read_write_matches_the_model",
+        false,
+        crate::mapped::read_write_matches_the_model,
+    ),
+    (
+        "file_backed_read_only_refuses_writes",
+        false,
+        crate::mapped::read_only_refuses_writes,
+    ),
+    ("file_backed_bad_input", false, crate::mapped::bad_input),
+    (
         "io_numpy_reads_and_writes_the_same_files",
         true,
         crate::io::numpy_interop,

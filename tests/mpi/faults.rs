@@ -6,7 +6,7 @@
 //! that nothing of the job is left in `/dev/shm` (see `main.rs`).
 
 use gain::numpy::{self, Zip};
-use gain::{GlobalArray, Result};
+use gain::{GlobalArray, MapMode, Result};
 use mpi::traits::*;
 use ndarray::{Array1, Array2};
 
@@ -143,6 +143,21 @@ pub const SCENARIOS: &[Scenario] = &[
         env: no_env,
         shm: "64m",
         body: one_rank_exits_early,
+    },
+    Scenario {
+        name: "local_mut_of_a_read_only_file_panics",
+        expect: |np, _| {
+            vec![
+                format!(
+                    "GlobalArray::local_mut: rank {}: ReadOnly: the array is mapped read-only",
+                    np - 1
+                ),
+                format!("gain: rank {} panicked", np - 1),
+            ]
+        },
+        env: no_env,
+        shm: "64m",
+        body: local_mut_of_a_read_only_file,
     },
 ];
 
@@ -293,6 +308,29 @@ fn one_rank_exits_early() -> Result<()> {
     let m = Array2::<f64>::ones((6, 6));
     ga.acc(.., &m, 1.0)?;
     ga.sync()?;
+    ga.sync()?;
+    Ok(())
+}
+
+/// The last rank asks for a mutable view of an array mapped read-only:
+/// a panic naming the error, never a write into the read-only mapping.
+fn local_mut_of_a_read_only_file() -> Result<()> {
+    let rt = gain::init()?;
+    let mut pid = std::process::id();
+    rt.comm().process_at_rank(0).broadcast_into(&mut pid);
+    let path = std::env::temp_dir().join(format!("gain-fault-read-only-{pid}.npy"));
+    gain::io::create_npy::<f64, _>(&rt, &path, [4 * rt.size(), 2])?.destroy()?;
+    let mut ga = GlobalArray::<f64, ndarray::Ix2>::map_npy(&rt, &path, MapMode::ReadOnly)?;
+    // Every rank has mapped the file: its name can go, so that the
+    // aborted job leaves nothing behind.
+    ga.sync()?;
+    if rt.rank() == 0 {
+        std::fs::remove_file(&path).expect("removing the file");
+    }
+    ga.sync()?;
+    if rt.rank() == rt.size() - 1 {
+        ga.local_mut().fill(1.0);
+    }
     ga.sync()?;
     Ok(())
 }

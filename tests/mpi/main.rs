@@ -13,6 +13,7 @@ mod cluster;
 mod faults;
 mod harness;
 mod io;
+mod mapped;
 mod numeric;
 mod numpy;
 mod replicated;
