@@ -1,7 +1,8 @@
 //! Files: `.npy` save and load of global arrays, in parallel.
 //!
 //! Every rank reads and writes its own block's bytes of the file directly
-//! (positioned I/O, or a `memmap2` mapping with `GAIN_NPY_IO=mapped`);
+//! (through a `memmap2` mapping of its bytes, or with positioned I/O,
+//! `GAIN_NPY_IO=positioned`);
 //! nothing passes through one rank. Rank 0 alone writes the header. The
 //! files are NumPy's own format, versions 1.0 to 3.0: `numpy.load` opens
 //! what [`save_npy`] writes, and [`load_npy`] opens what `numpy.save`

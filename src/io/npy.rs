@@ -13,9 +13,9 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::{Path, PathBuf};
 
-use memmap2::{Mmap, MmapMut};
+use memmap2::{Mmap, MmapOptions};
 use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
-use ndarray_npy::{ViewMutNpyExt, ViewNpyError, ViewNpyExt};
+use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use crate::dist::{Section, narrow};
 use crate::element::{Element, as_bytes, as_bytes_mut};
@@ -33,13 +33,16 @@ pub(crate) enum Method {
 }
 
 /// The method `GAIN_NPY_IO` asks for (`positioned` or `mapped`), or the
-/// default, positioned I/O (the faster one here; see BENCHMARKS.md).
+/// default, the mapping: measured faster for both directions (BENCHMARKS.md,
+/// "io"), chiefly on saves, because stores into a shared mapping of one
+/// file proceed in parallel where `pwrite`s from several processes take
+/// turns on the file's lock.
 /// Files in Fortran order are always read through the mapping, since a
 /// block is then no run of the file but a transposed copy.
 pub(crate) fn method() -> Result<Method> {
     match std::env::var("GAIN_NPY_IO").as_deref() {
-        Err(_) | Ok("") | Ok("positioned") => Ok(Method::Positioned),
-        Ok("mapped") => Ok(Method::Mapped),
+        Err(_) | Ok("") | Ok("mapped") => Ok(Method::Mapped),
+        Ok("positioned") => Ok(Method::Positioned),
         Ok(other) => Err(Error::new(
             ErrorKind::InvalidArgument,
             format!("GAIN_NPY_IO must be `positioned` or `mapped`, not {other:?}"),
@@ -151,12 +154,34 @@ impl NpyFile {
         if block.is_empty() {
             return Ok(());
         }
-        if self.fortran || method == Method::Mapped {
+        if self.fortran {
+            // Not a run of the file: a transposing copy from the mapping.
             let all = self.view::<T>()?;
             let part = narrow(all, block);
             let mut out = ArrayViewMut::from_shape(IxDyn(&block.shape()), out)
                 .map_err(|e| Error::new(ErrorKind::ShapeMismatch, e.to_string()))?;
             out.assign(&part);
+            return Ok(());
+        }
+        if method == Method::Mapped {
+            let (run, starts) = block.c_order_runs(&self.shape);
+            let span = Span::of::<T>(self.data_at, run, &starts);
+            // SAFETY: a read-only mapping of the bytes this rank reads, its
+            // own; the file must not change during the load (as for
+            // `NpyFile::open`'s mapping).
+            let map = unsafe {
+                MmapOptions::new()
+                    .offset(span.map_at)
+                    .len(span.map_len)
+                    .populate()
+                    .map(&self.file)
+            }
+            .map_err(|e| io_error(&self.path, e))?;
+            let bytes = run * size_of::<T>();
+            for (chunk, &start) in out.chunks_exact_mut(run).zip(&starts) {
+                let at = span.in_map::<T>(self.data_at, start);
+                as_bytes_mut(chunk).copy_from_slice(&map[at..at + bytes]);
+            }
             return Ok(());
         }
         let (run, starts) = block.c_order_runs(&self.shape);
@@ -167,6 +192,57 @@ impl NpyFile {
                 .map_err(|e| io_error(&self.path, e))?;
         }
         Ok(())
+    }
+}
+
+/// The bytes of the file one rank's runs lie in, as a mapping needs them:
+/// from a page boundary at or before the first run to the end of the last.
+struct Span {
+    /// Where the mapping starts in the file (a multiple of the page size).
+    map_at: u64,
+    map_len: usize,
+    /// Bytes of the mapping before the first run.
+    skip: usize,
+}
+
+impl Span {
+    fn of<T>(data_at: u64, run: usize, starts: &[usize]) -> Span {
+        let first = data_at + (starts[0] * size_of::<T>()) as u64;
+        let end = data_at + ((starts[starts.len() - 1] + run) * size_of::<T>()) as u64;
+        let page = page_size();
+        let map_at = first / page * page;
+        Span {
+            map_at,
+            map_len: (end - map_at) as usize,
+            skip: (first - map_at) as usize,
+        }
+    }
+
+    /// Where in the mapping the run starting at element `start` begins.
+    fn in_map<T>(&self, data_at: u64, start: usize) -> usize {
+        (data_at + (start * size_of::<T>()) as u64 - self.map_at) as usize
+    }
+}
+
+/// The system's page size, which a mapping's offset must be a multiple of.
+fn page_size() -> u64 {
+    // SAFETY: `sysconf` only reads a system constant.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 } else { 4096 }
+}
+
+/// Allocates the file's blocks for `len` bytes at `at` (`posix_fallocate`;
+/// no change to the file's length or contents).
+fn allocate(file: &File, at: u64, len: usize) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `posix_fallocate` on a descriptor `file` owns, with in-range
+    // arguments; it touches no memory of ours.
+    let r =
+        unsafe { libc::posix_fallocate(file.as_raw_fd(), at as libc::off_t, len as libc::off_t) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(r))
     }
 }
 
@@ -318,20 +394,34 @@ impl NpyOut {
                 }
             }
             Method::Mapped => {
+                let span = Span::of::<T>(self.data_at, run, &starts);
+                // Blocks for the bytes first, so that a full disk is an
+                // error here and not a SIGBUS when a store into the
+                // mapping of a sparse file finds no room.
+                allocate(
+                    &self.file,
+                    span.map_at + span.skip as u64,
+                    span.map_len - span.skip,
+                )
+                .map_err(|e| io_error(&self.path, e))?;
                 // SAFETY: the file is this save's temporary file, which no
                 // other program knows of; the other ranks map it too but
                 // write only their own blocks, whose bytes are disjoint
                 // from this rank's (a distribution's blocks partition the
-                // array), so no byte is written by two processes.
-                let mut map =
-                    unsafe { MmapMut::map_mut(&self.file) }.map_err(|e| io_error(&self.path, e))?;
-                let mut all = ArrayViewMut::<T, IxDyn>::view_mut_npy(&mut map)
-                    .map_err(|e| file_error(ErrorKind::NpyFormat, &self.path, e))?;
-                let all = all
-                    .as_slice_mut()
-                    .expect("a file gain created is in C order");
+                // array), so no byte is written by two processes, and the
+                // bytes mapped are allocated (above), so stores cannot
+                // fault.
+                let mut map = unsafe {
+                    MmapOptions::new()
+                        .offset(span.map_at)
+                        .len(span.map_len)
+                        .map_mut(&self.file)
+                }
+                .map_err(|e| io_error(&self.path, e))?;
+                let bytes = run * size_of::<T>();
                 for (chunk, &start) in data.chunks_exact(run).zip(&starts) {
-                    all[start..start + run].copy_from_slice(chunk);
+                    let at = span.in_map::<T>(self.data_at, start);
+                    map[at..at + bytes].copy_from_slice(as_bytes(chunk));
                 }
             }
         }

@@ -40,6 +40,13 @@ pub const SCENARIOS: &[Scenario] = &[
         body: save_to_a_full_filesystem,
     },
     Scenario {
+        name: "save_npy_to_a_full_filesystem_positioned",
+        expect: |_, _| Vec::new(),
+        env: |_| vec![("GAIN_NPY_IO", "positioned".to_string())],
+        shm: "64m",
+        body: save_to_a_full_filesystem,
+    },
+    Scenario {
         name: "one_rank_returns_a_one_sided_error",
         expect: |_, _| {
             vec![

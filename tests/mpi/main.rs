@@ -79,15 +79,18 @@ fn parent() {
     // A transfer over 2 GiB between two "nodes", in a job of its own.
     let large = Job::new("np2_remote", Some(2)).env("GAIN_RANKS_PER_NODE", 1);
     suite.cases(&args, large, &["large_transfer_over_2gib"]);
-    // The .npy cases through the mapping instead of positioned I/O.
+    // The .npy cases with positioned I/O instead of the mapping.
     let io_cases: Vec<_> = light
         .iter()
         .copied()
         .filter(|c| c.starts_with("io_"))
         .collect();
-    for (label, np, per_node) in [("np3_mapped_io", 3, 3), ("np4_two_nodes_mapped_io", 4, 2)] {
+    for (label, np, per_node) in [
+        ("np3_positioned_io", 3, 3),
+        ("np4_two_nodes_positioned_io", 4, 2),
+    ] {
         let job = Job::new(label, Some(np))
-            .env("GAIN_NPY_IO", "mapped")
+            .env("GAIN_NPY_IO", "positioned")
             .env("GAIN_RANKS_PER_NODE", per_node);
         suite.cases(&args, job, &io_cases);
     }
