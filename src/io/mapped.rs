@@ -54,8 +54,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// file's data (a page past a truncated end raises `SIGBUS` where it
     /// is touched), and writes by other programs are seen as writes by
     /// another rank are (unspecified until a [`sync`](Self::sync)). A
-    /// sparse file ([`create_npy`]) on a disk that fills up also raises
-    /// `SIGBUS` where a new page is first written.
+    /// sparse file (one with holes, as `truncate -s` makes; not one of
+    /// [`create_npy`], which allocates its blocks) on a disk that fills up
+    /// raises `SIGBUS` where a new page is first written.
     ///
     /// Errors, on every rank, before anything is mapped or written (a rank
     /// whose own check failed gets its error, the others
@@ -119,10 +120,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 /// of `T` and `shape` (format version 1.0, or 2.0 for headers too long for
 /// it), replacing any file there, and maps it read-write: a
 /// [`GlobalArray::map_npy`] array with [`MapMode::ReadWrite`], for a result
-/// that must persist or does not fit in memory. The file is sparse where
-/// the filesystem allows (as `numpy.lib.format.open_memmap` makes one), so
-/// creating it writes only the header; the data takes disk space as it is
-/// written. Rank 0 creates it under a hidden temporary name beside `path`
+/// that must persist or does not fit in memory. Rank 0 writes only the
+/// header and allocates the data's blocks (`posix_fallocate`: unwritten
+/// extents, read as zeros, on filesystems that have them), so a disk
+/// without room for the array is an [`Io`](ErrorKind::Io) error here and
+/// never a `SIGBUS` when a page is first written. Rank 0 creates it under a hidden temporary name beside `path`
 /// and renames it into place, so a partial file never appears under
 /// `path`; [`flush`](GlobalArray::flush) makes writes durable.
 ///
@@ -179,11 +181,23 @@ pub fn create_npy<T: Element, Sh: IntoDimension>(
         checked?;
         let created = if rt.rank() == 0 {
             let tmp = npy::temporary(path, &std::process::id().to_string());
-            let made = NpyOut::create::<T>(&tmp, dim.slice()).and_then(|_| {
-                std::fs::rename(&tmp, path).map_err(|e| {
-                    Error::new(ErrorKind::Io, format!("renaming {}: {e}", tmp.display()))
+            let made = NpyOut::create::<T>(&tmp, dim.slice())
+                .and_then(|data_at| {
+                    // The data's blocks, allocated now: a disk without room
+                    // is an error here, not a SIGBUS at some rank's first
+                    // store into a page of a sparse file.
+                    let bytes = dim.size() * size_of::<T>();
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&tmp)
+                        .and_then(|f| npy::allocate(&f, data_at, bytes))
+                        .map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", tmp.display())))
                 })
-            });
+                .and_then(|()| {
+                    std::fs::rename(&tmp, path).map_err(|e| {
+                        Error::new(ErrorKind::Io, format!("renaming {}: {e}", tmp.display()))
+                    })
+                });
             if made.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }

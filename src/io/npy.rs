@@ -233,7 +233,7 @@ fn page_size() -> u64 {
 
 /// Allocates the file's blocks for `len` bytes at `at` (`posix_fallocate`;
 /// no change to the file's length or contents).
-fn allocate(file: &File, at: u64, len: usize) -> std::io::Result<()> {
+pub(crate) fn allocate(file: &File, at: u64, len: usize) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `posix_fallocate` on a descriptor `file` owns, with in-range
     // arguments; it touches no memory of ours.

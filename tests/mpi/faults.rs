@@ -243,8 +243,9 @@ fn allocate_then_work() -> Result<()> {
 
 /// A save into a filesystem without room for the file (a 4 MB tmpfs that
 /// rank 0 mounts in the job's private mount namespace): an `Io` error on
-/// every rank naming the cause, no file and no temporary left, and the
-/// same filesystem still takes a small file afterwards.
+/// every rank naming the cause, no file and no temporary left, the same
+/// for `create_npy` of an array that does not fit, and the same
+/// filesystem still takes a small file afterwards.
 fn save_to_a_full_filesystem() -> Result<()> {
     let rt = gain::init()?;
     let mut pid = std::process::id();
@@ -271,6 +272,13 @@ fn save_to_a_full_filesystem() -> Result<()> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(left.is_empty(), "the failed save left {left:?}");
+    // A file-backed array that does not fit: an error at creation (its
+    // blocks are allocated), not a bus error at a later store.
+    let made = gain::io::create_npy::<f64, _>(&rt, dir.join("made.npy"), [1 << 20]);
+    let e2 = made.expect_err("a file-backed array that cannot fit");
+    assert_eq!(e2.kind(), gain::ErrorKind::Io, "{e2}");
+    let left = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(left, 0, "the failed create_npy left a file");
     let small = gain::numpy::ones::<f64, _>(&rt, [64])?;
     gain::io::save_npy(&small, dir.join("small.npy"))?;
     let back = gain::io::load_npy::<f64, ndarray::Ix1>(&rt, dir.join("small.npy"))?;
