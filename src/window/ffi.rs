@@ -465,6 +465,16 @@ pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
     )
 }
 
+/// `MPI_Win_flush_local_all`: local completion of the operations to every
+/// target.
+pub(crate) fn flush_local_all(win: MPI_Win) -> Result<()> {
+    // SAFETY: as in `flush_all`.
+    check(
+        unsafe { sys::MPI_Win_flush_local_all(win) },
+        "MPI_Win_flush_local_all",
+    )
+}
+
 /// `MPI_Win_sync`: synchronises the public and private window copies and
 /// acts as a memory barrier for shared-memory loads and stores.
 pub(crate) fn win_sync(win: MPI_Win) -> Result<()> {

@@ -1077,14 +1077,20 @@ impl<T: Element, D: Dimension> PendingRead<'_, T, D> {
         Ok(unsafe { out.assume_init() })
     }
 
-    /// Completes the gets of every target still in flight. A target leaves
-    /// the list only once its flush succeeded.
+    /// Completes the gets of every target still in flight, with one
+    /// `MPI_Win_flush_local_all`. One `MPI_Win_flush_local` per target
+    /// would do on most components, but under Open MPI's `osc/pt2pt` (the
+    /// component it picks across hosts over TCP) a flush to one target also
+    /// waits for the operations to every other, and the ranks' reads then
+    /// deadlock (`np3` with `--mca osc sm,pt2pt` hung in the roundtrip and
+    /// matmul cases). The targets are forgotten only once it succeeded.
     fn flush(&mut self) -> Result<()> {
-        let world = self.win.world;
-        while let Some(&rank) = self.targets.last() {
-            ffi::flush_local(world.expect("remote targets imply a world window"), rank)?;
-            self.targets.pop();
+        if self.targets.is_empty() {
+            return Ok(());
         }
+        let world = self.win.world.expect("remote targets imply a world window");
+        ffi::flush_local_all(world)?;
+        self.targets.clear();
         Ok(())
     }
 }

@@ -76,6 +76,32 @@ fn parent() {
         .env("GAIN_RANKS_PER_NODE", 1)
         .env("OMPI_MCA_op", "^avx");
     suite.cases(&args, no_avx, &wraps);
+    // Open MPI's osc/pt2pt over TCP, the one-sided component it picks
+    // between hosts: a flush there waits for every target's operations,
+    // which deadlocked reads flushed one target at a time. (MPICH has no
+    // such component choice; its remote path runs in np*_remote.)
+    if harness::mpi_version().contains("Open MPI") {
+        let rma: Vec<_> = light
+            .iter()
+            .copied()
+            .filter(|c| {
+                [
+                    "roundtrip",
+                    "matmul",
+                    "transpose",
+                    "read_inc",
+                    "acc_contention",
+                ]
+                .iter()
+                .any(|k| c.contains(k))
+            })
+            .collect();
+        let job = Job::new("np3_remote_osc_pt2pt", Some(3))
+            .env("GAIN_RANKS_PER_NODE", 1)
+            .env("OMPI_MCA_osc", "sm,pt2pt")
+            .env("OMPI_MCA_btl", "tcp,self");
+        suite.cases(&args, job, &rma);
+    }
     // A transfer over 2 GiB between two "nodes", in a job of its own.
     let large = Job::new("np2_remote", Some(2)).env("GAIN_RANKS_PER_NODE", 1);
     suite.cases(&args, large, &["large_transfer_over_2gib"]);
