@@ -184,16 +184,28 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let dist = checked?;
         let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
+        let len = blocks[rt.rank()].as_ref().map_or(0, Section::len);
+        let win = Window::allocate(&rt.placement(), len)?;
+        Ok(Self::assemble(rt, dist, blocks, win))
+    }
+
+    /// The array over `win`, whose blocks `dist` lays out (`blocks`: each
+    /// rank's, as `dist.block` gives it): the shapes and per-block view
+    /// counters every constructor derives the same way.
+    pub(super) fn assemble(
+        rt: &Runtime,
+        dist: Distribution,
+        blocks: Vec<Option<Section>>,
+        win: Window<T>,
+    ) -> Self {
         let block_shapes = blocks
             .iter()
             .map(|b| b.as_ref().map_or(vec![0; dist.ndim()], Section::shape))
             .collect();
-        let len = blocks[rt.rank()].as_ref().map_or(0, Section::len);
-        let win = Window::allocate(&rt.placement(), len)?;
         let mut dim = D::zeros(dist.ndim());
         dim.slice_mut().copy_from_slice(dist.shape());
         let views = (0..win.node_size()).map(|_| Cell::new(0)).collect();
-        Ok(GlobalArray {
+        GlobalArray {
             win,
             dist,
             dim,
@@ -201,7 +213,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             block_shapes,
             views,
             rt: rt.clone(),
-        })
+        }
     }
 
     /// A new zero-filled array with the same shape and distribution

@@ -2,7 +2,6 @@
 //! [`GlobalArray::map_npy`] in `io` calls once the ranks agree on the
 //! file), the mode queries, `flush`, and the fallible `try_local_mut`.
 
-use std::cell::Cell;
 use std::fs::File;
 
 use ndarray::{ArrayViewMut, Dimension};
@@ -102,22 +101,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             &runs,
             mode == MapMode::ReadWrite,
         )?;
-        let block_shapes = blocks
-            .iter()
-            .map(|b| b.as_ref().map_or(vec![0; dist.ndim()], Section::shape))
-            .collect();
-        let mut dim = D::zeros(dist.ndim());
-        dim.slice_mut().copy_from_slice(dist.shape());
-        let views = (0..win.node_size()).map(|_| Cell::new(0)).collect();
-        Ok(GlobalArray {
-            win,
-            dist,
-            dim,
-            blocks,
-            block_shapes,
-            views,
-            rt: rt.clone(),
-        })
+        Ok(Self::assemble(rt, dist, blocks, win))
     }
 
     /// Whether the array's blocks live in a mapped file

@@ -201,6 +201,62 @@ fn roundtrips<T: Element + ndarray_npy::ReadableElement + ndarray_npy::WritableE
     }
 }
 
+/// Broken variants of the `.npy` file `good` (rank 0 writes them beside
+/// it), for the bad-input cases of loading and of mapping.
+pub struct BadFiles {
+    pub empty: PathBuf,
+    pub magic: PathBuf,
+    pub version: PathBuf,
+    pub truncated: PathBuf,
+    pub longer: PathBuf,
+    pub big_endian: PathBuf,
+    pub fifo: PathBuf,
+}
+
+impl BadFiles {
+    pub fn new(rt: &Runtime, scratch: &Scratch, good: &Path) -> BadFiles {
+        let bytes = std::fs::read(good).unwrap();
+        let bad = |name: &str, content: &[u8]| -> PathBuf {
+            let p = scratch.path(name);
+            if rt.rank() == 0 {
+                std::fs::write(&p, content).unwrap();
+            }
+            p
+        };
+        let mut magic = bytes.clone();
+        magic[1] = b'X';
+        let mut version = bytes.clone();
+        version[6] = 4;
+        let mut longer = bytes.clone();
+        longer.extend([0; 8]);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = text[..64].find("<f8");
+        let big_endian: Vec<u8> = bytes
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| if at == Some(i) { b'>' } else { b })
+            .collect();
+        let fifo = scratch.path("fifo.npy");
+        if rt.rank() == 0 {
+            let ok = Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "mkfifo");
+        }
+        BadFiles {
+            empty: bad("empty.npy", b""),
+            magic: bad("magic.npy", &magic),
+            version: bad("version.npy", &version),
+            truncated: bad("truncated.npy", &bytes[..bytes.len() - 8]),
+            longer: bad("longer.npy", &longer),
+            big_endian: bad("big-endian.npy", &big_endian),
+            fifo,
+        }
+    }
+}
+
 /// Bad files and paths: a typed error on every rank, no file left behind.
 pub fn npy_bad_input(rt: &Runtime) {
     let scratch = Scratch::new(rt, "io-bad");
@@ -210,52 +266,18 @@ pub fn npy_bad_input(rt: &Runtime) {
     io::save_npy(&ga, &good).unwrap();
     let good2 = scratch.path("good2.npy");
     io::save_npy(&ga, &good2).unwrap();
-    let bytes = std::fs::read(&good).unwrap();
-    let bad = |name: &str, content: &[u8]| -> PathBuf {
-        let p = scratch.path(name);
-        if rt.rank() == 0 {
-            std::fs::write(&p, content).unwrap();
-        }
-        p
-    };
-    let empty = bad("empty.npy", b"");
-    let mut magic = bytes.clone();
-    magic[1] = b'X';
-    let magic = bad("magic.npy", &magic);
-    let mut version = bytes.clone();
-    version[6] = 4;
-    let version = bad("version.npy", &version);
-    let truncated = bad("truncated.npy", &bytes[..bytes.len() - 8]);
-    let mut longer = bytes.clone();
-    longer.extend([0; 8]);
-    let longer = bad("longer.npy", &longer);
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let big_endian = bad(
-        "big-endian.npy",
-        &bytes
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| {
-                if text[..64].find("<f8") == Some(i) {
-                    b'>'
-                } else {
-                    b
-                }
-            })
-            .collect::<Vec<_>>(),
-    );
+    let BadFiles {
+        empty,
+        magic,
+        version,
+        truncated,
+        longer,
+        big_endian,
+        fifo,
+    } = BadFiles::new(rt, &scratch, &good);
     let scalar = scratch.path("scalar.npy");
     if rt.rank() == 0 {
         ndarray_npy::write_npy(&scalar, &ndarray::arr0(1.5f64)).unwrap();
-    }
-    let fifo = scratch.path("fifo.npy");
-    if rt.rank() == 0 {
-        let ok = Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "mkfifo");
     }
     rt.comm().barrier();
     let load = |p: &Path| io::load_npy::<f64, Ix2>(rt, p);

@@ -389,27 +389,15 @@ pub fn bad_input(rt: &Runtime) {
         ndarray_npy::write_npy(&fortran, &f).unwrap();
     }
     rt.comm().barrier();
+    let crate::io::BadFiles {
+        empty,
+        magic,
+        version,
+        truncated,
+        fifo,
+        ..
+    } = crate::io::BadFiles::new(rt, &scratch, &good);
     let bytes = std::fs::read(&good).unwrap();
-    let bad = |name: &str, content: &[u8]| {
-        let p = scratch.path(name);
-        if rt.rank() == 0 {
-            std::fs::write(&p, content).unwrap();
-        }
-        p
-    };
-    let mut magic = bytes.clone();
-    magic[1] = b'X';
-    let magic = bad("magic.npy", &magic);
-    let mut version = bytes.clone();
-    version[6] = 4;
-    let version = bad("version.npy", &version);
-    let truncated = bad("truncated.npy", &bytes[..bytes.len() - 8]);
-    let empty = bad("empty.npy", b"");
-    let fifo = scratch.path("fifo.npy");
-    if rt.rank() == 0 {
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(made.unwrap().success(), "mkfifo");
-    }
     rt.comm().barrier();
     let map_rw = |p: &Path| GlobalArray::<f64, Ix2>::map_npy(rt, p, MapMode::ReadWrite);
     let map_ro = |p: &Path| GlobalArray::<f64, Ix2>::map_npy(rt, p, MapMode::ReadOnly);
