@@ -1,6 +1,7 @@
-//! OpenBLAS thread control (`blas` feature): each rank's OpenBLAS gets its
-//! share of the cores, so the ranks of a machine do not oversubscribe them.
-//! The one `unsafe` call is OpenBLAS's C setter; no MPI is involved.
+//! OpenBLAS thread control (`blas` feature): each rank's OpenBLAS runs as
+//! many threads as gain's kernels (`threads.rs`), so the ranks of a
+//! machine do not oversubscribe its cores. The one `unsafe` call is
+//! OpenBLAS's C setter; no MPI is involved.
 
 use std::ffi::c_int;
 
@@ -8,14 +9,12 @@ unsafe extern "C" {
     fn openblas_set_num_threads(n: c_int);
 }
 
-/// OpenBLAS threads for each of `ranks` ranks on this machine, unless the
-/// user chose through the environment.
-pub(crate) fn threads_per_rank(ranks: usize) -> Option<usize> {
-    let chosen = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]
+/// Whether OpenBLAS follows gain's thread count: unless the user chose
+/// its own through the environment.
+pub(crate) fn follows_gain() -> bool {
+    !["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]
         .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (!chosen).then(|| (cores / ranks.max(1)).max(1))
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 /// Sets how many threads OpenBLAS uses in this process.

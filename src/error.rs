@@ -87,6 +87,13 @@ pub enum ErrorKind {
     /// the write is refused before any memory is touched: by the calling
     /// rank for a one-sided call, by every rank for a collective one.
     ReadOnly,
+    /// A one-sided call that needs MPI (a block on another node) made from
+    /// a second thread of a rank whose MPI library was initialised below
+    /// `MPI_THREAD_MULTIPLE`. [`init`](crate::init) asks for
+    /// `MPI_THREAD_MULTIPLE`; a program that initialises MPI itself and
+    /// builds its runtime with [`Runtime::from_comm`](crate::Runtime::from_comm)
+    /// asks for it there, or calls gain from one thread.
+    ThreadLevel,
 }
 
 /// The error returned by every fallible operation of this crate.

@@ -226,6 +226,7 @@ mod fault;
 mod prefetch;
 mod replicated;
 mod runtime;
+mod threads;
 mod window;
 
 pub mod cluster;
@@ -242,6 +243,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};
 pub use replicated::Replicated;
 pub use runtime::{Runtime, init};
+pub use threads::threads;
 
 /// The README's Rust code blocks, compiled and run as doc tests so that
 /// the first program and the other examples there stay true to the API.

@@ -293,7 +293,10 @@ where
 /// Runs `generate(first linear index, run)` over each contiguous run of this
 /// rank's block and stores the values, then syncs. An array mapped
 /// read-only is `ReadOnly` on every rank first.
-fn fill_by_index<T, D>(a: &mut GlobalArray<T, D>, generate: impl Fn(u128, &mut [f64])) -> Result<()>
+fn fill_by_index<T, D>(
+    a: &mut GlobalArray<T, D>,
+    generate: impl Fn(u128, &mut [f64]) + Sync + Send,
+) -> Result<()>
 where
     T: Element + Float,
     D: Dimension,
@@ -313,27 +316,47 @@ where
         let data = local
             .as_slice_mut()
             .expect("a block is stored contiguously in C order");
-        let mut buf = vec![0.0f64; run];
-        let mut index = block.lo().to_vec();
-        for chunk in data.chunks_exact_mut(run.max(1)) {
-            let start: u128 = index
-                .iter()
-                .zip(&strides)
-                .map(|(&i, &s)| i as u128 * s)
-                .sum();
-            generate(start, &mut buf);
-            for (o, &v) in chunk.iter_mut().zip(&buf) {
-                *o = T::from(v).expect("a float converts to a float type");
-            }
-            // Next row: odometer over all but the last dimension.
+        // Batches of whole rows, about 4096 elements each, for the pool's
+        // threads: every value depends on its linear index alone, so the
+        // bits are the same on any thread count.
+        let rows_per = (4096 / run.max(1)).max(1);
+        let batches: Vec<(usize, &mut [T])> = data
+            .chunks_mut(rows_per * run.max(1))
+            .enumerate()
+            .map(|(b, c)| (b * rows_per, c))
+            .collect();
+        let (lo, hi) = (block.lo(), block.hi());
+        crate::threads::for_each(batches, |(first_row, batch)| {
+            // The block index of the batch's first row: `first_row`
+            // unravelled over all but the last dimension.
+            let mut index = lo.to_vec();
+            let mut r = first_row;
             for d in (0..nd.saturating_sub(1)).rev() {
-                index[d] += 1;
-                if index[d] < block.hi()[d] {
-                    break;
-                }
-                index[d] = block.lo()[d];
+                let ext = hi[d] - lo[d];
+                index[d] = lo[d] + r % ext;
+                r /= ext;
             }
-        }
+            let mut buf = vec![0.0f64; run];
+            for chunk in batch.chunks_exact_mut(run.max(1)) {
+                let start: u128 = index
+                    .iter()
+                    .zip(&strides)
+                    .map(|(&i, &s)| i as u128 * s)
+                    .sum();
+                generate(start, &mut buf);
+                for (o, &v) in chunk.iter_mut().zip(&buf) {
+                    *o = T::from(v).expect("a float converts to a float type");
+                }
+                // Next row: odometer over all but the last dimension.
+                for d in (0..nd.saturating_sub(1)).rev() {
+                    index[d] += 1;
+                    if index[d] < hi[d] {
+                        break;
+                    }
+                    index[d] = lo[d];
+                }
+            }
+        });
     }
     a.sync()
 }

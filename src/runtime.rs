@@ -3,11 +3,11 @@
 //! every array, and the runtime's exit point when it is dropped.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::rc::Rc;
-use std::sync::Once;
+use std::marker::PhantomData;
+use std::sync::{Arc, MutexGuard, Once};
 
 use mpi::collective::SystemOperation;
-use mpi::environment::Universe;
+use mpi::environment::{Threading, Universe};
 use mpi::raw::AsRaw;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
@@ -38,8 +38,24 @@ use crate::window::{self, Placement, Registry};
 /// ```
 #[derive(Clone)]
 pub struct Runtime {
-    inner: Rc<Inner>,
+    inner: Arc<Inner>,
+    /// Keeps the runtime `!Send` (a `MutexGuard` is `Sync` but not
+    /// `Send`): its last clone finalises MPI, which must happen on the
+    /// thread that initialised it, and every clone is made from a borrow
+    /// of one that outlives it on the owning thread (see the `Sync` impl).
+    _owning_thread: PhantomData<MutexGuard<'static, ()>>,
 }
+
+// SAFETY: a shared `&Runtime` gives other threads the topology (plain
+// data, never mutated after `build`), the communicators' handles (which
+// MPI lets any thread use under `MPI_THREAD_MULTIPLE`, the level `init`
+// asks for; below it the window layer refuses other threads' MPI calls
+// with `ThreadLevel`, and the user's own calls through `comm` are theirs
+// to order), the registry (a `Mutex`) and `Arc` clones. A clone made on
+// another thread cannot leave it (the runtime is `!Send`) and is dropped
+// while the borrowed original lives, so the last drop, which finalises
+// MPI, is on the owning thread.
+unsafe impl Sync for Runtime {}
 
 struct Inner {
     // Fields drop in order: communicators before the universe finalises MPI.
@@ -47,10 +63,12 @@ struct Inner {
     node: SimpleCommunicator,
     /// For the exit points of the fault handling alone (`fault.rs`).
     control: SimpleCommunicator,
-    registry: Rc<Registry>,
+    registry: Arc<Registry>,
     node_rank_of: Vec<Option<usize>>,
     rank: usize,
     size: usize,
+    /// The thread level the MPI library provides.
+    threading: Threading,
     _universe: Option<Universe>,
 }
 
@@ -63,16 +81,20 @@ struct Inner {
 /// treats every `k` consecutive ranks of a node as a node of their own,
 /// which runs the remote (RMA) path on one machine.
 ///
-/// With the `blas` feature, each rank's OpenBLAS gets the cores this
-/// process may run on divided by the ranks on its node (at least one
-/// thread), so ranks do not oversubscribe the cores; when
-/// `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` is set, OpenBLAS follows
-/// that instead.
+/// MPI is initialised with `MPI_THREAD_MULTIPLE`, so the threads of a rank
+/// may call the one-sided operations of the arrays concurrently (see
+/// [`Runtime::thread_level`]), and rayon's global pool is sized for the
+/// local kernels (see [`threads`](crate::threads)): `GAIN_THREADS`, else
+/// `RAYON_NUM_THREADS`, else the CPUs of the rank's affinity mask divided
+/// by the ranks of its machine that share them. With the `blas` feature,
+/// OpenBLAS runs as many threads, unless `OPENBLAS_NUM_THREADS` or
+/// `OMP_NUM_THREADS` is set.
 ///
 /// Errors: [`ErrorKind::Mpi`] when MPI was already initialised (use
 /// [`Runtime::from_comm`] then) or cannot start;
-/// [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` is set and not
-/// a positive integer (the kind of every malformed `GAIN_*` variable).
+/// [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` or
+/// `GAIN_THREADS` is set and not a positive integer (the kind of every
+/// malformed `GAIN_*` variable).
 ///
 /// # Collective
 ///
@@ -88,7 +110,7 @@ struct Inner {
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn init() -> Result<Runtime> {
-    let universe = mpi::initialize().ok_or_else(|| {
+    let (universe, _) = mpi::initialize_with_threading(Threading::Multiple).ok_or_else(|| {
         Error::new(
             ErrorKind::Mpi,
             "MPI is already initialised; use Runtime::from_comm",
@@ -101,10 +123,13 @@ pub fn init() -> Result<Runtime> {
 impl Runtime {
     /// A runtime over `comm` in a program that initialised MPI itself.
     /// The communicator is duplicated, so gain's traffic never mixes with
-    /// the caller's. Installs the same abort-on-panic hook as [`init`].
+    /// the caller's. Installs the same abort-on-panic hook as [`init`] and
+    /// sizes the thread pool as it does; threads of a rank may make
+    /// concurrent one-sided calls only if the program initialised MPI
+    /// with `Threading::Multiple` ([`Runtime::thread_level`]).
     ///
-    /// Errors: [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` is
-    /// set and not a positive integer.
+    /// Errors: [`ErrorKind::InvalidArgument`] when `GAIN_RANKS_PER_NODE` or
+    /// `GAIN_THREADS` is set and not a positive integer.
     ///
     /// # Collective
     ///
@@ -140,10 +165,21 @@ impl Runtime {
         // same errors here, before any collective that could hang.
         fault::read_env().during("gain::init")?;
         let per_node = ranks_per_node().during("gain::init")?;
+        let gain_threads = crate::threads::threads_from_env().during("gain::init")?;
+        let threading = mpi::environment::threading_support();
+        window::set_thread_level(threading == Threading::Multiple);
         let mut node = world.split_shared(rank as i32);
-        // The ranks that really share this machine's cores.
-        #[cfg(feature = "blas")]
-        let machine_ranks = node.size() as usize;
+        // The ranks that really share this machine's cores, and the CPUs
+        // each may run on: the default thread count divides them.
+        let mine = crate::threads::affinity_mask();
+        let mut masks = vec![[0u64; crate::threads::MASK_WORDS]; node.size() as usize];
+        node.all_gather_into(&mine[..], masks.as_flattened_mut());
+        let threads = match gain_threads {
+            Some(n) => Some(n),
+            None if std::env::var_os("RAYON_NUM_THREADS").is_some() => None,
+            None => Some(crate::threads::default_threads(&mine, &masks)),
+        };
+        crate::threads::configure(threads);
         if let Some(k) = per_node {
             let color = node.rank() as usize / k;
             node = node
@@ -168,20 +204,22 @@ impl Runtime {
         // here on, whose failures the window layer turns into errors.
         window::comm_errors_return(node.as_raw()).during("gain::init")?;
         #[cfg(feature = "blas")]
-        if let Some(threads) = crate::blas::threads_per_rank(machine_ranks) {
-            crate::blas::set_threads(threads);
+        if crate::blas::follows_gain() {
+            crate::blas::set_threads(crate::threads::threads());
         }
         Ok(Runtime {
-            inner: Rc::new(Inner {
+            inner: Arc::new(Inner {
                 world,
                 node,
                 control,
-                registry: Rc::default(),
+                registry: Arc::default(),
                 node_rank_of,
                 rank,
                 size,
+                threading,
                 _universe: universe,
             }),
+            _owning_thread: PhantomData,
         })
     }
 
@@ -275,6 +313,31 @@ impl Runtime {
     /// ```
     pub fn spans_nodes(&self) -> bool {
         self.node_ranks().len() < self.size()
+    }
+
+    /// The thread level the MPI library provides (`MPI_Query_thread`).
+    /// [`init`] asks for `MPI_THREAD_MULTIPLE`, under which any thread of
+    /// a rank may call the one-sided operations of any array at any time
+    /// (the arrays are `Sync`). Below it, calls that reach another node
+    /// through MPI from a thread other than the one that built the runtime
+    /// return [`ThreadLevel`](ErrorKind::ThreadLevel); same-node ones,
+    /// which are plain memory operations, work from any thread.
+    ///
+    /// # Local
+    ///
+    /// A query of what MPI reported at start-up; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mpi::environment::Threading;
+    /// # let rt = gain::init()?;
+    /// // Open MPI and MPICH as Debian builds them both provide it.
+    /// assert_eq!(rt.thread_level(), Threading::Multiple);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn thread_level(&self) -> Threading {
+        self.inner.threading
     }
 
     /// The communicator gain works on (a duplicate of the one given), for

@@ -1,9 +1,8 @@
 //! Creating, copying and destroying global arrays (all collective).
 
-use std::cell::Cell;
-
 use ndarray::{Dimension, IntoDimension};
 
+use super::local::BlockUse;
 use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
@@ -204,7 +203,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             .collect();
         let mut dim = D::zeros(dist.ndim());
         dim.slice_mut().copy_from_slice(dist.shape());
-        let views = (0..win.node_size()).map(|_| Cell::new(0)).collect();
+        let views = (0..win.node_size()).map(|_| BlockUse::new()).collect();
         GlobalArray {
             win,
             dist,

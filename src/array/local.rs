@@ -8,9 +8,9 @@
 //! a shared reference into window memory never coexists with a write from
 //! its own process (the run-time check `RefCell` makes).
 
-use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{
     Array, ArrayRef, ArrayView, ArrayViewMut, CowArray, Dimension, IntoNdProducer, IxDyn,
@@ -22,22 +22,84 @@ use crate::element::Element;
 use crate::error::during;
 use crate::error::{Result, bail};
 
-/// One live view of a same-node block: counted in the array's count for
-/// that block from creation to drop. Forgetting one (`mem::forget`) leaves
-/// the block refusing this process's writes for good, which is safe.
+/// How this process uses one same-node block: its live views (the low 32
+/// bits) and its writes in progress (the high 32 bits), changed only by
+/// atomic read-modify-writes, so that the threads of a rank agree on them.
+/// A write claims the block only when no view lives, and a view is taken
+/// only when no write is in progress: a shared reference into the block
+/// never coexists with a write from this process, whichever threads make
+/// them. Neither side takes a lock; a view waits only for writes already
+/// copying.
+pub(crate) struct BlockUse(AtomicU64);
+
+/// One write in progress, in a [`BlockUse`].
+const WRITE: u64 = 1 << 32;
+/// The views' part of a [`BlockUse`].
+const VIEWS: u64 = WRITE - 1;
+
+impl BlockUse {
+    pub(crate) fn new() -> Self {
+        BlockUse(AtomicU64::new(0))
+    }
+
+    /// Counts one more view, once no write of this process is copying.
+    fn view(&self) {
+        let mut spins = 0u32;
+        loop {
+            let s = self.0.load(Ordering::Acquire);
+            if s < WRITE {
+                // Overflow takes 2^32 forgotten views; panicking is
+                // RefCell's answer.
+                assert!(s & VIEWS < VIEWS, "too many views of one block");
+                if self
+                    .0
+                    .compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return;
+                }
+            } else if spins < 64 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                // Let the writing thread run (oversubscribed cores).
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    fn unview(&self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
+
+    /// Claims the block for one write, or returns how many views live.
+    fn claim(&self) -> std::result::Result<(), u64> {
+        let before = self.0.fetch_add(WRITE, Ordering::Acquire);
+        match before & VIEWS {
+            0 => Ok(()),
+            n => {
+                self.0.fetch_sub(WRITE, Ordering::Release);
+                Err(n)
+            }
+        }
+    }
+
+    fn release(&self) {
+        self.0.fetch_sub(WRITE, Ordering::Release);
+    }
+}
+
+/// One live view of a same-node block: counted in the array's
+/// [`BlockUse`] for that block from creation to drop. Forgetting one
+/// (`mem::forget`) leaves the block refusing this process's writes for
+/// good, which is safe.
 pub(crate) struct ViewBorrow<'a> {
-    count: &'a Cell<usize>,
+    count: &'a BlockUse,
 }
 
 impl<'a> ViewBorrow<'a> {
-    pub(super) fn new(count: &'a Cell<usize>) -> Self {
-        // Overflow takes 2^64 forgotten views; panicking is RefCell's answer.
-        count.set(
-            count
-                .get()
-                .checked_add(1)
-                .expect("too many views of one block"),
-        );
+    pub(super) fn new(count: &'a BlockUse) -> Self {
+        count.view();
         ViewBorrow { count }
     }
 }
@@ -50,7 +112,25 @@ impl Clone for ViewBorrow<'_> {
 
 impl Drop for ViewBorrow<'_> {
     fn drop(&mut self) {
-        self.count.set(self.count.get() - 1);
+        self.count.unview();
+    }
+}
+
+/// The same-node blocks one write of this process has claimed
+/// ([`GlobalArray::claim_writes`]), released on drop.
+pub(crate) struct WriteClaims<'a> {
+    uses: &'a [BlockUse],
+    /// Node ranks claimed: nearly every write touches one block, kept
+    /// without allocating.
+    first: Option<usize>,
+    more: Vec<usize>,
+}
+
+impl Drop for WriteClaims<'_> {
+    fn drop(&mut self) {
+        for nr in self.first.iter().chain(&self.more) {
+            self.uses[*nr].release();
+        }
     }
 }
 
@@ -666,22 +746,39 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         Ok(ViewBorrow::new(&self.views[nr]))
     }
 
-    /// Refuses a write by this process into `rank`'s block while this
-    /// process holds a view of it: one lookup and one `Cell` read, nothing
-    /// for blocks on other nodes, which no view can reach.
-    pub(super) fn check_unviewed(&self, rank: usize) -> Result<()> {
-        let Some(nr) = self.win.node_rank(rank) else {
-            return Ok(());
+    /// Claims the same-node blocks of `ranks` for a write by this process,
+    /// or refuses it while this process holds a view of one of them (no
+    /// block is claimed then). Costs one atomic add per same-node block
+    /// and nothing for blocks on other nodes, which no view can reach.
+    pub(super) fn claim_writes(
+        &self,
+        ranks: impl IntoIterator<Item = usize>,
+    ) -> Result<WriteClaims<'_>> {
+        let mut claims = WriteClaims {
+            uses: &self.views,
+            first: None,
+            more: Vec::new(),
         };
-        let n = self.views[nr].get();
-        if n != 0 {
-            bail!(
-                Borrowed,
-                "rank {rank}'s block is viewed by this process ({n} live view(s) \
-                 from local, local_of, access or a NumPy operand); drop them before writing it"
-            );
+        for rank in ranks {
+            let Some(nr) = self.win.node_rank(rank) else {
+                continue;
+            };
+            if claims.first == Some(nr) || claims.more.contains(&nr) {
+                continue;
+            }
+            if let Err(n) = self.views[nr].claim() {
+                bail!(
+                    Borrowed,
+                    "rank {rank}'s block is viewed by this process ({n} live view(s) \
+                     from local, local_of, access or a NumPy operand); drop them before writing it"
+                );
+            }
+            match claims.first {
+                None => claims.first = Some(nr),
+                Some(_) => claims.more.push(nr),
+            }
         }
-        Ok(())
+        Ok(claims)
     }
 
     fn block_dim(&self, rank: usize) -> D {

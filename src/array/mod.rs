@@ -16,8 +16,6 @@ pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
 pub use rma::NbGet;
 
-use std::cell::Cell;
-
 use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
@@ -90,11 +88,10 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     /// Each rank's block (`None`: owns nothing) and its shape (zeros then).
     blocks: Vec<Option<Section>>,
     block_shapes: Vec<Vec<usize>>,
-    /// Per node rank: how many views of that rank's block this process
-    /// holds ([`LocalView`], [`Access`]); this process's writes into a
-    /// block wait for zero (`local.rs`). A `Cell` also keeps the array
-    /// `!Sync`, so the counts are never raced.
-    views: Box<[Cell<usize>]>,
+    /// Per node rank: the views of that rank's block this process holds
+    /// ([`LocalView`], [`Access`]) and its writes into it in progress,
+    /// kept apart (`local.rs`), whichever threads of the rank make them.
+    views: Box<[local::BlockUse]>,
     rt: Runtime,
 }
 

@@ -7,7 +7,7 @@ use crate::dist::IntoSection;
 use crate::element::Element;
 use crate::error::during;
 use crate::error::{Result, bail};
-use crate::window::{PendingRead, Piece};
+use crate::window::PendingRead;
 
 /// A get in flight, from [`GlobalArray::get_nb`] (`NGA_NbGet`'s handle).
 /// [`wait`](Self::wait) completes it and returns the section; dropping it
@@ -243,7 +243,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             let src: ArrayView<'a, T, D> = src.into();
             self.check_buffer(&section, src.shape())?;
             self.with_pieces(&section, |p| {
-                self.check_pieces_unviewed(p)?;
+                let _claims = self.claim_writes(p.iter().map(|p| p.rank))?;
                 self.win.write(p, src.into_dyn())
             })
         })
@@ -291,7 +291,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             let src: ArrayView<'a, T, D> = src.into();
             self.check_buffer(&section, src.shape())?;
             self.with_pieces(&section, |p| {
-                self.check_pieces_unviewed(p)?;
+                let _claims = self.claim_writes(p.iter().map(|p| p.rank))?;
                 self.win.accumulate(p, src.into_dyn(), alpha)
             })
         })
@@ -343,18 +343,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 );
             }
             let rank = self.dist.owner(index)?;
-            self.check_unviewed(rank)?;
+            let _claim = self.claim_writes([rank])?;
             self.win.fetch_add(
                 rank,
                 self.block_offset(rank, index),
                 T::wrapping_from_i64(inc),
             )
         })
-    }
-
-    /// Refuses a write into any of `pieces` while this process views its
-    /// block, before any piece is written.
-    fn check_pieces_unviewed(&self, pieces: &[Piece<'_>]) -> Result<()> {
-        pieces.iter().try_for_each(|p| self.check_unviewed(p.rank))
     }
 }

@@ -34,7 +34,7 @@ pub(crate) fn sync_all(arrays: &[&dyn Shared]) -> Result<()> {
 
 /// An input of an elementwise operation, broadcast to the output's shape.
 pub(crate) struct Operand<'n, E: Element> {
-    pub node: std::rc::Rc<dyn Node<E> + 'n>,
+    pub node: std::sync::Arc<dyn Node<E> + 'n>,
     parent: Vec<usize>,
 }
 
@@ -131,22 +131,27 @@ pub(crate) fn pieces(
     out
 }
 
-/// Tiles of a region of extents `ext`, relative to it, in C order: whole
-/// rows of the innermost axes, about [`TILE`] elements each.
-pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
-    let n = ext.len();
+/// Where [`tiles`] cuts a region of extents `ext`: the axis `split` whose
+/// positions are taken `step` at a time, every axis before it one position
+/// at a time, every axis after it whole; `None` when the region is one
+/// tile.
+fn tiling(ext: &[usize]) -> Option<(usize, usize)> {
     // The axis to split: the innermost one whose trailing product passes TILE.
     let mut inner = 1usize;
-    let mut k = n;
+    let mut k = ext.len();
     while k > 0 && inner * ext[k - 1] <= TILE {
         inner *= ext[k - 1];
         k -= 1;
     }
-    if k == 0 {
+    (k > 0).then(|| (k - 1, (TILE / inner).max(1)))
+}
+
+/// Tiles of a region of extents `ext`, relative to it, in C order: whole
+/// rows of the innermost axes, about [`TILE`] elements each.
+pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
+    let Some((split, step)) = tiling(ext) else {
         return vec![ext.iter().map(|&e| (0, e)).collect()];
-    }
-    let split = k - 1;
-    let step = (TILE / inner).max(1);
+    };
     let mut out = Vec::new();
     let outer: usize = ext[..split].iter().product();
     for o in 0..outer {
@@ -168,6 +173,52 @@ pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
     }
     out
 }
+
+/// The tiles of `region` (those of [`tiles`] for its shape, in the same
+/// order), each with its own part of the elements, writable: disjoint
+/// views that threads may fill at once.
+pub(crate) fn tiles_mut<T>(region: ArrayViewMutD<'_, T>) -> Vec<(Tile, ArrayViewMutD<'_, T>)> {
+    let ext = region.shape().to_vec();
+    let mut out = Vec::new();
+    match tiling(&ext) {
+        None => out.push((ext.iter().map(|&e| (0, e)).collect(), region)),
+        Some((split, step)) => cut(region, 0, split, step, &mut Vec::new(), &mut out),
+    }
+    out
+}
+
+/// Cuts `view` (axes `axis..` of a region; `at` the positions taken on
+/// the axes before) as [`tiles`] does, appending the tiles to `out`.
+fn cut<'r, T>(
+    mut view: ArrayViewMutD<'r, T>,
+    axis: usize,
+    split: usize,
+    step: usize,
+    at: &mut Vec<(usize, usize)>,
+    out: &mut Vec<(Tile, ArrayViewMutD<'r, T>)>,
+) {
+    let len = view.shape()[axis];
+    let width = if axis < split { 1 } else { step };
+    let mut s = 0;
+    while s < len {
+        let e = (s + width).min(len);
+        let (head, rest) = view.split_at(ndarray::Axis(axis), e - s);
+        view = rest;
+        at.push((s, e));
+        if axis < split {
+            cut(head, axis + 1, split, step, at, out);
+        } else {
+            let mut rect = at.clone();
+            rect.extend(head.shape()[axis + 1..].iter().map(|&x| (0, x)));
+            out.push((rect, head));
+        }
+        at.pop();
+        s = e;
+    }
+}
+
+/// A tile's region, `lo..hi` per axis.
+pub(crate) type Tile = Vec<(usize, usize)>;
 
 /// Runs `body` on each piece of this rank's part of view `sel` of `out`,
 /// with the piece's region (view coordinates) and its elements, writable.
@@ -200,4 +251,40 @@ pub(crate) fn run<T: Element>(
     })();
     out.barrier_sync()?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_mut_cuts_as_tiles_does() {
+        for ext in [
+            vec![10_000],
+            vec![3, 5000],
+            vec![7, 700, 3],
+            vec![2, 3, 4, 1000],
+            vec![50, 50],
+            vec![0, 9000],
+            vec![5000, 0],
+            vec![],
+        ] {
+            let n: usize = ext.iter().product();
+            let mut a = ndarray::ArrayD::<usize>::zeros(IxDyn(&ext));
+            let cut = tiles_mut(a.view_mut());
+            let rects: Vec<_> = cut.iter().map(|(r, _)| r.clone()).collect();
+            assert_eq!(rects, tiles(&ext), "extents {ext:?}");
+            // Each tile's view is its rectangle of the region.
+            for (i, (rect, mut v)) in cut.into_iter().enumerate() {
+                let want: Vec<usize> = rect.iter().map(|&(a, z)| z - a).collect();
+                assert_eq!(v.shape(), &want[..]);
+                v.fill(i + 1);
+            }
+            for (i, rect) in tiles(&ext).iter().enumerate() {
+                let part = crate::numpy::geometry::narrow(a.view(), rect.iter().copied());
+                assert!(part.iter().all(|&x| x == i + 1), "extents {ext:?}");
+            }
+            assert!(n == 0 || a.iter().all(|&x| x > 0));
+        }
+    }
 }

@@ -13,7 +13,7 @@
 //! and axis reductions can return arrays of the right static type.
 
 use std::marker::PhantomData;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use ndarray::{
     Array, ArrayBase, ArrayView, ArrayViewD, Axis, CowArray, Data, DimMax, Dimension,
@@ -28,7 +28,7 @@ use crate::error::during;
 use crate::{Element, Error, ErrorKind, Result};
 
 /// One node of an expression tree.
-pub(crate) trait Node<T: Element> {
+pub(crate) trait Node<T: Element>: Send + Sync {
     fn shape(&self) -> &[usize];
     /// Positions on `axis` (this node's coordinates) where a chunk must be
     /// cut so that each operand lies in one block.
@@ -46,12 +46,12 @@ pub(crate) trait Node<T: Element> {
 
 /// An expression bound to a region: evaluates tiles of it (coordinates
 /// relative to the region).
-pub(crate) trait Bound<T> {
+pub(crate) trait Bound<T>: Sync {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn>;
 }
 
 /// The tree of an expression, or the error building it met.
-type Tree<'a, T> = Result<Rc<dyn Node<T> + 'a>>;
+type Tree<'a, T> = Result<Arc<dyn Node<T> + 'a>>;
 
 /// A lazy elementwise expression of element type `T` and dimension type
 /// `D`.
@@ -216,7 +216,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     }
 
     fn node(n: impl Node<T> + 'a) -> Self {
-        Expr::from_tree(Ok(Rc::new(n)))
+        Expr::from_tree(Ok(Arc::new(n)))
     }
 
     fn error(e: Error) -> Self {
@@ -329,7 +329,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
     /// assert_eq!(a.expr().mapv(|x| x * x).sum()?, 14);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn mapv<U: Element, F: Fn(T) -> U + 'a>(self, f: F) -> Expr<'a, U, D> {
+    pub fn mapv<U: Element, F: Fn(T) -> U + Send + Sync + 'a>(self, f: F) -> Expr<'a, U, D> {
         let ranks = self.ranks;
         match self.node {
             Ok(child) => {
@@ -367,7 +367,7 @@ impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
         U: Element,
         V: Element,
         O: IntoExpr<'a, U>,
-        F: Fn(T, U) -> V + 'a,
+        F: Fn(T, U) -> V + Send + Sync + 'a,
         D: DimMax<O::Dim>,
     {
         let other = other.into_expr();
@@ -950,7 +950,7 @@ impl<T: Element> Node<T> for Leaf<'_, T> {
 /// block it borrows, if any, for as long as it is bound).
 struct Held<'s, T>(Region<'s, T>);
 
-impl<T> Bound<T> for Held<'_, T> {
+impl<T: Sync> Bound<T> for Held<'_, T> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
         CowArray::from(narrow(self.0.data.view(), tile.iter().copied()))
     }
@@ -1027,13 +1027,13 @@ impl Bound<i64> for BoundIndex {
 }
 
 struct Map1<'a, A: Element, T, F> {
-    child: Rc<dyn Node<A> + 'a>,
+    child: Arc<dyn Node<A> + 'a>,
     f: F,
     shape: Vec<usize>,
     _t: PhantomData<fn() -> T>,
 }
 
-impl<A: Element, T: Element, F: Fn(A) -> T> Node<T> for Map1<'_, A, T, F> {
+impl<A: Element, T: Element, F: Fn(A) -> T + Send + Sync> Node<T> for Map1<'_, A, T, F> {
     fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -1056,7 +1056,7 @@ struct BoundMap1<'s, A, F> {
     f: &'s F,
 }
 
-impl<A: Element, T: Element, F: Fn(A) -> T> Bound<T> for BoundMap1<'_, A, F> {
+impl<A: Element, T: Element, F: Fn(A) -> T + Send + Sync> Bound<T> for BoundMap1<'_, A, F> {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
         let x = self.child.eval(tile);
         let f = self.f;
@@ -1130,14 +1130,16 @@ fn by_rows<A: Copy, B: Copy, T>(
 }
 
 struct Map2<'a, A: Element, B: Element, T, F> {
-    a: Rc<dyn Node<A> + 'a>,
-    b: Rc<dyn Node<B> + 'a>,
+    a: Arc<dyn Node<A> + 'a>,
+    b: Arc<dyn Node<B> + 'a>,
     f: F,
     shape: Vec<usize>,
     _t: PhantomData<fn() -> T>,
 }
 
-impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Node<T> for Map2<'_, A, B, T, F> {
+impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T + Send + Sync> Node<T>
+    for Map2<'_, A, B, T, F>
+{
     fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -1169,7 +1171,7 @@ struct BoundMap2<'s, 'a, A: Element, B: Element, T, F> {
     node: &'s Map2<'a, A, B, T, F>,
 }
 
-impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Bound<T>
+impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T + Send + Sync> Bound<T>
     for BoundMap2<'_, '_, A, B, T, F>
 {
     fn eval(&self, tile: &Rect) -> CowArray<'_, T, IxDyn> {
@@ -1194,9 +1196,9 @@ impl<A: Element, B: Element, T: Element, F: Fn(A, B) -> T> Bound<T>
 }
 
 struct Where<'a, T: Element> {
-    m: Rc<dyn Node<u8> + 'a>,
-    a: Rc<dyn Node<T> + 'a>,
-    b: Rc<dyn Node<T> + 'a>,
+    m: Arc<dyn Node<u8> + 'a>,
+    a: Arc<dyn Node<T> + 'a>,
+    b: Arc<dyn Node<T> + 'a>,
     shape: Vec<usize>,
 }
 

@@ -357,7 +357,9 @@ pub fn full_like<T: Element, D: Dimension>(
 }
 
 /// A new array whose element at global index `i` is `f(i)` (GAiN's and
-/// NumPy's `fromfunction`). Each rank calls `f` for its own block only.
+/// NumPy's `fromfunction`). Each rank calls `f` for its own block only,
+/// on the threads of its pool ([`threads`](crate::threads)), so `f` is
+/// `Sync + Send` and is called in no particular order.
 ///
 /// # Collective
 ///
@@ -376,7 +378,7 @@ pub fn full_like<T: Element, D: Dimension>(
 pub fn from_fn<T: Element, Sh: IntoDimension>(
     rt: &Runtime,
     shape: Sh,
-    f: impl Fn(&[usize]) -> T,
+    f: impl Fn(&[usize]) -> T + Sync + Send,
 ) -> Result<GlobalArray<T, Sh::Dim>> {
     during(
         "numpy::from_fn",
@@ -384,13 +386,18 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
             let mut a = GlobalArray::<T, Sh::Dim>::zeros(rt, shape)?;
             if let Some(block) = a.distribution(rt.rank()) {
                 let lo = block.lo().to_vec();
-                let mut idx = vec![0; lo.len()];
-                for (i, x) in a.local_mut().indexed_iter_mut() {
-                    for (k, (&j, &o)) in i.into_dimension().slice().iter().zip(&lo).enumerate() {
-                        idx[k] = j + o;
+                // Tiles of the block, filled by the pool's threads.
+                let mut local = a.local_mut();
+                let work = engine::tiles_mut(local.view_mut().into_dyn());
+                crate::threads::for_each(work, |(tile, mut part)| {
+                    let mut idx = vec![0; lo.len()];
+                    for (i, x) in part.indexed_iter_mut() {
+                        for (k, &j) in i.slice().iter().enumerate() {
+                            idx[k] = j + tile[k].0 + lo[k];
+                        }
+                        *x = f(&idx);
                     }
-                    *x = f(&idx);
-                }
+                });
             }
             a.sync()?;
             Ok(a)

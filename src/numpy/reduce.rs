@@ -127,13 +127,10 @@ impl<'n, T: Element> Domain<'n, T> {
         Some(bounds(&b).collect())
     }
 
-    /// Calls `f(origin, tile)` for the tiles of this rank's block, after
-    /// synchronising the arrays read.
+    /// Calls `f(origin, tile)` for the tiles of this rank's block, in
+    /// order, after synchronising the arrays read.
     fn for_tiles(&self, mut f: impl FnMut(&[usize], ArrayViewD<'_, T>)) -> Result<()> {
-        let mut arrays: Vec<&dyn Shared> = Vec::new();
-        self.op.arrays(&mut arrays);
-        sync_all(&arrays)?;
-        let Some(rect) = self.my_rect() else {
+        let Some(rect) = self.synced_rect()? else {
             return Ok(());
         };
         for piece in pieces(&rect, &|k, v| self.op.cuts(k, v)) {
@@ -147,16 +144,49 @@ impl<'n, T: Element> Domain<'n, T> {
         Ok(())
     }
 
-    /// Folds every element into one value per rank, then combines the
-    /// ranks' values in rank order.
-    fn fold_all<A: Equivalence + Copy + Default>(
+    /// `f(origin, tile)` of every tile of this rank's block, in tile
+    /// order, computed by the threads of the rank's pool (after
+    /// synchronising the arrays read). The tiles are the same on any
+    /// number of threads, so folding the results in order gives the same
+    /// bits on any.
+    fn map_tiles<R: Send>(
+        &self,
+        f: impl Fn(&[usize], ArrayViewD<'_, T>) -> R + Sync + Send,
+    ) -> Result<Vec<R>> {
+        let Some(rect) = self.synced_rect()? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for piece in pieces(&rect, &|k, v| self.op.cuts(k, v)) {
+            let bound = self.op.bind(&piece)?;
+            let ext: Vec<usize> = piece.iter().map(|&(a, z)| z - a).collect();
+            out.extend(crate::threads::map(tiles(&ext), |tile| {
+                let origin: Vec<usize> = piece.iter().zip(&tile).map(|(p, t)| p.0 + t.0).collect();
+                f(&origin, bound.tile(&tile).view())
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Synchronises the arrays read and returns this rank's block.
+    fn synced_rect(&self) -> Result<Option<Vec<(usize, usize)>>> {
+        let mut arrays: Vec<&dyn Shared> = Vec::new();
+        self.op.arrays(&mut arrays);
+        sync_all(&arrays)?;
+        Ok(self.my_rect())
+    }
+
+    /// Folds every element into one value per rank — each tile from
+    /// `init`, the tiles' values then combined in tile order — and
+    /// combines the ranks' values in rank order.
+    fn fold_all<A: Equivalence + Copy + Default + Send + Sync>(
         &self,
         init: A,
-        mut fold: impl FnMut(A, &[usize], ArrayViewD<'_, T>) -> A,
+        fold: impl Fn(A, &[usize], ArrayViewD<'_, T>) -> A + Sync + Send,
         combine: impl Fn(A, A) -> A,
     ) -> Result<A> {
-        let mut acc = init;
-        self.for_tiles(|o, t| acc = fold(acc, o, t))?;
+        let parts = self.map_tiles(|o, t| fold(init, o, t))?;
+        let acc = parts.into_iter().fold(init, &combine);
         let all = all_gather(&self.rt, acc);
         Ok(all.into_iter().fold(init, combine))
     }
@@ -168,7 +198,11 @@ impl<'n, T: Element> Domain<'n, T> {
     /// Folds along `axis` with `f` (associative; no identity needed: each
     /// lane starts from its first element): a global array of the other
     /// axes.
-    fn reduce_axis(&self, axis: usize, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
+    fn reduce_axis(
+        &self,
+        axis: usize,
+        f: impl Fn(T, T) -> T + Sync + Send,
+    ) -> Result<GlobalArray<T, IxDyn>> {
         let (dist, reduced) = self.axis_args(axis)?;
         let me = self.rt.rank();
         let g = dist.grid()[axis];
@@ -182,34 +216,35 @@ impl<'n, T: Element> Domain<'n, T> {
             )
         });
         let lo: Vec<usize> = block.as_ref().map_or(vec![], |b| b.lo().to_vec());
-        self.for_tiles(|o, t| {
+        // Each tile's lanes folded by the pool's threads, then the tiles'
+        // folds merged in tile order: the same bits on any thread count.
+        let folds = self.map_tiles(|o, t| {
+            let q = t.map_axis(Axis(axis), |lane| {
+                let mut it = lane.iter();
+                let first = *it.next().expect("lanes are nonempty");
+                it.fold(first, |acc, &x| f(acc, x))
+            });
+            (o.to_vec(), q)
+        })?;
+        for (o, q) in folds {
             let (p, seen) = partial.as_mut().expect("a rank with tiles has a block");
             // The tile's place in the partials, which lack `axis`.
-            let at = || {
-                o.iter()
-                    .zip(t.shape())
-                    .enumerate()
-                    .filter(|&(k, _)| k != axis)
-                    .map(|(k, (&oo, &n))| (oo - lo[k], oo - lo[k] + n))
-            };
-            let (p, seen) = (narrow(p.view_mut(), at()), narrow(seen.view_mut(), at()));
-            Zip::from(p)
-                .and(seen)
-                .and(t.lanes(Axis(axis)))
-                .for_each(|p, seen, lane| {
-                    let mut it = lane.iter();
-                    let mut acc = if *seen {
-                        *p
-                    } else {
-                        *it.next().expect("lanes are nonempty")
-                    };
-                    for &x in it {
-                        acc = f(acc, x);
-                    }
-                    *p = acc;
-                    *seen = true;
-                });
-        })?;
+            let at = o
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != axis)
+                .zip(q.shape())
+                .map(|((k, &oo), &n)| (oo - lo[k], oo - lo[k] + n));
+            let at: Vec<(usize, usize)> = at.collect();
+            let (p, seen) = (
+                narrow(p.view_mut(), at.iter().copied()),
+                narrow(seen.view_mut(), at.iter().copied()),
+            );
+            Zip::from(p).and(seen).and(&q).for_each(|p, seen, &q| {
+                *p = if *seen { f(*p, q) } else { q };
+                *seen = true;
+            });
+        }
         let mut pshape = vec![g];
         pshape.extend(&reduced);
         let parts = GlobalArray::<T, IxDyn>::zeros(&self.rt, IxDyn(&pshape))?;
@@ -266,7 +301,11 @@ impl<'n, T: Element> Domain<'n, T> {
 
     /// Inclusive scan along `axis` with `f`: a global array with the
     /// domain's block map.
-    fn scan(&self, axis: usize, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
+    fn scan(
+        &self,
+        axis: usize,
+        f: impl Fn(T, T) -> T + Sync + Send,
+    ) -> Result<GlobalArray<T, IxDyn>> {
         if axis >= self.shape.len() {
             bail!(
                 DimensionMismatch,
@@ -293,7 +332,9 @@ impl<'n, T: Element> Domain<'n, T> {
                 narrow(local.view_mut(), at).assign(&t);
             })?;
             if block.is_some() {
-                local.accumulate_axis_inplace(Axis(axis), |&prev, cur| *cur = f(prev, *cur));
+                par_lanes(local.view_mut(), axis, |mut part, _| {
+                    part.accumulate_axis_inplace(Axis(axis), |&prev, cur| *cur = f(prev, *cur))
+                });
             }
         }
         let g = dist.grid()[axis];
@@ -314,13 +355,54 @@ impl<'n, T: Element> Domain<'n, T> {
         {
             let carry = fold_first(&parts.get(with_first(0..bi, b, axis))?, &f);
             let mut local = r.local_mut();
-            Zip::from(local.lanes_mut(Axis(axis)))
-                .and(&carry)
-                .for_each(|mut lane, &c| lane.mapv_inplace(|x| f(c, x)));
+            let other = longest_other_axis(carry.ndim() + 1, local.shape(), axis);
+            par_lanes(local.view_mut(), axis, |mut part, at| {
+                // The carries of this part's lanes.
+                let mut c = carry.view();
+                if let Some(k) = other {
+                    let k = if k > axis { k - 1 } else { k };
+                    c.slice_axis_inplace(Axis(k), ndarray::Slice::from(at.0..at.1));
+                }
+                Zip::from(part.lanes_mut(Axis(axis)))
+                    .and(c)
+                    .for_each(|mut lane, &c| lane.mapv_inplace(|x| f(c, x)));
+            });
         }
         r.sync()?;
         Ok(r)
     }
+}
+
+/// The longest axis of `shape` (of `ndim` axes) other than `axis`, if any.
+fn longest_other_axis(ndim: usize, shape: &[usize], axis: usize) -> Option<usize> {
+    (0..ndim).filter(|&k| k != axis).max_by_key(|&k| shape[k])
+}
+
+/// Runs `f(part, lo..hi)` on parts of `a` that hold whole lanes along
+/// `axis`, cut along its longest other axis (positions `lo..hi` of it)
+/// into pieces of about [`TILE`](super::engine::TILE) elements, on the
+/// pool's threads. Each lane is computed as a whole by one call, so the
+/// result is the same on any thread count. A 1-d `a` is one part.
+fn par_lanes<T: Send>(
+    mut a: ndarray::ArrayViewMutD<'_, T>,
+    axis: usize,
+    f: impl Fn(ndarray::ArrayViewMutD<'_, T>, (usize, usize)) + Sync + Send,
+) {
+    let Some(k) = longest_other_axis(a.ndim(), a.shape(), axis) else {
+        let n = a.shape().first().copied().unwrap_or(0);
+        return f(a, (0, n));
+    };
+    let per = (a.len() / a.shape()[k].max(1)).max(1);
+    let chunk = (super::engine::TILE / per).max(1);
+    let parts: Vec<_> = a
+        .axis_chunks_iter_mut(Axis(k), chunk)
+        .enumerate()
+        .map(|(i, p)| (i * chunk, p))
+        .collect();
+    crate::threads::for_each(parts, |(lo, p)| {
+        let hi = lo + p.shape()[k];
+        f(p, (lo, hi))
+    });
 }
 
 /// The position of block `b` among the blocks along `axis`.
@@ -385,22 +467,29 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
     let strides: Vec<usize> = (0..d.shape.len())
         .map(|k| d.shape[k + 1..].iter().product())
         .collect();
-    let mut best: Option<(T, u64)> = None;
-    d.for_tiles(|o, t| {
-        for (i, &x) in t.indexed_iter() {
-            let flat = i
-                .slice()
-                .iter()
-                .zip(o)
-                .zip(&strides)
-                .map(|((&j, &oo), &s)| (j + oo) * s)
-                .sum::<usize>() as u64;
-            best = match best {
-                Some((v, f)) if !(better(x, v) || (x == v && flat < f)) => Some((v, f)),
-                _ => Some((x, flat)),
-            };
-        }
-    })?;
+    // The better of two candidates; the lower flat index among equals.
+    let pick = |best: Option<(T, u64)>, (x, flat): (T, u64)| match best {
+        Some((v, f)) if !(better(x, v) || (x == v && flat < f)) => Some((v, f)),
+        _ => Some((x, flat)),
+    };
+    let best = d
+        .map_tiles(|o, t| {
+            let mut best = None;
+            for (i, &x) in t.indexed_iter() {
+                let flat = i
+                    .slice()
+                    .iter()
+                    .zip(o)
+                    .zip(&strides)
+                    .map(|((&j, &oo), &s)| (j + oo) * s)
+                    .sum::<usize>() as u64;
+                best = pick(best, (x, flat));
+            }
+            best
+        })?
+        .into_iter()
+        .flatten()
+        .fold(None, pick);
     let (v, f, has) = best.map_or((T::zero(), u64::MAX, 0u8), |(v, f)| (v, f, 1));
     let (vs, fs, hs) = (
         all_gather(&d.rt, v),
@@ -507,12 +596,11 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
         if d.len() == 0 {
             bail!(ZeroSizeDimension, "min/max of an empty expression");
         }
-        let mut best: Option<T> = None;
-        d.for_tiles(|_, t| {
-            for &x in t.iter() {
-                best = Some(best.map_or(x, |b| f(b, x)));
-            }
-        })?;
+        let best = d
+            .map_tiles(|_, t| t.iter().copied().reduce(f))?
+            .into_iter()
+            .flatten()
+            .reduce(f);
         let v = all_gather(&d.rt, best.unwrap_or(T::zero()));
         let h = all_gather(&d.rt, u8::from(best.is_some()));
         let r = v
@@ -856,7 +944,11 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
 /// read, creates the result (collectively), and returns after a closing
 /// sync of it.
 impl<T: Element, D: Dimension> Expr<'_, T, D> {
-    fn reduce_dyn(&self, axis: Axis, f: impl Fn(T, T) -> T) -> Result<GlobalArray<T, IxDyn>> {
+    fn reduce_dyn(
+        &self,
+        axis: Axis,
+        f: impl Fn(T, T) -> T + Sync + Send,
+    ) -> Result<GlobalArray<T, IxDyn>> {
         Domain::along(self, axis)?.reduce_axis(axis.index(), f)
     }
 

@@ -10,7 +10,7 @@ use crate::{Access, Distribution, Element, GlobalArray, Result, Runtime, Section
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.
-pub(crate) trait Shared {
+pub(crate) trait Shared: Sync {
     fn dist(&self) -> &Distribution;
     fn rt(&self) -> &Runtime;
     fn barrier_sync(&self) -> Result<()>;

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array, Axis, Dimension, IxDyn, SliceArg};
 
-use super::engine::{Operand, run, tiles};
+use super::engine::{Operand, run, tiles, tiles_mut};
 use super::expr::{Expr, IntoExpr};
 use super::geometry::narrow;
 use super::slicing::Selection;
@@ -339,7 +339,9 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// ```
     pub fn assign<'e>(&mut self, src: impl IntoExpr<'e, T>) -> Result<()> {
         during("ViewMut::assign", move || -> Result<()> {
-            Zip::from(self.reborrow()).and(src).for_each(|o, &x| *o = x)
+            Zip::from(self.reborrow())
+                .and(src)
+                .par_for_each(|o, &x| *o = x)
         })
     }
 
@@ -362,7 +364,7 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// ```
     pub fn fill(&mut self, value: T) -> Result<()> {
         during("ViewMut::fill", move || -> Result<()> {
-            Zip::from(self.reborrow()).for_each(|o| *o = value)
+            Zip::from(self.reborrow()).par_for_each(|o| *o = value)
         })
     }
 
@@ -499,50 +501,120 @@ macro_rules! zip_arity {
                 F: FnMut(&mut T, $(&$E),*),
             {
                 during("Zip::for_each", move || -> Result<()> {
-                let Zip { mut out, inputs: ($($e,)*) } = self;
-                let shape = out.sel.shape();
-                // Every rank learns whether every rank's inputs broadcast
-                // (ndarray operands are each rank's own) before anything
-                // is written, so a bad input on one rank is an error on all.
-                let check = || -> Result<_> { Ok(($(Operand::new(&shape, $e)?,)*)) };
-                let checked = check();
-                let valid = checked.as_ref().map(|_| ()).map_err(Clone::clone);
-                let args = [("output shapes", format!("{shape:?}"))];
-                out.store.rt().agree(valid.map(|()| &args[..]))?;
-                let ($($e,)*) = checked?;
-                let mut arrays: Vec<&dyn Shared> = Vec::new();
-                $($e.arrays(&mut arrays);)*
-                let cuts = |k: usize, v: &mut Vec<usize>| {
-                    $($e.cuts(k, v);)*
-                };
-                let sel = out.sel.clone();
-                // Operands without temporaries are views: no tiling.
-                let tiled = false $(|| $e.node.temporaries())*;
+                zip_prepare!(self, out, sel, arrays, cuts, tiled, ($($e),*));
                 run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
                     $(let $e = $e.bind(rect)?;)*
                     let ext: Vec<usize> = rect.iter().map(|&(a, z)| z - a).collect();
                     let all = vec![ext.iter().map(|&n| (0, n)).collect::<Vec<_>>()];
                     for tile in if tiled { tiles(&ext) } else { all } {
-                        let dim = IxDyn(&tile.iter().map(|&(a, z)| z - a).collect::<Vec<_>>());
-                        $(let $E = $e.tile(&tile);)*
-                        $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
-                        let mut out = narrow(region.view_mut(), tile.iter().copied());
-                        if dim.ndim() == 0 {
-                            f(
-                                out.first_mut().expect("0-d: one element"),
-                                $($E.first().expect("0-d: one element")),*
-                            );
-                            continue;
-                        }
-                        let ax = Axis(dim.ndim() - 1);
-                        zip_rows!($how, f, out, ax, ($($E),*));
+                        let out = narrow(region.view_mut(), tile.iter().copied());
+                        zip_tile!($how, f, out, &tile, ($($E $e),*));
                     }
                     Ok(())
                 })
-                            })
+                })
+            }
+
+            /// As [`for_each`](Self::for_each), with the elements of each
+            /// rank's block shared among the threads of its rayon pool
+            /// (ndarray's `par_for_each`; [`threads`](crate::threads)
+            /// says how many): `f` is `Fn + Sync + Send`, and runs on
+            /// tiles of about 4096 elements in any order, so it may not
+            /// keep state between elements. On a pool of one thread it is
+            /// `for_each`.
+            ///
+            /// Errors: as [`for_each`](Self::for_each).
+            ///
+            /// # Collective
+            ///
+            /// As [`for_each`](Self::for_each): every rank calls it with
+            /// the same output view and inputs; it returns after a
+            /// closing sync of the output.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 100.0, 1.0)?;
+            /// let mut b = gain::numpy::zeros::<f64, _>(&rt, 100)?;
+            /// gain::numpy::Zip::from(&mut b).and(&a).par_for_each(|b, &a| *b = 2.0 * a)?;
+            /// assert_eq!(b.sum()?, 9900.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            pub fn par_for_each<F>(self, f: F) -> Result<()>
+            where
+                F: Fn(&mut T, $(&$E),*) + Sync + Send,
+            {
+                during("Zip::par_for_each", move || -> Result<()> {
+                zip_prepare!(self, out, sel, arrays, cuts, tiled, ($($e),*));
+                run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
+                    $(let $e = $e.bind(rect)?;)*
+                    // Tiles when the operands make temporaries or threads
+                    // share the work; one piece for plain views on one.
+                    let work = if tiled || crate::threads::parallel() {
+                        tiles_mut(region.view_mut())
+                    } else {
+                        let all: Vec<_> = rect.iter().map(|&(a, z)| (0, z - a)).collect();
+                        vec![(all, region.view_mut())]
+                    };
+                    crate::threads::for_each(work, |(tile, out)| {
+                        zip_tile!($how, f, out, &tile, ($($E $e),*));
+                    });
+                    Ok(())
+                })
+                })
             }
         }
     )*};
+}
+
+/// The start of `for_each` and `par_for_each`: takes the zip apart into
+/// `out` and its inputs as operands, agreed by every rank to broadcast
+/// (ndarray operands are each rank's own, so a bad input on one rank is an
+/// error on all before anything is written), with `sel`, the `arrays` to
+/// synchronise, the `cuts` of the pieces and whether any input makes
+/// temporaries (`tiled`).
+macro_rules! zip_prepare {
+    ($zip:ident, $out:ident, $sel:ident, $arrays:ident, $cuts:ident, $tiled:ident, ($($e:ident),*)) => {
+        let Zip { mut $out, inputs: ($($e,)*) } = $zip;
+        let shape = $out.sel.shape();
+        let check = || -> Result<_> { Ok(($(Operand::new(&shape, $e)?,)*)) };
+        let checked = check();
+        let valid = checked.as_ref().map(|_| ()).map_err(Clone::clone);
+        let args = [("output shapes", format!("{shape:?}"))];
+        $out.store.rt().agree(valid.map(|()| &args[..]))?;
+        let ($($e,)*) = checked?;
+        let mut $arrays: Vec<&dyn Shared> = Vec::new();
+        $($e.arrays(&mut $arrays);)*
+        let $cuts = |k: usize, v: &mut Vec<usize>| {
+            $($e.cuts(k, v);)*
+        };
+        let $sel = $out.sel.clone();
+        // Operands without temporaries are views: no tiling needed.
+        let $tiled = false $(|| $e.node.temporaries())*;
+    };
+}
+
+/// Runs `f` on the elements of one tile: `out` (the tile's part of the
+/// output) and the bound inputs over `tile`, broadcast to its shape.
+macro_rules! zip_tile {
+    ($how:ident, $f:ident, $out:ident, $tile:expr, ($($E:ident $e:ident),*)) => {{
+        let tile: &[(usize, usize)] = $tile;
+        let mut out = $out;
+        let dim = IxDyn(&tile.iter().map(|&(a, z)| z - a).collect::<Vec<_>>());
+        $(let $E = $e.tile(tile);)*
+        $(let $E = $E.broadcast(dim.clone()).expect("broadcast checked");)*
+        if dim.ndim() == 0 {
+            $f(
+                out.first_mut().expect("0-d: one element"),
+                $($E.first().expect("0-d: one element")),*
+            );
+        } else {
+            let ax = Axis(dim.ndim() - 1);
+            zip_rows!($how, $f, out, ax, ($($E),*));
+        }
+    }};
 }
 
 /// Runs `f` on the rows (along axis `ax`) of the tile `out` and of the

@@ -6,6 +6,9 @@
 //! back as codes instead of aborting the job.
 
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::ThreadId;
 
 use mpi::ffi::{self as sys, MPI_Aint, MPI_Comm, MPI_Datatype, MPI_Info, MPI_Op, MPI_Win};
 use mpi::raw::AsRaw;
@@ -50,6 +53,38 @@ fn check(code: c_int, call: &str) -> Result<()> {
     Err(Error::new(
         ErrorKind::Mpi,
         format!("{call} failed with code {code}: {text}"),
+    ))
+}
+
+/// Whether the MPI library provides `MPI_THREAD_MULTIPLE`.
+static MULTIPLE: AtomicBool = AtomicBool::new(false);
+/// The thread that built the runtime: the one that may call MPI when the
+/// library provides less than `MPI_THREAD_MULTIPLE`.
+static MAIN: OnceLock<ThreadId> = OnceLock::new();
+
+/// Records the thread level MPI provides; called by the runtime, on the
+/// thread that builds it.
+pub(crate) fn set_thread_level(multiple: bool) {
+    MULTIPLE.store(multiple, Ordering::Relaxed);
+    let _ = MAIN.set(std::thread::current().id());
+}
+
+/// Whether this thread may make gain's one-sided MPI calls: any thread
+/// under `MPI_THREAD_MULTIPLE` (one relaxed load), else only the thread
+/// that built the runtime. gain never serialises MPI calls itself; a
+/// program initialising MPI at a lower level calls gain's one-sided
+/// operations on remote blocks from that one thread.
+fn may_call_mpi(call: &str) -> Result<()> {
+    if MULTIPLE.load(Ordering::Relaxed) || MAIN.get() == Some(&std::thread::current().id()) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ThreadLevel,
+        format!(
+            "{call} from a second thread of this rank, but the MPI library was initialised \
+             below MPI_THREAD_MULTIPLE (gain::init asks for it; a program initialising MPI \
+             itself passes mpi::environment::Threading::Multiple)"
+        ),
     ))
 }
 
@@ -443,12 +478,14 @@ pub(crate) fn free(mut win: MPI_Win) -> Result<()> {
 
 /// `MPI_Win_flush_all`: remote completion of every pending operation.
 pub(crate) fn flush_all(win: MPI_Win) -> Result<()> {
+    may_call_mpi("MPI_Win_flush_all")?;
     // SAFETY: `win` is valid and in a passive-target epoch.
     check(unsafe { sys::MPI_Win_flush_all(win) }, "MPI_Win_flush_all")
 }
 
 /// `MPI_Win_flush`: remote completion of the operations to `rank`.
 pub(crate) fn flush(win: MPI_Win, rank: usize) -> Result<()> {
+    may_call_mpi("MPI_Win_flush")?;
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush(to_int(rank, "rank")?, win) },
@@ -458,6 +495,7 @@ pub(crate) fn flush(win: MPI_Win, rank: usize) -> Result<()> {
 
 /// `MPI_Win_flush_local`: local completion of the operations to `rank`.
 pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
+    may_call_mpi("MPI_Win_flush_local")?;
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush_local(to_int(rank, "rank")?, win) },
@@ -468,6 +506,7 @@ pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
 /// `MPI_Win_flush_local_all`: local completion of the operations to every
 /// target.
 pub(crate) fn flush_local_all(win: MPI_Win) -> Result<()> {
+    may_call_mpi("MPI_Win_flush_local_all")?;
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush_local_all(win) },
@@ -587,6 +626,7 @@ pub(crate) unsafe fn rma<T: Element>(
     origin: *const T,
     dims: &[Dim],
 ) -> Result<()> {
+    may_call_mpi(op.call())?;
     let rank = to_int(rank, "rank")?;
     let o = Described::new::<T>(dims, |d| d.origin_stride)?;
     let t = match Described::new::<T>(dims, |d| d.target_stride) {
@@ -648,6 +688,7 @@ pub(crate) fn fetch_and_add<T: Element>(
     disp: MPI_Aint,
     inc: T,
 ) -> Result<T> {
+    may_call_mpi("MPI_Fetch_and_op")?;
     let mut old = T::zero();
     let rank = to_int(rank, "rank")?;
     // SAFETY: `inc` and `old` live across the flush that completes the call.

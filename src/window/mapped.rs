@@ -323,7 +323,7 @@ impl<T: Element> Window<T> {
                 AccRoute::SharedLock
             },
             pending: (0..place.node_rank_of.len())
-                .map(|_| std::cell::Cell::new(false))
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
                 .collect(),
             max_transfer_bytes,
             freed: false,

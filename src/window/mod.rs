@@ -44,10 +44,9 @@ mod mapped;
 mod node_copy;
 mod transfer;
 
-use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use std::mem::MaybeUninit;
@@ -61,7 +60,9 @@ use crate::error::{Error, Result};
 use crate::fault;
 
 use ffi::Rma;
-pub(crate) use ffi::{abort_world, at_exit, comm_errors_return, library_version, world_rank};
+pub(crate) use ffi::{
+    abort_world, at_exit, comm_errors_return, library_version, set_thread_level, world_rank,
+};
 use transfer::{Chunk, Dim};
 
 pub(crate) use node_copy::{NodeCopy, even_share};
@@ -91,7 +92,7 @@ pub(crate) struct Placement<'a> {
     /// so they never match a collective of the program's.
     pub control: MPI_Comm,
     /// The runtime's live windows, for [`sync_all`].
-    pub registry: &'a Rc<Registry>,
+    pub registry: &'a Arc<Registry>,
 }
 
 /// A live window in a [`Registry`]: its id, node window, world window
@@ -102,20 +103,32 @@ type Live = (u64, MPI_Win, Option<MPI_Win>, bool);
 /// every array's operations (`GA_Sync`).
 #[derive(Default)]
 pub(crate) struct Registry {
-    live: RefCell<Vec<Live>>,
-    next: Cell<u64>,
+    live: Mutex<Vec<Live>>,
+    next: AtomicU64,
 }
+
+// SAFETY: the registry holds window handles (pointers in Open MPI) only to
+// pass them to MPI, which any thread may call under
+// `MPI_THREAD_MULTIPLE`; the list itself is behind a `Mutex`.
+unsafe impl Send for Registry {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Registry {}
 
 impl Registry {
     fn add(&self, shared: MPI_Win, world: Option<MPI_Win>, separate: bool) -> u64 {
-        let id = self.next.get();
-        self.next.set(id + 1);
-        self.live.borrow_mut().push((id, shared, world, separate));
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.live().push((id, shared, world, separate));
         id
     }
 
     fn remove(&self, id: u64) {
-        self.live.borrow_mut().retain(|w| w.0 != id);
+        self.live().retain(|w| w.0 != id);
+    }
+
+    /// The list; a thread that panicked holding it left it whole (each
+    /// change is one push or retain), so a poisoned lock is taken as is.
+    fn live(&self) -> std::sync::MutexGuard<'_, Vec<Live>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -123,7 +136,7 @@ impl Registry {
 /// any live window of `registry`, makes every store visible, waits for
 /// every rank, and makes their stores visible here.
 pub(crate) fn sync_all(registry: &Registry, world: MPI_Comm) -> Result<()> {
-    let live = registry.live.borrow().clone();
+    let live = registry.live().clone();
     let win_syncs = || -> Result<()> {
         for &(_, shared, remote, separate) in &live {
             ffi::win_sync(shared)?;
@@ -325,7 +338,7 @@ pub(crate) struct Window<T: Element> {
     world: Option<MPI_Win>,
     world_comm: MPI_Comm,
     control: MPI_Comm,
-    registry: Rc<Registry>,
+    registry: Arc<Registry>,
     id: u64,
     /// Data pointer and length of each same-node rank's block, by node rank.
     peers: Vec<(*mut T, usize)>,
@@ -341,7 +354,7 @@ pub(crate) struct Window<T: Element> {
     /// Per world rank: puts or accumulates to it may not have completed at
     /// the target yet. The next operation to that rank flushes first, so one
     /// rank's operations to one location take effect in issue order.
-    pending: Vec<Cell<bool>>,
+    pending: Vec<AtomicBool>,
     max_transfer_bytes: usize,
     freed: bool,
     /// The file mapping holding the blocks of a file-backed window
@@ -350,6 +363,21 @@ pub(crate) struct Window<T: Element> {
     backing: Option<mapped::Backing>,
     _elem: PhantomData<T>,
 }
+
+// SAFETY: `&Window` is shared between the threads of one rank so that they
+// may get, put, accumulate and fetch-add concurrently. The raw pointers
+// point to the node segments (or the file mapping), which live as long as
+// the window; `&self` methods only: copy out of them (reads, which race
+// only with other writers, as other ranks' writes do), copy into them
+// (puts: the `GlobalArray` above keeps them apart from this process's
+// views of the block, see `array/local.rs`; two puts to one element at
+// once leave either value, as between ranks), add into them under the
+// block's lock word, or change the lock word atomically. The
+// pending flags are atomic, and MPI calls go through the `ffi` checks of
+// the thread level. `&mut self` methods (`local_mut`, `free`) are
+// exclusive by the borrow. The window is not `Send`: it is freed,
+// collectively, on the thread that created it.
+unsafe impl<T: Element> Sync for Window<T> {}
 
 impl<T: Element> Window<T> {
     /// Collectively allocates `len` elements on this rank (zeroed), with the
@@ -501,7 +529,7 @@ impl<T: Element> Window<T> {
                 AccRoute::SharedLock
             },
             pending: (0..place.node_rank_of.len())
-                .map(|_| Cell::new(false))
+                .map(|_| AtomicBool::new(false))
                 .collect(),
             max_transfer_bytes,
             freed: false,
@@ -584,7 +612,7 @@ impl<T: Element> Window<T> {
     /// be in flight, so that plain loads and stores of its block, and views
     /// of it, come after them. Only a job spanning nodes routes same-node
     /// accumulates through MPI; otherwise nothing is pending and this is
-    /// one `Cell` read.
+    /// one atomic load.
     pub(crate) fn settle(&self, rank: usize) -> Result<()> {
         match self.world {
             Some(world) => self.order_after_pending(world, rank),
@@ -845,7 +873,7 @@ impl<T: Element> Window<T> {
             ffi::flush_all(w)?;
         }
         for p in &self.pending {
-            p.set(false);
+            p.store(false, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -894,7 +922,7 @@ impl<T: Element> Window<T> {
     }
 
     fn order_after_pending(&self, world: MPI_Win, rank: usize) -> Result<()> {
-        if self.pending[rank].replace(false) {
+        if self.pending[rank].swap(false, Ordering::Relaxed) {
             ffi::flush(world, rank)?;
         }
         Ok(())
@@ -915,7 +943,7 @@ impl<T: Element> Window<T> {
             let packed = src.as_standard_layout();
             return self.put_like(world, op, p, packed.view());
         }
-        self.pending[p.rank].set(true);
+        self.pending[p.rank].store(true, Ordering::Relaxed);
         ffi::flush_local(world, p.rank)
     }
 
