@@ -68,19 +68,23 @@ fn sweep_zip(
     n: usize,
 ) -> gain::Result<f64> {
     let (dx2, dy2, dnr_inv) = constants(n);
-    let mut err = 0.0;
+    // On the threads of the rank's pool; the error is summed per tile and
+    // the tiles' sums in order, the same bits on any thread count.
     Zip::from(new.slice_mut(s![1..-1, 1..-1])?)
         .and(u.slice(s![..-2, 1..-1])?)
         .and(u.slice(s![2.., 1..-1])?)
         .and(u.slice(s![1..-1, ..-2])?)
         .and(u.slice(s![1..-1, 2..])?)
         .and(u.slice(s![1..-1, 1..-1])?)
-        .for_each(|o, &up, &down, &left, &right, &old| {
-            let v = ((up + down) * dy2 + (left + right) * dx2) * dnr_inv;
-            err += (v - old) * (v - old);
-            *o = v;
-        })?;
-    Ok(err)
+        .par_fold(
+            || 0.0,
+            |err, o, &up, &down, &left, &right, &old| {
+                let v = ((up + down) * dy2 + (left + right) * dx2) * dnr_inv;
+                *o = v;
+                err + (v - old) * (v - old)
+            },
+            |a, b| a + b,
+        )
 }
 
 /// One sweep in NumPy's shape: an operator expression, then the error.

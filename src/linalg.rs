@@ -361,11 +361,40 @@ where
                 } else {
                     b_panel.view()
                 };
-                ndarray::linalg::general_mat_mul(alpha, &a_panel, &b_panel, T::one(), &mut out);
+                local_product(alpha, a_panel, b_panel, out.view_mut());
             }
         }
         c.sync()
     })
+}
+
+/// Rows of the output each thread's share of a local product is cut
+/// into: fixed, so the cut (and the bits) are the same on any number of
+/// threads.
+const PANEL_ROWS: usize = 128;
+
+/// `out += alpha · a · b` on this rank: with the `blas` feature one
+/// OpenBLAS call, which runs its own threads (as many as gain's,
+/// `blas.rs`); else matrixmultiply on panels of [`PANEL_ROWS`] rows of
+/// `out` and `a`, shared among the threads of the rank's pool. Each
+/// element of `out` is one dot product accumulated in the same order
+/// however the rows are cut.
+fn local_product<T: Element + LinalgScalar>(
+    alpha: T,
+    a: ndarray::ArrayView2<'_, T>,
+    b: ndarray::ArrayView2<'_, T>,
+    mut out: ndarray::ArrayViewMut2<'_, T>,
+) {
+    if cfg!(feature = "blas") || out.nrows() <= PANEL_ROWS || !crate::threads::parallel() {
+        return ndarray::linalg::general_mat_mul(alpha, &a, &b, T::one(), &mut out);
+    }
+    let panels: Vec<_> = out
+        .axis_chunks_iter_mut(ndarray::Axis(0), PANEL_ROWS)
+        .zip(a.axis_chunks_iter(ndarray::Axis(0), PANEL_ROWS))
+        .collect();
+    crate::threads::for_each(panels, |(mut o, a)| {
+        ndarray::linalg::general_mat_mul(alpha, &a, &b, T::one(), &mut o)
+    });
 }
 
 /// The product `op(a) · op(b)` as a new array with the default

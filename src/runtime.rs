@@ -207,6 +207,10 @@ impl Runtime {
         if crate::blas::follows_gain() {
             crate::blas::set_threads(crate::threads::threads());
         }
+        // An `Arc` for counts the threads of a rank may change at once
+        // (clones of a shared `&Runtime`); `Inner` itself is not `Send`,
+        // and the runtime's `Sync` impl says why sharing it is sound.
+        #[allow(clippy::arc_with_non_send_sync)]
         Ok(Runtime {
             inner: Arc::new(Inner {
                 world,

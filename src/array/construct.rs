@@ -309,7 +309,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             other.sync()?;
             self.sync()?;
             if self.compare_distr(other) {
-                self.local_mut().assign(&other.local());
+                // Same blocks: a copy of this rank's block, in runs of
+                // 32 KiB shared among the threads of the rank's pool.
+                let src = other.local();
+                let mut dst = self.local_mut();
+                let contiguous = "a block is stored contiguously in C order";
+                let (src, dst) = (src.as_slice().expect(contiguous), dst.as_slice_mut());
+                let dst = dst.expect(contiguous);
+                let run = (32 * 1024 / size_of::<T>()).max(1);
+                let runs: Vec<_> = dst.chunks_mut(run).zip(src.chunks(run)).collect();
+                crate::threads::for_each(runs, |(d, s)| d.copy_from_slice(s));
             } else if let Some(mine) = self.distribution(self.rt.rank()) {
                 let dst = self.local_mut();
                 other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;

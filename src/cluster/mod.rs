@@ -31,6 +31,8 @@
 
 mod kernel;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Ix1, Ix2};
@@ -444,52 +446,81 @@ impl KMeans {
                         continue; // a rank past the blocks owns no points
                     };
                     let (f0, f1) = own.frags;
-                    let mut next = f0;
-                    loop {
-                        let j = match self.schedule {
-                            Schedule::Static => {
-                                next += 1;
-                                next - 1
-                            }
+                    // The fragments of `owner` are taken one at a time by
+                    // the threads of this rank's pool: from a local
+                    // counter (static schedule) or from the owner's shared
+                    // one, which the node's other ranks take from too.
+                    let local_next = AtomicUsize::new(f0);
+                    let take = || -> Result<usize> {
+                        Ok(match self.schedule {
+                            Schedule::Static => local_next.fetch_add(1, Ordering::Relaxed),
                             _ => f0 + counters.read_inc(&[owner, parity], 1)? as usize,
+                        })
+                    };
+                    let workers: Vec<usize> = (0..crate::threads::threads()).collect();
+                    if owner == rank {
+                        // Its own points, labels and sums in place: each
+                        // fragment's labels and sums are a slice of their
+                        // own, which the thread taking it locks.
+                        let block = points.local();
+                        let pts = contiguous(&block)?;
+                        let mut lab = labels.local_mut();
+                        let mut lab = lab.as_slice_mut().expect("a block is contiguous");
+                        let mut part = partials.local_mut();
+                        let part = part.as_slice_mut().expect("a block is contiguous");
+                        let mut frags = Vec::with_capacity(f1 - f0);
+                        for (j, sums) in (f0..f1).zip(part.chunks_mut(width)) {
+                            let rows = plan.pieces[j + 1] - plan.pieces[j];
+                            let (mine, rest) = std::mem::take(&mut lab).split_at_mut(rows);
+                            lab = rest;
+                            frags.push(Mutex::new((mine, sums)));
+                        }
+                        let work = |_| -> Result<()> {
+                            loop {
+                                let j = take()?;
+                                if j >= f1 {
+                                    return Ok(());
+                                }
+                                let a = plan.pieces[j] - own.rows.0;
+                                let b = plan.pieces[j + 1] - own.rows.0;
+                                let mut frag =
+                                    frags[j - f0].lock().unwrap_or_else(|e| e.into_inner());
+                                let (lab, sums) = &mut *frag;
+                                kernel::cluster_partial_sum(&pts[a * d..b * d], &kernel, lab, sums);
+                            }
                         };
-                        if j >= f1 {
-                            break;
-                        }
-                        let (lo, hi) = (plan.pieces[j], plan.pieces[j + 1]);
-                        // The fragment's points in the owner's block.
-                        let (a, b) = (lo - own.rows.0, hi - own.rows.0);
-                        if owner == rank {
-                            let block = points.local();
-                            let pts = contiguous(&block)?;
-                            let mut lab = labels.local_mut();
-                            let lab = lab.as_slice_mut().expect("a block is contiguous");
-                            let mut part = partials.local_mut();
-                            let part = part.as_slice_mut().expect("a block is contiguous");
-                            let part = &mut part[(j - f0) * width..][..width];
-                            kernel::cluster_partial_sum(
-                                &pts[a * d..b * d],
-                                &kernel,
-                                &mut lab[a..b],
-                                part,
-                            );
-                        } else {
-                            // A node rank's: its points in place, its labels
-                            // and sums through get and put (plain copies on a
-                            // node).
-                            let block = points.local_of(owner)?;
-                            let pts = contiguous(&block)?;
-                            let mut lab = labels.get(lo..hi)?;
-                            let mut part = partials.get([j..j + 1, 0..width])?;
-                            kernel::cluster_partial_sum(
-                                &pts[a * d..b * d],
-                                &kernel,
-                                lab.as_slice_mut().expect("a fresh array is contiguous"),
-                                part.as_slice_mut().expect("a fresh array is contiguous"),
-                            );
-                            labels.put(lo..hi, &lab)?;
-                            partials.put([j..j + 1, 0..width], &part)?;
-                        }
+                        crate::threads::map(workers, work)
+                            .into_iter()
+                            .collect::<Result<Vec<()>>>()?;
+                    } else {
+                        // A node rank's: its points in place, its labels
+                        // and sums through get and put (plain copies on a
+                        // node).
+                        let block = points.local_of(owner)?;
+                        let pts = contiguous(&block)?;
+                        let work = |_| -> Result<()> {
+                            loop {
+                                let j = take()?;
+                                if j >= f1 {
+                                    return Ok(());
+                                }
+                                let (lo, hi) = (plan.pieces[j], plan.pieces[j + 1]);
+                                let (a, b) = (lo - own.rows.0, hi - own.rows.0);
+                                let mut lab = labels.get(lo..hi)?;
+                                let mut part = partials.get([j..j + 1, 0..width])?;
+                                kernel::cluster_partial_sum(
+                                    &pts[a * d..b * d],
+                                    &kernel,
+                                    lab.as_slice_mut().expect("a fresh array is contiguous"),
+                                    part.as_slice_mut().expect("a fresh array is contiguous"),
+                                );
+                                labels.put(lo..hi, &lab)?;
+                                partials.put([j..j + 1, 0..width], &part)?;
+                            }
+                        };
+                        crate::threads::map(workers, work)
+                            .into_iter()
+                            .collect::<Result<Vec<()>>>()?;
                     }
                 }
                 // Every fragment's sums, in fragment order on every rank. The

@@ -565,6 +565,68 @@ macro_rules! zip_arity {
                 })
                 })
             }
+
+            /// As [`par_for_each`](Self::par_for_each), also folding a
+            /// value per rank (ndarray's `Zip::par_fold`): each tile of the
+            /// rank's block folds from `identity()` with `fold(acc, out,
+            /// inputs…)`, and the tiles' values are combined with `finish`
+            /// in tile order, so the result has the same bits on any
+            /// number of threads. Returns this rank's value (reduce it
+            /// across ranks yourself, e.g. with `rt.comm()`); a rank
+            /// owning no part of the output returns `identity()`.
+            ///
+            /// Errors: as [`for_each`](Self::for_each).
+            ///
+            /// # Collective
+            ///
+            /// As [`for_each`](Self::for_each): every rank calls it with
+            /// the same output view and inputs; it returns after a
+            /// closing sync of the output.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 10.0, 1.0)?;
+            /// let mut b = gain::numpy::zeros::<f64, _>(&rt, 10)?;
+            /// // b = 2a, and this rank's sum of the changes.
+            /// let mine = gain::numpy::Zip::from(&mut b).and(&a).par_fold(
+            ///     || 0.0,
+            ///     |acc, b, &a| { *b = 2.0 * a; acc + 2.0 * a },
+            ///     |x, y| x + y,
+            /// )?;
+            /// assert_eq!(b.sum()?, 90.0);
+            /// assert!(mine <= 90.0);
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            pub fn par_fold<Acc, Id, Fo, Fi>(self, identity: Id, fold: Fo, finish: Fi) -> Result<Acc>
+            where
+                Acc: Send,
+                Id: Fn() -> Acc + Sync + Send,
+                Fo: Fn(Acc, &mut T, $(&$E),*) -> Acc + Sync + Send,
+                Fi: Fn(Acc, Acc) -> Acc,
+            {
+                during("Zip::par_fold", move || -> Result<Acc> {
+                zip_prepare!(self, out, sel, arrays, cuts, tiled, ($($e),*));
+                let mut parts = Vec::new();
+                run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
+                    $(let $e = $e.bind(rect)?;)*
+                    let work = tiles_mut(region.view_mut());
+                    parts.extend(crate::threads::map(work, |(tile, out)| {
+                        let mut acc = Some(identity());
+                        let mut step = |o: &mut T, $($E: &$E),*| {
+                            let a = acc.take().expect("the accumulator is put back");
+                            acc = Some(fold(a, o, $($E),*));
+                        };
+                        zip_tile!($how, step, out, &tile, ($($E $e),*));
+                        acc.expect("the accumulator is put back")
+                    }));
+                    Ok(())
+                })?;
+                Ok(parts.into_iter().fold(identity(), finish))
+                })
+            }
         }
     )*};
 }

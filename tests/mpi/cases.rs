@@ -209,6 +209,16 @@ const CASES: &[Case] = &[
         false,
         crate::replicated::one_copy_per_node_pss,
     ),
+    (
+        "threads_same_bits_on_any_pool",
+        true,
+        crate::threads::same_bits_on_any_pool,
+    ),
+    (
+        "threads_concurrent_one_sided_calls",
+        true,
+        crate::threads::concurrent_one_sided_calls,
+    ),
 ];
 
 /// The names of the cases every configuration runs (all but those marked

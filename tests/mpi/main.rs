@@ -17,6 +17,7 @@ mod mapped;
 mod numeric;
 mod numpy;
 mod replicated;
+mod threads;
 
 use harness::{CHILD, FILTER, Job, Shared, Suite};
 use libtest_mimic::Arguments;
@@ -26,6 +27,7 @@ fn main() {
         Ok("cases") => cases::run_cases(),
         Ok("panic") => cases::panic_on_last_rank(),
         Ok("fault") => faults::run(),
+        Ok("init_error") => threads::init_refuses_bad_threads(),
         Ok(other) => panic!("unknown child mode {other}"),
         Err(_) => parent(),
     }
@@ -136,6 +138,32 @@ fn parent() {
             suite.ignored(format!("{}::np1", interop[0]));
         }
     }
+    // Threads inside a rank: two per rank (GAIN_THREADS), on one node, on
+    // separate "nodes" (concurrent MPI calls from the threads) and mixed.
+    let threads = [
+        "threads_same_bits_on_any_pool",
+        "threads_concurrent_one_sided_calls",
+    ];
+    for (label, np, per_node) in [
+        ("np1_2threads", 1, None),
+        ("np2_2threads", 2, None),
+        ("np3_remote_2threads", 3, Some(1)),
+        ("np4_two_nodes_2threads", 4, Some(2)),
+    ] {
+        let mut job = Job::new(label, Some(np)).env("GAIN_THREADS", 2);
+        if let Some(k) = per_node {
+            job = job.env("GAIN_RANKS_PER_NODE", k);
+        }
+        suite.cases(&args, job, &threads);
+    }
+    // A malformed GAIN_THREADS is an error from init on every rank.
+    for (label, value) in [("np2", "abc"), ("np3", "0")] {
+        let mut job = Job::new(label, Some(np_of(label))).env("GAIN_THREADS", value);
+        job.mode = "init_error";
+        job.also_expect = vec![threads::INIT_REFUSED.to_string()];
+        let name = format!("init_refuses_a_malformed_gain_threads::{label}_{value}");
+        suite.job(name, &Shared::new(job));
+    }
     // A malformed transfer cap is an error from array creation, on one
     // node and across "nodes".
     let bad = ["bad_max_transfer_bytes_is_an_error"];
@@ -156,6 +184,11 @@ fn parent() {
     examples(&mut suite);
     kmeans_npy(&mut suite);
     libtest_mimic::run(&args, suite.into_trials()).exit();
+}
+
+/// The rank count of a label `npN...`.
+fn np_of(label: &str) -> usize {
+    label[2..3].parse().expect("labels start with npN")
 }
 
 /// The fault scenarios of `faults.rs` at np = 2 and 3, each in a private
