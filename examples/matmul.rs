@@ -27,7 +27,8 @@ use std::time::Instant;
 use gain::{GlobalArray, Runtime};
 use mpi::traits::*;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, Ix2, s};
+use ndarray::{ArrayView2, Ix2};
+use rayon::prelude::*;
 
 /// Tile `(r, c)` of a matrix of `bs`-sized tiles: in place when one block
 /// on this node holds it, fetched otherwise.
@@ -67,16 +68,23 @@ fn run(rt: &Runtime) -> gain::Result<bool> {
     if let Some(block) = c.distribution(rt.rank()) {
         let (lo, hi) = (block.lo().to_vec(), block.hi().to_vec());
         let mut mine = c.local_mut();
-        for r in lo[0] / bs..hi[0] / bs {
-            for cc in lo[1] / bs..hi[1] / bs {
-                let (r0, c0) = (r * bs - lo[0], cc * bs - lo[1]);
-                let mut out = mine.slice_mut(s![r0..r0 + bs, c0..c0 + bs]);
-                for i in 0..nb {
-                    let (ta, tb) = (tile(&a, r, i, bs)?, tile(&b, i, cc, bs)?);
-                    general_mat_mul(1.0, &ta, &tb, 1.0, &mut out);
-                }
+        // The C tiles of this block, shared among the rank's threads
+        // (rayon's pool, sized by gain::init); each reads its A and B
+        // tiles itself, so the threads' gets run concurrently.
+        let cols = (hi[1] - lo[1]) / bs;
+        let tiles: Vec<_> = mine
+            .exact_chunks_mut((bs, bs))
+            .into_iter()
+            .enumerate()
+            .collect();
+        tiles.into_par_iter().try_for_each(|(t, mut out)| {
+            let (r, cc) = (lo[0] / bs + t / cols, lo[1] / bs + t % cols);
+            for i in 0..nb {
+                let (ta, tb) = (tile(&a, r, i, bs)?, tile(&b, i, cc, bs)?);
+                general_mat_mul(1.0, &ta, &tb, 1.0, &mut out);
             }
-        }
+            gain::Result::Ok(())
+        })?;
     }
     c.sync()?;
     let blocked = t.elapsed().as_secs_f64();

@@ -25,7 +25,16 @@
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up, abort-on-panic, and the fault
 //!   handling of "When a rank fails" below;
-//! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels.
+//! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels;
+//! - [`threads`]: how many threads of rayon's pool a rank's local kernels
+//!   run on (pure; the runtime sizes the pool).
+//!
+//! Inside a rank, the local kernels run on rayon's pool, cut by the data
+//! and combined in order, so their results have the same bits on any
+//! number of threads. [`GlobalArray`] and [`Runtime`] are `Sync` (MPI runs
+//! at `MPI_THREAD_MULTIPLE`): the threads of a rank may make one-sided
+//! calls on the same arrays at once; the README's "Threads inside a rank"
+//! tells how to launch one rank per node with all its cores.
 //!
 //! Every call says in its docs what it means for the ranks:
 //! - **Collective**: every rank of the runtime must call it, in the same

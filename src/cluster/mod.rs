@@ -25,6 +25,9 @@
 //! (`read_inc`), then helps the other ranks of its node with theirs,
 //! reading their points in place through the node's shared memory. A rank
 //! slowed by a busy core then costs the iteration a fragment, not its share.
+//! Inside a rank, the threads of its pool ([`threads`](crate::threads))
+//! take the fragments the same way, each from the shared counter, so one
+//! rank of two threads labels as two ranks of one do, with the same bits.
 //!
 //! Built on `GlobalArray`'s public methods (local views, `get`, `put`,
 //! `read_inc`, `sync`) and the runtime's agreement on collective arguments.

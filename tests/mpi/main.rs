@@ -299,6 +299,15 @@ fn examples(suite: &mut Suite) {
             suite.job(format!("example::{label}::np{np}"), &job);
             jobs.push(job);
         }
+        // One rank with two threads must print the fingerprint of the
+        // others (GAIN_THREADS; the examples' kernels run on the pool).
+        if ["kmeans", "laplace", "distmap", "matmul"].contains(&example) && nps.contains(&1) {
+            let at = "np1_2threads";
+            let job = Job::example(at, 1, example, &args(at)).env("GAIN_THREADS", 2);
+            let job = Shared::new(job);
+            suite.job(format!("example::{label}::{at}"), &job);
+            jobs.push(job);
+        }
         for &np in remote {
             let args = args(&format!("np{np}_remote"));
             let job = Job::example(format!("np{np}_remote"), np, example, &args)
