@@ -83,7 +83,10 @@ struct Inner {
 ///
 /// MPI is initialised with `MPI_THREAD_MULTIPLE`, so the threads of a rank
 /// may call the one-sided operations of the arrays concurrently (see
-/// [`Runtime::thread_level`]), and rayon's global pool is sized for the
+/// [`Runtime::thread_level`]); `GAIN_THREAD_LEVEL=funneled` asks for
+/// `MPI_THREAD_FUNNELED` instead, for MPI components that refuse
+/// `MULTIPLE` (Open MPI 4.1's `osc/pt2pt`, its one-sided component over
+/// TCP between hosts). And rayon's global pool is sized for the
 /// local kernels (see [`threads`](crate::threads)): `GAIN_THREADS`, else
 /// `RAYON_NUM_THREADS`, else the CPUs of the rank's affinity mask divided
 /// by the ranks of its machine that share them. With the `blas` feature,
@@ -110,7 +113,8 @@ struct Inner {
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn init() -> Result<Runtime> {
-    let (universe, _) = mpi::initialize_with_threading(Threading::Multiple).ok_or_else(|| {
+    let level = thread_level_from_env().during("gain::init")?;
+    let (universe, _) = mpi::initialize_with_threading(level).ok_or_else(|| {
         Error::new(
             ErrorKind::Mpi,
             "MPI is already initialised; use Runtime::from_comm",
@@ -600,6 +604,20 @@ impl Drop for Inner {
         ) {
             window::abort_with(&e, "the end of the program");
         }
+    }
+}
+
+/// The thread level `init` asks MPI for: `GAIN_THREAD_LEVEL` (`multiple`,
+/// the default, or `funneled`), else an `InvalidArgument` error before MPI
+/// starts (every rank reads the same environment).
+fn thread_level_from_env() -> Result<Threading> {
+    match std::env::var("GAIN_THREAD_LEVEL").as_deref() {
+        Err(_) | Ok("") | Ok("multiple") => Ok(Threading::Multiple),
+        Ok("funneled") => Ok(Threading::Funneled),
+        Ok(v) => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("GAIN_THREAD_LEVEL must be multiple or funneled, not {v:?}"),
+        )),
     }
 }
 

@@ -460,7 +460,15 @@ impl KMeans {
                             _ => f0 + counters.read_inc(&[owner, parity], 1)? as usize,
                         })
                     };
-                    let workers: Vec<usize> = (0..crate::threads::threads()).collect();
+                    // Below MPI_THREAD_MULTIPLE only this thread may call
+                    // MPI (the counters and other nodes' blocks): one worker.
+                    let multiple = rt.thread_level() == mpi::environment::Threading::Multiple;
+                    let n_workers = if multiple {
+                        crate::threads::threads()
+                    } else {
+                        1
+                    };
+                    let workers: Vec<usize> = (0..n_workers).collect();
                     if owner == rank {
                         // Its own points, labels and sums in place: each
                         // fragment's labels and sums are a slice of their
