@@ -69,8 +69,10 @@
 //! [`ErrorKind::Borrowed`] (naming the block's rank) before anything is
 //! written, not even the call's pieces of other blocks; after the view is
 //! dropped the same call goes through. This is `RefCell`'s run-time check
-//! with one counter per same-node block: a view increments it, its drop
-//! decrements it, and a write reads it for each block it touches. The
+//! with one atomic counter per same-node block: a view increments it, its
+//! drop decrements it, and a write claims each block it touches with one
+//! atomic add that fails while a view lives (and makes new views wait for
+//! the copy), so the check holds across the threads of a rank too. The
 //! granularity is the block: a view of one block leaves the others
 //! writable. Every other write of this process is excluded at compile
 //! time, because it takes the array `&mut`: [`local_mut`](GlobalArray::local_mut),
