@@ -308,3 +308,20 @@ macro_rules! bail {
     };
 }
 pub(crate) use bail;
+
+/// A `GAIN_*` variable holding a positive integer: `None` when unset or
+/// empty, an `InvalidArgument` error naming it when malformed (the same on
+/// every rank, which all read the same environment).
+pub(crate) fn positive_env(name: &str) -> Result<Option<usize>> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => match v.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{name} must be a positive integer, not {v:?}"),
+            )),
+        },
+    }
+}

@@ -622,17 +622,7 @@ fn thread_level_from_env() -> Result<Threading> {
 }
 
 fn ranks_per_node() -> Result<Option<usize>> {
-    match std::env::var("GAIN_RANKS_PER_NODE") {
-        Err(_) => Ok(None),
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => match v.parse::<usize>() {
-            Ok(k) if k > 0 => Ok(Some(k)),
-            _ => Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("GAIN_RANKS_PER_NODE must be a positive integer, not {v:?}"),
-            )),
-        },
-    }
+    crate::error::positive_env("GAIN_RANKS_PER_NODE")
 }
 
 fn install_panic_hook() {

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 
 /// Words of a CPU mask: 1024 CPUs, glibc's `CPU_SETSIZE`.
 pub(crate) const MASK_WORDS: usize = 16;
@@ -57,17 +57,7 @@ pub(crate) fn default_threads(mine: &[u64; MASK_WORDS], all: &[[u64; MASK_WORDS]
 /// `GAIN_THREADS`, when set: a positive integer, or an `InvalidArgument`
 /// error (the same on every rank, which all read the same environment).
 pub(crate) fn threads_from_env() -> Result<Option<usize>> {
-    match std::env::var("GAIN_THREADS") {
-        Err(_) => Ok(None),
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => match v.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("GAIN_THREADS must be a positive integer, not {v:?}"),
-            )),
-        },
-    }
+    crate::error::positive_env("GAIN_THREADS")
 }
 
 /// Builds rayon's global pool with `threads` threads, unless the program
