@@ -36,7 +36,9 @@ use std::ptr::NonNull;
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
-use super::{ALIGN, AccRoute, HEADER, Placement, Window, abort_with, exit_point, ffi, transfer};
+use super::{
+    ALIGN, AccRoute, HEADER, Pending, Placement, Window, abort_with, exit_point, ffi, transfer,
+};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -322,9 +324,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: (0..place.node_rank_of.len())
-                .map(|_| std::sync::atomic::AtomicBool::new(false))
-                .collect(),
+            pending: Pending::per_rank(place.node_rank_of.len()),
             max_transfer_bytes,
             freed: false,
             backing: Some(backing),

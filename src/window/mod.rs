@@ -45,7 +45,7 @@ mod node_copy;
 mod transfer;
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -351,10 +351,11 @@ pub(crate) struct Window<T: Element> {
     my_node_rank: usize,
     separate_model: bool,
     route: AccRoute,
-    /// Per world rank: puts or accumulates to it may not have completed at
-    /// the target yet. The next operation to that rank flushes first, so one
-    /// rank's operations to one location take effect in issue order.
-    pending: Vec<AtomicBool>,
+    /// Per world rank: the puts and accumulates to it that may not have
+    /// completed at the target yet. The next operation to that rank flushes
+    /// first, so one rank's operations to one location take effect in issue
+    /// order, whichever of its threads issued them.
+    pending: Vec<Pending>,
     max_transfer_bytes: usize,
     freed: bool,
     /// The file mapping holding the blocks of a file-backed window
@@ -362,6 +363,53 @@ pub(crate) struct Window<T: Element> {
     /// with the window, after `free` released the MPI windows over it.
     backing: Option<mapped::Backing>,
     _elem: PhantomData<T>,
+}
+
+/// The puts and accumulates one process has issued to one target rank, and
+/// how many of them a completed flush is known to cover.
+///
+/// Two counters rather than one flag because a rank's threads share them: a
+/// thread that finds operations outstanding flushes and only then records
+/// the count it saw, so another thread never skips its flush on the word of
+/// a flush that has not finished, nor a flush that began before its own put
+/// was issued.
+struct Pending {
+    /// Operations issued, counted after each `MPI_Put`/`MPI_Accumulate`
+    /// call returned.
+    issued: AtomicU64,
+    /// The largest `issued` count read before a flush that then completed.
+    flushed: AtomicU64,
+}
+
+impl Pending {
+    fn per_rank(n: usize) -> Vec<Pending> {
+        (0..n)
+            .map(|_| Pending {
+                issued: AtomicU64::new(0),
+                flushed: AtomicU64::new(0),
+            })
+            .collect()
+    }
+
+    /// Counts an operation whose MPI call has returned.
+    fn issue(&self) {
+        // Release: a thread that reads this count (Acquire) and then
+        // flushes, flushes after the operation was issued.
+        self.issued.fetch_add(1, Ordering::Release);
+    }
+
+    fn issued(&self) -> u64 {
+        self.issued.load(Ordering::Acquire)
+    }
+
+    fn flushed(&self) -> u64 {
+        self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Records that a flush begun after `issued()` returned `n` completed.
+    fn flushed_up_to(&self, n: u64) {
+        self.flushed.fetch_max(n, Ordering::Release);
+    }
 }
 
 // SAFETY: `&Window` is shared between the threads of one rank so that they
@@ -373,7 +421,7 @@ pub(crate) struct Window<T: Element> {
 // views of the block, see `array/local.rs`; two puts to one element at
 // once leave either value, as between ranks), add into them under the
 // block's lock word, or change the lock word atomically. The
-// pending flags are atomic, and MPI calls go through the `ffi` checks of
+// pending counters are atomic, and MPI calls go through the `ffi` checks of
 // the thread level. `&mut self` methods (`local_mut`, `free`) are
 // exclusive by the borrow. The window is not `Send`: it is freed,
 // collectively, on the thread that created it.
@@ -528,9 +576,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: (0..place.node_rank_of.len())
-                .map(|_| AtomicBool::new(false))
-                .collect(),
+            pending: Pending::per_rank(place.node_rank_of.len()),
             max_transfer_bytes,
             freed: false,
             backing: None,
@@ -869,11 +915,13 @@ impl<T: Element> Window<T> {
     /// Waits until this rank's remote puts and accumulates are complete at
     /// their targets.
     pub(crate) fn complete(&self) -> Result<()> {
-        if let Some(w) = self.world {
-            ffi::flush_all(w)?;
-        }
-        for p in &self.pending {
-            p.store(false, Ordering::Relaxed);
+        let Some(w) = self.world else {
+            return Ok(());
+        };
+        let issued: Vec<u64> = self.pending.iter().map(Pending::issued).collect();
+        ffi::flush_all(w)?;
+        for (p, n) in self.pending.iter().zip(issued) {
+            p.flushed_up_to(n);
         }
         Ok(())
     }
@@ -922,8 +970,11 @@ impl<T: Element> Window<T> {
     }
 
     fn order_after_pending(&self, world: MPI_Win, rank: usize) -> Result<()> {
-        if self.pending[rank].swap(false, Ordering::Relaxed) {
+        let p = &self.pending[rank];
+        let issued = p.issued();
+        if p.flushed() < issued {
             ffi::flush(world, rank)?;
+            p.flushed_up_to(issued);
         }
         Ok(())
     }
@@ -943,7 +994,7 @@ impl<T: Element> Window<T> {
             let packed = src.as_standard_layout();
             return self.put_like(world, op, p, packed.view());
         }
-        self.pending[p.rank].store(true, Ordering::Relaxed);
+        self.pending[p.rank].issue();
         ffi::flush_local(world, p.rank)
     }
 
