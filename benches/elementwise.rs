@@ -4,8 +4,8 @@
 //! alternating with gain's, as the baseline.
 //!
 //! Prints, on rank 0, the line the bench runner reads (protocol in
-//! tools/bench): `BENCH {"program":"elementwise","np":..,"n":..,
-//! "seconds":..,"gbytes_per_s":..}` (the best of the repetitions; 32 bytes
+//! tools/bench): `BENCH {"program":"elementwise","np":..,"threads":..,
+//! "n":..,"seconds":..,"gbytes_per_s":..}` (the best of the repetitions; 32 bytes
 //! per element: a, b and c read, c written, as STREAM counts) with, at 1
 //! rank, `"ndarray_seconds"`.
 //!
@@ -77,8 +77,9 @@ fn main() -> gain::Result<()> {
             String::new()
         };
         println!(
-            "BENCH {{\"program\":\"elementwise\",\"np\":{},\"n\":{n},\"seconds\":{best:.6},\"gbytes_per_s\":{gbs:.4}{nd}}}",
-            rt.size()
+            "BENCH {{\"program\":\"elementwise\",\"np\":{},\"threads\":{},\"n\":{n},\"seconds\":{best:.6},\"gbytes_per_s\":{gbs:.4}{nd}}}",
+            rt.size(),
+            gain::threads()
         );
     }
     Ok(())

@@ -101,10 +101,11 @@ fn main() -> gain::Result<()> {
     );
     println!("fingerprint: {print:016x}");
     let mut json = format!(
-        "{{\"program\":\"kmeans\",\"np\":{},\"points\":{n},\"dims\":{d},\"centers\":{k},\"iters\":{},\
+        "{{\"program\":\"kmeans\",\"np\":{},\"threads\":{},\"points\":{n},\"dims\":{d},\"centers\":{k},\"iters\":{},\
          \"seconds\":{seconds:.6},\"points_gbytes_per_s\":{gbs:.4},\"fingerprint\":\"{print:016x}\",\
          \"centers_checksum\":{:.12},\"iteration_ms\":{}",
         rt.size(),
+        gain::threads(),
         fit.iterations,
         fit.centers.sum(),
         json_list(&ms)

@@ -61,8 +61,9 @@ fn main() -> gain::Result<()> {
         );
         println!("fingerprint: {:016x}", fingerprint(&map));
         println!(
-            "BENCH {{\"program\":\"distmap\",\"np\":{},\"n\":{n},\"points\":{npoints},\"seconds\":{secs:.6}}}",
-            rt.size()
+            "BENCH {{\"program\":\"distmap\",\"np\":{},\"threads\":{},\"n\":{n},\"points\":{npoints},\"seconds\":{secs:.6}}}",
+            rt.size(),
+            gain::threads()
         );
         if cli::flag("--verify") {
             let mut want = Array2::from_elem((n, n), f64::INFINITY);

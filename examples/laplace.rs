@@ -155,8 +155,9 @@ fn main() -> gain::Result<()> {
         );
         println!("fingerprint: {:016x}", fingerprint(&sol));
         println!(
-            "BENCH {{\"program\":\"laplace\",\"np\":{},\"n\":{n},\"iters\":{iters},\"style\":\"{style}\",\"seconds\":{secs:.6},\"error\":{err:e}}}",
-            rt.size()
+            "BENCH {{\"program\":\"laplace\",\"np\":{},\"threads\":{},\"n\":{n},\"iters\":{iters},\"style\":\"{style}\",\"seconds\":{secs:.6},\"error\":{err:e}}}",
+            rt.size(),
+            gain::threads()
         );
         if flag("--verify") {
             let (want, werr) = serial_loop(n, iters);

@@ -115,8 +115,9 @@ fn run(rt: &Runtime) -> gain::Result<bool> {
             flops / library / 1e9
         );
         println!(
-            "BENCH {{\"program\":\"matmul\",\"np\":{},\"n\":{n},\"blas\":{},\"seconds\":{blocked:.6},\"gflops\":{:.4},\"linalg_seconds\":{library:.6},\"linalg_gflops\":{:.4}}}",
+            "BENCH {{\"program\":\"matmul\",\"np\":{},\"threads\":{},\"n\":{n},\"blas\":{},\"seconds\":{blocked:.6},\"gflops\":{:.4},\"linalg_seconds\":{library:.6},\"linalg_gflops\":{:.4}}}",
             rt.size(),
+            gain::threads(),
             cfg!(feature = "blas"),
             flops / blocked / 1e9,
             flops / library / 1e9

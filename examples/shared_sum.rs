@@ -5,9 +5,11 @@
 //! The array lives in the node's shared memory as a `GlobalArray`. Each
 //! rank sums its own block in place through the zero-copy `local` view (no
 //! copy, no serialisation) and one `MPI_Allreduce` gives every rank the
-//! total.
+//! total. With `--style numpy` the sum is the NumPy layer's `a.sum()`
+//! instead, which folds the block in fixed tiles on the rank's threads
+//! (`GAIN_THREADS`) and gives the same total.
 //!
-//! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--reps 10]`
+//! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--reps 10] [--style local|numpy]`
 //! Rank 0's last line, `BENCH {json}`, is the result the bench runner
 //! reads (`scripts/bench shared_sum`; protocol in tools/bench).
 
@@ -24,6 +26,11 @@ use mpi::traits::*;
 fn main() -> gain::Result<()> {
     let mbytes = cli::num("--mbytes", 1536);
     let reps = cli::num("--reps", 10).max(1);
+    let style = cli::arg("--style").unwrap_or_else(|| "local".into());
+    if style != "local" && style != "numpy" {
+        eprintln!("shared_sum: --style {style}: local or numpy");
+        std::process::exit(2);
+    }
     let rt = gain::init()?;
     let n = mbytes * 1_000_000 / 8;
     // One contiguous band per rank.
@@ -41,9 +48,13 @@ fn main() -> gain::Result<()> {
         rt.comm().barrier();
         let t = Instant::now();
         // ndarray's sum of a contiguous view folds eight lanes at a time.
-        let mine = a.local().sum();
-        rt.comm()
-            .all_reduce_into(&mine, &mut total, SystemOperation::sum());
+        if style == "numpy" {
+            total = a.sum()?;
+        } else {
+            let mine = a.local().sum();
+            rt.comm()
+                .all_reduce_into(&mine, &mut total, SystemOperation::sum());
+        }
         best = best.min(t.elapsed().as_secs_f64());
     }
     let full =
@@ -52,8 +63,9 @@ fn main() -> gain::Result<()> {
     if rt.rank() == 0 {
         let gb = (n * 8) as f64 / 1e9;
         println!(
-            "shared sum: {gb:.3} GB of f64 on {} ranks, best of {reps}",
-            rt.size()
+            "shared sum ({style}): {gb:.3} GB of f64 on {} ranks x {} threads, best of {reps}",
+            rt.size(),
+            gain::threads()
         );
         println!(
             "sum = {total:.1} (exact {full:.1}): {}",
@@ -61,8 +73,9 @@ fn main() -> gain::Result<()> {
         );
         println!("time: {best:.4} s, {:.2} GB/s", gb / best);
         println!(
-            "BENCH {{\"program\":\"shared_sum\",\"np\":{},\"mbytes\":{mbytes},\"seconds\":{best:.6},\"gbytes_per_s\":{:.4}}}",
+            "BENCH {{\"program\":\"shared_sum\",\"np\":{},\"threads\":{},\"style\":\"{style}\",\"mbytes\":{mbytes},\"seconds\":{best:.6},\"gbytes_per_s\":{:.4}}}",
             rt.size(),
+            gain::threads(),
             gb / best
         );
     }

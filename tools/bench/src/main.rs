@@ -21,7 +21,7 @@
 //! # Command line
 //!
 //! ```text
-//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults io,
+//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults io hybrid,
 //!                            apps (kmeans matmul shared_sum, then the plot), all
 //! gain-bench plot            target/bench/scaling.png from target/bench/scaling.tsv
 //! gain-bench render OUTPUT   rewrites OUTPUT's table (.md and BENCHMARKS.md)
@@ -35,11 +35,14 @@
 //! \[4194304\], `KMEANS_DIMS` \[64\], `KMEANS_CENTERS` \[4\], `KMEANS_ITERS`
 //! \[20\], `KMEANS_RUNS` \[3, runs per rank count\]; `MATMUL_BLOCKS` \[8\],
 //! `MATMUL_BLOCK_SIZE` \[512\], `MATMUL_RUNS` \[3, 2-rank rounds\];
-//! `SHARED_SUM_MBYTES` \[1536\]; `IO_MBYTES` \[2048\], `IO_ROUNDS` \[3\], `SHARED_LOOKUP_MBYTES` \[1536\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
-//! \[100\]; `ELEMENTWISE_LOG2` \[26\]; `PROBE_MBYTES` \[512, MiB per probe
-//! thread\]. `BENCH_CRITERION_ARGS` passes options to criterion (`local`,
-//! `kernels`), e.g. `--warm-up-time 0.1 --measurement-time 0.5`. Knobs set
-//! to other than their defaults appear in the command a table is headed by.
+//! `SHARED_SUM_MBYTES` \[1536\]; `IO_MBYTES` \[2048\], `IO_ROUNDS` \[3\],
+//! `SHARED_LOOKUP_MBYTES` \[1536\]; `LAPLACE_N` \[4000\], `LAPLACE_ITERS`
+//! \[100\]; `ELEMENTWISE_LOG2` \[26\]; `DISTMAP_N` \[2000\], `DISTMAP_POINTS`
+//! \[40\]; `HYBRID_RUNS` \[3, rounds of the three layouts per program\];
+//! `PROBE_MBYTES` \[512, MiB per probe thread\]. `BENCH_CRITERION_ARGS`
+//! passes options to criterion (`local`, `kernels`), e.g. `--warm-up-time
+//! 0.1 --measurement-time 0.5`. Knobs set to other than their defaults
+//! appear in the command a table is headed by.
 //!
 //! # The protocol
 //!
@@ -53,20 +56,22 @@
 //! `BENCH ` and then one JSON object on the same line, whose string field
 //! `program` names the program; the other fields are its own, numbers in
 //! SI units named by their suffix (`seconds`, `_s`, `_ms`, `_ns`,
-//! `gbytes_per_s`, `gflops`), `np` the rank count. Any other line is free
+//! `gbytes_per_s`, `gflops`), `np` the rank count, `threads` the threads a
+//! rank ran its local work on (`gain::threads()`). Any other line is free
 //! text for people: the runner echoes and logs it and reads nothing from
 //! it. A `BENCH` line that is not such an object stops the suite. The
 //! programs and their fields:
 //!
-//! - `kmeans` (`benches/kmeans.rs`): `np points dims centers iters seconds
+//! - `kmeans` (`benches/kmeans.rs`): `np threads points dims centers iters seconds
 //!   points_gbytes_per_s fingerprint centers_checksum iteration_ms`, and
 //!   with `--probe` `read_pass_ms read_pass_gbytes_per_s vs_read_pass`;
-//! - `matmul`: `np n blas seconds gflops linalg_seconds linalg_gflops`;
-//! - `shared_sum`: `np mbytes seconds gbytes_per_s`;
-//! - `laplace`: `np n iters style seconds error`; `laplace_serial_loop`
+//! - `matmul`: `np threads n blas seconds gflops linalg_seconds linalg_gflops`;
+//! - `shared_sum`: `np threads style mbytes seconds gbytes_per_s`;
+//! - `laplace`: `np threads n iters style seconds error`; `laplace_serial_loop`
 //!   (`--baseline`): `n iters seconds error`;
-//! - `distmap`: `np n points seconds` (no suite runs it yet);
-//! - `elementwise`: `np n seconds gbytes_per_s`, at 1 rank `ndarray_seconds`;
+//! - `distmap`: `np threads n points seconds`;
+//! - `elementwise`: `np threads n seconds gbytes_per_s`, at 1 rank
+//!   `ndarray_seconds`;
 //! - `probe`: `mode` (`read`, `triad`) `threads mib_per_thread gbytes_per_s
 //!   median_gbytes_per_s`, or `mode` `pingpong` and `ns`;
 //! - `faults`: `np` and the seconds per call of each contender;
@@ -101,7 +106,7 @@ use std::process::ExitCode;
 pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: gain-bench SUITE... | plot | render OUTPUT
-suites: rma local kernels kmeans matmul shared_sum numpy faults io apps all (MPI=mpich for MPICH)";
+suites: rma local kernels kmeans matmul shared_sum numpy faults io hybrid apps all (MPI=mpich for MPICH)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

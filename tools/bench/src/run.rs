@@ -42,6 +42,15 @@ impl Mpi {
         }
     }
 
+    /// The launcher options that give one rank `cores` cores of the node,
+    /// bound, as the README's "Threads inside a rank" launches it.
+    pub fn one_rank_with_cores(self, cores: u32) -> Vec<String> {
+        match self {
+            Mpi::OpenMpi => vec!["--map-by".into(), format!("ppr:1:node:pe={cores}")],
+            Mpi::Mpich => vec!["-bind-to".into(), format!("core:{cores}")],
+        }
+    }
+
     /// The compiler wrapper gain's build script asks for the MPI headers.
     pub fn mpicc(self) -> &'static str {
         match self {
@@ -183,9 +192,22 @@ impl Bench {
         exe: &Path,
         args: &[S],
     ) -> Result<()> {
+        self.launch_with(np, &[], env, exe, args)
+    }
+
+    /// [`launch`](Self::launch) with launcher options `place` (placement,
+    /// binding) after the launcher's own.
+    pub fn launch_with<S: AsRef<OsStr>>(
+        &mut self,
+        np: u32,
+        place: &[String],
+        env: &[(&str, &str)],
+        exe: &Path,
+        args: &[S],
+    ) -> Result<()> {
         let (launcher, opts) = self.mpi.launcher().split_first().expect("a launcher");
         let mut cmd = Command::new(launcher);
-        cmd.args(opts).args(["-np", &np.to_string()]);
+        cmd.args(opts).args(place).args(["-np", &np.to_string()]);
         if !env.is_empty() {
             // Through `env`, which both launchers start like any program.
             cmd.arg("env");

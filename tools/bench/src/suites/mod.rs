@@ -14,6 +14,7 @@ use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
 
 mod criterion;
 mod faults;
+mod hybrid;
 mod io;
 mod kmeans;
 mod matmul;
@@ -32,6 +33,7 @@ pub const SUITES: &[&str] = &[
     "numpy",
     "faults",
     "io",
+    "hybrid",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -50,6 +52,7 @@ pub fn expand(name: &str) -> Option<Vec<&'static str>> {
             "shared_sum",
             "faults",
             "io",
+            "hybrid",
             "plot",
         ]),
         "plot" => Some(vec!["plot"]),
@@ -73,6 +76,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "numpy" => numpy::run(&mut b)?,
         "faults" => faults::run(&mut b)?,
         "io" => io::run(&mut b)?,
+        "hybrid" => hybrid::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
