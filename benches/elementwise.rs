@@ -1,7 +1,9 @@
-//! `c = a * b + c` on 2^26 f64 through gain's distributed `Zip`, run by
-//! `scripts/bench numpy` under mpirun at 1 and 2 ranks. At 1 rank the same
-//! update through ndarray's `Zip` on plain arrays runs in the same process,
-//! alternating with gain's, as the baseline.
+//! `c = a * b + c` on 2^26 f64 through gain's distributed `Zip`
+//! (`par_for_each`: on the rank's threads), run by `scripts/bench numpy`
+//! under mpirun at 1 and 2 ranks of one thread, and by `scripts/bench
+//! hybrid` on threads too. At 1 rank the same update through ndarray's
+//! `Zip` on plain arrays runs in the same process, alternating with
+//! gain's, as the baseline.
 //!
 //! Prints, on rank 0, the line the bench runner reads (protocol in
 //! tools/bench): `BENCH {"program":"elementwise","np":..,"threads":..,
@@ -48,7 +50,7 @@ fn main() -> gain::Result<()> {
         Zip::from(&mut c)
             .and(&a)
             .and(&b)
-            .for_each(|c, &a, &b| *c += a * b)?;
+            .par_for_each(|c, &a, &b| *c += a * b)?;
         best = best.min(t.elapsed().as_secs_f64());
         if let Some((a, b, c)) = serial.as_mut() {
             let t = Instant::now();

@@ -135,21 +135,22 @@ pub(crate) fn pieces(
 /// positions are taken `step` at a time, every axis before it one position
 /// at a time, every axis after it whole; `None` when the region is one
 /// tile.
-fn tiling(ext: &[usize]) -> Option<(usize, usize)> {
-    // The axis to split: the innermost one whose trailing product passes TILE.
+fn tiling(ext: &[usize], size: usize) -> Option<(usize, usize)> {
+    // The axis to split: the innermost one whose trailing product passes
+    // `size`.
     let mut inner = 1usize;
     let mut k = ext.len();
-    while k > 0 && inner * ext[k - 1] <= TILE {
+    while k > 0 && inner * ext[k - 1] <= size {
         inner *= ext[k - 1];
         k -= 1;
     }
-    (k > 0).then(|| (k - 1, (TILE / inner).max(1)))
+    (k > 0).then(|| (k - 1, (size / inner).max(1)))
 }
 
 /// Tiles of a region of extents `ext`, relative to it, in C order: whole
 /// rows of the innermost axes, about [`TILE`] elements each.
 pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
-    let Some((split, step)) = tiling(ext) else {
+    let Some((split, step)) = tiling(ext, TILE) else {
         return vec![ext.iter().map(|&e| (0, e)).collect()];
     };
     let mut out = Vec::new();
@@ -178,9 +179,24 @@ pub(crate) fn tiles(ext: &[usize]) -> Vec<Vec<(usize, usize)>> {
 /// order), each with its own part of the elements, writable: disjoint
 /// views that threads may fill at once.
 pub(crate) fn tiles_mut<T>(region: ArrayViewMutD<'_, T>) -> Vec<(Tile, ArrayViewMutD<'_, T>)> {
+    tiles_mut_of(region, TILE)
+}
+
+/// The region cut for work whose result does not depend on where it is
+/// cut (elementwise writes of plain views, no temporaries, no folds): as
+/// [`tiles_mut`] with tiles of about `len / (4 × threads)` elements, at
+/// least [`TILE`], so each thread takes a few large pieces instead of
+/// thousands of small ones.
+pub(crate) fn chunks_mut<T>(region: ArrayViewMutD<'_, T>) -> Vec<(Tile, ArrayViewMutD<'_, T>)> {
+    let size = (region.len() / (4 * crate::threads::threads())).max(TILE);
+    tiles_mut_of(region, size)
+}
+
+/// [`tiles_mut`] with tiles of about `size` elements.
+fn tiles_mut_of<T>(region: ArrayViewMutD<'_, T>, size: usize) -> Vec<(Tile, ArrayViewMutD<'_, T>)> {
     let ext = region.shape().to_vec();
     let mut out = Vec::new();
-    match tiling(&ext) {
+    match tiling(&ext, size) {
         None => out.push((ext.iter().map(|&e| (0, e)).collect(), region)),
         Some((split, step)) => cut(region, 0, split, step, &mut Vec::new(), &mut out),
     }
@@ -286,5 +302,37 @@ mod tests {
             }
             assert!(n == 0 || a.iter().all(|&x| x > 0));
         }
+    }
+
+    #[test]
+    fn chunks_cover_the_region_once_in_few_pieces() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            for ext in [
+                vec![1 << 20],
+                vec![4000, 998],
+                vec![3, 5000],
+                vec![10],
+                vec![],
+            ] {
+                let n: usize = ext.iter().product();
+                let mut a = ndarray::ArrayD::<usize>::zeros(IxDyn(&ext));
+                let cut = chunks_mut(a.view_mut());
+                // Large regions: four pieces a thread (rows of 998 are
+                // taken 500 at a time, 2^20 elements 2^17).
+                if n >= 1 << 20 {
+                    assert_eq!(cut.len(), 8, "{ext:?}");
+                }
+                for (rect, mut v) in cut {
+                    let want: Vec<usize> = rect.iter().map(|&(a, z)| z - a).collect();
+                    assert_eq!(v.shape(), &want[..]);
+                    v.map_inplace(|x| *x += 1);
+                }
+                assert!(a.iter().all(|&x| x == 1), "extents {ext:?}");
+            }
+        });
     }
 }

@@ -388,7 +388,7 @@ pub fn from_fn<T: Element, Sh: IntoDimension>(
                 let lo = block.lo().to_vec();
                 // Tiles of the block, filled by the pool's threads.
                 let mut local = a.local_mut();
-                let work = engine::tiles_mut(local.view_mut().into_dyn());
+                let work = engine::chunks_mut(local.view_mut().into_dyn());
                 crate::threads::for_each(work, |(tile, mut part)| {
                     let mut idx = vec![0; lo.len()];
                     for (i, x) in part.indexed_iter_mut() {

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array, Axis, Dimension, IxDyn, SliceArg};
 
-use super::engine::{Operand, run, tiles, tiles_mut};
+use super::engine::{Operand, chunks_mut, run, tiles, tiles_mut};
 use super::expr::{Expr, IntoExpr};
 use super::geometry::narrow;
 use super::slicing::Selection;
@@ -550,10 +550,13 @@ macro_rules! zip_arity {
                 zip_prepare!(self, out, sel, arrays, cuts, tiled, ($($e),*));
                 run(&mut *out.store, &sel, &arrays, &cuts, |rect, mut region| {
                     $(let $e = $e.bind(rect)?;)*
-                    // Tiles when the operands make temporaries or threads
-                    // share the work; one piece for plain views on one.
-                    let work = if tiled || crate::threads::parallel() {
+                    // Tiles when the operands make temporaries (sized for
+                    // the cache), a few large chunks a thread when threads
+                    // share plain views, one piece on one thread.
+                    let work = if tiled {
                         tiles_mut(region.view_mut())
+                    } else if crate::threads::parallel() {
+                        chunks_mut(region.view_mut())
                     } else {
                         let all: Vec<_> = rect.iter().map(|&(a, z)| (0, z - a)).collect();
                         vec![(all, region.view_mut())]

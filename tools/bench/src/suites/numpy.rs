@@ -59,8 +59,12 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     );
     let args = ["--log2".to_string(), log2.to_string()];
     b.probe(probe, "triad", mib)?;
-    b.launch(1, &[], elementwise, &args)?;
-    b.launch(2, &[], elementwise, &args)?;
+    // One thread a rank, so that 1 rank is one core beside ndarray's
+    // serial `Zip` under either launcher (MPICH binds nothing; the
+    // `hybrid` suite runs it on threads).
+    let one = [("GAIN_THREADS", "1")];
+    b.launch(1, &one, elementwise, &args)?;
+    b.launch(2, &one, elementwise, &args)?;
     b.probe(probe, "triad", mib)?;
     let args = [
         "--n".to_string(),
