@@ -86,7 +86,9 @@ struct Inner {
 /// [`Runtime::thread_level`]); `GAIN_THREAD_LEVEL=funneled` asks for
 /// `MPI_THREAD_FUNNELED` instead, for MPI components that refuse
 /// `MULTIPLE` (Open MPI 4.1's `osc/pt2pt`, its one-sided component over
-/// TCP between hosts). And rayon's global pool is sized for the
+/// TCP between hosts), and is the default in an Open MPI job that spans
+/// hosts with `--mca osc ^ucx`, where that component carries the windows.
+/// And rayon's global pool is sized for the
 /// local kernels (see [`threads`](crate::threads)): `GAIN_THREADS`, else
 /// `RAYON_NUM_THREADS`, else the CPUs of the rank's affinity mask divided
 /// by the ranks of its machine that share them. With the `blas` feature,
@@ -607,18 +609,45 @@ impl Drop for Inner {
     }
 }
 
-/// The thread level `init` asks MPI for: `GAIN_THREAD_LEVEL` (`multiple`,
-/// the default, or `funneled`), else an `InvalidArgument` error before MPI
-/// starts (every rank reads the same environment).
+/// The thread level `init` asks MPI for: `GAIN_THREAD_LEVEL` (`multiple`
+/// or `funneled`), else an `InvalidArgument` error before MPI starts
+/// (every rank reads the same environment). Unset, it is `multiple`,
+/// except in an Open MPI job that spans hosts with `osc/ucx` left out
+/// (see [`pt2pt_across_hosts`]): there `osc/pt2pt` carries the windows,
+/// and it refuses `MULTIPLE`.
 fn thread_level_from_env() -> Result<Threading> {
-    match std::env::var("GAIN_THREAD_LEVEL").as_deref() {
-        Err(_) | Ok("") | Ok("multiple") => Ok(Threading::Multiple),
-        Ok("funneled") => Ok(Threading::Funneled),
-        Ok(v) => Err(Error::new(
+    let var = |k: &str| std::env::var(k).ok();
+    match var("GAIN_THREAD_LEVEL").as_deref() {
+        None | Some("") if pt2pt_across_hosts(var) => Ok(Threading::Funneled),
+        None | Some("") | Some("multiple") => Ok(Threading::Multiple),
+        Some("funneled") => Ok(Threading::Funneled),
+        Some(v) => Err(Error::new(
             ErrorKind::InvalidArgument,
             format!("GAIN_THREAD_LEVEL must be multiple or funneled, not {v:?}"),
         )),
     }
+}
+
+/// Whether the environment Open MPI's launcher gave this rank (`var`
+/// reads it) says the job spans hosts (`OMPI_COMM_WORLD_LOCAL_SIZE` below
+/// `OMPI_COMM_WORLD_SIZE`) and leaves `osc/ucx` out of the one-sided
+/// components (`OMPI_MCA_osc`, which `--mca osc ...` sets: `^ucx`, or a
+/// list without `ucx`), so that `osc/pt2pt` will carry the world window.
+fn pt2pt_across_hosts(var: impl Fn(&str) -> Option<String>) -> bool {
+    let num = |k: &str| var(k).and_then(|v| v.trim().parse::<usize>().ok());
+    let spans = matches!(
+        (num("OMPI_COMM_WORLD_LOCAL_SIZE"), num("OMPI_COMM_WORLD_SIZE")),
+        (Some(local), Some(all)) if local < all
+    );
+    let Some(osc) = var("OMPI_MCA_osc") else {
+        return false;
+    };
+    let (exclude, list) = match osc.trim().strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, osc.trim()),
+    };
+    let names_ucx = list.split(',').any(|c| c.trim() == "ucx");
+    spans && (exclude == names_ucx)
 }
 
 fn ranks_per_node() -> Result<Option<usize>> {
@@ -660,5 +689,44 @@ extern "C" fn exit_with_mpi_running() {
         let _ = std::io::Write::flush(&mut std::io::stderr());
         std::thread::sleep(std::time::Duration::from_millis(300));
         window::abort_world(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pt2pt_across_hosts;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string())
+    }
+
+    #[test]
+    fn pt2pt_when_spanning_hosts_without_ucx() {
+        let across = [
+            ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"),
+            ("OMPI_COMM_WORLD_SIZE", "4"),
+        ];
+        let with = |osc: &str| {
+            let mut e = across.to_vec();
+            e.push(("OMPI_MCA_osc", osc));
+            pt2pt_across_hosts(env(&e))
+        };
+        assert!(with("^ucx"));
+        assert!(with("^rdma,ucx"));
+        assert!(with("sm,pt2pt"));
+        assert!(with("pt2pt"));
+        assert!(!with("ucx"));
+        assert!(!with("sm,ucx,pt2pt"));
+        assert!(!with("^rdma"));
+        // osc left to Open MPI: its default picks osc/ucx.
+        assert!(!pt2pt_across_hosts(env(&across)));
+        // One host, or not Open MPI's launcher.
+        let one = [
+            ("OMPI_COMM_WORLD_LOCAL_SIZE", "4"),
+            ("OMPI_COMM_WORLD_SIZE", "4"),
+            ("OMPI_MCA_osc", "^ucx"),
+        ];
+        assert!(!pt2pt_across_hosts(env(&one)));
+        assert!(!pt2pt_across_hosts(env(&[("OMPI_MCA_osc", "^ucx")])));
     }
 }

@@ -2,7 +2,8 @@
 //! alone: with a stand-in `dpkg-query` and `dpkg` on `PATH` that report
 //! nothing installed, it must list every Debian package that the README's
 //! two commands need (`scripts/run-example` asks for `openmpi`,
-//! `scripts/test` for `all`), and install nothing.
+//! `scripts/test` for `all`; `iproute2` and `util-linux` for the
+//! multi-host bed, `scripts/hosts`), and install nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ const COMMON: &[&str] = &[
     "pkg-config",
     "libclang-dev",
     "python3-numpy",
+    "iproute2",
+    "util-linux",
 ];
 const OPENMPI: &[&str] = &["libopenmpi-dev", "openmpi-bin", "libopenblas-dev"];
 const MPICH: &[&str] = &["libmpich-dev", "mpich"];

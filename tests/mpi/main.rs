@@ -20,6 +20,10 @@ mod replicated;
 mod threads;
 
 use harness::{CHILD, FILTER, Job, Shared, Suite};
+
+/// Set (by `scripts/test hosts`, with `GAIN_MPIEXEC` naming the bed's
+/// launcher): run the suite across hosts instead, see [`across_hosts`].
+const HOSTS: &str = "GAIN_TEST_HOSTS";
 use libtest_mimic::Arguments;
 
 fn main() {
@@ -44,6 +48,10 @@ fn parent() {
     }
     let mut suite = Suite::default();
     let light = cases::names();
+    if std::env::var_os(HOSTS).is_some() {
+        across_hosts(&args, &mut suite, &light);
+        libtest_mimic::run(&args, suite.into_trials()).exit();
+    }
     let roundtrips: Vec<_> = light
         .iter()
         .copied()
@@ -186,6 +194,65 @@ fn parent() {
     examples(&mut suite);
     kmeans_npy(&mut suite);
     libtest_mimic::run(&args, suite.into_trials()).exit();
+}
+
+/// The suite on the multi-host bed (`scripts/hosts`), whose launcher puts
+/// N ranks in blocks on the hosts: the one-sided cases (round trips, RMA
+/// ordering, `read_inc`, contended accumulates, the distributed matmul and
+/// transpose, local views) at 1+1, 2+1 and 2+2 ranks, and the examples'
+/// serial checks (k-means with its dynamic schedule, matmul, laplace,
+/// heat), k-means and laplace printing the fingerprint of one rank on one
+/// host. TCP between the bed's namespaces is slow here (a NumPy-layer
+/// case that takes 2 s on one host takes 100 s across two), so the suite
+/// is the remote path's cases, not every case.
+fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
+    let remote_path: Vec<_> = light
+        .iter()
+        .copied()
+        .filter(|c| {
+            [
+                "roundtrip_f64",
+                "roundtrip_i32",
+                "own_operations",
+                "read_inc",
+                "acc_contention",
+                "matmul",
+                "transpose",
+                "local_views",
+            ]
+            .iter()
+            .any(|k| c.contains(k))
+        })
+        .collect();
+    for np in 2..=4 {
+        suite.cases(
+            args,
+            Job::new(format!("hosts_np{np}"), Some(np)),
+            &remote_path,
+        );
+    }
+    let runs: &[(&str, &'static str, &str)] = &[
+        (
+            "kmeans",
+            "kmeans",
+            "--points 2999 --dims 7 --centers 5 --iters 15 --verify",
+        ),
+        ("matmul", "matmul", "--blocks 5 --block-size 24 --verify"),
+        ("laplace", "laplace", "--n 37 --iters 25 --verify"),
+        ("heat", "heat", "40 30"),
+    ];
+    for &(label, example, args) in runs {
+        let mut jobs = Vec::new();
+        for np in 1..=4 {
+            let job = Shared::new(Job::example(format!("hosts_np{np}"), np, example, args));
+            suite.job(format!("example::{label}::hosts_np{np}"), &job);
+            jobs.push(job);
+        }
+        if ["kmeans", "laplace"].contains(&example) {
+            let name = format!("example::{label}::same_fingerprint_across_hosts");
+            suite.check(name, jobs, same_fingerprints);
+        }
+    }
 }
 
 /// The rank count of a label `npN...`.
