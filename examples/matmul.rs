@@ -70,21 +70,28 @@ fn run(rt: &Runtime) -> gain::Result<bool> {
         let mut mine = c.local_mut();
         // The C tiles of this block, shared among the rank's threads
         // (rayon's pool, sized by gain::init); each reads its A and B
-        // tiles itself, so the threads' gets run concurrently.
+        // tiles itself, so the threads' gets run concurrently. Below
+        // MPI_THREAD_MULTIPLE (Open MPI's osc/pt2pt across hosts) only
+        // this thread may make the remote gets: the tiles in turn.
         let cols = (hi[1] - lo[1]) / bs;
         let tiles: Vec<_> = mine
             .exact_chunks_mut((bs, bs))
             .into_iter()
             .enumerate()
             .collect();
-        tiles.into_par_iter().try_for_each(|(t, mut out)| {
+        let one = |(t, mut out): (usize, ndarray::ArrayViewMut2<'_, f64>)| {
             let (r, cc) = (lo[0] / bs + t / cols, lo[1] / bs + t % cols);
             for i in 0..nb {
                 let (ta, tb) = (tile(&a, r, i, bs)?, tile(&b, i, cc, bs)?);
                 general_mat_mul(1.0, &ta, &tb, 1.0, &mut out);
             }
             gain::Result::Ok(())
-        })?;
+        };
+        if rt.thread_level() == mpi::environment::Threading::Multiple {
+            tiles.into_par_iter().try_for_each(one)?;
+        } else {
+            tiles.into_iter().try_for_each(one)?;
+        }
     }
     c.sync()?;
     let blocked = t.elapsed().as_secs_f64();
