@@ -70,6 +70,10 @@
 //! - `laplace`: `np threads n iters style seconds error`; `laplace_serial_loop`
 //!   (`--baseline`): `n iters seconds error`;
 //! - `distmap`: `np threads n points seconds`;
+//! - `progress` (`benches/progress.rs`, no suite runs it yet): `np
+//!   target_same_node busy_ms reps` and, per call (`read_inc`, `get_8b`,
+//!   `acc_8b`), `_busy_median_s _busy_max_s _done_while_busy
+//!   _idle_median_s`;
 //! - `elementwise`: `np threads n seconds gbytes_per_s`, at 1 rank
 //!   `ndarray_seconds`;
 //! - `probe`: `mode` (`read`, `triad`) `threads mib_per_thread gbytes_per_s
