@@ -60,11 +60,14 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "scatter_root_passes_nothing",
-        expect: |np, _| {
-            vec![format!(
-                "Error: rank {}: numpy::scatter: InvalidArgument: the root (rank 0) passed no array",
-                np - 1
-            )]
+        // Every rank returns the error (they agree on it), but the
+        // launcher ends the job when the first exits, so which rank's line
+        // gets printed is a race: any one will do.
+        expect: |_, _| {
+            vec![
+                ": numpy::scatter: InvalidArgument: the root (rank 0) passed no array to scatter"
+                    .into(),
+            ]
         },
         env: no_env,
         shm: "64m",
