@@ -19,14 +19,9 @@ use std::time::{Duration, Instant};
 use gain::GlobalArray;
 use mpi::traits::*;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "../examples/support/cli.rs"]
+#[allow(dead_code)]
+mod cli;
 
 /// One timed call, boxed so the three kinds sit in one list.
 type Call<'a> = Box<dyn Fn() -> gain::Result<()> + 'a>;
@@ -78,8 +73,8 @@ fn round(
 }
 
 fn main() -> gain::Result<()> {
-    let busy_ms = arg("--busy-ms", 2000);
-    let reps = arg("--reps", 20).max(1) as usize;
+    let busy_ms = cli::num("--busy-ms", 2000) as u64;
+    let reps = cli::num("--reps", 20).max(1);
     let rt = gain::init()?;
     if rt.size() < 2 {
         eprintln!("progress: needs 2 or more ranks (the last is the target)");
