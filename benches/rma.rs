@@ -41,6 +41,62 @@ fn raw_get(win: ffi::MPI_Win, rank: i32, disp: ffi::MPI_Aint, buf: &mut [f64], f
     }
 }
 
+/// Raw `MPI_Put` (or `MPI_Accumulate` with `MPI_SUM` when `acc`) of
+/// `buf` to byte `disp` of `rank` in `win`, then `MPI_Win_flush` (remote)
+/// or `MPI_Win_flush_local`; return codes checked.
+fn raw_put(
+    win: ffi::MPI_Win,
+    rank: i32,
+    disp: ffi::MPI_Aint,
+    buf: &[f64],
+    acc: bool,
+    flush_remote: bool,
+) {
+    let ty = f64::equivalent_datatype().as_raw();
+    let n = buf.len() as i32;
+    // SAFETY: `buf` holds `n` doubles and outlives the flush; the window
+    // and displacement come from a live GlobalArray.
+    unsafe {
+        let p = buf.as_ptr() as *mut std::ffi::c_void;
+        let rc = if acc {
+            ffi::MPI_Accumulate(p, n, ty, rank, disp, n, ty, ffi::RSMPI_SUM, win)
+        } else {
+            ffi::MPI_Put(p, n, ty, rank, disp, n, ty, win)
+        };
+        assert_eq!(rc, 0);
+        let rc = if flush_remote {
+            ffi::MPI_Win_flush(rank, win)
+        } else {
+            ffi::MPI_Win_flush_local(rank, win)
+        };
+        assert_eq!(rc, 0);
+    }
+}
+
+/// Raw `MPI_Fetch_and_op` (`MPI_SUM`) of one `i64` at byte `disp` of
+/// `rank` in `win`, then `MPI_Win_flush`: what a `read_inc` is.
+fn raw_fetch_add(win: ffi::MPI_Win, rank: i32, disp: ffi::MPI_Aint) -> i64 {
+    let ty = i64::equivalent_datatype().as_raw();
+    let one = 1i64;
+    let mut old = 0i64;
+    // SAFETY: both values outlive the flush; the window and displacement
+    // come from a live GlobalArray.
+    unsafe {
+        let rc = ffi::MPI_Fetch_and_op(
+            (&one as *const i64).cast_mut().cast(),
+            (&mut old as *mut i64).cast(),
+            ty,
+            rank,
+            disp,
+            ffi::RSMPI_SUM,
+            win,
+        );
+        assert_eq!(rc, 0);
+        assert_eq!(ffi::MPI_Win_flush(rank, win), 0);
+    }
+    old
+}
+
 fn main() {
     let rt = gain::init().expect("MPI init");
     assert_eq!(rt.size(), 2, "run with two ranks: scripts/bench rma");
@@ -54,6 +110,8 @@ fn main() {
         .for_each(|(i, x)| *x = i as f64);
     ga.sync().unwrap();
     let (node_win, world_win) = ga.mpi_windows();
+    // A counter array of its own: element 1 is rank 1's.
+    let counter = GlobalArray::<i64, _>::zeros(&rt, 2).unwrap();
     if rt.rank() == 0 {
         // One destination per contender, so the closures borrow apart.
         let mut base = vec![0.0f64; n];
@@ -98,6 +156,34 @@ fn main() {
             out.push(("same_node_get_1elem_s".into(), t[1]));
             out.push(("same_node_get_into_1elem_s".into(), t[2]));
             out.push(("same_node_at_1elem_s".into(), t[3]));
+            // A one-element acc into the other rank's block against a
+            // read_inc on it; a 64 KB put against memcpy.
+            let one = [1.0f64];
+            let t = compare(
+                15,
+                20000,
+                &mut || {},
+                &mut [
+                    &mut || ga.acc(n + 5..n + 6, &one[..], 1.0).unwrap(),
+                    &mut || {
+                        black_box(counter.read_inc(&[1], 1).unwrap());
+                    },
+                ],
+            );
+            out.push(("same_node_acc_1elem_s".into(), t[0]));
+            out.push(("same_node_read_inc_s".into(), t[1]));
+            let k = 8192;
+            let t = compare(
+                15,
+                2000,
+                &mut || {},
+                &mut [
+                    &mut || base[..k].copy_from_slice(black_box(&src[..k])),
+                    &mut || ga.put(n..n + k, &src[..k]).unwrap(),
+                ],
+            );
+            out.push(("memcpy_64kb_s".into(), t[0]));
+            out.push(("same_node_put_64kb_s".into(), t[1]));
         } else {
             let world = world_win.expect("remote run has a world window");
             for (label, bytes, reps) in [
@@ -137,8 +223,67 @@ fn main() {
             );
             assert_eq!(one[0], 7.0);
             out.push(("remote_at_8b_s".into(), t[1]));
+            // Puts and accumulates: gain's against the raw call completed
+            // at the target (`flush`) and completed only locally
+            // (`flush_local`, GA's contract for put and acc).
+            for (label, bytes, reps) in [
+                ("8b", 8, 2000),
+                ("64kb", 64 << 10, 200),
+                ("8mb", 8 << 20, 5),
+            ] {
+                let k = bytes / 8;
+                let (_, disp) = ga.mpi_displacement(&[n]).unwrap();
+                let src = vec![0.0f64; k];
+                let t = compare(
+                    11,
+                    reps,
+                    &mut || {},
+                    &mut [
+                        &mut || raw_put(world, 1, disp, &src, false, true),
+                        &mut || raw_put(world, 1, disp, &src, false, false),
+                        &mut || ga.put(n..n + k, &src[..]).unwrap(),
+                        &mut || raw_put(world, 1, disp, &src, true, true),
+                        &mut || raw_put(world, 1, disp, &src, true, false),
+                        &mut || ga.acc(n..n + k, &src[..], 1.0).unwrap(),
+                    ],
+                );
+                for (i, name) in [
+                    "mpi_put",
+                    "mpi_put_flush_local",
+                    "put",
+                    "mpi_acc",
+                    "mpi_acc_flush_local",
+                    "acc",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    out.push((format!("remote_{name}_{label}_s"), t[i]));
+                }
+            }
         }
         assert_eq!(buf[7], 7.0, "the gets read rank 1's block");
+        if rt.spans_nodes() {
+            // read_inc against MPI_Fetch_and_op + flush.
+            let (owner, disp) = counter.mpi_displacement(&[1]).unwrap();
+            assert_eq!(owner, 1);
+            let cwin = counter.mpi_windows().1.expect("a world window");
+            let t = compare(
+                11,
+                2000,
+                &mut || {},
+                &mut [
+                    &mut || {
+                        black_box(raw_fetch_add(cwin, 1, disp));
+                    },
+                    &mut || {
+                        black_box(counter.read_inc(&[1], 1).unwrap());
+                    },
+                ],
+            );
+            out.push(("remote_mpi_fetch_and_op_s".into(), t[0]));
+            out.push(("remote_read_inc_s".into(), t[1]));
+        }
         // `{:e}` prints every f64 as a JSON number (1.5e-7).
         let times: Vec<String> = out.iter().map(|(k, v)| format!("\"{k}\":{v:e}")).collect();
         println!(

@@ -5,6 +5,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::{Arc, MutexGuard, Once};
+use std::time::Duration;
 
 use mpi::collective::SystemOperation;
 use mpi::environment::{Threading, Universe};
@@ -58,7 +59,9 @@ pub struct Runtime {
 unsafe impl Sync for Runtime {}
 
 struct Inner {
-    // Fields drop in order: communicators before the universe finalises MPI.
+    // Fields drop in order: the progress thread first (it uses MPI), then
+    // the communicators, then the universe, which finalises MPI.
+    progress: Option<window::Progress>,
     world: SimpleCommunicator,
     node: SimpleCommunicator,
     /// For the exit points of the fault handling alone (`fault.rs`).
@@ -115,6 +118,12 @@ struct Inner {
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub fn init() -> Result<Runtime> {
+    if let Some(osc) = osc_across_hosts(|k| std::env::var(k).ok()) {
+        // SAFETY: MPI has not started, and `init` is documented to be
+        // called before the program starts threads (as MPI_Init is), so
+        // no other thread reads the environment while it changes.
+        unsafe { std::env::set_var("OMPI_MCA_osc", osc) };
+    }
     let level = thread_level_from_env().during("gain::init")?;
     let (universe, _) = mpi::initialize_with_threading(level).ok_or_else(|| {
         Error::new(
@@ -172,6 +181,7 @@ impl Runtime {
         fault::read_env().during("gain::init")?;
         let per_node = ranks_per_node().during("gain::init")?;
         let gain_threads = crate::threads::threads_from_env().during("gain::init")?;
+        let (progress_mode, interval) = progress_from_env().during("gain::init")?;
         let threading = mpi::environment::threading_support();
         window::set_thread_level(threading == Threading::Multiple);
         let mut node = world.split_shared(rank as i32);
@@ -206,6 +216,18 @@ impl Runtime {
             }
         }
         debug_assert_eq!(next, node.size() as usize);
+        // Every rank decides alike: the same environment, the same node
+        // count, the same thread level.
+        let spans = next < size;
+        let multiple = threading == Threading::Multiple;
+        let progress = match progress_mode {
+            ProgressMode::Off => None,
+            ProgressMode::Auto if !(spans && multiple) => None,
+            _ => Some(
+                window::Progress::start(world.as_raw(), multiple, interval, rank)
+                    .during("gain::init")?,
+            ),
+        };
         // The node communicator is only used for window allocation from
         // here on, whose failures the window layer turns into errors.
         window::comm_errors_return(node.as_raw()).during("gain::init")?;
@@ -219,6 +241,7 @@ impl Runtime {
         #[allow(clippy::arc_with_non_send_sync)]
         Ok(Runtime {
             inner: Arc::new(Inner {
+                progress,
                 world,
                 node,
                 control,
@@ -348,6 +371,35 @@ impl Runtime {
     /// ```
     pub fn thread_level(&self) -> Threading {
         self.inner.threading
+    }
+
+    /// How often this rank's progress thread turns the MPI library's
+    /// progress engine, or `None` when it has none. One-sided calls aimed
+    /// at a rank that computes without calling MPI wait for that rank's
+    /// next MPI call unless something else moves them (over TCP nothing
+    /// does): the progress thread makes one such call every interval.
+    /// `GAIN_PROGRESS` chooses: `auto` (the default) starts it when the
+    /// job spans nodes and MPI provides `MPI_THREAD_MULTIPLE`, `on`
+    /// starts it whatever the job (an error below `MULTIPLE`), `off`
+    /// never; `GAIN_PROGRESS_US` sets the interval in microseconds
+    /// (default 100).
+    ///
+    /// # Local
+    ///
+    /// A query of what start-up decided; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// // Off on one node (unless GAIN_PROGRESS=on), on across nodes.
+    /// if std::env::var("GAIN_PROGRESS").is_err() {
+    ///     assert_eq!(rt.progress_interval().is_some(), rt.spans_nodes());
+    /// }
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn progress_interval(&self) -> Option<Duration> {
+        self.inner.progress.as_ref().map(window::Progress::interval)
     }
 
     /// The communicator gain works on (a duplicate of the one given), for
@@ -626,6 +678,65 @@ fn thread_level_from_env() -> Result<Threading> {
             format!("GAIN_THREAD_LEVEL must be multiple or funneled, not {v:?}"),
         )),
     }
+}
+
+/// `GAIN_PROGRESS`: when a rank runs a progress thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ProgressMode {
+    /// When the job spans nodes and MPI provides `MPI_THREAD_MULTIPLE`.
+    Auto,
+    /// Always (an error below `MPI_THREAD_MULTIPLE`).
+    On,
+    /// Never.
+    Off,
+}
+
+/// Default `GAIN_PROGRESS_US`: a call into a computing rank waits half
+/// of it on average, at a cost of one `MPI_Iprobe` (about a microsecond)
+/// per interval, 1% of a core.
+const PROGRESS_US: u64 = 100;
+
+/// `GAIN_PROGRESS` (`auto`, `on`, `off`) and `GAIN_PROGRESS_US`, else an
+/// `InvalidArgument` error (every rank reads the same environment).
+fn progress_from_env() -> Result<(ProgressMode, Duration)> {
+    let mode = match std::env::var("GAIN_PROGRESS").as_deref() {
+        Err(_) | Ok("") | Ok("auto") => ProgressMode::Auto,
+        Ok("on") => ProgressMode::On,
+        Ok("off") => ProgressMode::Off,
+        Ok(v) => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("GAIN_PROGRESS must be auto, on or off, not {v:?}"),
+            ));
+        }
+    };
+    let us = match std::env::var("GAIN_PROGRESS_US").as_deref() {
+        Err(_) | Ok("") => PROGRESS_US,
+        Ok(v) => v.parse::<u64>().map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("GAIN_PROGRESS_US must be a whole number of microseconds, not {v:?}"),
+            )
+        })?,
+    };
+    Ok((mode, Duration::from_micros(us)))
+}
+
+/// The one-sided components `init` gives Open MPI in a job that spans
+/// hosts when the user chose none (`OMPI_MCA_osc` unset): `sm,ucx`.
+/// Debian's Open MPI 4.1 leaves out `osc/ucx` and `osc/pt2pt` in its
+/// system configuration, so it would pick `osc/rdma`, which has no
+/// transport over TCP and cannot create a window spanning hosts; `osc/ucx`
+/// can, over any network UCX reaches, and allows `MPI_THREAD_MULTIPLE`
+/// (and so the progress thread). `None` on one host, under another
+/// launcher, or when the user set the components.
+fn osc_across_hosts(var: impl Fn(&str) -> Option<String>) -> Option<&'static str> {
+    let num = |k: &str| var(k).and_then(|v| v.trim().parse::<usize>().ok());
+    let spans = matches!(
+        (num("OMPI_COMM_WORLD_LOCAL_SIZE"), num("OMPI_COMM_WORLD_SIZE")),
+        (Some(local), Some(all)) if local < all
+    );
+    (spans && var("OMPI_MCA_osc").is_none()).then_some("sm,ucx")
 }
 
 /// Whether the environment Open MPI's launcher gave this rank (`var`

@@ -681,7 +681,12 @@ pub(crate) unsafe fn rma<T: Element>(
 
 /// `MPI_Fetch_and_op(MPI_SUM)` followed by `MPI_Win_flush`: atomically adds
 /// `inc` at byte displacement `disp` of `rank`'s segment, returns the old
-/// value.
+/// value. Elements of one or two bytes go through the equivalent
+/// `MPI_Get_accumulate` of one element instead: Open MPI 4.1's `osc/ucx`
+/// hands those to UCX atomics, which have only 32- and 64-bit forms, and
+/// its `MPI_Fetch_and_op` then returns success having done nothing (UCX
+/// logs "invalid atomic operation datatype"). Both are accumulate
+/// operations, atomic with each other and with `MPI_Accumulate`.
 pub(crate) fn fetch_and_add<T: Element>(
     win: MPI_Win,
     rank: usize,
@@ -691,20 +696,36 @@ pub(crate) fn fetch_and_add<T: Element>(
     may_call_mpi("MPI_Fetch_and_op")?;
     let mut old = T::zero();
     let rank = to_int(rank, "rank")?;
-    // SAFETY: `inc` and `old` live across the flush that completes the call.
+    let ty = T::equivalent_datatype().as_raw();
+    let inc_ptr = (&inc) as *const T as *const c_void;
+    let old_ptr = (&mut old) as *mut T as *mut c_void;
+    // SAFETY: `inc` and `old` are one `T` each of datatype `ty` and live
+    // across the flush that completes the call.
     unsafe {
-        check(
-            sys::MPI_Fetch_and_op(
-                (&inc) as *const T as *const c_void,
-                (&mut old) as *mut T as *mut c_void,
-                T::equivalent_datatype().as_raw(),
-                rank,
-                disp,
-                GAIN_MPI_SUM,
-                win,
-            ),
-            "MPI_Fetch_and_op",
-        )?;
+        if std::mem::size_of::<T>() < 4 {
+            check(
+                sys::MPI_Get_accumulate(
+                    inc_ptr,
+                    1,
+                    ty,
+                    old_ptr,
+                    1,
+                    ty,
+                    rank,
+                    disp,
+                    1,
+                    ty,
+                    GAIN_MPI_SUM,
+                    win,
+                ),
+                "MPI_Get_accumulate",
+            )?;
+        } else {
+            check(
+                sys::MPI_Fetch_and_op(inc_ptr, old_ptr, ty, rank, disp, GAIN_MPI_SUM, win),
+                "MPI_Fetch_and_op",
+            )?;
+        }
         check(sys::MPI_Win_flush(rank, win), "MPI_Win_flush")?;
     }
     Ok(old)
@@ -791,4 +812,21 @@ pub(crate) fn at_exit(f: extern "C" fn()) -> Result<()> {
 /// `MPI_Get_library_version` (callable before `MPI_Init`).
 pub(crate) fn library_version() -> String {
     mpi::environment::library_version().unwrap_or_default()
+}
+
+/// `MPI_Iprobe` for a message from rank 0 with tag 0 on `comm`, a
+/// communicator nothing is ever sent on: it never finds one, and is called
+/// for what every MPI call does on the way, a turn of the library's
+/// progress engine (which serves other ranks' one-sided operations on this
+/// rank's memory in components without hardware progress).
+pub(crate) fn poke_progress(comm: MPI_Comm) -> Result<()> {
+    may_call_mpi("MPI_Iprobe")?;
+    let mut flag: c_int = 0;
+    let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
+    // SAFETY: `comm` is a valid communicator; `flag` and `status` are
+    // valid out-parameters (the status is only written, never read).
+    check(
+        unsafe { sys::MPI_Iprobe(0, 0, comm, &mut flag, status.as_mut_ptr()) },
+        "MPI_Iprobe",
+    )
 }

@@ -42,6 +42,7 @@
 mod ffi;
 mod mapped;
 mod node_copy;
+mod progress;
 mod transfer;
 
 use std::marker::PhantomData;
@@ -66,6 +67,7 @@ pub(crate) use ffi::{
 use transfer::{Chunk, Dim};
 
 pub(crate) use node_copy::{NodeCopy, even_share};
+pub(crate) use progress::Progress;
 
 /// Bytes at the start of every rank's segment, before its data: the
 /// accumulate lock (first word) and the block length.

@@ -43,6 +43,11 @@ const CASES: &[Case] = &[
     ),
     ("local_views", false, local_views),
     (
+        "calls_complete_while_target_computes",
+        false,
+        calls_complete_while_target_computes,
+    ),
+    (
         "views_refuse_this_process_writes",
         false,
         views_refuse_own_writes,
@@ -1043,6 +1048,72 @@ fn own_operations_in_order(rt: &Runtime) {
         let row = (4 * (r + 1) + 1) % n;
         assert_eq!(all.row(row).to_vec(), vec![19, 120, 21]);
     }
+}
+
+/// One-sided calls aimed at a rank that computes without calling MPI
+/// complete while it computes (the progress thread of a job spanning
+/// nodes, `Runtime::progress_interval`): the last rank spins in plain Rust
+/// until a flag in its own block turns 1, which rank 0 puts there after
+/// its `read_inc`, `acc` and `get` on the last rank's block have returned.
+/// Without progress rank 0's first call waits for the spinner's next MPI
+/// call, which comes only when it gives up after 20 s and fails. At one
+/// rank there is no other rank to make the calls.
+fn calls_complete_while_target_computes(rt: &Runtime) {
+    let p = rt.size();
+    if p < 2 {
+        return;
+    }
+    let target = p - 1;
+    // One element per rank: element r is rank r's block.
+    let flag = GlobalArray::<i64, _>::zeros(rt, p).unwrap();
+    // Row r is rank r's: a counter and a sum.
+    let data = GlobalArray::<i64, _>::zeros(rt, [p, 2]).unwrap();
+    rt.comm().barrier();
+    let mut ticket = -1i64;
+    if rt.rank() == target {
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < std::time::Duration::from_secs(20) {
+            // A read of its own block: a plain load, no MPI call.
+            if flag.get(target..target + 1).unwrap()[0] != 0 {
+                seen = true;
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        assert!(
+            seen,
+            "rank {target} computed 20 s and no one-sided call into it completed meanwhile \
+             (progress thread: {:?}, spans nodes: {})",
+            rt.progress_interval(),
+            rt.spans_nodes()
+        );
+    } else {
+        ticket = data.read_inc(&[target, 0], 1).unwrap();
+        data.acc(
+            [target..target + 1, 1..2],
+            ndarray::arr2(&[[10i64]]).view(),
+            1,
+        )
+        .unwrap();
+        let got = data.get([target..target + 1, 0..2]).unwrap();
+        assert!(got[[0, 0]] > ticket && got[[0, 0]] < p as i64, "got {got}");
+        assert!(got[[0, 1]] >= 10 && got[[0, 1]] % 10 == 0, "got {got}");
+        if rt.rank() == 0 {
+            flag.put(target..target + 1, ndarray::arr1(&[1i64]).view())
+                .unwrap();
+            flag.fence().unwrap();
+        }
+    }
+    data.sync().unwrap();
+    // Every other rank drew one distinct ticket and added 10 once.
+    let mut tickets = vec![0i64; p];
+    rt.comm().all_gather_into(&ticket, &mut tickets[..]);
+    let mut drawn: Vec<i64> = tickets[..target].to_vec();
+    drawn.sort_unstable();
+    assert_eq!(drawn, (0..target as i64).collect::<Vec<_>>());
+    let row = data.get([target..target + 1, 0..2]).unwrap();
+    assert_eq!(row, ndarray::arr2(&[[target as i64, 10 * target as i64]]));
 }
 
 fn local_views(rt: &Runtime) {

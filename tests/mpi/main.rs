@@ -219,6 +219,7 @@ fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
                 "matmul",
                 "transpose",
                 "local_views",
+                "calls_complete_while_target_computes",
             ]
             .iter()
             .any(|k| c.contains(k))
