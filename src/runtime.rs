@@ -91,6 +91,14 @@ struct Inner {
 /// `MULTIPLE` (Open MPI 4.1's `osc/pt2pt`, its one-sided component over
 /// TCP between hosts), and is the default in an Open MPI job that spans
 /// hosts with `--mca osc ^ucx`, where that component carries the windows.
+/// In an Open MPI job that spans hosts with no one-sided components
+/// chosen (`OMPI_MCA_osc` unset), it sets `OMPI_MCA_osc=sm,ucx` before
+/// MPI starts (Debian's configuration leaves only `osc/rdma`, which cannot
+/// create a window across hosts over TCP), so call it before the program
+/// starts other threads, as one calls `MPI_Init`. When the job spans
+/// nodes, every rank starts a progress thread (see
+/// [`Runtime::progress_interval`]), so that one-sided calls into a rank
+/// that computes complete while it does.
 /// And rayon's global pool is sized for the
 /// local kernels (see [`threads`](crate::threads)): `GAIN_THREADS`, else
 /// `RAYON_NUM_THREADS`, else the CPUs of the rank's affinity mask divided

@@ -105,9 +105,7 @@ impl Progress {
             }
         }
     }
-}
 
-impl Progress {
     /// How often the thread pokes the progress engine.
     pub(crate) fn interval(&self) -> Duration {
         self.interval

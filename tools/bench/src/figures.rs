@@ -192,6 +192,152 @@ pub const TABLE: &[Spec] = &[
         "the same as 8 B, 8 MB",
         Some(AtMost(1.15)),
     ),
+    spec(
+        "same_node_acc_1elem_vs_read_inc",
+        "a one-element `acc` into the other rank's block ÷ a `read_inc` on it, one node",
+        Some(AtMost(2.0)),
+    ),
+    spec(
+        "same_node_put_64kb_vs_memcpy",
+        "memcpy time ÷ `put` time, 64 KB into the other rank's block, one node",
+        Some(AtLeast(0.9)),
+    ),
+    spec(
+        "remote_put_vs_mpi_put_8b",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush` time, 8 B, through the world window",
+        None,
+    ),
+    spec(
+        "remote_put_8b_vs_mpi_put_flush_local",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush_local` time, 8 B",
+        None,
+    ),
+    spec(
+        "remote_acc_8b_vs_mpi_acc_flush_local",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush_local` time, 8 B",
+        None,
+    ),
+    spec(
+        "remote_read_inc_vs_mpi_fetch_and_op",
+        "`read_inc` time ÷ `MPI_Fetch_and_op` + `MPI_Win_flush` time",
+        None,
+    ),
+    // hosts: one rank on each of two hosts of the bed (scripts/hosts).
+    spec(
+        "hosts.remote_get_vs_mpi_get_8b",
+        "`get_into` time ÷ `MPI_Get` + `MPI_Win_flush_local` time, 8 B, between hosts",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_get_vs_mpi_get_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_get_vs_mpi_get_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_8b",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush` time, 8 B (repeated puts to one place: each waits for the one before, as `MPI_Win_flush` does)",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_8b",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush` time, 8 B",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_8b_vs_mpi_put_flush_local",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush_local` time, 8 B (GA's contract: return when the buffer may be reused)",
+        Some(AtMost(1.5)),
+    ),
+    spec(
+        "hosts.remote_acc_8b_vs_mpi_acc_flush_local",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush_local` time, 8 B",
+        Some(AtMost(1.5)),
+    ),
+    spec(
+        "hosts.remote_read_inc_vs_mpi_fetch_and_op",
+        "`read_inc` time ÷ `MPI_Fetch_and_op` + `MPI_Win_flush` time",
+        None,
+    ),
+    spec(
+        "hosts.remote_get_8b_s",
+        "gain's 8 B `get_into` between hosts, seconds (Global Arrays 5.9 on the issue's bed: 18.5 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_put_8b_s",
+        "gain's 8 B `put`, seconds (GA's `NGA_Put`: 0.5 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_acc_8b_s",
+        "gain's 8 B `acc`, seconds (GA's `NGA_Acc`: 0.7 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_put_64kb_s",
+        "gain's 64 KB `put`, seconds",
+        None,
+    ),
+    spec(
+        "hosts.remote_read_inc_busy_vs_idle",
+        "median `read_inc` latency into a rank computing without MPI calls (served by its progress thread) ÷ into one waiting in MPI",
+        Some(AtMost(3.0)),
+    ),
+    spec(
+        "hosts.remote_get_8b_busy_vs_idle",
+        "the same for an 8 B `get`",
+        None,
+    ),
+    spec(
+        "hosts.remote_acc_8b_busy_vs_idle",
+        "the same for an 8 B `acc`",
+        None,
+    ),
+    spec(
+        "hosts.remote_read_inc_busy_s",
+        "that `read_inc` latency into a computing rank, seconds",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_seconds_two_hosts",
+        "`benches/kmeans.rs` (dynamic schedule), 2^20 points × 16 dims, 8 centers, 20 iterations, one rank on each host (median)",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_seconds_one_host",
+        "the same with both ranks on one host",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_hosts_vs_one_host",
+        "time on two hosts ÷ time on one",
+        None,
+    ),
     // local: criterion, one process; gain ÷ ndarray, 1 = no overhead.
     spec(
         "get_1elem_ndarray_slice_to_owned_ns",

@@ -14,6 +14,7 @@ use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
 
 mod criterion;
 mod faults;
+mod hosts;
 mod hybrid;
 mod io;
 mod kmeans;
@@ -34,6 +35,7 @@ pub const SUITES: &[&str] = &[
     "faults",
     "io",
     "hybrid",
+    "hosts",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -77,6 +79,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "faults" => faults::run(&mut b)?,
         "io" => io::run(&mut b)?,
         "hybrid" => hybrid::run(&mut b)?,
+        "hosts" => hosts::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());

@@ -110,6 +110,14 @@ fn figures(r: &Records) -> Result<Figures> {
     ] {
         f.add(name, Ok(base / same.time(key)?))?;
     }
+    f.add(
+        "same_node_acc_1elem_vs_read_inc",
+        Ok(same.time("same_node_acc_1elem_s")? / same.time("same_node_read_inc_s")?),
+    )?;
+    f.add(
+        "same_node_put_64kb_vs_memcpy",
+        Ok(same.time("memcpy_64kb_s")? / same.time("same_node_put_64kb_s")?),
+    )?;
     // Remote: gain's time over the raw call's (above 1: gain slower).
     for size in ["8b", "64kb", "8mb"] {
         let raw = remote.time(&format!("remote_mpi_get_{size}_s"))?;
@@ -121,6 +129,23 @@ fn figures(r: &Records) -> Result<Figures> {
         "remote_at_vs_mpi_get_8b",
         Ok(remote.time("remote_at_8b_s")? / raw),
     )?;
+    let t = |k: &str| remote.time(k);
+    f.add(
+        "remote_put_vs_mpi_put_8b",
+        Ok(t("remote_put_8b_s")? / t("remote_mpi_put_8b_s")?),
+    )?;
+    f.add(
+        "remote_put_8b_vs_mpi_put_flush_local",
+        Ok(t("remote_put_8b_s")? / t("remote_mpi_put_flush_local_8b_s")?),
+    )?;
+    f.add(
+        "remote_acc_8b_vs_mpi_acc_flush_local",
+        Ok(t("remote_acc_8b_s")? / t("remote_mpi_acc_flush_local_8b_s")?),
+    )?;
+    f.add(
+        "remote_read_inc_vs_mpi_fetch_and_op",
+        Ok(t("remote_read_inc_s")? / t("remote_mpi_fetch_and_op_s")?),
+    )?;
     Ok(f)
 }
 
@@ -131,9 +156,9 @@ mod tests {
     #[test]
     fn ratios_of_the_two_runs() {
         let r = Records::from_lines(concat!(
-            r#"BENCH {"program":"rma","remote":false,"memcpy_8mb_s":3.4e-4,"same_node_get_into_8mb_s":3.5e-4,"same_node_get_alloc_8mb_s":3.1e-4,"same_node_mpi_get_1elem_s":3.6e-8,"same_node_get_1elem_s":1.5e-7,"same_node_get_into_1elem_s":1.1e-7,"same_node_at_1elem_s":2.7e-8}"#,
+            r#"BENCH {"program":"rma","remote":false,"memcpy_8mb_s":3.4e-4,"same_node_get_into_8mb_s":3.5e-4,"same_node_get_alloc_8mb_s":3.1e-4,"same_node_mpi_get_1elem_s":3.6e-8,"same_node_get_1elem_s":1.5e-7,"same_node_get_into_1elem_s":1.1e-7,"same_node_at_1elem_s":2.7e-8,"same_node_acc_1elem_s":6e-8,"same_node_read_inc_s":3e-8,"memcpy_64kb_s":2e-6,"same_node_put_64kb_s":2.5e-6}"#,
             "\n",
-            r#"BENCH {"program":"rma","remote":true,"remote_mpi_get_8b_s":2.3e-6,"remote_get_8b_s":2.53e-6,"remote_mpi_get_64kb_s":1e-5,"remote_get_64kb_s":1.02e-5,"remote_mpi_get_8mb_s":1e-3,"remote_get_8mb_s":9.5e-4,"remote_at_8b_s":2.461e-6}"#,
+            r#"BENCH {"program":"rma","remote":true,"remote_mpi_get_8b_s":2.3e-6,"remote_get_8b_s":2.53e-6,"remote_mpi_get_64kb_s":1e-5,"remote_get_64kb_s":1.02e-5,"remote_mpi_get_8mb_s":1e-3,"remote_get_8mb_s":9.5e-4,"remote_at_8b_s":2.461e-6,"remote_put_8b_s":4e-6,"remote_mpi_put_8b_s":3.2e-6,"remote_mpi_put_flush_local_8b_s":2e-6,"remote_acc_8b_s":5e-6,"remote_mpi_acc_flush_local_8b_s":2.5e-6,"remote_read_inc_s":3.3e-6,"remote_mpi_fetch_and_op_s":3e-6}"#,
         ))
         .unwrap();
         let f = figures(&r).unwrap();
@@ -147,7 +172,13 @@ mod tests {
         near("remote_get_vs_mpi_get_8mb", 0.95);
         near("remote_at_vs_mpi_get_8b", 1.07);
         assert_eq!(f.get("memcpy_8mb_s"), Some(3.4e-4));
-        assert_eq!(f.0.len(), 7 + 7 + 9);
+        near("same_node_acc_1elem_vs_read_inc", 2.0);
+        near("same_node_put_64kb_vs_memcpy", 0.8);
+        near("remote_put_vs_mpi_put_8b", 1.25);
+        near("remote_put_8b_vs_mpi_put_flush_local", 2.0);
+        near("remote_acc_8b_vs_mpi_acc_flush_local", 2.0);
+        near("remote_read_inc_vs_mpi_fetch_and_op", 1.1);
+        assert_eq!(f.0.len(), 7 + 7 + 9 + 6);
         assert!(
             figures(&Records::from_lines(r#"BENCH {"program":"rma","remote":true}"#).unwrap())
                 .is_err()

@@ -1,0 +1,229 @@
+//! `hosts`: the remote path between two hosts of the multi-host bed
+//! (`scripts/hosts`: network namespaces on one machine, TCP over a
+//! bridge), one rank on each. Three programs:
+//!
+//! - `benches/rma.rs`: gain's `get`, `put`, `acc` and `read_inc` against
+//!   the raw MPI calls on the same window, in one run (the contenders take
+//!   turns trial by trial);
+//! - `benches/progress.rs`: `read_inc`, `get` and `acc` into a rank that
+//!   computes without calling MPI (gain's progress thread serves them)
+//!   against into one that waits in MPI;
+//! - `benches/kmeans.rs` (dynamic schedule, 2 ranks) with its ranks on two
+//!   hosts and on one host of the bed, `HOSTS_KMEANS_RUNS` times each,
+//!   alternating.
+//!
+//! The bed needs root; the suite brings it up and down itself
+//! (`scripts/hosts run`).
+
+use std::process::Command;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Result;
+use crate::cargo::Target;
+use crate::figures::{Figures, median};
+use crate::protocol::Records;
+use crate::run::{Bench, Mpi};
+
+/// The line `benches/progress.rs` prints (the fields the figures use).
+#[derive(Deserialize)]
+struct Progress {
+    read_inc_busy_median_s: f64,
+    read_inc_idle_median_s: f64,
+    get_8b_busy_median_s: f64,
+    get_8b_idle_median_s: f64,
+    acc_8b_busy_median_s: f64,
+    acc_8b_idle_median_s: f64,
+}
+
+/// The k-means line's fields the figures use.
+#[derive(Deserialize)]
+struct Kmeans {
+    seconds: f64,
+    /// The nodes its ranks spanned.
+    nodes: u32,
+}
+
+/// Runs `exe args` on the bed, `layout` ranks per host (`1,1`, `2`).
+fn on_bed(b: &mut Bench, layout: &str, exe: &std::path::Path, args: &[String]) -> Result<()> {
+    let mut cmd = Command::new("scripts/hosts");
+    cmd.args(["run", layout]).arg(exe).args(args);
+    cmd.env(
+        "MPI",
+        if b.mpi == Mpi::Mpich {
+            "mpich"
+        } else {
+            "openmpi"
+        },
+    )
+    .env("HOSTS_TIMEOUT", "600")
+    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    b.exec(cmd)
+}
+
+/// Builds the three programs and runs them on the bed.
+pub fn run(b: &mut Bench) -> Result<Figures> {
+    let points = b.knob("HOSTS_KMEANS_POINTS", 1_048_576)?;
+    let runs = b.knob("HOSTS_KMEANS_RUNS", 3)?;
+    let busy_ms = b.knob("HOSTS_BUSY_MS", 2000)?;
+    let (rma, progress, kmeans) = (
+        Target::Bench("rma"),
+        Target::Bench("progress"),
+        Target::Bench("kmeans"),
+    );
+    let built = b.plain().run(&[rma, progress, kmeans])?;
+    let (rma, progress, kmeans) = (built.exe(rma)?, built.exe(progress)?, built.exe(kmeans)?);
+    on_bed(b, "1,1", rma, &[])?;
+    let pargs = [
+        "--busy-ms".to_string(),
+        busy_ms.to_string(),
+        "--reps".into(),
+        "50".into(),
+    ];
+    on_bed(b, "1,1", progress, &pargs)?;
+    let kargs: Vec<String> = [
+        ("--points", points),
+        ("--dims", 16),
+        ("--centers", 8),
+        ("--iters", 20),
+        ("--seed", 0),
+    ]
+    .iter()
+    .flat_map(|(k, v)| [k.to_string(), v.to_string()])
+    .collect();
+    for _ in 0..runs {
+        on_bed(b, "1,1", kmeans, &kargs)?;
+        on_bed(b, "2", kmeans, &kargs)?;
+    }
+    figures(&b.records)
+}
+
+/// One time of the rma record.
+fn time(rec: &serde_json::Map<String, Value>, key: &str) -> Result<f64> {
+    rec.get(key)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| format!("the rma record has no {key}").into())
+}
+
+/// The ratios, gain over its baseline (above 1: gain slower).
+fn figures(r: &Records) -> Result<Figures> {
+    let rmas: Vec<serde_json::Map<String, Value>> = r.all("rma")?;
+    let rec = rmas.last().ok_or("no rma record")?;
+    let mut f = Figures::default();
+    for size in ["8b", "64kb", "8mb"] {
+        let ratio = |gain: &str, raw: &str| -> Result<f64> {
+            Ok(time(rec, &format!("remote_{gain}_{size}_s"))?
+                / time(rec, &format!("remote_{raw}_{size}_s"))?)
+        };
+        f.add(
+            &format!("hosts.remote_get_vs_mpi_get_{size}"),
+            ratio("get", "mpi_get"),
+        )?;
+        f.add(
+            &format!("hosts.remote_put_vs_mpi_put_{size}"),
+            ratio("put", "mpi_put"),
+        )?;
+        f.add(
+            &format!("hosts.remote_acc_vs_mpi_acc_{size}"),
+            ratio("acc", "mpi_acc"),
+        )?;
+    }
+    f.add(
+        "hosts.remote_put_8b_vs_mpi_put_flush_local",
+        Ok(time(rec, "remote_put_8b_s")? / time(rec, "remote_mpi_put_flush_local_8b_s")?),
+    )?;
+    f.add(
+        "hosts.remote_acc_8b_vs_mpi_acc_flush_local",
+        Ok(time(rec, "remote_acc_8b_s")? / time(rec, "remote_mpi_acc_flush_local_8b_s")?),
+    )?;
+    f.add(
+        "hosts.remote_read_inc_vs_mpi_fetch_and_op",
+        Ok(time(rec, "remote_read_inc_s")? / time(rec, "remote_mpi_fetch_and_op_s")?),
+    )?;
+    for key in [
+        "remote_get_8b_s",
+        "remote_put_8b_s",
+        "remote_acc_8b_s",
+        "remote_put_64kb_s",
+    ] {
+        f.add(&format!("hosts.{key}"), time(rec, key))?;
+    }
+    let p: Progress = r.last("progress")?.ok_or("no progress record")?;
+    f.add(
+        "hosts.remote_read_inc_busy_vs_idle",
+        Ok(p.read_inc_busy_median_s / p.read_inc_idle_median_s),
+    )?;
+    f.add(
+        "hosts.remote_get_8b_busy_vs_idle",
+        Ok(p.get_8b_busy_median_s / p.get_8b_idle_median_s),
+    )?;
+    f.add(
+        "hosts.remote_acc_8b_busy_vs_idle",
+        Ok(p.acc_8b_busy_median_s / p.acc_8b_idle_median_s),
+    )?;
+    f.add("hosts.remote_read_inc_busy_s", Ok(p.read_inc_busy_median_s))?;
+    let km: Vec<Kmeans> = r.all("kmeans")?;
+    let two = median(km.iter().filter(|k| k.nodes == 2).map(|k| k.seconds))?;
+    let one = median(km.iter().filter(|k| k.nodes == 1).map(|k| k.seconds))?;
+    f.add("hosts.kmeans_seconds_two_hosts", Ok(two))?;
+    f.add("hosts.kmeans_seconds_one_host", Ok(one))?;
+    f.add("hosts.kmeans_hosts_vs_one_host", Ok(two / one))?;
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_of_the_bed_runs() {
+        let mut rma = String::from(r#"BENCH {"program":"rma","remote":true"#);
+        for (size, scale) in [("8b", 1.0), ("64kb", 10.0), ("8mb", 1000.0)] {
+            for (name, t) in [
+                ("get", 22.0),
+                ("mpi_get", 20.0),
+                ("put", 40.0),
+                ("mpi_put", 32.0),
+                ("mpi_put_flush_local", 20.0),
+                ("acc", 50.0),
+                ("mpi_acc", 50.0),
+                ("mpi_acc_flush_local", 25.0),
+            ] {
+                rma += &format!(r#","remote_{name}_{size}_s":{:e}"#, t * scale * 1e-6);
+            }
+        }
+        rma += r#","remote_read_inc_s":3.3e-5,"remote_mpi_fetch_and_op_s":3e-5}"#;
+        let lines = [
+            rma,
+            r#"BENCH {"program":"progress","read_inc_busy_median_s":2e-4,"read_inc_idle_median_s":4e-5,"get_8b_busy_median_s":1e-4,"get_8b_idle_median_s":2e-5,"acc_8b_busy_median_s":3e-4,"acc_8b_idle_median_s":1e-4}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":2,"seconds":3.0}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":1,"seconds":2.0}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":2,"seconds":3.3}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":1,"seconds":2.2}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":2,"seconds":9.0}"#.into(),
+            r#"BENCH {"program":"kmeans","np":2,"nodes":1,"seconds":2.1}"#.into(),
+        ];
+        let f = figures(&Records::from_lines(&lines.join("\n")).unwrap()).unwrap();
+        let near = |name: &str, want: f64| {
+            let v = f.get(name).unwrap();
+            assert!((v - want).abs() < 1e-9, "{name} = {v}, not {want}");
+        };
+        near("hosts.remote_get_vs_mpi_get_8b", 1.1);
+        near("hosts.remote_put_vs_mpi_put_8mb", 1.25);
+        near("hosts.remote_acc_vs_mpi_acc_64kb", 1.0);
+        near("hosts.remote_put_8b_vs_mpi_put_flush_local", 2.0);
+        near("hosts.remote_acc_8b_vs_mpi_acc_flush_local", 2.0);
+        near("hosts.remote_read_inc_vs_mpi_fetch_and_op", 1.1);
+        near("hosts.remote_read_inc_busy_vs_idle", 5.0);
+        near("hosts.remote_get_8b_busy_vs_idle", 5.0);
+        near("hosts.remote_acc_8b_busy_vs_idle", 3.0);
+        // Medians: 3.3 s on two hosts, 2.1 s on one.
+        near("hosts.kmeans_hosts_vs_one_host", 3.3 / 2.1);
+        assert!(
+            figures(&Records::from_lines(r#"BENCH {"program":"rma","remote":true}"#).unwrap())
+                .is_err()
+        );
+    }
+}
