@@ -855,6 +855,49 @@ impl<T: Element> Window<T> {
         Ok(())
     }
 
+    /// Atomically adds `v` to element `offset` of `rank`'s block: the
+    /// one-element `accumulate`, without the views and pieces of a
+    /// region (a histogram bin, a tally).
+    pub(crate) fn accumulate_one(&self, rank: usize, offset: usize, v: T) -> Result<()> {
+        self.check_writable()?;
+        match self.route {
+            AccRoute::SharedLock => {
+                let nr = self.node_rank_of[rank].expect("single-node job");
+                let (p, n) = self.peers[nr];
+                assert!(offset < n, "element outside its block");
+                let _guard = self.lock(nr);
+                // SAFETY: in bounds; the block lock serialises every
+                // accumulate and fetch-add on this block, and volatile
+                // accesses, as other ranks' plain puts may store to shared
+                // memory between synchronisations.
+                unsafe {
+                    let e = p.add(offset);
+                    e.write_volatile(e.read_volatile().wrapping_add(v));
+                }
+                Ok(())
+            }
+            AccRoute::Mpi => {
+                let world = self.world.expect("multi-node job");
+                self.order_after_pending(world, rank)?;
+                // SAFETY: `v` is one `T` that outlives the local flush
+                // below; an accumulate only reads it.
+                unsafe {
+                    let disp = self.displacement(rank, offset);
+                    ffi::rma(
+                        Rma::AccumulateSum,
+                        world,
+                        rank,
+                        disp,
+                        &v as *const T as *mut T,
+                        &[Dim::run(1)],
+                    )?;
+                }
+                self.pending[rank].issue();
+                ffi::flush_local(world, rank)
+            }
+        }
+    }
+
     /// Element `offset` of `rank`'s block: a load from shared memory on
     /// this node, one `MPI_Get` otherwise.
     pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
