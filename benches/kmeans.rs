@@ -81,6 +81,11 @@ fn main() -> gain::Result<()> {
         }
     })?;
     let labels = fit.labels.get(0..n)?;
+    // The nodes the ranks span: the ranks that lead theirs, counted.
+    let leads = i32::from(rt.node_ranks()[0] == rt.rank());
+    let mut nodes = 0i32;
+    rt.comm()
+        .all_reduce_into(&leads, &mut nodes, mpi::collective::SystemOperation::sum());
     if rt.rank() != 0 {
         return Ok(());
     }
@@ -100,11 +105,6 @@ fn main() -> gain::Result<()> {
         fit.iterations
     );
     println!("fingerprint: {print:016x}");
-    // The nodes the ranks span: the ranks that lead theirs, counted.
-    let leads = i32::from(rt.node_ranks()[0] == rt.rank());
-    let mut nodes = 0i32;
-    rt.comm()
-        .all_reduce_into(&leads, &mut nodes, mpi::collective::SystemOperation::sum());
     let mut json = format!(
         "{{\"program\":\"kmeans\",\"np\":{},\"nodes\":{nodes},\"threads\":{},\"points\":{n},\"dims\":{d},\"centers\":{k},\"iters\":{},\
          \"seconds\":{seconds:.6},\"points_gbytes_per_s\":{gbs:.4},\"fingerprint\":\"{print:016x}\",\

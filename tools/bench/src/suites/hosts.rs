@@ -9,8 +9,8 @@
 //!   computes without calling MPI (gain's progress thread serves them)
 //!   against into one that waits in MPI;
 //! - `benches/kmeans.rs` (dynamic schedule, 2 ranks) with its ranks on two
-//!   hosts and on one host of the bed, `HOSTS_KMEANS_RUNS` times each,
-//!   alternating.
+//!   hosts and on a bed of one host, `HOSTS_KMEANS_RUNS` times each,
+//!   alternating (its points: `HOSTS_KMEANS_POINTS`).
 //!
 //! The bed needs root; the suite brings it up and down itself
 //! (`scripts/hosts run`).
@@ -45,10 +45,18 @@ struct Kmeans {
     nodes: u32,
 }
 
-/// Runs `exe args` on the bed, `layout` ranks per host (`1,1`, `2`).
-fn on_bed(b: &mut Bench, layout: &str, exe: &std::path::Path, args: &[String]) -> Result<()> {
+/// Runs `exe args` on a bed of `hosts` hosts (brought up for it and down
+/// after), `layout` ranks per host (`1,1`; `2` on each).
+fn on_bed(
+    b: &mut Bench,
+    hosts: u32,
+    layout: &str,
+    exe: &std::path::Path,
+    args: &[String],
+) -> Result<()> {
     let mut cmd = Command::new("scripts/hosts");
     cmd.args(["run", layout]).arg(exe).args(args);
+    cmd.env("HOSTS", hosts.to_string());
     cmd.env(
         "MPI",
         if b.mpi == Mpi::Mpich {
@@ -75,14 +83,14 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     );
     let built = b.plain().run(&[rma, progress, kmeans])?;
     let (rma, progress, kmeans) = (built.exe(rma)?, built.exe(progress)?, built.exe(kmeans)?);
-    on_bed(b, "1,1", rma, &[])?;
+    on_bed(b, 2, "1,1", rma, &[])?;
     let pargs = [
         "--busy-ms".to_string(),
         busy_ms.to_string(),
         "--reps".into(),
         "50".into(),
     ];
-    on_bed(b, "1,1", progress, &pargs)?;
+    on_bed(b, 2, "1,1", progress, &pargs)?;
     let kargs: Vec<String> = [
         ("--points", points),
         ("--dims", 16),
@@ -94,8 +102,8 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     .flat_map(|(k, v)| [k.to_string(), v.to_string()])
     .collect();
     for _ in 0..runs {
-        on_bed(b, "1,1", kmeans, &kargs)?;
-        on_bed(b, "2", kmeans, &kargs)?;
+        on_bed(b, 2, "1,1", kmeans, &kargs)?;
+        on_bed(b, 1, "2", kmeans, &kargs)?;
     }
     figures(&b.records)
 }
