@@ -699,9 +699,9 @@ enum ProgressMode {
     Off,
 }
 
-/// Default `GAIN_PROGRESS_US`: a call into a computing rank waits half
-/// of it on average, at a cost of one `MPI_Iprobe` (about a microsecond)
-/// per interval, 1% of a core.
+/// Default `GAIN_PROGRESS_US`: a call into a computing rank waits about
+/// half of it per round trip its MPI needs, at the cost of one wake-up
+/// and one `MPI_Iprobe` per interval.
 const PROGRESS_US: u64 = 100;
 
 /// `GAIN_PROGRESS` (`auto`, `on`, `off`) and `GAIN_PROGRESS_US`, else an
@@ -813,7 +813,7 @@ extern "C" fn exit_with_mpi_running() {
 
 #[cfg(test)]
 mod tests {
-    use super::pt2pt_across_hosts;
+    use super::{osc_across_hosts, pt2pt_across_hosts};
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string())
@@ -837,7 +837,7 @@ mod tests {
         assert!(!with("ucx"));
         assert!(!with("sm,ucx,pt2pt"));
         assert!(!with("^rdma"));
-        // osc left to Open MPI: its default picks osc/ucx.
+        // osc left unset: gain::init sets sm,ucx before reading it.
         assert!(!pt2pt_across_hosts(env(&across)));
         // One host, or not Open MPI's launcher.
         let one = [
@@ -847,5 +847,29 @@ mod tests {
         ];
         assert!(!pt2pt_across_hosts(env(&one)));
         assert!(!pt2pt_across_hosts(env(&[("OMPI_MCA_osc", "^ucx")])));
+    }
+
+    #[test]
+    fn osc_ucx_across_hosts_unless_chosen() {
+        let across = [
+            ("OMPI_COMM_WORLD_LOCAL_SIZE", "1"),
+            ("OMPI_COMM_WORLD_SIZE", "2"),
+        ];
+        assert_eq!(osc_across_hosts(env(&across)), Some("sm,ucx"));
+        // The user's choice stands, whatever it is.
+        let mut chosen = across.to_vec();
+        chosen.push(("OMPI_MCA_osc", "sm,pt2pt"));
+        assert_eq!(osc_across_hosts(env(&chosen)), None);
+        // One host, or not Open MPI's launcher (MPICH's hydra sets none).
+        let one = [
+            ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"),
+            ("OMPI_COMM_WORLD_SIZE", "2"),
+        ];
+        assert_eq!(osc_across_hosts(env(&one)), None);
+        assert_eq!(osc_across_hosts(env(&[("PMI_SIZE", "2")])), None);
+        // What gain sets, pt2pt_across_hosts reads as osc/ucx kept.
+        let mut set = across.to_vec();
+        set.push(("OMPI_MCA_osc", "sm,ucx"));
+        assert!(!pt2pt_across_hosts(env(&set)));
     }
 }

@@ -38,6 +38,7 @@ use mpi::ffi::{MPI_Aint, MPI_Win};
 
 use super::{
     ALIGN, AccRoute, HEADER, Pending, Placement, Window, abort_with, exit_point, ffi, transfer,
+    world_window_together,
 };
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
@@ -207,32 +208,12 @@ impl<T: Element> Window<T> {
             // SAFETY: `own` lies inside the mapped data (the blocks
             // partition it), or is empty at its end; `lead <= own.0`.
             let at = unsafe { backing.data.add(own.0 - lead) };
-            let made = ffi::create_world(place.world, at, (lead + own.1) as MPI_Aint);
-            let failed = made.is_err() as u64;
             let point = "the creation of a file-backed array's world window";
-            let [any_failed, any_ok] = exit_point(
-                place.control,
-                [failed, 1 - failed],
-                made.as_ref().err(),
-                point,
-            )?;
-            match made {
-                Ok(w) if any_failed == 0 => (Some(w), lead),
-                Err(e) if any_ok == 0 => {
-                    // Every rank failed alike: release the node window
-                    // together and report.
-                    ffi::free(shared)?;
-                    return Err(e);
-                }
-                Err(e) => abort_with(&e, point),
-                Ok(_) => abort_with(
-                    &Error::new(
-                        ErrorKind::Mpi,
-                        "MPI_Win_create over a file mapping failed on another rank",
-                    ),
-                    point,
-                ),
-            }
+            let bytes = (lead + own.1) as MPI_Aint;
+            (
+                Some(world_window_together(place, shared, at, bytes, point)?),
+                lead,
+            )
         } else {
             (None, 0)
         };

@@ -134,6 +134,53 @@ impl Registry {
     }
 }
 
+/// Collective over the world: `MPI_Win_create` of the world window over
+/// `bytes` bytes at `base`, inside this rank's node window `shared`, the
+/// ranks agreeing on the outcome at exit point `point`. Failing on every
+/// rank (Open MPI's `osc/rdma`, which has no transport over TCP, across
+/// hosts) is an error on every rank, with a hint, after the ranks free
+/// the node window together; on some ranks only, the ranks can no longer
+/// free it together, and the job aborts with the failing rank's message.
+fn world_window_together(
+    place: &Placement<'_>,
+    shared: MPI_Win,
+    base: *mut u8,
+    bytes: MPI_Aint,
+    point: &str,
+) -> Result<MPI_Win> {
+    let made = ffi::create_world(place.world, base, bytes);
+    let failed = made.is_err() as u64;
+    let [any_failed, any_ok] = exit_point(
+        place.control,
+        [failed, 1 - failed],
+        made.as_ref().err(),
+        point,
+    )?;
+    match made {
+        Ok(w) if any_failed == 0 => Ok(w),
+        Err(e) if any_ok == 0 => {
+            ffi::free(shared)?;
+            Err(Error::new(
+                e.kind(),
+                format!(
+                    "{e}: the MPI library cannot make a window spanning the job's nodes \
+                     (Open MPI over TCP: choose a one-sided component that can, such as \
+                     `--mca osc sm,ucx`, which gain::init picks when OMPI_MCA_osc is unset; \
+                     README, \"Across hosts\")"
+                ),
+            ))
+        }
+        Err(e) => abort_with(&e, point),
+        Ok(_) => abort_with(
+            &Error::new(
+                crate::ErrorKind::Mpi,
+                "MPI_Win_create of the world window failed on another rank",
+            ),
+            point,
+        ),
+    }
+}
+
 /// Collective over `world`: completes every operation this rank issued on
 /// any live window of `registry`, makes every store visible, waits for
 /// every rank, and makes their stores visible here.
@@ -457,7 +504,8 @@ impl<T: Element> Window<T> {
                 )
             })?;
         let (shared, base) = Self::allocate_node(place, bytes)?;
-        match Self::set_up(place, len, bytes, shared, base, max_transfer_bytes) {
+        let world = Self::allocate_world(place, shared, base, bytes)?;
+        match Self::set_up(place, len, bytes, shared, world, base, max_transfer_bytes) {
             Ok(win) => Ok(win),
             Err(e) => abort_with(&e, "the end of an array's set-up"),
         }
@@ -501,13 +549,32 @@ impl<T: Element> Window<T> {
         Ok((shared, base))
     }
 
+    /// The world window over this rank's node segment (`shared`, from
+    /// `base`, `bytes` long) when the job spans nodes
+    /// ([`world_window_together`]).
+    fn allocate_world(
+        place: &Placement<'_>,
+        shared: MPI_Win,
+        base: *mut u8,
+        bytes: usize,
+    ) -> Result<Option<MPI_Win>> {
+        if !place.spans_nodes {
+            return Ok(None);
+        }
+        let point = "the creation of an array's world window";
+        world_window_together(place, shared, base, bytes as MPI_Aint, point).map(Some)
+    }
+
     /// The rest of [`allocate`](Self::allocate) once every rank holds its
-    /// node segment: headers, peers, the world window, the first sync.
+    /// node segment and, across nodes, its world window: headers, peers,
+    /// the first sync.
+    #[allow(clippy::too_many_arguments)]
     fn set_up(
         place: &Placement<'_>,
         len: usize,
         bytes: usize,
         shared: MPI_Win,
+        world: Option<MPI_Win>,
         base: *mut u8,
         max_transfer_bytes: usize,
     ) -> Result<Self> {
@@ -538,11 +605,6 @@ impl<T: Element> Window<T> {
             }
             segments.push(ptr);
         }
-        let world = if place.spans_nodes {
-            Some(ffi::create_world(place.world, base, bytes as MPI_Aint)?)
-        } else {
-            None
-        };
         let data_at: Vec<usize> = ffi::allgather_u64(place.world, data_at as u64)?
             .into_iter()
             .map(|a| a as usize)

@@ -69,6 +69,11 @@ const CASES: &[Case] = &[
     ("runtime_on_a_sub_communicator", false, sub_communicator),
     ("large_transfer_over_2gib", true, large_transfer),
     (
+        "world_window_failing_everywhere_is_an_error",
+        true,
+        world_window_fails_everywhere,
+    ),
+    (
         "io_npy_save_load_match_the_model",
         false,
         crate::io::npy_roundtrip,
@@ -1148,6 +1153,24 @@ fn local_views(rt: &Runtime) {
 /// other blocks in the same call); other blocks stay writable, and once the
 /// view is dropped the same writes go through. Every rank attempts only
 /// writes its own views refuse, so the refused phase writes nothing at all.
+/// Run where no rank can create the world window (the bed with Open MPI's
+/// `osc/rdma`, which has no transport over TCP): every array creation is
+/// an `Mpi` error on every rank, naming the call and the way out, and the
+/// job goes on (the next creation fails alike, then the job ends
+/// normally) instead of aborting.
+fn world_window_fails_everywhere(rt: &Runtime) {
+    assert!(rt.spans_nodes(), "run across hosts");
+    for _ in 0..2 {
+        let e = GlobalArray::<f64, _>::zeros(rt, [8, 3]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Mpi, "{e}");
+        let text = e.to_string();
+        assert!(text.contains("MPI_Win_create"), "{text}");
+        assert!(text.contains("--mca osc sm,ucx"), "{text}");
+    }
+    // The node windows were freed together: the ranks still meet.
+    rt.comm().barrier();
+}
+
 fn views_refuse_own_writes(rt: &Runtime) {
     let (np, me) = (rt.size(), rt.rank());
     let n = 3 * np;

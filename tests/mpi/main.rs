@@ -166,14 +166,36 @@ fn parent() {
         }
         suite.cases(&args, job, &threads);
     }
-    // A malformed GAIN_THREADS is an error from init on every rank.
-    for (label, value) in [("np2", "abc"), ("np3", "0")] {
-        let mut job = Job::new(label, Some(np_of(label))).env("GAIN_THREADS", value);
+    // A malformed GAIN_THREADS, GAIN_PROGRESS or GAIN_PROGRESS_US is an
+    // error from init on every rank, and so is a progress thread asked
+    // for below MPI_THREAD_MULTIPLE.
+    for (label, var, value) in [
+        ("np2", "GAIN_THREADS", "abc"),
+        ("np3", "GAIN_THREADS", "0"),
+        ("np2", "GAIN_PROGRESS", "sometimes"),
+        ("np2", "GAIN_PROGRESS_US", "-5"),
+    ] {
+        let mut job = Job::new(label, Some(np_of(label)))
+            .env(var, value)
+            .env(threads::BAD_VAR, var);
         job.mode = "init_error";
         job.also_expect = vec![threads::INIT_REFUSED.to_string()];
-        let name = format!("init_refuses_a_malformed_gain_threads::{label}_{value}");
+        let name = format!(
+            "init_refuses_a_malformed_{}::{label}_{value}",
+            var.to_lowercase()
+        );
         suite.job(name, &Shared::new(job));
     }
+    let mut job = Job::new("np2_funneled", Some(2))
+        .env("GAIN_PROGRESS", "on")
+        .env("GAIN_THREAD_LEVEL", "funneled")
+        .env(threads::BAD_VAR, "GAIN_PROGRESS");
+    job.mode = "init_error";
+    job.also_expect = vec![threads::INIT_REFUSED.to_string()];
+    suite.job(
+        "init_refuses_a_progress_thread_below_multiple::np2_funneled".to_string(),
+        &Shared::new(job),
+    );
     // A malformed transfer cap is an error from array creation, on one
     // node and across "nodes".
     let bad = ["bad_max_transfer_bytes_is_an_error"];
@@ -231,6 +253,12 @@ fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
             Job::new(format!("hosts_np{np}"), Some(np)),
             &remote_path,
         );
+    }
+    // Open MPI's osc/rdma cannot create a window across hosts over TCP:
+    // an error on every rank, not an abort.
+    if harness::mpi_version().contains("Open MPI") {
+        let job = Job::new("hosts_np2_osc_rdma", Some(2)).env("OMPI_MCA_osc", "sm,rdma");
+        suite.cases(args, job, &["world_window_failing_everywhere_is_an_error"]);
     }
     let runs: &[(&str, &'static str, &str)] = &[
         (

@@ -277,17 +277,30 @@ pub fn concurrent_one_sided_calls(rt: &Runtime) {
     sums.sync().unwrap();
 }
 
-/// What every rank prints when `init` refused a malformed `GAIN_THREADS`.
-pub const INIT_REFUSED: &str = "init refused the malformed GAIN_THREADS";
+/// What every rank prints when `init` refused its environment.
+pub const INIT_REFUSED: &str = "init refused the environment";
 
-/// Child mode `init_error`: `gain::init` under a malformed `GAIN_THREADS`
-/// returns `InvalidArgument` naming the variable on every rank, and the
-/// process ends cleanly (MPI finalised as the error drops the universe).
+/// The variable an `init_error` child expects `init` to refuse.
+pub const BAD_VAR: &str = "GAIN_TEST_BAD_VAR";
+
+/// Child mode `init_error`: `gain::init` under a malformed `GAIN_THREADS`,
+/// `GAIN_PROGRESS` or `GAIN_PROGRESS_US` (named by `GAIN_TEST_BAD_VAR`)
+/// returns `InvalidArgument` naming the variable on every rank, and
+/// `GAIN_PROGRESS=on` below `MPI_THREAD_MULTIPLE` returns `ThreadLevel`;
+/// the process ends cleanly (MPI finalised as the error drops the
+/// universe).
 pub fn init_refuses_bad_threads() {
+    let var = std::env::var(BAD_VAR).unwrap_or_else(|_| "GAIN_THREADS".into());
     let Err(err) = gain::init() else {
-        panic!("a malformed GAIN_THREADS must be refused");
+        panic!("init must refuse {var}");
     };
-    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
-    assert!(err.to_string().contains("GAIN_THREADS"), "{err}");
+    let kind = if std::env::var("GAIN_THREAD_LEVEL").as_deref() == Ok("funneled") {
+        assert!(err.to_string().contains("progress thread"), "{err}");
+        ErrorKind::ThreadLevel
+    } else {
+        assert!(err.to_string().contains(&var), "{err}");
+        ErrorKind::InvalidArgument
+    };
+    assert_eq!(err.kind(), kind, "{err}");
     println!("{INIT_REFUSED}: {err}");
 }
