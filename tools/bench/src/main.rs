@@ -21,7 +21,8 @@
 //! # Command line
 //!
 //! ```text
-//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults io hybrid,
+//! gain-bench SUITE...        rma local kernels kmeans matmul shared_sum numpy faults io hybrid
+//!                            hosts (on the multi-host bed; root),
 //!                            apps (kmeans matmul shared_sum, then the plot), all
 //! gain-bench plot            target/bench/scaling.png from target/bench/scaling.tsv
 //! gain-bench render OUTPUT   rewrites OUTPUT's table (.md and BENCHMARKS.md)
@@ -62,7 +63,7 @@
 //! it. A `BENCH` line that is not such an object stops the suite. The
 //! programs and their fields:
 //!
-//! - `kmeans` (`benches/kmeans.rs`): `np threads points dims centers iters seconds
+//! - `kmeans` (`benches/kmeans.rs`): `np nodes threads points dims centers iters seconds
 //!   points_gbytes_per_s fingerprint centers_checksum iteration_ms`, and
 //!   with `--probe` `read_pass_ms read_pass_gbytes_per_s vs_read_pass`;
 //! - `matmul`: `np threads n blas seconds gflops linalg_seconds linalg_gflops`;
@@ -85,7 +86,10 @@
 //! - `shared_lookup`: `np mbytes load_s save_s pss_per_node_vs_bytes
 //!   queries_per_s`;
 //! - `rma`: `remote` and the seconds per call of each contender
-//!   (`memcpy_8mb_s`, `same_node_mpi_get_1elem_s`, …);
+//!   (`memcpy_8mb_s`, `same_node_mpi_get_1elem_s`, `remote_put_8b_s`, …);
+//! - `progress`: per call (`read_inc`, `get_8b`, `acc_8b`) the median and
+//!   maximum seconds into a computing rank (`_busy_`), how many completed
+//!   while it computed, and the median into a waiting one (`_idle_`);
 //! - the Python peers of `benches/peers` (`kmeans_sklearn`, `kmeans_numpy`,
 //!   `matmul_numpy`, `shared_sum_numpy`, `laplace_numpy`): `seconds` and
 //!   what they check against (`checksum`, `gflops`, `error`).
@@ -110,7 +114,7 @@ use std::process::ExitCode;
 pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: gain-bench SUITE... | plot | render OUTPUT
-suites: rma local kernels kmeans matmul shared_sum numpy faults io hybrid apps all (MPI=mpich for MPICH)";
+suites: rma local kernels kmeans matmul shared_sum numpy faults io hybrid hosts apps all (MPI=mpich for MPICH)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
