@@ -6,8 +6,11 @@
 //! into MPI (no hardware moves the data): a `read_inc` on a rank that
 //! computes for seconds waits seconds. The thread calls a no-op MPI call
 //! ([`ffi::poke_progress`]) every `interval`, sleeping in between, so such
-//! a call waits about half an interval instead (`benches/progress.rs`
-//! measures it). It needs `MPI_THREAD_MULTIPLE`.
+//! a call waits about half an interval per round trip its MPI needs
+//! instead (`benches/progress.rs` measures it). An `MPI_Iprobe` reaches
+//! the one-sided components' progress: Open MPI's `opal_progress` runs
+//! `osc/ucx`'s, MPICH's progress engine its netmod's. It needs
+//! `MPI_THREAD_MULTIPLE`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
