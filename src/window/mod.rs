@@ -149,36 +149,20 @@ fn world_window_together(
     point: &str,
 ) -> Result<MPI_Win> {
     let made = ffi::create_world(place.world, base, bytes);
-    let failed = made.is_err() as u64;
-    let [any_failed, any_ok] = exit_point(
-        place.control,
-        [failed, 1 - failed],
-        made.as_ref().err(),
-        point,
-    )?;
-    match made {
-        Ok(w) if any_failed == 0 => Ok(w),
-        Err(e) if any_ok == 0 => {
-            ffi::free(shared)?;
-            Err(Error::new(
-                e.kind(),
-                format!(
-                    "{e}: the MPI library cannot make a window spanning the job's nodes \
-                     (Open MPI over TCP: choose a one-sided component that can, such as \
-                     `--mca osc sm,ucx`, which gain::init picks when OMPI_MCA_osc is unset; \
-                     README, \"Across hosts\")"
-                ),
-            ))
-        }
-        Err(e) => abort_with(&e, point),
-        Ok(_) => abort_with(
-            &Error::new(
-                crate::ErrorKind::Mpi,
-                "MPI_Win_create of the world window failed on another rank",
+    let elsewhere = "MPI_Win_create of the world window failed on another rank";
+    agree(place.control, made, point, elsewhere, point).or_else(|e| {
+        // Every rank failed alike: release the node window together.
+        ffi::free(shared)?;
+        Err(Error::new(
+            e.kind(),
+            format!(
+                "{e}: the MPI library cannot make a window spanning the job's nodes \
+                 (Open MPI over TCP: choose a one-sided component that can, such as \
+                 `--mca osc sm,ucx`, which gain::init picks when OMPI_MCA_osc is unset; \
+                 README, \"Across hosts\")"
             ),
-            point,
-        ),
-    }
+        ))
+    })
 }
 
 /// Collective over `world`: completes every operation this rank issued on
@@ -241,6 +225,33 @@ pub(crate) fn exit_point(
     };
     fault::completed();
     Ok(max)
+}
+
+/// Collective over `control`, at exit point `point`: the ranks agree on
+/// the outcome of a step every rank took (an allocation, a window's
+/// creation). Succeeding everywhere is `Ok` everywhere, failing everywhere
+/// the own error everywhere; on some ranks only, the ranks are out of
+/// step, and the job aborts with the failing rank's message (`point`) or,
+/// on a rank that succeeded, with `elsewhere` (at `consistent`).
+pub(crate) fn agree<T>(
+    control: MPI_Comm,
+    outcome: Result<T>,
+    point: &str,
+    elsewhere: &str,
+    consistent: &str,
+) -> Result<T> {
+    let failed = outcome.is_err() as u64;
+    let [any_failed, any_ok] =
+        exit_point(control, [failed, 1 - failed], outcome.as_ref().err(), point)?;
+    match outcome {
+        Ok(v) if any_failed == 0 => Ok(v),
+        Err(e) if any_ok == 0 => Err(e),
+        Err(e) => abort_with(&e, point),
+        Ok(_) => abort_with(
+            &Error::new(crate::ErrorKind::Mpi, elsewhere.to_string()),
+            consistent,
+        ),
+    }
 }
 
 /// Prints why this rank stops the job, then `MPI_Abort`s it.
@@ -527,25 +538,13 @@ impl<T: Element> Window<T> {
         } else {
             ffi::allocate_shared(place.node, bytes as MPI_Aint)
         };
-        let failed = alloc.is_err() as u64;
-        let [any_failed, any_ok] = exit_point(
+        let (shared, base) = agree(
             place.control,
-            [failed, 1 - failed],
-            alloc.as_ref().err(),
+            alloc,
             "the end of an array's allocation",
+            "the allocation of an array's shared memory failed on another rank",
+            "a consistent allocation",
         )?;
-        let (shared, base) = match alloc {
-            Ok(a) if any_failed == 0 => a,
-            Err(e) if any_ok == 0 => return Err(e),
-            Err(e) => abort_with(&e, "the end of an array's allocation"),
-            Ok(_) => abort_with(
-                &crate::Error::new(
-                    crate::ErrorKind::Mpi,
-                    "the allocation of an array's shared memory failed on another rank",
-                ),
-                "a consistent allocation",
-            ),
-        };
         Ok((shared, base))
     }
 

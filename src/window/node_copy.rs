@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
 
-use super::{ALIGN, Placement, abort_with, exit_point, ffi, transfer};
+use super::{ALIGN, Placement, abort_with, agree, exit_point, ffi, transfer};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault;
@@ -106,26 +106,13 @@ impl<T: Element> NodeCopy<T> {
                 ffi::allocate_shared(place.node, mine as MPI_Aint)
             })
         };
-        let failed = alloc.is_err() as u64;
-        let point = "the end of a replicated array's allocation";
-        let [any_failed, any_ok] = exit_point(
+        let (win, base) = agree(
             place.control,
-            [failed, 1 - failed],
-            alloc.as_ref().err(),
-            point,
+            alloc,
+            "the end of a replicated array's allocation",
+            "the allocation of a replicated array's shared memory failed on another rank",
+            "a consistent allocation",
         )?;
-        let (win, base) = match alloc {
-            Ok(a) if any_failed == 0 => a,
-            Err(e) if any_ok == 0 => return Err(e),
-            Err(e) => abort_with(&e, point),
-            Ok(_) => abort_with(
-                &Error::new(
-                    ErrorKind::Mpi,
-                    "the allocation of a replicated array's shared memory failed on another rank",
-                ),
-                "a consistent allocation",
-            ),
-        };
         match Self::set_up(place, len, win, base, max_transfer_bytes) {
             Ok(copy) => Ok(copy),
             Err(e) => abort_with(&e, "the end of a replicated array's set-up"),
