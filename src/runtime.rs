@@ -666,6 +666,22 @@ impl Drop for Inner {
         ) {
             window::abort_with(&e, "the end of the program");
         }
+        // Every rank passed the exit point: what follows is MPI_Finalize
+        // (the fields' drops). `GAIN_TRACE_FINALIZE` says so, one line per
+        // rank, which tells a hang inside the MPI library's finalisation
+        // (MPICH 4.0's across hosts, README "Across hosts") from one in
+        // the program.
+        if self._universe.is_some()
+            && std::env::var_os("GAIN_TRACE_FINALIZE").is_some_and(|v| !v.is_empty())
+        {
+            // One write of the whole line: the launcher merges the ranks'
+            // stderr, and eprintln! writes a line in pieces.
+            let line = format!(
+                "gain: rank {} of {} calls MPI_Finalize\n",
+                self.rank, self.size
+            );
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        }
     }
 }
 
