@@ -230,7 +230,8 @@ fn parent() {
 fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
     // MPICH 4.0 hangs now and then in MPI_Finalize when a job spans hosts,
     // after all its work (pmodels/mpich#6596, README "Across hosts"): its
-    // jobs say when they finalise, and one that hangs there runs again.
+    // jobs say when they finalise, and one that hangs there runs again
+    // (harness::FINALIZE_TRIES).
     let version = harness::mpi_version();
     let mpich_4_0 = version.starts_with("MPICH")
         && version
@@ -239,7 +240,8 @@ fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
             .is_some_and(|v| v.starts_with("4.0."));
     let watch = |mut job: Job| {
         if mpich_4_0 {
-            job.finalize_grace = Some(std::time::Duration::from_secs(30));
+            // Well past the second or two a finalisation takes here.
+            job.finalize_grace = Some(std::time::Duration::from_secs(15));
         }
         job
     };
