@@ -849,7 +849,7 @@ impl<T: Element> Window<T> {
         // SAFETY: `origin` and the strides describe `dst` (a `T` or
         // `MaybeUninit<T>` view, same layout), which outlives the flush.
         if unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? } {
-            return ffi::flush_local(world, p.rank);
+            return ffi::complete_gets(world, p.rank);
         }
         // Negative strides: get into a standard-layout buffer, then copy.
         let shape = dst.shape().to_vec();
@@ -985,7 +985,7 @@ impl<T: Element> Window<T> {
                 &[Dim::run(1)],
             )?;
         }
-        ffi::flush_local(world, rank)?;
+        ffi::complete_gets(world, rank)?;
         Ok(v)
     }
 
@@ -1268,13 +1268,15 @@ impl<T: Element, D: Dimension> PendingRead<'_, T, D> {
     /// component it picks across hosts over TCP) a flush to one target also
     /// waits for the operations to every other, and the ranks' reads then
     /// deadlock (`np3` with `--mca osc sm,pt2pt` hung in the roundtrip and
-    /// matmul cases). The targets are forgotten only once it succeeded.
+    /// matmul cases). Under MPICH it is `MPI_Win_flush_all`
+    /// (`ffi::complete_gets`). The targets are forgotten only once it
+    /// succeeded.
     fn flush(&mut self) -> Result<()> {
         if self.targets.is_empty() {
             return Ok(());
         }
         let world = self.win.world.expect("remote targets imply a world window");
-        ffi::flush_local_all(world)?;
+        ffi::complete_gets_all(world)?;
         self.targets.clear();
         Ok(())
     }
