@@ -1,6 +1,23 @@
-//! The crate's error type.
+//! The crate's error type. A leaf: it imports nothing of the crate. The
+//! fault handling (`crate::fault`) builds on it, not the other way round.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// This process's rank in `MPI_COMM_WORLD` once a runtime exists,
+/// `usize::MAX` before: the rank every [`Error`] made from then on names.
+static RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Records this process's rank in `MPI_COMM_WORLD` for the errors it makes
+/// from now on (the runtime calls it once MPI runs).
+pub(crate) fn set_rank(rank: usize) {
+    RANK.store(rank, Ordering::Relaxed);
+}
+
+/// This process's rank in `MPI_COMM_WORLD`, once a runtime exists.
+pub(crate) fn this_rank() -> Option<usize> {
+    Some(RANK.load(Ordering::Relaxed)).filter(|&r| r != usize::MAX)
+}
 
 /// What went wrong; see [`Error::kind`].
 ///
@@ -134,9 +151,10 @@ pub struct Error {
 
 impl Error {
     /// Creates an error of `kind` with a human-readable message, raised by
-    /// the calling rank (once a runtime exists). It counts as this rank's
-    /// latest error for the crate's fault handling (crate docs, "When a
-    /// rank fails").
+    /// the calling rank (once a runtime exists). Making one has no side
+    /// effect: an error counts for the fault handling
+    /// ([`guide::faults`](crate::guide::faults)) once it leaves one of
+    /// gain's own calls.
     ///
     /// # Local
     ///
@@ -149,14 +167,12 @@ impl Error {
     /// assert_eq!(e.message(), "MPI_Get failed");
     /// ```
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        let e = Error {
+        Error {
             kind,
             message: message.into(),
-            rank: crate::fault::rank(),
+            rank: this_rank(),
             operation: None,
-        };
-        crate::fault::record(&e);
-        e
+        }
     }
 
     /// The category of the error.
@@ -234,10 +250,10 @@ impl Error {
 
     /// The same error, marked as leaving the public call `op` (the
     /// outermost call wins: a `numpy::full` that fails in
-    /// `GlobalArray::zeros` reports `numpy::full`).
-    pub(crate) fn during(mut self, op: &'static str) -> Self {
+    /// `GlobalArray::zeros` reports `numpy::full`). `crate::fault::during`
+    /// is the one place that calls it.
+    pub(crate) fn in_operation(mut self, op: &'static str) -> Self {
         self.operation = Some(op);
-        crate::fault::record(&self);
         self
     }
 }
@@ -265,26 +281,6 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
-/// Runs the body of the public call `op`, tagging its error with the
-/// call's name (see [`Error::during`]).
-#[inline]
-pub(crate) fn during<R>(op: &'static str, body: impl FnOnce() -> Result<R>) -> Result<R> {
-    body().map_err(|e| e.during(op))
-}
-
-/// Tags the error of a public call with the call's name (see
-/// [`Error::during`]).
-pub(crate) trait During<T> {
-    fn during(self, op: &'static str) -> Result<T>;
-}
-
-impl<T> During<T> for Result<T> {
-    #[inline]
-    fn during(self, op: &'static str) -> Result<T> {
-        self.map_err(|e| e.during(op))
-    }
-}
-
 /// `Result` with [`Error`].
 ///
 /// # Examples
@@ -308,20 +304,3 @@ macro_rules! bail {
     };
 }
 pub(crate) use bail;
-
-/// A `GAIN_*` variable holding a positive integer: `None` when unset or
-/// empty, an `InvalidArgument` error naming it when malformed (the same on
-/// every rank, which all read the same environment).
-pub(crate) fn positive_env(name: &str) -> Result<Option<usize>> {
-    match std::env::var(name) {
-        Err(_) => Ok(None),
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => match v.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("{name} must be a positive integer, not {v:?}"),
-            )),
-        },
-    }
-}

@@ -237,7 +237,6 @@ mod fault;
 mod prefetch;
 mod replicated;
 mod runtime;
-mod threads;
 mod window;
 
 pub mod cluster;
@@ -253,8 +252,10 @@ pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};
 pub use replicated::Replicated;
+pub use runtime::threads::threads;
 pub use runtime::{Runtime, init};
-pub use threads::threads;
+// The threads' parallel loops, for the local kernels of every layer.
+pub(crate) use runtime::threads;
 
 /// The README's Rust code blocks, compiled and run as doc tests so that
 /// the first program and the other examples there stay true to the API.

@@ -36,7 +36,7 @@
 use ndarray::{Ix2, LinalgScalar};
 
 use crate::error::bail;
-use crate::error::during;
+use crate::fault::during;
 use crate::{Element, GlobalArray, Result};
 
 /// A 2-D global array as a matrix operand, as it is or transposed: made

@@ -15,7 +15,7 @@
 use ndarray::{Dimension, IntoDimension};
 use num_traits::Float;
 
-use crate::error::during;
+use crate::fault::during;
 use crate::{Element, GlobalArray, Result, Runtime};
 
 const M0: u64 = 0xD2E7_470E_E14C_6C93;

@@ -13,7 +13,8 @@ use ndarray::{ArrayView, ArrayViewMut, Dimension};
 use crate::array::GlobalArray;
 use crate::dist::Section;
 use crate::element::Element;
-use crate::error::{Error, ErrorKind, Result, bail, during};
+use crate::error::{Error, ErrorKind, Result, bail};
+use crate::fault::during;
 use crate::runtime::Runtime;
 use crate::window::{NodeCopy, even_share};
 
@@ -223,7 +224,7 @@ impl<T: Element, D: Dimension> Replicated<T, D> {
         dim: D,
         fill: impl FnOnce(&mut [T], Range<usize>) -> Result<()>,
     ) -> Result<Self> {
-        rt.agree(Ok(&[
+        rt.agree_arguments(Ok(&[
             ("operations", op.to_string()),
             ("element types", std::any::type_name::<T>().to_string()),
             ("shapes", format!("{:?}", dim.slice())),
@@ -286,7 +287,7 @@ impl<T: Element, D: Dimension> Replicated<T, D> {
                     ),
                 ))
             };
-            self.rt.agree(valid)?;
+            self.rt.agree_arguments(valid)?;
             // No process of the node reads the old contents any more.
             self.copy.sync_node()?;
             ga.sync()?;
@@ -544,7 +545,7 @@ fn fill_rows<T: Element>(
         fill(part, mine)
     };
     copy.sync_node()?;
-    rt.agree(filled.as_ref().map(|()| &[][..]).map_err(Error::clone))
+    rt.agree_arguments(filled.as_ref().map(|()| &[][..]).map_err(Error::clone))
 }
 
 /// Reads rows `rows` of `ga` (of a 0-d array: its element) into `part`,
@@ -615,7 +616,7 @@ fn root_shape<T: Element, D: Dimension>(
     } else {
         Ok(&args[..])
     };
-    rt.agree(valid)?;
+    rt.agree_arguments(valid)?;
     // The number of dimensions (an `IxDyn` root may have any), then the
     // extents.
     let from = rt.comm().process_at_rank(root as i32);

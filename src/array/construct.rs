@@ -6,8 +6,8 @@ use super::local::BlockUse;
 use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
-use crate::error::during;
 use crate::error::{Error, ErrorKind, Result, bail};
+use crate::fault::during;
 use crate::runtime::Runtime;
 use crate::window::Window;
 
@@ -180,7 +180,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             Ok(dist)
         });
         let args = checked.as_ref().map(arguments::<T>).map_err(Error::clone);
-        rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
+        rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let dist = checked?;
         let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
         let len = blocks[rt.rank()].as_ref().map_or(0, Section::len);

@@ -19,8 +19,8 @@ use ndarray::{
 use super::{GlobalArray, NbGet};
 use crate::dist::{IntoSection, Section, narrow};
 use crate::element::Element;
-use crate::error::during;
 use crate::error::{Result, bail};
+use crate::fault::during;
 
 /// How this process uses one same-node block: its live views (the low 32
 /// bits) and its writes in progress (the high 32 bits), changed only by

@@ -9,7 +9,8 @@ use ndarray::{ArrayViewMut, Dimension};
 use super::GlobalArray;
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
-use crate::error::{ErrorKind, Result, bail, during};
+use crate::error::{ErrorKind, Result, bail};
+use crate::fault::during;
 use crate::runtime::Runtime;
 use crate::window::Window;
 
@@ -199,7 +200,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn flush(&self) -> Result<()> {
         during("GlobalArray::flush", move || -> Result<()> {
             self.sync()?;
-            self.rt.all_ok(self.win.flush_own(), ErrorKind::Io)
+            self.rt.agree_success(self.win.flush_own(), ErrorKind::Io)
         })
     }
 

@@ -20,8 +20,8 @@ use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
 use crate::element::Element;
-use crate::error::during;
 use crate::error::{Result, bail};
+use crate::fault::during;
 use crate::runtime::Runtime;
 use crate::window::{Piece, Window};
 

@@ -5,8 +5,8 @@ use ndarray::{Array, ArrayView, ArrayViewMut, AsArray, Dimension};
 use super::GlobalArray;
 use crate::dist::IntoSection;
 use crate::element::Element;
-use crate::error::during;
 use crate::error::{Result, bail};
+use crate::fault::during;
 use crate::window::PendingRead;
 
 /// A get in flight, from [`GlobalArray::get_nb`] (`NGA_NbGet`'s handle).

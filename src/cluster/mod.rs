@@ -42,8 +42,8 @@ use ndarray::{Array2, ArrayView2, Ix1, Ix2};
 
 use crate::GlobalArray;
 use crate::dist::Distribution;
-use crate::error::during;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fault::during;
 
 /// How the first centers are chosen.
 ///
@@ -403,7 +403,7 @@ impl KMeans {
                 .as_ref()
                 .map(|_| self.arguments())
                 .map_err(Error::clone);
-            rt.agree(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
+            rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
             let plan = plan?;
             let (n, d, k) = (plan.n, plan.d, self.k);
             let (np, rank) = (rt.size(), rt.rank());

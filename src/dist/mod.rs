@@ -18,8 +18,8 @@ pub use into_section::IntoSection;
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
 
-use crate::error::during;
 use crate::error::{Result, bail};
+use crate::fault::during;
 
 /// How an N-d array is cut into blocks and which rank owns each block.
 ///

@@ -4,8 +4,8 @@ use std::ops::Range;
 
 use ndarray::{ArrayBase, Axis, Dimension, RawData, Slice};
 
-use crate::error::during;
 use crate::error::{Result, bail};
+use crate::fault::during;
 
 /// A rectangular section `lo[d]..hi[d]` of an N-d array (half-open, like
 /// Rust ranges; Global Arrays' `lo`/`hi` are inclusive, here `hi` is not).

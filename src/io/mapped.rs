@@ -12,7 +12,8 @@ use super::npy::{self, NpyFile, NpyOut};
 use crate::array::{GlobalArray, MapMode};
 use crate::dist::Distribution;
 use crate::element::Element;
-use crate::error::{Error, ErrorKind, Result, during};
+use crate::error::{Error, ErrorKind, Result};
+use crate::fault::during;
 use crate::runtime::Runtime;
 
 /// # File-backed arrays over `.npy` files
@@ -177,7 +178,7 @@ pub fn create_npy<T: Element, Sh: IntoDimension>(
             ("element types", std::any::type_name::<T>().to_string()),
             ("shapes", format!("{:?}", dim.slice())),
         ];
-        rt.agree(checked.as_ref().map(|_| &args[..]).map_err(Error::clone))?;
+        rt.agree_arguments(checked.as_ref().map(|_| &args[..]).map_err(Error::clone))?;
         checked?;
         let created = if rt.rank() == 0 {
             let tmp = npy::temporary(path, &std::process::id().to_string());
@@ -205,7 +206,7 @@ pub fn create_npy<T: Element, Sh: IntoDimension>(
         } else {
             Ok(String::new())
         };
-        rt.share(0, created, ErrorKind::Io)?;
+        rt.share_outcome(0, created, ErrorKind::Io)?;
         map(rt, path, MapMode::ReadWrite)
     })
 }
@@ -241,7 +242,7 @@ fn map<T: Element, D: Dimension>(
             ("data offsets", f.data_at.to_string()),
         ]
     });
-    rt.agree(args.as_ref().map(|a| &a[..]).map_err(|e| (*e).clone()))?;
+    rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(|e| (*e).clone()))?;
     let file = opened?;
     GlobalArray::from_file(rt, &file.shape, file.file(), file.data_at, mode)
 }

@@ -35,7 +35,8 @@ use ndarray::Dimension;
 
 use crate::array::GlobalArray;
 use crate::element::Element;
-use crate::error::{Error, ErrorKind, Result, during};
+use crate::error::{Error, ErrorKind, Result};
+use crate::fault::during;
 use crate::replicated::Replicated;
 use crate::runtime::Runtime;
 
@@ -90,7 +91,7 @@ pub fn save_npy<T: Element, D: Dimension>(
         let rt = ga.runtime();
         let checked = npy::method().and_then(|m| npy::check_target(path).map(|()| m));
         let args = [("paths", absolute(path))];
-        rt.agree(checked.as_ref().map(|_| &args[..]).map_err(Error::clone))?;
+        rt.agree_arguments(checked.as_ref().map(|_| &args[..]).map_err(Error::clone))?;
         let method = checked?;
         ga.sync()?;
         // Rank 0 creates the temporary file with its header and tells the
@@ -102,14 +103,14 @@ pub fn save_npy<T: Element, D: Dimension>(
         } else {
             Ok(String::new())
         };
-        let created = rt.share(0, created, ErrorKind::Io)?;
+        let created = rt.share_outcome(0, created, ErrorKind::Io)?;
         let (tag, at) = created.split_once(' ').unwrap_or_default();
         let tmp = npy::temporary(path, tag);
         let wrote = at
             .parse::<u64>()
             .map_err(|_| Error::new(ErrorKind::Io, "rank 0 sent a malformed data offset"))
             .and_then(|at| write_own_block(ga, &tmp, at, method));
-        if let Err(e) = rt.all_ok(wrote, ErrorKind::Io) {
+        if let Err(e) = rt.agree_success(wrote, ErrorKind::Io) {
             if rt.rank() == 0 {
                 let _ = std::fs::remove_file(&tmp);
             }
@@ -125,7 +126,7 @@ pub fn save_npy<T: Element, D: Dimension>(
         } else {
             Ok(String::new())
         };
-        rt.share(0, renamed, ErrorKind::Io).map(|_| ())
+        rt.share_outcome(0, renamed, ErrorKind::Io).map(|_| ())
     })
 }
 
@@ -347,7 +348,7 @@ fn open_agreed<T: Element, D: Dimension>(
             ("file lengths", f.len.to_string()),
         ]
     });
-    rt.agree(args.as_ref().map(|a| &a[..]).map_err(|e| (*e).clone()))?;
+    rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(|e| (*e).clone()))?;
     opened
 }
 
@@ -366,7 +367,7 @@ fn fill<T: Element, D: Dimension>(
         }
         None => Ok(()),
     };
-    rt.all_ok(read, ErrorKind::Io)?;
+    rt.agree_success(read, ErrorKind::Io)?;
     ga.sync()
 }
 

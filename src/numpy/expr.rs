@@ -24,7 +24,7 @@ use num_traits::{AsPrimitive, Float, Signed};
 use super::geometry::{Rect, broadcast_shapes, child_axis, child_rect, extents, narrow};
 use super::slicing::Selection;
 use super::store::{Region, Shared, Store, read};
-use crate::error::during;
+use crate::fault::during;
 use crate::{Element, Error, ErrorKind, Result};
 
 /// One node of an expression tree.

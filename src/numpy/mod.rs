@@ -84,7 +84,7 @@ pub use reduce::dot;
 pub use view::{View, ViewMut, Zip};
 
 use crate::error::bail;
-use crate::error::during;
+use crate::fault::during;
 use crate::{Element, GlobalArray, Result, Runtime, Section};
 use geometry::{bounds, narrow};
 
@@ -486,7 +486,7 @@ pub fn arange<T: Element>(
             } else {
                 Ok(&args[..])
             };
-            rt.agree(valid)?;
+            rt.agree_arguments(valid)?;
             let f = |x: T| <f64 as NumCast>::from(x).unwrap_or(f64::NAN);
             let n = ((f(stop) - f(start)) / f(step)).ceil();
             let n = if n.is_finite() && n > 0.0 {
@@ -567,7 +567,7 @@ pub fn from_array<T: Element, S: Data<Elem = T>, D: Dimension>(
     a: &ArrayBase<S, D>,
 ) -> Result<GlobalArray<T, D>> {
     during("numpy::from_array", move || -> Result<GlobalArray<T, D>> {
-        rt.agree(Ok(&[
+        rt.agree_arguments(Ok(&[
             ("shapes", format!("{:?}", a.shape())),
             ("data (fingerprints)", format!("{:016x}", fingerprint(a))),
         ]))?;
@@ -641,7 +641,7 @@ pub fn scatter<T: Element, D: Dimension>(
                 format!("scatter from root {root} in a job of {} ranks", rt.size()),
             ))
         };
-        rt.agree(valid)?;
+        rt.agree_arguments(valid)?;
         // The root broadcasts the number of dimensions and the extents, or
         // `NO_ARRAY` when it holds no array, so every rank returns the error.
         const NO_ARRAY: u64 = u64::MAX;

@@ -17,7 +17,7 @@ use super::geometry::{bounds, narrow};
 use super::store::Shared;
 use super::view::View;
 use crate::error::bail;
-use crate::error::during;
+use crate::fault::during;
 use crate::{Distribution, Element, GlobalArray, Result, Runtime, Section};
 
 /// An expression with the block map its evaluation is split by.
@@ -84,7 +84,7 @@ impl<'n, T: Element> Domain<'n, T> {
             .map_or(String::new(), |d| format!("{:?}", d.shape));
         let mut all = vec![("expression shapes", shape)];
         all.extend(args.iter().cloned());
-        rt.agree(built.as_ref().map(|_| &all[..]).map_err(Clone::clone))?;
+        rt.agree_arguments(built.as_ref().map(|_| &all[..]).map_err(Clone::clone))?;
         built
     }
 

@@ -10,7 +10,7 @@ use super::expr::{Expr, IntoExpr};
 use super::geometry::narrow;
 use super::slicing::Selection;
 use super::store::{Shared, Store, StoreMut, read};
-use crate::error::{During, during};
+use crate::fault::during;
 use crate::{Element, Error, ErrorKind, GlobalArray, Result, Section};
 
 /// A strided view of a global array, as made by
@@ -277,7 +277,7 @@ impl<'a, T: Element, D: Dimension> ViewMut<'a, T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
-        let sel = self.sel.slice(info.as_ref()).during("ViewMut::slice_mut")?;
+        let sel = during("ViewMut::slice_mut", || self.sel.slice(info.as_ref()))?;
         Ok(ViewMut {
             sel,
             store: &mut *self.store,
@@ -648,7 +648,7 @@ macro_rules! zip_prepare {
         let checked = check();
         let valid = checked.as_ref().map(|_| ()).map_err(Clone::clone);
         let args = [("output shapes", format!("{shape:?}"))];
-        $out.store.rt().agree(valid.map(|()| &args[..]))?;
+        $out.store.rt().agree_arguments(valid.map(|()| &args[..]))?;
         let ($($e,)*) = checked?;
         let mut $arrays: Vec<&dyn Shared> = Vec::new();
         $($e.arrays(&mut $arrays);)*
@@ -872,9 +872,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn slice_mut<I: SliceArg<D>>(&mut self, info: I) -> Result<ViewMut<'_, T, I::OutDim>> {
-        let sel = Selection::full(self.shape())
-            .slice(info.as_ref())
-            .during("GlobalArray::slice_mut")?;
+        let sel = during("GlobalArray::slice_mut", || {
+            Selection::full(self.shape()).slice(info.as_ref())
+        })?;
         Ok(ViewMut {
             store: self,
             sel,

@@ -36,12 +36,12 @@ use std::ptr::NonNull;
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
-use super::{
-    ALIGN, AccRoute, HEADER, Pending, Placement, Window, abort_with, exit_point, ffi, transfer,
-    world_window_together,
-};
+use super::alloc::world_window_together;
+use super::pending::Pending;
+use super::{ALIGN, AccRoute, HEADER, Placement, Window, ffi, transfer};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fault::{abort_with, exit_point};
 
 /// The mapping under a file-backed window.
 pub(crate) struct Backing {

@@ -24,10 +24,11 @@ use std::ops::Range;
 
 use mpi::ffi::{MPI_Aint, MPI_Comm, MPI_Win};
 
-use super::{ALIGN, Placement, abort_with, agree, exit_point, ffi, transfer};
+use super::{ALIGN, Placement, ffi, transfer};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault;
+use crate::fault::{abort_with, agree_outcome, exit_point};
 
 /// One copy of `len` elements of `T` per node, in node shared memory.
 pub(crate) struct NodeCopy<T: Element> {
@@ -106,7 +107,7 @@ impl<T: Element> NodeCopy<T> {
                 ffi::allocate_shared(place.node, mine as MPI_Aint)
             })
         };
-        let (win, base) = agree(
+        let (win, base) = agree_outcome(
             place.control,
             alloc,
             "the end of a replicated array's allocation",
@@ -152,7 +153,7 @@ impl<T: Element> NodeCopy<T> {
             "gain: rank {}: the node's shared memory ran out (SIGBUS) while this rank zeroed its \
              share of a new replicated array of {} bytes; /dev/shm is too small for the job's \
              arrays (containers: enlarge it, e.g. `docker run --shm-size`)",
-            fault::rank().map_or("?".to_string(), |r| r.to_string()),
+            fault::rank_text(),
             len * size_of::<T>()
         );
         // SAFETY: the share lies inside the copy, and no other rank of the

@@ -202,7 +202,7 @@ mod tests {
     fn chunks_respect_the_limit_and_cover_the_box() {
         for limit in [1, 3, 7, 16, 1000] {
             for shape in [vec![5, 6, 7], vec![100], vec![3, 1, 9]] {
-                let os = super::super::row_major_strides(&shape);
+                let os = super::super::copy::row_major_strides(&shape);
                 let ts: Vec<isize> = os.iter().map(|s| s * 2).collect();
                 let p = plan(&shape, &os, &ts, limit).unwrap();
                 let mut seen = std::collections::BTreeSet::new();

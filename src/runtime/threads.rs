@@ -57,7 +57,7 @@ pub(crate) fn default_threads(mine: &[u64; MASK_WORDS], all: &[[u64; MASK_WORDS]
 /// `GAIN_THREADS`, when set: a positive integer, or an `InvalidArgument`
 /// error (the same on every rank, which all read the same environment).
 pub(crate) fn threads_from_env() -> Result<Option<usize>> {
-    crate::error::positive_env("GAIN_THREADS")
+    super::positive_env("GAIN_THREADS")
 }
 
 /// Builds rayon's global pool with `threads` threads, unless the program

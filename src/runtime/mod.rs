@@ -1,10 +1,14 @@
-//! Start-up (MPI initialisation, the node topology, the abort-on-panic
-//! and exit hooks), the agreement on a collective's arguments, `sync` of
-//! every array, and the runtime's exit point when it is dropped.
+//! Start-up (MPI initialisation, the node topology, the thread pool),
+//! the runtime's queries, `sync` of every array, and the runtime's exit
+//! point when it is dropped. The environment it reads is parsed in
+//! `env.rs`, the pool's size in `threads.rs`; the fault handling it
+//! installs and calls is `crate::fault`'s.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+mod env;
+pub(crate) mod threads;
+
 use std::marker::PhantomData;
-use std::sync::{Arc, MutexGuard, Once};
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use mpi::collective::SystemOperation;
@@ -13,9 +17,13 @@ use mpi::raw::AsRaw;
 use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
 
-use crate::error::{During, Error, ErrorKind, Result};
-use crate::fault;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fault::{self, during};
 use crate::window::{self, Placement, Registry};
+pub(crate) use env::positive_env;
+use env::{
+    ProgressMode, osc_across_hosts, progress_from_env, ranks_per_node, thread_level_from_env,
+};
 
 /// A handle on the job: the communicator arrays live on and which of its
 /// ranks share a node. Cheap to clone; arrays keep it alive.
@@ -64,7 +72,7 @@ struct Inner {
     progress: Option<window::Progress>,
     world: SimpleCommunicator,
     node: SimpleCommunicator,
-    /// For the exit points of the fault handling alone (`fault.rs`).
+    /// For the exit points of the fault handling alone (`crate::fault`).
     control: SimpleCommunicator,
     registry: Arc<Registry>,
     node_rank_of: Vec<Option<usize>>,
@@ -132,7 +140,7 @@ pub fn init() -> Result<Runtime> {
         // no other thread reads the environment while it changes.
         unsafe { std::env::set_var("OMPI_MCA_osc", osc) };
     }
-    let level = thread_level_from_env().during("gain::init")?;
+    let level = during("gain::init", thread_level_from_env)?;
     let (universe, _) = mpi::initialize_with_threading(level).ok_or_else(|| {
         Error::new(
             ErrorKind::Mpi,
@@ -140,7 +148,7 @@ pub fn init() -> Result<Runtime> {
         )
     })?;
     let world = universe.world();
-    Runtime::build(&world, Some(universe))
+    during("gain::init", || Runtime::build(&world, Some(universe)))
 }
 
 impl Runtime {
@@ -170,11 +178,11 @@ impl Runtime {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn from_comm<C: Communicator>(comm: &C) -> Result<Runtime> {
-        Runtime::build(comm, None)
+        during("Runtime::from_comm", || Runtime::build(comm, None))
     }
 
     fn build<C: Communicator>(comm: &C, universe: Option<Universe>) -> Result<Runtime> {
-        install_panic_hook();
+        fault::install_hooks();
         let world = comm.duplicate();
         let control = comm.duplicate();
         let rank = world.rank() as usize;
@@ -183,27 +191,27 @@ impl Runtime {
         // MPI_COMM_WORLD, as the launcher does, whatever communicator this
         // runtime is on (a sub-communicator's runtime must not renumber
         // the errors of the others).
-        fault::set_rank(window::world_rank().during("gain::init")?);
+        crate::error::set_rank(window::world_rank()?);
         // Every rank reads the same environment, so every rank returns the
         // same errors here, before any collective that could hang.
-        fault::read_env().during("gain::init")?;
-        let per_node = ranks_per_node().during("gain::init")?;
-        let gain_threads = crate::threads::threads_from_env().during("gain::init")?;
-        let (progress_mode, interval) = progress_from_env().during("gain::init")?;
+        fault::read_env()?;
+        let per_node = ranks_per_node()?;
+        let gain_threads = threads::threads_from_env()?;
+        let (progress_mode, interval) = progress_from_env()?;
         let threading = mpi::environment::threading_support();
         window::set_thread_level(threading == Threading::Multiple);
         let mut node = world.split_shared(rank as i32);
         // The ranks that really share this machine's cores, and the CPUs
         // each may run on: the default thread count divides them.
-        let mine = crate::threads::affinity_mask();
-        let mut masks = vec![[0u64; crate::threads::MASK_WORDS]; node.size() as usize];
+        let mine = threads::affinity_mask();
+        let mut masks = vec![[0u64; threads::MASK_WORDS]; node.size() as usize];
         node.all_gather_into(&mine[..], masks.as_flattened_mut());
         let threads = match gain_threads {
             Some(n) => Some(n),
             None if std::env::var_os("RAYON_NUM_THREADS").is_some() => None,
-            None => Some(crate::threads::default_threads(&mine, &masks)),
+            None => Some(threads::default_threads(&mine, &masks)),
         };
-        crate::threads::configure(threads);
+        threads::configure(threads);
         if let Some(k) = per_node {
             let color = node.rank() as usize / k;
             node = node
@@ -231,17 +239,19 @@ impl Runtime {
         let progress = match progress_mode {
             ProgressMode::Off => None,
             ProgressMode::Auto if !(spans && multiple) => None,
-            _ => Some(
-                window::Progress::start(world.as_raw(), multiple, interval, rank)
-                    .during("gain::init")?,
-            ),
+            _ => Some(window::Progress::start(
+                world.as_raw(),
+                multiple,
+                interval,
+                rank,
+            )?),
         };
         // The node communicator is only used for window allocation from
         // here on, whose failures the window layer turns into errors.
-        window::comm_errors_return(node.as_raw()).during("gain::init")?;
+        window::comm_errors_return(node.as_raw())?;
         #[cfg(feature = "blas")]
         if crate::blas::follows_gain() {
-            crate::blas::set_threads(crate::threads::threads());
+            crate::blas::set_threads(threads::threads());
         }
         // An `Arc` for counts the threads of a rank may change at once
         // (clones of a shared `&Runtime`); `Inner` itself is not `Send`,
@@ -486,166 +496,32 @@ impl Runtime {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn sync(&self) -> Result<()> {
-        window::sync_all(&self.inner.registry, self.inner.world.as_raw()).during("Runtime::sync")
+        during("Runtime::sync", || {
+            window::sync_all(&self.inner.registry, self.inner.world.as_raw())
+        })
     }
 
-    /// Collective agreement on a call's arguments: every rank passes its
-    /// own validation result and its arguments, named and rendered as text.
-    /// All ranks return an error when any rank's validation failed (naming
-    /// that rank and its error) or the arguments differ (naming the first
-    /// argument that differs and each rank's value), so no rank enters an
-    /// allocation the others skip. A correct call costs one small
-    /// allreduce; the texts travel only when something is wrong.
-    pub(crate) fn agree(&self, local: Result<&[(&str, String)]>) -> Result<()> {
-        let (failed, h) = match &local {
-            Ok(args) => {
-                let mut h = DefaultHasher::new();
-                args.hash(&mut h);
-                (0u64, h.finish())
-            }
-            Err(_) => (1, 0),
-        };
-        let send = [failed, h, !h];
-        let mut recv = [0u64; 3];
-        let world = &self.inner.world;
-        world.all_reduce_into(&send[..], &mut recv[..], SystemOperation::max());
-        fault::completed();
-        if recv[0] == 0 && recv[1] == !recv[2] {
-            return Ok(());
-        }
-        // Something is wrong on some rank: every rank knows it, so every
-        // rank takes part in telling what.
-        let text = match &local {
-            Ok(args) => {
-                let args: Vec<String> = args.iter().map(|(k, v)| format!("{k}\u{1f}{v}")).collect();
-                format!("A{}", args.join("\u{1e}"))
-            }
-            Err(e) => format!("E{e}"),
-        };
-        let texts = self.all_gather_text(&text);
-        let local = local?;
-        if recv[0] != 0 {
-            let bad = (0..self.size()).find(|&r| texts[r].0).unwrap_or(0);
-            return Err(Error::new(
-                ErrorKind::InconsistentArguments,
-                format!("rank {bad} rejected its arguments: {}", texts[bad].1),
-            ));
-        }
-        let value = |r: usize, name: &str| -> String {
-            texts[r]
-                .1
-                .split('\u{1e}')
-                .filter_map(|kv| kv.split_once('\u{1f}'))
-                .find(|(k, _)| *k == name)
-                .map_or("(missing)".to_string(), |(_, v)| v.to_string())
-        };
-        let me = self.rank();
-        let differing = local
-            .iter()
-            .map(|(k, _)| *k)
-            .find(|k| (0..self.size()).any(|r| value(r, k) != value(me, k)));
-        let Some(name) = differing else {
-            return Err(Error::new(
-                ErrorKind::InconsistentArguments,
-                "ranks passed different arguments to a collective call",
-            ));
-        };
-        let mut values: Vec<String> = Vec::new();
-        for r in 0..self.size() {
-            let v = value(r, name);
-            if values.len() < 8 {
-                values.push(format!("rank {r}: {v}"));
-            }
-        }
-        Err(Error::new(
-            ErrorKind::InconsistentArguments,
-            format!(
-                "ranks passed different {name} to a collective call ({})",
-                values.join("; ")
-            ),
-        ))
+    /// Collective: the agreement on a call's arguments
+    /// ([`fault::agree_arguments`]) over this runtime's ranks.
+    pub(crate) fn agree_arguments(&self, local: Result<&[(&str, String)]>) -> Result<()> {
+        fault::agree_arguments(&self.inner.world, local)
     }
 
-    /// Collective: whether a step every rank took succeeded everywhere. All
-    /// ranks return an error when any rank's `local` failed: that rank its
-    /// own, the others one of `kind` with the first failed rank's error
-    /// (which names that rank). Costs one small allreduce when every rank succeeded.
-    pub(crate) fn all_ok(&self, local: Result<()>, kind: ErrorKind) -> Result<()> {
-        let failed = local.is_err() as u64;
-        let mut any = 0u64;
-        self.inner
-            .world
-            .all_reduce_into(&failed, &mut any, SystemOperation::max());
-        fault::completed();
-        if any == 0 {
-            return Ok(());
-        }
-        let text = match &local {
-            Ok(()) => "A".to_string(),
-            Err(e) => format!("E{e}"),
-        };
-        let texts = self.all_gather_text(&text);
-        local?;
-        let bad = (0..self.size()).find(|&r| texts[r].0).unwrap_or(0);
-        // The text is the error's display, which names its rank.
-        Err(Error::new(
-            kind,
-            format!("another rank failed: {}", texts[bad].1),
-        ))
+    /// Collective: whether a step every rank took succeeded everywhere
+    /// ([`fault::agree_success`]).
+    pub(crate) fn agree_success(&self, local: Result<()>, kind: ErrorKind) -> Result<()> {
+        fault::agree_success(&self.inner.world, local, kind)
     }
 
-    /// Collective: the outcome of a step only `root` took (a text, or an
-    /// error), on every rank. The others' `local` is ignored; they return
-    /// root's text, or an error of `kind` with root's message.
-    pub(crate) fn share(
+    /// Collective: the outcome of a step only `root` took, on every rank
+    /// ([`fault::share_outcome`]).
+    pub(crate) fn share_outcome(
         &self,
         root: usize,
         local: Result<String>,
         kind: ErrorKind,
     ) -> Result<String> {
-        let text = match (&local, self.rank() == root) {
-            (Ok(t), true) => format!("A{t}"),
-            (Err(e), true) => format!("E{e}"),
-            (_, false) => "A".to_string(),
-        };
-        let (failed, text) = self.all_gather_text(&text).swap_remove(root);
-        fault::completed();
-        match (self.rank() == root, failed) {
-            (true, _) => local,
-            (false, false) => Ok(text),
-            (false, true) => Err(Error::new(kind, format!("rank {root} failed: {text}"))),
-        }
-    }
-
-    /// Collective: every rank's `text` (`A` and its arguments, or `E` and
-    /// its error), as whether it is an error and the rest, by rank.
-    fn all_gather_text(&self, text: &str) -> Vec<(bool, String)> {
-        let world = &self.inner.world;
-        let n = self.size();
-        let bytes = text.as_bytes();
-        let len = bytes.len() as i32;
-        let mut lens = vec![0i32; n];
-        world.all_gather_into(&len, &mut lens[..]);
-        let displs: Vec<i32> = lens
-            .iter()
-            .scan(0, |at, &l| {
-                let d = *at;
-                *at += l;
-                Some(d)
-            })
-            .collect();
-        let mut all = vec![0u8; lens.iter().map(|&l| l as usize).sum()];
-        {
-            let mut part = mpi::datatype::PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
-            world.all_gather_varcount_into(bytes, &mut part);
-        }
-        (0..n)
-            .map(|r| {
-                let (d, l) = (displs[r] as usize, lens[r] as usize);
-                let t = String::from_utf8_lossy(&all[d..d + l]).into_owned();
-                (t.starts_with('E'), t.get(1..).unwrap_or("").to_string())
-            })
-            .collect()
+        fault::share_outcome(&self.inner.world, root, local, kind)
     }
 }
 
@@ -658,13 +534,13 @@ impl Drop for Inner {
         if mpi::environment::is_finalized() {
             return;
         }
-        if let Err(e) = window::exit_point(
+        if let Err(e) = fault::exit_point(
             self.control.as_raw(),
             [0; 2],
             None,
             "the end of the program (the runtime's drop)",
         ) {
-            window::abort_with(&e, "the end of the program");
+            fault::abort_with(&e, "the end of the program");
         }
         // Every rank passed the exit point: what follows is MPI_Finalize
         // (the fields' drops). `GAIN_TRACE_FINALIZE` says so, one line per
@@ -682,210 +558,5 @@ impl Drop for Inner {
             );
             let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
         }
-    }
-}
-
-/// The thread level `init` asks MPI for: `GAIN_THREAD_LEVEL` (`multiple`
-/// or `funneled`), else an `InvalidArgument` error before MPI starts
-/// (every rank reads the same environment). Unset, it is `multiple`,
-/// except in an Open MPI job that spans hosts with `osc/ucx` left out
-/// (see [`pt2pt_across_hosts`]): there `osc/pt2pt` carries the windows,
-/// and it refuses `MULTIPLE`.
-fn thread_level_from_env() -> Result<Threading> {
-    let var = |k: &str| std::env::var(k).ok();
-    match var("GAIN_THREAD_LEVEL").as_deref() {
-        None | Some("") if pt2pt_across_hosts(var) => Ok(Threading::Funneled),
-        None | Some("") | Some("multiple") => Ok(Threading::Multiple),
-        Some("funneled") => Ok(Threading::Funneled),
-        Some(v) => Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("GAIN_THREAD_LEVEL must be multiple or funneled, not {v:?}"),
-        )),
-    }
-}
-
-/// `GAIN_PROGRESS`: when a rank runs a progress thread.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum ProgressMode {
-    /// When the job spans nodes and MPI provides `MPI_THREAD_MULTIPLE`.
-    Auto,
-    /// Always (an error below `MPI_THREAD_MULTIPLE`).
-    On,
-    /// Never.
-    Off,
-}
-
-/// Default `GAIN_PROGRESS_US`: a call into a computing rank waits about
-/// half of it per round trip its MPI needs, at the cost of one wake-up
-/// and one `MPI_Iprobe` per interval.
-const PROGRESS_US: u64 = 100;
-
-/// `GAIN_PROGRESS` (`auto`, `on`, `off`) and `GAIN_PROGRESS_US`, else an
-/// `InvalidArgument` error (every rank reads the same environment).
-fn progress_from_env() -> Result<(ProgressMode, Duration)> {
-    let mode = match std::env::var("GAIN_PROGRESS").as_deref() {
-        Err(_) | Ok("") | Ok("auto") => ProgressMode::Auto,
-        Ok("on") => ProgressMode::On,
-        Ok("off") => ProgressMode::Off,
-        Ok(v) => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("GAIN_PROGRESS must be auto, on or off, not {v:?}"),
-            ));
-        }
-    };
-    let us = match std::env::var("GAIN_PROGRESS_US").as_deref() {
-        Err(_) | Ok("") => PROGRESS_US,
-        Ok(v) => v.parse::<u64>().map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                format!("GAIN_PROGRESS_US must be a whole number of microseconds, not {v:?}"),
-            )
-        })?,
-    };
-    Ok((mode, Duration::from_micros(us)))
-}
-
-/// The one-sided components `init` gives Open MPI in a job that spans
-/// hosts when the user chose none (`OMPI_MCA_osc` unset): `sm,ucx`.
-/// Debian's Open MPI 4.1 leaves out `osc/ucx` and `osc/pt2pt` in its
-/// system configuration, so it would pick `osc/rdma`, which has no
-/// transport over TCP and cannot create a window spanning hosts; `osc/ucx`
-/// can, over any network UCX reaches, and allows `MPI_THREAD_MULTIPLE`
-/// (and so the progress thread). `None` on one host, under another
-/// launcher, or when the user set the components.
-fn osc_across_hosts(var: impl Fn(&str) -> Option<String>) -> Option<&'static str> {
-    let num = |k: &str| var(k).and_then(|v| v.trim().parse::<usize>().ok());
-    let spans = matches!(
-        (num("OMPI_COMM_WORLD_LOCAL_SIZE"), num("OMPI_COMM_WORLD_SIZE")),
-        (Some(local), Some(all)) if local < all
-    );
-    (spans && var("OMPI_MCA_osc").is_none()).then_some("sm,ucx")
-}
-
-/// Whether the environment Open MPI's launcher gave this rank (`var`
-/// reads it) says the job spans hosts (`OMPI_COMM_WORLD_LOCAL_SIZE` below
-/// `OMPI_COMM_WORLD_SIZE`) and leaves `osc/ucx` out of the one-sided
-/// components (`OMPI_MCA_osc`, which `--mca osc ...` sets: `^ucx`, or a
-/// list without `ucx`), so that `osc/pt2pt` will carry the world window.
-fn pt2pt_across_hosts(var: impl Fn(&str) -> Option<String>) -> bool {
-    let num = |k: &str| var(k).and_then(|v| v.trim().parse::<usize>().ok());
-    let spans = matches!(
-        (num("OMPI_COMM_WORLD_LOCAL_SIZE"), num("OMPI_COMM_WORLD_SIZE")),
-        (Some(local), Some(all)) if local < all
-    );
-    let Some(osc) = var("OMPI_MCA_osc") else {
-        return false;
-    };
-    let (exclude, list) = match osc.trim().strip_prefix('^') {
-        Some(rest) => (true, rest),
-        None => (false, osc.trim()),
-    };
-    let names_ucx = list.split(',').any(|c| c.trim() == "ucx");
-    spans && (exclude == names_ucx)
-}
-
-fn ranks_per_node() -> Result<Option<usize>> {
-    crate::error::positive_env("GAIN_RANKS_PER_NODE")
-}
-
-fn install_panic_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            default(info);
-            if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-                let rank = fault::rank().map_or("?".to_string(), |r| r.to_string());
-                eprintln!("gain: rank {rank} panicked (message above); calling MPI_Abort");
-                let _ = std::io::Write::flush(&mut std::io::stderr());
-                // Give the launcher time to forward the message: MPICH's
-                // hydra can kill the job before draining the rank's pipe.
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                window::abort_world(101);
-            }
-        }));
-        // A rank that exits with MPI still running (`std::process::exit`
-        // before the runtime was dropped) would leave the others waiting
-        // in their next collective under launchers that do not notice.
-        if let Err(e) = window::at_exit(exit_with_mpi_running) {
-            eprintln!("gain: {e}; a rank that exits early may leave the others waiting");
-        }
-    });
-}
-
-extern "C" fn exit_with_mpi_running() {
-    if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-        let rank = fault::rank().map_or("?".to_string(), |r| r.to_string());
-        eprintln!(
-            "gain: rank {rank} is exiting while MPI is still running (std::process::exit, or a \
-             leaked runtime); aborting the job so that the other ranks do not wait for it"
-        );
-        let _ = std::io::Write::flush(&mut std::io::stderr());
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        window::abort_world(1);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{osc_across_hosts, pt2pt_across_hosts};
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string())
-    }
-
-    #[test]
-    fn pt2pt_when_spanning_hosts_without_ucx() {
-        let across = [
-            ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"),
-            ("OMPI_COMM_WORLD_SIZE", "4"),
-        ];
-        let with = |osc: &str| {
-            let mut e = across.to_vec();
-            e.push(("OMPI_MCA_osc", osc));
-            pt2pt_across_hosts(env(&e))
-        };
-        assert!(with("^ucx"));
-        assert!(with("^rdma,ucx"));
-        assert!(with("sm,pt2pt"));
-        assert!(with("pt2pt"));
-        assert!(!with("ucx"));
-        assert!(!with("sm,ucx,pt2pt"));
-        assert!(!with("^rdma"));
-        // osc left unset: gain::init sets sm,ucx before reading it.
-        assert!(!pt2pt_across_hosts(env(&across)));
-        // One host, or not Open MPI's launcher.
-        let one = [
-            ("OMPI_COMM_WORLD_LOCAL_SIZE", "4"),
-            ("OMPI_COMM_WORLD_SIZE", "4"),
-            ("OMPI_MCA_osc", "^ucx"),
-        ];
-        assert!(!pt2pt_across_hosts(env(&one)));
-        assert!(!pt2pt_across_hosts(env(&[("OMPI_MCA_osc", "^ucx")])));
-    }
-
-    #[test]
-    fn osc_ucx_across_hosts_unless_chosen() {
-        let across = [
-            ("OMPI_COMM_WORLD_LOCAL_SIZE", "1"),
-            ("OMPI_COMM_WORLD_SIZE", "2"),
-        ];
-        assert_eq!(osc_across_hosts(env(&across)), Some("sm,ucx"));
-        // The user's choice stands, whatever it is.
-        let mut chosen = across.to_vec();
-        chosen.push(("OMPI_MCA_osc", "sm,pt2pt"));
-        assert_eq!(osc_across_hosts(env(&chosen)), None);
-        // One host, or not Open MPI's launcher (MPICH's hydra sets none).
-        let one = [
-            ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"),
-            ("OMPI_COMM_WORLD_SIZE", "2"),
-        ];
-        assert_eq!(osc_across_hosts(env(&one)), None);
-        assert_eq!(osc_across_hosts(env(&[("PMI_SIZE", "2")])), None);
-        // What gain sets, pt2pt_across_hosts reads as osc/ucx kept.
-        let mut set = across.to_vec();
-        set.push(("OMPI_MCA_osc", "sm,ucx"));
-        assert!(!pt2pt_across_hosts(env(&set)));
     }
 }

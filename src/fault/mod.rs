@@ -15,18 +15,34 @@
 //! message (Global Arrays' `GA_Error` aborts at once; this lets a program
 //! that handles an error on every rank carry on).
 //!
-//! This module is a leaf: the window layer asks it for the pending error
-//! and tells it when a collective completed; it holds no MPI state.
+//! Everything the crate does about faults lives here, in four parts:
+//! - this file: the rank's pending error, the timeout, [`during`] (the one
+//!   way a public call tags its error with its name, and records it);
+//! - `exit.rs`: the exit points ([`exit_point`]) and the agreement on the
+//!   outcome of a step every rank took ([`agree_outcome`]);
+//! - `agree.rs`: the agreement on a collective call's arguments
+//!   ([`agree_arguments`]) and on whether a step succeeded everywhere;
+//! - `hooks.rs`: the panic and exit hooks that abort the job.
+//!
+//! Dependencies go one way: this module builds on the error type (a leaf)
+//! and on the MPI calls of the window layer's FFI wrappers (the
+//! non-blocking reduction, `MPI_Abort`, `atexit`); the rest of the window
+//! layer and the runtime call into it.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, this_rank};
 
-/// This process's rank in `MPI_COMM_WORLD` once a runtime exists,
-/// `usize::MAX` before.
-static RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
+mod agree;
+mod exit;
+mod hooks;
+
+pub(crate) use agree::{agree_arguments, agree_success, share_outcome};
+pub(crate) use exit::{abort_with, agree_outcome, exit_point};
+pub(crate) use hooks::install_hooks;
+
 /// The latest error since the last collective this rank completed.
 static PENDING: Mutex<Option<Error>> = Mutex::new(None);
 /// How long a rank with a pending error waits for the others, in ms.
@@ -41,19 +57,29 @@ pub(crate) const INJECT_VAR: &str = "GAIN_INJECT_ALLOC_FAILURE";
 /// The rank that fails its allocations (`usize::MAX`: none).
 static INJECT_RANK: AtomicUsize = AtomicUsize::new(usize::MAX);
 
-/// Records the calling process's rank in `MPI_COMM_WORLD` for the errors
-/// it makes from now on.
-pub(crate) fn set_rank(rank: usize) {
-    RANK.store(rank, Ordering::Relaxed);
+/// This process's rank as errors and abort messages print it: its number
+/// in `MPI_COMM_WORLD`, `?` before a runtime exists.
+pub(crate) fn rank_text() -> String {
+    this_rank().map_or("?".to_string(), |r| r.to_string())
 }
 
-/// This process's rank in `MPI_COMM_WORLD`, once a runtime exists.
-pub(crate) fn rank() -> Option<usize> {
-    Some(RANK.load(Ordering::Relaxed)).filter(|&r| r != usize::MAX)
+/// Runs the body of the public call `op`. An error leaving it is tagged
+/// with the call's name (the outermost call wins: a `numpy::full` that
+/// fails in `GlobalArray::zeros` reports `numpy::full`) and becomes this
+/// rank's pending error: the rank may now leave the program with it, so
+/// the next exit point must not wait for the others forever. Every public
+/// call that can fail runs its body through `during`.
+#[inline]
+pub(crate) fn during<R>(op: &'static str, body: impl FnOnce() -> Result<R>) -> Result<R> {
+    body().map_err(|e| {
+        let e = e.in_operation(op);
+        record(&e);
+        e
+    })
 }
 
 /// Makes `e` this rank's pending error.
-pub(crate) fn record(e: &Error) {
+fn record(e: &Error) {
     if let Ok(mut p) = PENDING.lock() {
         *p = Some(e.clone());
     }
@@ -83,7 +109,7 @@ pub(crate) fn timeout() -> Duration {
 /// Whether this rank is to fail its window allocations
 /// (`GAIN_INJECT_ALLOC_FAILURE`).
 pub(crate) fn inject_alloc_failure() -> bool {
-    rank().is_some_and(|r| r == INJECT_RANK.load(Ordering::Relaxed))
+    this_rank().is_some_and(|r| r == INJECT_RANK.load(Ordering::Relaxed))
 }
 
 /// Reads the fault handling's environment: `GAIN_FAULT_TIMEOUT` (seconds,
@@ -124,7 +150,7 @@ pub(crate) fn abort_message(e: &Error, point: &str) -> String {
     format!(
         "gain: {e}\ngain: rank {} is leaving after this error, and the other ranks did not reach \
          {point} within {:?} ({TIMEOUT_VAR}); aborting the job",
-        rank().map_or("?".to_string(), |r| r.to_string()),
+        rank_text(),
         timeout()
     )
 }

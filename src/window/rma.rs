@@ -1,0 +1,502 @@
+//! One-sided data movement through a window: reads, writes, accumulates
+//! and single-element atomics, same-node by copy and remote by MPI RMA.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mpi::ffi::{MPI_Aint, MPI_Win};
+use ndarray::{Array, ArrayView, ArrayViewMut, Dimension, IxDyn};
+
+use crate::dist::{Section, narrow};
+use crate::element::Element;
+use crate::error::Result;
+use crate::fault::{self};
+
+use super::copy::{Piece, Slot, add_scaled, check_cover, copy_into, row_major_strides};
+use super::ffi::{self, Rma};
+use super::pending::{Pending, PendingRead};
+use super::transfer::{self, Chunk, Dim};
+use super::{AccRoute, Window};
+
+impl<T: Element> Window<T> {
+    /// Reads the pieces of a section into a new array of shape `dim`.
+    /// The pieces must be disjoint and cover `dim` (as a distribution's
+    /// `locate_region` yields them); this is checked before anything moves.
+    pub(crate) fn read_new<D: Dimension>(
+        &self,
+        pieces: &[Piece<'_>],
+        dim: D,
+    ) -> Result<Array<T, D>> {
+        check_cover(pieces, dim.size())?;
+        let mut out = Array::<T, D>::uninit(dim);
+        if let [p] = pieces {
+            // One piece covers the whole array: no view conversions.
+            self.read_piece(p, out.view_mut())?;
+        } else {
+            let mut all = out.view_mut().into_dyn();
+            for p in pieces {
+                self.read_piece(p, narrow(all.view_mut(), &p.in_buf))?;
+            }
+        }
+        // SAFETY: the pieces are disjoint and their sizes add up to the
+        // array's, so every element was written above.
+        Ok(unsafe { out.assume_init() })
+    }
+
+    /// Reads the pieces of a section into `dst`, which has its shape.
+    pub(crate) fn read_into<E: Dimension>(
+        &self,
+        pieces: &[Piece<'_>],
+        dst: ArrayViewMut<'_, T, E>,
+    ) -> Result<()> {
+        if let [p] = pieces {
+            // One piece covers the whole buffer: no view conversions.
+            return self.read_piece(p, dst);
+        }
+        let mut dst = dst.into_dyn();
+        for p in pieces {
+            self.read_piece(p, narrow(dst.view_mut(), &p.in_buf))?;
+        }
+        Ok(())
+    }
+
+    /// Starts reading the pieces of a section into a new array of shape
+    /// `dim` and returns without waiting for other nodes: same-node pieces
+    /// are copied now, remote ones are issued as `MPI_Get`s that
+    /// [`PendingRead::wait`] completes. Checks as [`read_new`](Self::read_new).
+    pub(crate) fn read_start<D: Dimension>(
+        &self,
+        pieces: &[Piece<'_>],
+        dim: D,
+    ) -> Result<PendingRead<'_, T, D>> {
+        check_cover(pieces, dim.size())?;
+        let mut read = PendingRead {
+            win: self,
+            out: Array::uninit(dim),
+            targets: Vec::new(),
+        };
+        let mut all = read.out.view_mut().into_dyn();
+        for p in pieces {
+            let mut dst = narrow(all.view_mut(), &p.in_buf);
+            if self.node_rank_of[p.rank].is_some() {
+                self.read_piece(p, dst)?;
+                continue;
+            }
+            let world = self.world.expect("remote rank implies a world window");
+            self.order_after_pending(world, p.rank)?;
+            let origin = dst.as_mut_ptr() as *mut T;
+            // SAFETY: `origin` and the strides describe part of the heap
+            // buffer of `read.out` (positive strides: it is new and in
+            // standard layout), which `read` keeps alive, and does not
+            // move, until the gets are flushed in `wait` or `drop`. The
+            // target is recorded before the first get can fail halfway.
+            if !read.targets.contains(&p.rank) {
+                read.targets.push(p.rank);
+            }
+            let issued =
+                unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? };
+            assert!(
+                issued,
+                "a new standard-layout buffer has no negative strides"
+            );
+        }
+        Ok(read)
+    }
+
+    fn read_piece<S: Slot<T>, E: Dimension>(
+        &self,
+        p: &Piece<'_>,
+        dst: ArrayViewMut<'_, S, E>,
+    ) -> Result<()> {
+        if let Some(nr) = self.node_rank_of[p.rank] {
+            self.settle(p.rank)?;
+            let mut dst = dst;
+            if let Some((at, n)) = self.peer_run(nr, p, dst.shape(), dst.strides()) {
+                // SAFETY: `peer_run` checked that `n` elements from `at`
+                // are inside the segment and that `dst` is one run of `n`
+                // elements (`S` has `T`'s layout).
+                unsafe { std::ptr::copy(at, dst.as_mut_ptr() as *mut T, n) };
+            } else {
+                copy_into(
+                    &mut dst.into_dyn(),
+                    &self.peer_view(nr, p.block, &p.in_block),
+                );
+            }
+            return Ok(());
+        }
+        let world = self.world.expect("remote rank implies a world window");
+        self.order_after_pending(world, p.rank)?;
+        let mut dst = dst;
+        let origin = dst.as_mut_ptr() as *mut T;
+        // SAFETY: `origin` and the strides describe `dst` (a `T` or
+        // `MaybeUninit<T>` view, same layout), which outlives the flush.
+        if unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? } {
+            return ffi::complete_gets(world, p.rank);
+        }
+        // Negative strides: get into a standard-layout buffer, then copy.
+        let shape = dst.shape().to_vec();
+        let whole = Piece {
+            in_buf: Section::full(&shape),
+            ..p.clone()
+        };
+        let tmp = self.read_new(std::slice::from_ref(&whole), IxDyn(&shape))?;
+        copy_into(&mut dst.into_dyn(), &tmp.view());
+        Ok(())
+    }
+
+    /// Writes `src` (shaped like the section) into the pieces' owners.
+    pub(crate) fn write(&self, pieces: &[Piece<'_>], src: ArrayView<'_, T, IxDyn>) -> Result<()> {
+        self.check_writable()?;
+        for p in pieces {
+            let part = narrow(src.view(), &p.in_buf);
+            if let Some(nr) = self.node_rank_of[p.rank] {
+                self.settle(p.rank)?;
+                if let Some((at, n)) = self.peer_run(nr, p, part.shape(), part.strides()) {
+                    // SAFETY: as in `read_piece`; `copy` allows overlap.
+                    unsafe { std::ptr::copy(part.as_ptr(), at, n) };
+                } else {
+                    copy_into(&mut self.peer_view_mut(nr, p.block, &p.in_block), &part);
+                }
+            } else {
+                let world = self.world.expect("remote rank implies a world window");
+                self.put_like(world, Rma::Put, p, part)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Atomically adds `alpha * src` (shaped like the section) into the
+    /// pieces' owners, element by element.
+    pub(crate) fn accumulate(
+        &self,
+        pieces: &[Piece<'_>],
+        src: ArrayView<'_, T, IxDyn>,
+        alpha: T,
+    ) -> Result<()> {
+        self.check_writable()?;
+        for p in pieces {
+            let part = narrow(src.view(), &p.in_buf);
+            match self.route {
+                AccRoute::SharedLock => {
+                    let nr = self.node_rank_of[p.rank].expect("single-node job");
+                    let mut dst = self.peer_view_mut(nr, p.block, &p.in_block);
+                    let _guard = self.lock(nr);
+                    add_scaled(&mut dst, &part, alpha);
+                }
+                AccRoute::Mpi => {
+                    let world = self.world.expect("multi-node job");
+                    if alpha == T::one() {
+                        self.put_like(world, Rma::AccumulateSum, p, part)?;
+                    } else {
+                        // Scaled with wrapping, as the shared-lock route does.
+                        let scaled = part.mapv(|s| alpha.wrapping_mul(s));
+                        self.put_like(world, Rma::AccumulateSum, p, scaled.view())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Atomically adds `v` to element `offset` of `rank`'s block: the
+    /// one-element `accumulate`, without the views and pieces of a
+    /// region (a histogram bin, a tally).
+    pub(crate) fn accumulate_one(&self, rank: usize, offset: usize, v: T) -> Result<()> {
+        self.check_writable()?;
+        match self.route {
+            AccRoute::SharedLock => {
+                let nr = self.node_rank_of[rank].expect("single-node job");
+                let (p, n) = self.peers[nr];
+                assert!(offset < n, "element outside its block");
+                let _guard = self.lock(nr);
+                // SAFETY: in bounds; the block lock serialises every
+                // accumulate and fetch-add on this block, and volatile
+                // accesses, as other ranks' plain puts may store to shared
+                // memory between synchronisations.
+                unsafe {
+                    let e = p.add(offset);
+                    e.write_volatile(e.read_volatile().wrapping_add(v));
+                }
+                Ok(())
+            }
+            AccRoute::Mpi => {
+                let world = self.world.expect("multi-node job");
+                self.order_after_pending(world, rank)?;
+                // SAFETY: `v` is one `T` that outlives the local flush
+                // below; an accumulate only reads it.
+                unsafe {
+                    let disp = self.displacement(rank, offset);
+                    ffi::rma(
+                        Rma::AccumulateSum,
+                        world,
+                        rank,
+                        disp,
+                        &v as *const T as *mut T,
+                        &[Dim::run(1)],
+                    )?;
+                }
+                self.pending[rank].issue();
+                ffi::flush_local(world, rank)
+            }
+        }
+    }
+
+    /// Element `offset` of `rank`'s block: a load from shared memory on
+    /// this node, one `MPI_Get` otherwise.
+    pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
+        if let Some(nr) = self.node_rank_of[rank] {
+            self.settle(rank)?;
+            let (p, n) = self.peers[nr];
+            assert!(offset < n, "element outside its block");
+            // SAFETY: in bounds; a volatile load, as other ranks may store
+            // to shared memory between synchronisations.
+            return Ok(unsafe { p.add(offset).read_volatile() });
+        }
+        let world = self.world.expect("remote rank implies a world window");
+        self.order_after_pending(world, rank)?;
+        let mut v = T::zero();
+        // SAFETY: `v` is one writable `T` that outlives the flush below.
+        unsafe {
+            let disp = self.displacement(rank, offset);
+            ffi::rma(
+                Rma::Get,
+                world,
+                rank,
+                disp,
+                &mut v as *mut T,
+                &[Dim::run(1)],
+            )?;
+        }
+        ffi::complete_gets(world, rank)?;
+        Ok(v)
+    }
+
+    /// Atomically adds `inc` to element `offset` of `rank`'s block and
+    /// returns the value before.
+    pub(crate) fn fetch_add(&self, rank: usize, offset: usize, inc: T) -> Result<T> {
+        self.check_writable()?;
+        match self.route {
+            AccRoute::SharedLock => {
+                let nr = self.node_rank_of[rank].expect("single-node job");
+                let (p, n) = self.peers[nr];
+                assert!(offset < n);
+                let _guard = self.lock(nr);
+                // SAFETY: in bounds; the block lock serialises every
+                // accumulate and fetch-add on this block.
+                unsafe {
+                    let e = p.add(offset);
+                    let old = e.read_volatile();
+                    // Wrapping, as `MPI_SUM` in `MPI_Fetch_and_op` does.
+                    e.write_volatile(old.wrapping_add(inc));
+                    Ok(old)
+                }
+            }
+            AccRoute::Mpi => {
+                let world = self.world.expect("multi-node job");
+                let disp = self.displacement(rank, offset);
+                self.order_after_pending(world, rank)?;
+                ffi::fetch_and_add(world, rank, disp, inc)
+            }
+        }
+    }
+
+    /// Waits until this rank's remote puts and accumulates are complete at
+    /// their targets.
+    pub(crate) fn complete(&self) -> Result<()> {
+        let Some(w) = self.world else {
+            return Ok(());
+        };
+        let issued: Vec<u64> = self.pending.iter().map(Pending::issued).collect();
+        ffi::flush_all(w)?;
+        for (p, n) in self.pending.iter().zip(issued) {
+            p.flushed_up_to(n);
+        }
+        Ok(())
+    }
+
+    /// Collective: completes every rank's operations, makes every store
+    /// visible to every rank, then returns after a barrier.
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.complete()?;
+        self.win_syncs()?;
+        ffi::barrier(self.world_comm)?;
+        fault::completed();
+        self.win_syncs()
+    }
+
+    fn win_syncs(&self) -> Result<()> {
+        ffi::win_sync(self.shared)?;
+        if let Some(w) = self.world
+            && self.separate_model
+        {
+            ffi::win_sync(w)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn order_after_pending(&self, world: MPI_Win, rank: usize) -> Result<()> {
+        let p = &self.pending[rank];
+        let issued = p.issued();
+        if p.flushed() < issued {
+            ffi::flush(world, rank)?;
+            p.flushed_up_to(issued);
+        }
+        Ok(())
+    }
+
+    fn put_like(
+        &self,
+        world: MPI_Win,
+        op: Rma,
+        p: &Piece<'_>,
+        src: ArrayView<'_, T, IxDyn>,
+    ) -> Result<()> {
+        self.order_after_pending(world, p.rank)?;
+        let origin = src.as_ptr() as *mut T;
+        // SAFETY: `origin` and the strides describe `src`, which outlives
+        // the local flush below; puts and accumulates only read it.
+        if !unsafe { self.issue(world, op, p, origin, src.shape(), src.strides())? } {
+            let packed = src.as_standard_layout();
+            return self.put_like(world, op, p, packed.view());
+        }
+        self.pending[p.rank].issue();
+        ffi::flush_local(world, p.rank)
+    }
+
+    /// Issues `op` between the origin box (`origin`, `shape`, `strides`)
+    /// and piece `p` of the target block: one MPI call when both sides are
+    /// one contiguous run (no allocation), else the cut plan of
+    /// `transfer::plan`. Returns `false`, having issued nothing, when an
+    /// origin stride is negative (the caller packs).
+    ///
+    /// # Safety
+    /// `origin` with `shape` and `strides` must describe live memory of
+    /// `T`, writable for `Rma::Get`, that stays valid until completion.
+    unsafe fn issue(
+        &self,
+        world: MPI_Win,
+        op: Rma,
+        p: &Piece<'_>,
+        origin: *mut T,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Result<bool> {
+        let tdisp = self.target_disp(p.rank, p.block, &p.in_block);
+        let limit = self.max_transfer_bytes / size_of::<T>();
+        if let Some(n) = transfer::contiguous_len(shape, strides, p.block)
+            && n <= limit
+        {
+            // SAFETY: the caller's contract; one run of `n` elements.
+            unsafe { ffi::rma(op, world, p.rank, tdisp, origin, &[Dim::run(n)])? };
+            return Ok(true);
+        }
+        let Some(chunks) = transfer::plan(shape, strides, &row_major_strides(p.block), limit)
+        else {
+            return Ok(false);
+        };
+        for c in &chunks {
+            // SAFETY: the plan keeps every origin offset inside the box.
+            unsafe {
+                let at = origin.offset(c.origin_offset);
+                ffi::rma(op, world, p.rank, self.disp(tdisp, c), at, &c.dims)?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn disp(&self, piece_disp: MPI_Aint, c: &Chunk) -> MPI_Aint {
+        piece_disp + c.target_offset as MPI_Aint * size_of::<T>() as MPI_Aint
+    }
+
+    fn target_disp(&self, rank: usize, block: &[usize], piece: &Section) -> MPI_Aint {
+        let off = piece
+            .lo()
+            .iter()
+            .zip(block)
+            .fold(0, |acc, (&l, &n)| acc * n + l);
+        self.displacement(rank, off)
+    }
+
+    /// When a piece is one contiguous run both in node rank `nr`'s block
+    /// and in a buffer with `shape` and `strides`: the run's start in the
+    /// block and its length. The fast path of same-node copies.
+    fn peer_run(
+        &self,
+        nr: usize,
+        p: &Piece<'_>,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Option<(*mut T, usize)> {
+        let n = transfer::contiguous_len(shape, strides, p.block)?;
+        let off = p
+            .in_block
+            .lo()
+            .iter()
+            .zip(p.block)
+            .fold(0, |acc, (&l, &b)| acc * b + l);
+        let (base, len) = self.peers[nr];
+        assert!(off + n <= len, "piece outside its block");
+        // SAFETY: in bounds, checked above.
+        Some((unsafe { base.add(off) }, n))
+    }
+
+    fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
+        let (p, n) = self.peers[nr];
+        assert_eq!(
+            n,
+            block.iter().product::<usize>(),
+            "block shape and segment disagree"
+        );
+        // SAFETY: the segment holds exactly `n` = product(block) elements.
+        let v = unsafe { ArrayView::from_shape_ptr(IxDyn(block), p as *const T) };
+        narrow(v, piece)
+    }
+
+    fn peer_view_mut(
+        &self,
+        nr: usize,
+        block: &[usize],
+        piece: &Section,
+    ) -> ArrayViewMut<'_, T, IxDyn> {
+        let (p, n) = self.peers[nr];
+        assert_eq!(
+            n,
+            block.iter().product::<usize>(),
+            "block shape and segment disagree"
+        );
+        // SAFETY: the segment holds exactly `n` elements. Concurrent writes
+        // by other ranks between synchronisations are the documented
+        // contract of one-sided access (as in Global Arrays).
+        let v = unsafe { ArrayViewMut::from_shape_ptr(IxDyn(block), p) };
+        narrow(v, piece)
+    }
+
+    fn lock(&self, nr: usize) -> BlockLock<'_> {
+        // SAFETY: the header starts the segment, which outlives `self`, and
+        // its first word is only ever accessed atomically.
+        let word = unsafe { &*(self.heads[nr] as *const AtomicU32) };
+        let mut spins = 0u32;
+        while word
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                // Oversubscribed ranks must let the holder run.
+                std::thread::yield_now();
+            }
+        }
+        BlockLock { word }
+    }
+}
+
+struct BlockLock<'a> {
+    word: &'a AtomicU32,
+}
+
+impl Drop for BlockLock<'_> {
+    fn drop(&mut self) {
+        self.word.store(0, Ordering::Release);
+    }
+}
