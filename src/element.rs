@@ -144,21 +144,3 @@ macro_rules! element {
 }
 element!(int => i8, i16, i32, i64, u8, u16, u32, u64);
 element!(float => f32, f64);
-
-/// The bytes of `s`, for writing an array's memory straight to a file.
-pub(crate) fn as_bytes<T: Element>(s: &[T]) -> &[u8] {
-    // SAFETY: every `Element` is a primitive integer or float (the trait is
-    // sealed), with no padding bytes, so all `size_of_val(s)` bytes behind
-    // `s` are initialised; the result borrows `s`.
-    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s)) }
-}
-
-/// The bytes of `s`, for reading a file straight into an array's memory.
-pub(crate) fn as_bytes_mut<T: Element>(s: &mut [T]) -> &mut [u8] {
-    // SAFETY: every `Element` is a primitive integer or float (the trait is
-    // sealed): no padding, and every bit pattern is a valid value, so any
-    // bytes written through the returned slice leave valid elements. The
-    // length is the slice's size in bytes, and the borrow of `s` is moved
-    // into the result, so nothing else reaches the memory meanwhile.
-    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(s)) }
-}

@@ -226,10 +226,12 @@
 //! [`Error`]'s `Display` — and its `Debug`, which `main` prints — reads
 //! `rank R: Operation: Kind: message with the offending values`.
 #![deny(missing_docs)]
+// `unsafe` only where it is allowed explicitly: the window layer (MPI)
+// and `sys` (the other OS and CPU calls), each block with its reasoning.
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod array;
-#[cfg(feature = "blas")]
-mod blas;
 mod dist;
 mod element;
 mod error;
@@ -237,6 +239,7 @@ mod fault;
 mod prefetch;
 mod replicated;
 mod runtime;
+mod sys;
 mod window;
 
 pub mod cluster;

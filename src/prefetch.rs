@@ -31,7 +31,7 @@
 #[inline]
 pub fn prefetch<T>(data: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    prefetch_hint::<{ std::arch::x86_64::_MM_HINT_T1 }, T>(data);
+    crate::sys::prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T1 }, T>(data);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = data;
 }
@@ -63,22 +63,7 @@ pub fn prefetch<T>(data: &[T]) {
 #[inline]
 pub fn prefetch_l1<T>(data: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    prefetch_hint::<{ std::arch::x86_64::_MM_HINT_T0 }, T>(data);
+    crate::sys::prefetch_lines::<{ std::arch::x86_64::_MM_HINT_T0 }, T>(data);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = data;
-}
-
-/// One prefetch with locality hint `HINT` per 64 bytes of `data`, from its
-/// first byte.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn prefetch_hint<const HINT: i32, T>(data: &[T]) {
-    use std::arch::x86_64::_mm_prefetch;
-    let bytes = std::mem::size_of_val(data);
-    let start = data.as_ptr().cast::<i8>();
-    for offset in (0..bytes).step_by(64) {
-        // SAFETY: a prefetch is a hint that reads nothing architecturally
-        // and never faults; the address lies inside `data` anyway.
-        unsafe { _mm_prefetch::<HINT>(start.wrapping_add(offset)) };
-    }
 }

@@ -44,6 +44,7 @@ use crate::GlobalArray;
 use crate::dist::Distribution;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::during;
+use crate::random::SplitMix64;
 
 /// How the first centers are chosen.
 ///
@@ -653,11 +654,11 @@ impl KMeans {
             Init::Random { seed } => {
                 // k distinct rows by a partial Fisher-Yates shuffle of the
                 // row indices, driven by SplitMix64: the same on every rank.
-                let mut state = *seed;
+                let mut rng = SplitMix64::new(*seed);
                 let mut picked: Vec<usize> = Vec::with_capacity(self.k);
                 let mut swapped = std::collections::HashMap::new();
                 for i in 0..self.k {
-                    let j = i + (splitmix(&mut state) % (n - i) as u64) as usize;
+                    let j = i + rng.below(n - i);
                     let vj = *swapped.get(&j).unwrap_or(&j);
                     let vi = *swapped.get(&i).unwrap_or(&i);
                     swapped.insert(j, vi);
@@ -866,12 +867,4 @@ fn update(centers: &mut Array2<f64>, partials: &[f64]) -> f64 {
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

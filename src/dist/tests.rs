@@ -3,20 +3,8 @@
 use super::*;
 use crate::ErrorKind;
 
-/// SplitMix64: a small deterministic generator for the property tests.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+/// The property tests' generator.
+type Rng = crate::random::SplitMix64;
 
 fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
     let mut idx = vec![0; shape.len()];
@@ -65,7 +53,7 @@ fn random_dist(rng: &mut Rng) -> Distribution {
 
 #[test]
 fn blocks_partition_the_array_and_owner_agrees() {
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     for _ in 0..400 {
         let d = random_dist(&mut rng);
         let mut count = 0;
@@ -88,7 +76,7 @@ fn blocks_partition_the_array_and_owner_agrees() {
 
 #[test]
 fn locate_region_matches_brute_force() {
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     for _ in 0..400 {
         let d = random_dist(&mut rng);
         let (lo, hi): (Vec<usize>, Vec<usize>) = d
@@ -193,7 +181,7 @@ fn bad_input_is_a_typed_error() {
 #[test]
 fn slice_info_sections_match_ndarray() {
     use ndarray::{ArrayD, IxDyn, SliceInfo, SliceInfoElem};
-    let mut rng = Rng(23);
+    let mut rng = Rng::new(23);
     let mut outcomes = [0; 3]; // out of bounds, reversed, compared
     for _ in 0..400 {
         let nd = 1 + rng.below(4);
@@ -338,7 +326,7 @@ fn zero_length_axes_have_no_blocks() {
 
 #[test]
 fn c_order_runs_cover_the_section_in_order() {
-    let mut rng = Rng(31);
+    let mut rng = Rng::new(31);
     for _ in 0..400 {
         let d = random_dist(&mut rng);
         let shape = d.shape().to_vec();

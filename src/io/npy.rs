@@ -13,13 +13,14 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::{Path, PathBuf};
 
-use memmap2::{Mmap, MmapOptions};
+use memmap2::Mmap;
 use ndarray::{ArrayView, ArrayViewMut, Dimension, IxDyn};
 use ndarray_npy::{ViewNpyError, ViewNpyExt};
 
 use crate::dist::{Section, narrow};
-use crate::element::{Element, as_bytes, as_bytes_mut};
+use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
+use crate::sys::{self, as_bytes, as_bytes_mut, page_size};
 
 /// How a rank moves its block's bytes (`GAIN_NPY_IO`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,12 +110,10 @@ impl NpyFile {
             .write(write)
             .open(path)
             .map_err(|e| io_error(path, e))?;
-        // SAFETY: the mapping is read-only and private to this `NpyFile`.
-        // Another process truncating or rewriting the file while it is
-        // mapped would change (or, past the new end, fault on) what we read;
-        // `load_npy`'s docs require that the file does not change during
-        // the call, as `numpy.load(mmap_mode=...)` does.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| io_error(path, e))?;
+        // Read-only and private to this `NpyFile`; `load_npy`'s docs
+        // require that the file does not change during the call
+        // (`sys::map_read_only`'s contract).
+        let map = sys::map_read_only(&file, 0, None, false).map_err(|e| io_error(path, e))?;
         let (shape, fortran) = {
             let view = ArrayView::<T, D>::view_npy(&map).map_err(|e| format_error::<T>(path, e))?;
             let fortran = view.ndim() > 1 && !view.is_standard_layout();
@@ -166,17 +165,11 @@ impl NpyFile {
         if method == Method::Mapped {
             let (run, starts) = block.c_order_runs(&self.shape);
             let span = Span::of::<T>(self.data_at, run, &starts);
-            // SAFETY: a read-only mapping of the bytes this rank reads, its
-            // own; the file must not change during the load (as for
+            // A read-only mapping of the bytes this rank reads, its own;
+            // the file must not change during the load (as for
             // `NpyFile::open`'s mapping).
-            let map = unsafe {
-                MmapOptions::new()
-                    .offset(span.map_at)
-                    .len(span.map_len)
-                    .populate()
-                    .map(&self.file)
-            }
-            .map_err(|e| io_error(&self.path, e))?;
+            let map = sys::map_read_only(&self.file, span.map_at, Some(span.map_len), true)
+                .map_err(|e| io_error(&self.path, e))?;
             let bytes = run * size_of::<T>();
             for (chunk, &start) in out.chunks_exact_mut(run).zip(&starts) {
                 let at = span.in_map::<T>(self.data_at, start);
@@ -224,26 +217,10 @@ impl Span {
     }
 }
 
-/// The system's page size, which a mapping's offset must be a multiple of.
-fn page_size() -> u64 {
-    // SAFETY: `sysconf` only reads a system constant.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 { p as u64 } else { 4096 }
-}
-
 /// Allocates the file's blocks for `len` bytes at `at` (`posix_fallocate`;
 /// no change to the file's length or contents).
 pub(crate) fn allocate(file: &File, at: u64, len: usize) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `posix_fallocate` on a descriptor `file` owns, with in-range
-    // arguments; it touches no memory of ours.
-    let r =
-        unsafe { libc::posix_fallocate(file.as_raw_fd(), at as libc::off_t, len as libc::off_t) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::from_raw_os_error(r))
-    }
+    sys::allocate_file_space(file, at, len)
 }
 
 /// The `.npy` error `e` of viewing `path` as an array of `T`, as a
@@ -404,20 +381,15 @@ impl NpyOut {
                     span.map_len - span.skip,
                 )
                 .map_err(|e| io_error(&self.path, e))?;
-                // SAFETY: the file is this save's temporary file, which no
-                // other program knows of; the other ranks map it too but
-                // write only their own blocks, whose bytes are disjoint
-                // from this rank's (a distribution's blocks partition the
-                // array), so no byte is written by two processes, and the
-                // bytes mapped are allocated (above), so stores cannot
-                // fault.
-                let mut map = unsafe {
-                    MmapOptions::new()
-                        .offset(span.map_at)
-                        .len(span.map_len)
-                        .map_mut(&self.file)
-                }
-                .map_err(|e| io_error(&self.path, e))?;
+                // The file is this save's temporary file, which no other
+                // program knows of; the other ranks map it too but write
+                // only their own blocks, whose bytes are disjoint from this
+                // rank's (a distribution's blocks partition the array), so
+                // no byte is written by two processes, and the bytes mapped
+                // are allocated (above), so stores cannot fault
+                // (`sys::map_shared_mut`'s contract).
+                let mut map = sys::map_shared_mut(&self.file, span.map_at, span.map_len)
+                    .map_err(|e| io_error(&self.path, e))?;
                 let bytes = run * size_of::<T>();
                 for (chunk, &start) in data.chunks_exact(run).zip(&starts) {
                     let at = span.in_map::<T>(self.data_at, start);

@@ -19,7 +19,7 @@ use mpi::traits::*;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::{self, during};
-use crate::window::{self, Placement, Registry};
+use crate::window::{self, Placement, Registry, SharedComm};
 pub(crate) use env::positive_env;
 use env::{
     ProgressMode, osc_across_hosts, progress_from_env, ranks_per_node, thread_level_from_env,
@@ -55,25 +55,27 @@ pub struct Runtime {
     _owning_thread: PhantomData<MutexGuard<'static, ()>>,
 }
 
-// SAFETY: a shared `&Runtime` gives other threads the topology (plain
-// data, never mutated after `build`), the communicators' handles (which
-// MPI lets any thread use under `MPI_THREAD_MULTIPLE`, the level `init`
-// asks for; below it the window layer refuses other threads' MPI calls
-// with `ThreadLevel`, and the user's own calls through `comm` are theirs
-// to order), the registry (a `Mutex`) and `Arc` clones. A clone made on
-// another thread cannot leave it (the runtime is `!Send`) and is dropped
-// while the borrowed original lives, so the last drop, which finalises
-// MPI, is on the owning thread.
-unsafe impl Sync for Runtime {}
+// `Runtime` is `Sync` without an `unsafe impl`: a shared `&Runtime` gives
+// other threads the topology (plain data, never mutated after `build`),
+// the communicators and the progress thread's handle (the window layer's
+// `SharedComm` and `Progress` say why MPI lets threads share them), the
+// registry (a `Mutex`) and `Arc` clones. A clone made on another thread
+// cannot leave it (the runtime is `!Send`) and is dropped while the
+// borrowed original lives, so the last drop, which finalises MPI, is on
+// the owning thread. This assertion keeps it so.
+const _: () = {
+    const fn sync<T: Sync>() {}
+    sync::<Runtime>();
+};
 
 struct Inner {
     // Fields drop in order: the progress thread first (it uses MPI), then
     // the communicators, then the universe, which finalises MPI.
     progress: Option<window::Progress>,
-    world: SimpleCommunicator,
-    node: SimpleCommunicator,
+    world: SharedComm,
+    node: SharedComm,
     /// For the exit points of the fault handling alone (`crate::fault`).
-    control: SimpleCommunicator,
+    control: SharedComm,
     registry: Arc<Registry>,
     node_rank_of: Vec<Option<usize>>,
     rank: usize,
@@ -135,10 +137,9 @@ struct Inner {
 /// ```
 pub fn init() -> Result<Runtime> {
     if let Some(osc) = osc_across_hosts(|k| std::env::var(k).ok()) {
-        // SAFETY: MPI has not started, and `init` is documented to be
-        // called before the program starts threads (as MPI_Init is), so
-        // no other thread reads the environment while it changes.
-        unsafe { std::env::set_var("OMPI_MCA_osc", osc) };
+        // MPI has not started, and `init` is documented to be called
+        // before the program starts threads, as MPI_Init is.
+        crate::sys::set_env_before_threads("OMPI_MCA_osc", osc);
     }
     let level = during("gain::init", thread_level_from_env)?;
     let (universe, _) = mpi::initialize_with_threading(level).ok_or_else(|| {
@@ -250,8 +251,8 @@ impl Runtime {
         // here on, whose failures the window layer turns into errors.
         window::comm_errors_return(node.as_raw())?;
         #[cfg(feature = "blas")]
-        if crate::blas::follows_gain() {
-            crate::blas::set_threads(threads::threads());
+        if threads::blas_follows_gain() {
+            crate::sys::openblas_threads(threads::threads());
         }
         // An `Arc` for counts the threads of a rank may change at once
         // (clones of a shared `&Runtime`); `Inner` itself is not `Send`,
@@ -260,9 +261,9 @@ impl Runtime {
         Ok(Runtime {
             inner: Arc::new(Inner {
                 progress,
-                world,
-                node,
-                control,
+                world: SharedComm::new(world),
+                node: SharedComm::new(node),
+                control: SharedComm::new(control),
                 registry: Arc::default(),
                 node_rank_of,
                 rank,

@@ -11,32 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 
-/// Words of a CPU mask: 1024 CPUs, glibc's `CPU_SETSIZE`.
-pub(crate) const MASK_WORDS: usize = 16;
-
-/// The CPUs this process may run on (`sched_getaffinity`), as a bit mask;
-/// every CPU below `available_parallelism` when the call fails.
-pub(crate) fn affinity_mask() -> [u64; MASK_WORDS] {
-    let mut mask = [0u64; MASK_WORDS];
-    // SAFETY: `set` is a zeroed cpu_set_t that the call fills; CPU_ISSET
-    // reads it within its size.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) == 0 {
-            for cpu in 0..MASK_WORDS * 64 {
-                if libc::CPU_ISSET(cpu, &set) {
-                    mask[cpu / 64] |= 1 << (cpu % 64);
-                }
-            }
-            return mask;
-        }
-    }
-    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for cpu in 0..n.min(MASK_WORDS * 64) {
-        mask[cpu / 64] |= 1 << (cpu % 64);
-    }
-    mask
-}
+pub(crate) use crate::sys::{MASK_WORDS, affinity_mask};
 
 /// Threads for a rank with CPU mask `mine` among the masks of all ranks
 /// on its machine (`all`, its own included): its CPUs divided by the
@@ -120,6 +95,15 @@ pub(crate) fn for_each<I: Send>(items: Vec<I>, f: impl Fn(I) + Sync + Send) {
 /// Whether a parallel loop would run on more than one thread.
 pub(crate) fn parallel() -> bool {
     threads() > 1
+}
+
+/// Whether OpenBLAS follows gain's thread count (`blas` feature): unless
+/// the user chose its own through the environment.
+#[cfg(feature = "blas")]
+pub(crate) fn blas_follows_gain() -> bool {
+    !["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 #[cfg(test)]

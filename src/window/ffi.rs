@@ -150,8 +150,8 @@ pub(crate) fn comm_split(
         None => undefined,
     };
     let mut new = null;
-    // SAFETY: `comm` is a valid communicator; `new` is a valid out-parameter.
     check(
+        // SAFETY: `comm` is a valid communicator; `new` is a valid out-parameter.
         unsafe { sys::MPI_Comm_split(comm, color, to_int(key, "key")?, &mut new) },
         "MPI_Comm_split",
     )?;
@@ -195,10 +195,10 @@ pub(crate) fn bcast_bytes(
     let ty = <u8 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
     let root = to_int(root, "root")?;
     for piece in buf.chunks_mut(chunk) {
-        // SAFETY: `piece` is `piece.len()` writable bytes (the root's are
-        // only read), of the datatype passed, alive until the blocking call
-        // returns.
         check(
+            // SAFETY: `piece` is `piece.len()` writable bytes (the root's are
+            // only read), of the datatype passed, alive until the blocking call
+            // returns.
             unsafe {
                 sys::MPI_Bcast(
                     piece.as_mut_ptr() as *mut c_void,
@@ -250,10 +250,10 @@ impl NbMax {
             send: Box::new(value),
             recv: Box::new([0; 2]),
         };
-        // SAFETY: `comm` is valid; both buffers hold two `u64`s of the
-        // datatype passed and live on the heap until the request completes
-        // (see the struct docs); `req` is a valid out-parameter.
         check(
+            // SAFETY: `comm` is valid; both buffers hold two `u64`s of the
+            // datatype passed and live on the heap until the request completes
+            // (see the struct docs); `req` is a valid out-parameter.
             unsafe {
                 sys::MPI_Iallreduce(
                     nb.send.as_ptr() as *const c_void,
@@ -275,9 +275,9 @@ impl NbMax {
     pub(crate) fn test(&mut self) -> Result<Option<[u64; 2]>> {
         let mut flag: c_int = 0;
         let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
-        // SAFETY: `req` is the request from `start`, or null once complete,
-        // which MPI_Test accepts; MPI writes `status`.
         check(
+            // SAFETY: `req` is the request from `start`, or null once complete,
+            // which MPI_Test accepts; MPI writes `status`.
             unsafe { sys::MPI_Test(&mut self.req, &mut flag, status.as_mut_ptr()) },
             "MPI_Test",
         )?;
@@ -287,8 +287,8 @@ impl NbMax {
     /// Waits for every rank and returns the maximum (`MPI_Wait`).
     pub(crate) fn wait(mut self) -> Result<[u64; 2]> {
         let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
-        // SAFETY: as in `test`.
         check(
+            // SAFETY: as in `test`.
             unsafe { sys::MPI_Wait(&mut self.req, status.as_mut_ptr()) },
             "MPI_Wait",
         )?;
@@ -301,9 +301,9 @@ impl NbMax {
 pub(crate) fn allgather_u64(comm: MPI_Comm, x: u64) -> Result<Vec<u64>> {
     let mut all = vec![0u64; comm_size(comm)?];
     let ty = <u64 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
-    // SAFETY: `x` is one `u64` and `all` has room for one per rank of
-    // `comm`, both of the datatype passed.
     check(
+        // SAFETY: `x` is one `u64` and `all` has room for one per rank of
+        // `comm`, both of the datatype passed.
         unsafe {
             sys::MPI_Allgather(
                 (&x) as *const u64 as *const c_void,
@@ -365,8 +365,8 @@ pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Ai
     let mut size: MPI_Aint = 0;
     let mut disp: c_int = 0;
     let mut base: *mut u8 = std::ptr::null_mut();
-    // SAFETY: `win` is a shared-memory window; out-parameters are valid.
     check(
+        // SAFETY: `win` is a shared-memory window; out-parameters are valid.
         unsafe {
             sys::MPI_Win_shared_query(
                 win,
@@ -391,8 +391,8 @@ fn with_errors_return<R>(comm: MPI_Comm, f: impl FnOnce() -> Result<R>) -> Resul
     // SAFETY: reading a constant initialised at load time (a placeholder
     // MPI overwrites).
     let mut previous = unsafe { sys::RSMPI_ERRORS_RETURN };
-    // SAFETY: `comm` is valid; `previous` is a valid out-parameter.
     check(
+        // SAFETY: `comm` is valid; `previous` is a valid out-parameter.
         unsafe { sys::MPI_Comm_get_errhandler(comm, &mut previous) },
         "MPI_Comm_get_errhandler",
     )?;

@@ -2,10 +2,9 @@
 //! `unsafe` code they need. Everything above it moves data through the safe
 //! methods of [`Window`] and of [`NodeCopy`] (`node_copy.rs`: one block
 //! per node instead of one per rank, the storage of replicated arrays).
-//! (The crate's other `unsafe` code is small and has nothing to do with
-//! MPI: the prefetch hints of `prefetch.rs`, OpenBLAS's thread setter in
-//! `blas.rs`, the byte views of element slices in `element.rs` and the
-//! file mappings of `io/npy.rs`.)
+//! (The crate's only other `unsafe` code is `crate::sys`'s, which has
+//! nothing to do with MPI: prefetch hints, OpenBLAS's thread setter, the
+//! affinity mask, file mappings and byte views.)
 //!
 //! A window holds one block of memory per rank. The memory comes from
 //! `MPI_Win_allocate_shared` on the node communicator (Standard section
@@ -44,6 +43,7 @@
 //!
 //! File-backed windows (`mapped.rs`) keep their data in a mapping of a
 //! file instead of the node window: see [`Window::map_file`].
+#![allow(unsafe_code)]
 
 mod alloc;
 mod copy;
@@ -234,5 +234,34 @@ impl<T: Element> Window<T> {
         let (p, n) = self.peers[nr];
         // SAFETY: as in `local`.
         Some(unsafe { std::slice::from_raw_parts(p, n) })
+    }
+}
+
+/// A communicator the threads of a rank share through the runtime: the
+/// MPI handle, with rsmpi's safe API through `Deref`.
+pub(crate) struct SharedComm(mpi::topology::SimpleCommunicator);
+
+// SAFETY: MPI lets any thread use a communicator under
+// `MPI_THREAD_MULTIPLE`, the level `gain::init` asks for; below it the
+// window layer refuses other threads' MPI calls with `ThreadLevel`, and
+// the user's own calls through `Runtime::comm` are theirs to order. The
+// handle itself never changes after creation, and it is freed by the
+// runtime's last drop, on the thread that created it (the runtime is
+// `!Send`).
+unsafe impl Send for SharedComm {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for SharedComm {}
+
+impl SharedComm {
+    /// Wraps `comm` for sharing between the threads of this rank.
+    pub(crate) fn new(comm: mpi::topology::SimpleCommunicator) -> SharedComm {
+        SharedComm(comm)
+    }
+}
+
+impl std::ops::Deref for SharedComm {
+    type Target = mpi::topology::SimpleCommunicator;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }

@@ -41,6 +41,14 @@ pub(crate) struct Progress {
     interval: Duration,
 }
 
+// SAFETY: the handle on the progress thread is shared by the threads of a
+// rank only through the runtime, which never uses it: only `Drop` reads
+// `comm`, and the runtime's last drop happens on the thread that created
+// it (the runtime is `!Send`). The stop flag is atomic.
+unsafe impl Send for Progress {}
+// SAFETY: as for `Send`; `&Progress` has no methods that use MPI.
+unsafe impl Sync for Progress {}
+
 impl Progress {
     /// Collective over `comm` (it is duplicated, so the thread's calls
     /// never meet the program's): starts the thread, which pokes the

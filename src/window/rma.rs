@@ -84,14 +84,14 @@ impl<T: Element> Window<T> {
             let world = self.world.expect("remote rank implies a world window");
             self.order_after_pending(world, p.rank)?;
             let origin = dst.as_mut_ptr() as *mut T;
-            // SAFETY: `origin` and the strides describe part of the heap
-            // buffer of `read.out` (positive strides: it is new and in
-            // standard layout), which `read` keeps alive, and does not
-            // move, until the gets are flushed in `wait` or `drop`. The
-            // target is recorded before the first get can fail halfway.
+            // The target is recorded before the first get can fail halfway.
             if !read.targets.contains(&p.rank) {
                 read.targets.push(p.rank);
             }
+            // SAFETY: `origin` and the strides describe part of the heap
+            // buffer of `read.out` (positive strides: it is new and in
+            // standard layout), which `read` keeps alive, and does not
+            // move, until the gets are flushed in `wait` or `drop`.
             let issued =
                 unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? };
             assert!(

@@ -12,6 +12,9 @@
 //! `np.random.Generator(np.random.Philox(key=seed)).random(shape)`, so a
 //! Python program can regenerate gain's data bit for bit.
 
+mod splitmix;
+pub(crate) use splitmix::SplitMix64;
+
 use ndarray::{Dimension, IntoDimension};
 use num_traits::Float;
 
