@@ -8,6 +8,10 @@
 //! shared-memory windows, so same-node access is a memory copy or no copy
 //! at all; ranks on other nodes are reached with MPI RMA.
 //!
+//! These docs cover the API; the [`guide`] covers the rest: the NumPy
+//! layer, files, what happens when a rank fails, threads, jobs across
+//! hosts, the environment variables, the layers and the tests.
+//!
 //! The crate is layered; each layer can be read and changed alone:
 //! - [`Distribution`], [`Section`], [`process_grid`]: pure index math;
 //! - the window layer (private): MPI windows, the only MPI FFI;
@@ -16,15 +20,14 @@
 //!   Arrays' mirrored arrays), read by every rank of the node as a plain
 //!   zero-copy view, on `GlobalArray`'s public API and the window layer;
 //! - [`io`]: NumPy's `.npy` files, saved and loaded in parallel (every
-//!   rank moves its own block's bytes), for global and replicated arrays;
+//!   rank moves its own block's bytes), for global and replicated arrays,
+//!   and file-backed arrays (below);
 //! - [`numpy`]: NumPy-style views, ufuncs, broadcasting, reductions and
 //!   creation on top of `GlobalArray`'s public API;
-//! - [`io`]: parallel `.npy` save and load, and file-backed arrays
-//!   (below);
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up, abort-on-panic, and the fault
-//!   handling of "When a rank fails" below;
+//!   handling of [`guide::faults`];
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels;
 //! - [`threads`]: how many threads of rayon's pool a rank's local kernels
 //!   run on (pure; the runtime sizes the pool).
@@ -33,8 +36,8 @@
 //! and combined in order, so their results have the same bits on any
 //! number of threads. [`GlobalArray`] and [`Runtime`] are `Sync` (MPI runs
 //! at `MPI_THREAD_MULTIPLE`): the threads of a rank may make one-sided
-//! calls on the same arrays at once; the README's "Threads inside a rank"
-//! tells how to launch one rank per node with all its cores.
+//! calls on the same arrays at once; [`guide::threads`] tells how to
+//! launch one rank per node with all its cores.
 //!
 //! Every call says in its docs what it means for the ranks:
 //! - **Collective**: every rank of the runtime must call it, in the same
@@ -191,40 +194,8 @@
 //! # When a rank fails
 //!
 //! A job ends — it never hangs — whatever one rank does, with a non-zero
-//! exit code, a message naming the rank and the cause, and nothing left
-//! in `/dev/shm` (the fault suite of `tests/mpi` checks each case at 2
-//! and 3 ranks with Open MPI and MPICH):
-//! - **Bad arguments to a collective**, on any rank, are an error on every
-//!   rank before anything is allocated, written or sent: a collective
-//!   first agrees on its arguments (one small allreduce), and the other
-//!   ranks' [`InconsistentArguments`](ErrorKind::InconsistentArguments)
-//!   names the rank whose check failed and its error, or the argument the
-//!   ranks passed differently with each rank's value.
-//! - **An error only one rank sees** (a one-sided `get` out of bounds,
-//!   say) is returned to that rank alone. A program that handles it goes
-//!   on. A rank that leaves with it — `?` up to `main` — drops its arrays
-//!   and runtime, whose release is collective; there it waits at most
-//!   `GAIN_FAULT_TIMEOUT` seconds (default 10) for the others, then aborts
-//!   the job with the error: `rank 0: GlobalArray::get: OutOfBounds: ...`.
-//!   Any collective the rank completes with the others clears that state;
-//!   a correct program pays one small non-blocking allreduce per array
-//!   freed. The one case a correct program can meet the timeout: a rank
-//!   that handled an error, then frees an array (or ends) before any other
-//!   collective, while the others are more than the timeout away from
-//!   that point — raise `GAIN_FAULT_TIMEOUT` if ranks may drift that far.
-//! - **A panic** prints its message and the rank, then `MPI_Abort`s.
-//! - **`std::process::exit`** while MPI still runs (before the runtime is
-//!   dropped) aborts the job, naming the rank.
-//! - **A failed shared-memory allocation** on every rank is an
-//!   [`Mpi`](ErrorKind::Mpi) error on every rank; on some ranks only, the
-//!   job aborts with the failing rank's message. A node whose `/dev/shm`
-//!   fills up while a new block is zeroed (MPICH maps more than is free)
-//!   prints the rank and the cause before the signal ends the process.
-//! - **A killed rank** (`kill -9`, the OOM killer) is reported by the
-//!   launcher, which ends the job.
-//!
-//! [`Error`]'s `Display` — and its `Debug`, which `main` prints — reads
-//! `rank R: Operation: Kind: message with the offending values`.
+//! exit code and a message `rank R: Operation: Kind: ...` naming the rank
+//! and the cause; [`guide::faults`] goes through the cases.
 #![deny(missing_docs)]
 // `unsafe` only where it is allowed explicitly: the window layer (MPI)
 // and `sys` (the other OS and CPU calls), each block with its reasoning.
@@ -243,6 +214,7 @@ mod sys;
 mod window;
 
 pub mod cluster;
+pub mod guide;
 pub mod io;
 pub mod linalg;
 pub mod numpy;

@@ -546,7 +546,7 @@ impl Drop for Inner {
         // Every rank passed the exit point: what follows is MPI_Finalize
         // (the fields' drops). `GAIN_TRACE_FINALIZE` says so, one line per
         // rank, which tells a hang inside the MPI library's finalisation
-        // (MPICH 4.0's across hosts, README "Across hosts") from one in
+        // (MPICH 4.0's across hosts, gain::guide::hosts) from one in
         // the program.
         if self._universe.is_some()
             && std::env::var_os("GAIN_TRACE_FINALIZE").is_some_and(|v| !v.is_empty())

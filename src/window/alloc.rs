@@ -39,7 +39,7 @@ pub(super) fn world_window_together(
                 "{e}: the MPI library cannot make a window spanning the job's nodes \
                  (Open MPI over TCP: choose a one-sided component that can, such as \
                  `--mca osc sm,ucx`, which gain::init picks when OMPI_MCA_osc is unset; \
-                 README, \"Across hosts\")"
+                 gain::guide::hosts)"
             ),
         ))
     })

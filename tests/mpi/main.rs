@@ -229,7 +229,7 @@ fn parent() {
 /// is the remote path's cases, not every case.
 fn across_hosts(args: &Arguments, suite: &mut Suite, light: &[&'static str]) {
     // MPICH 4.0 hangs now and then in MPI_Finalize when a job spans hosts,
-    // after all its work (pmodels/mpich#6596, README "Across hosts"): its
+    // after all its work (pmodels/mpich#6596, gain::guide::hosts): its
     // jobs say when they finalise, and one that hangs there runs again
     // (harness::FINALIZE_TRIES).
     let version = harness::mpi_version();

@@ -43,7 +43,7 @@ impl Mpi {
     }
 
     /// The launcher options that give one rank `cores` cores of the node,
-    /// bound, as the README's "Threads inside a rank" launches it.
+    /// bound, as gain::guide::threads launches it.
     pub fn one_rank_with_cores(self, cores: u32) -> Vec<String> {
         match self {
             Mpi::OpenMpi => vec!["--map-by".into(), format!("ppr:1:node:pe={cores}")],

@@ -8,7 +8,7 @@
 //!
 //! The 2-rank runs launch as the other suites do (Open MPI binds each of
 //! the two ranks to a core, MPICH binds nothing); the 1-rank runs launch as
-//! the README's "Threads inside a rank" does, one rank bound to both cores
+//! gain::guide::threads does, one rank bound to both cores
 //! (`--map-by ppr:1:node:pe=2`, `-bind-to core:2`). `GAIN_THREADS` sets
 //! the pool each time, and every program reports the `threads` it ran with,
 //! which the figures select on. Per program, with medians over the runs:

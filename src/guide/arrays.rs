@@ -1,0 +1,48 @@
+//! Element types, sections, errors, accumulates, and what a view of
+//! shared memory sees.
+//!
+//! The README's table maps Global Arrays' calls to gain's; each call's
+//! docs say whether it is collective, one-sided or local.
+//!
+//! # Element types and sections
+//!
+//! Element types: `i8`–`i64`, `u8`–`u64`, `f32`, `f64` ([`crate::Element`]);
+//! up to 8 dimensions (any [`ndarray::Dimension`]). Sections are half-open
+//! (`[0..4, 2..6]`), written as ranges, with ndarray's `s![]` macro, or
+//! `..` for the whole array ([`crate::IntoSection`]). Axes may have length
+//! zero, as in NumPy: such an array has no elements and no rank owns a
+//! block.
+//!
+//! # Errors
+//!
+//! Bad input (out-of-bounds or reversed sections, buffer shape
+//! mismatches, size overflow, ranks passing different arguments to a
+//! collective) returns a typed [`crate::Error`] before anything is written
+//! or sent; its message reads `rank R: Operation: Kind: ...` with the
+//! offending values. What happens when a rank leaves with an error, or
+//! fails otherwise, is in [`super::faults`].
+//!
+//! # Accumulates
+//!
+//! Integer accumulates wrap on overflow, as `MPI_SUM` does, wherever the
+//! target lives; [`read_inc`](crate::GlobalArray::read_inc) takes a signed
+//! increment.
+//!
+//! On a single node every `acc` and `read_inc` adds directly into shared
+//! memory under the target block's spin lock (a word in the block's
+//! header); when the job spans nodes every accumulate — same-node ones
+//! included — is an `MPI_Accumulate`/`MPI_Fetch_and_op` on the world
+//! window, which MPI makes atomic per element. The two never mix, so
+//! concurrent accumulates into one element cannot race. The tests prove it
+//! with all-same-node, all-remote and mixed rank placements.
+//!
+//! # Views of shared memory
+//!
+//! Views of shared memory are sound in Rust's terms: while this process
+//! holds a [`LocalView`](crate::LocalView) or a borrowed
+//! [`Access`](crate::Access) of a block, its own writes into that block
+//! return [`ErrorKind::Borrowed`](crate::ErrorKind::Borrowed) (a
+//! `RefCell`-style check, one counter per same-node block); other ranks'
+//! writes show through a view only as Global Arrays allows, and every
+//! write before a `sync` is seen after it. The crate docs, "Local views
+//! and what they see", give the details.

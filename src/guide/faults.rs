@@ -1,0 +1,62 @@
+//! When a rank fails: the job ends — it never hangs — whatever one rank
+//! does, with a non-zero exit code, a message naming the rank and the
+//! cause, and nothing left in `/dev/shm`.
+//!
+//! | What happens | What the job does |
+//! |---|---|
+//! | a collective gets a bad or different argument on one rank | every rank gets the error (the others an `InconsistentArguments` naming that rank, or the argument and each rank's value), before anything is written |
+//! | one rank returns an error only it saw (`?` up to `main`) | that rank waits at most `GAIN_FAULT_TIMEOUT` s (default 10) in the collective release of its arrays, then aborts the job with the error |
+//! | a rank panics | its message and rank, then `MPI_Abort` |
+//! | a rank calls `std::process::exit` with MPI running | the job is aborted, naming the rank |
+//! | shared memory runs out (a small `/dev/shm`, e.g. a container's 64 MB) | an `Mpi` error on every rank, or an abort with the failing rank's message; with MPICH, which maps more than is free, the rank and the cause are printed before the bus error ends it |
+//! | a rank is killed (`kill -9`, OOM) | the launcher reports it and ends the job |
+//! | a `.npy` save finds its filesystem full (or a rank cannot write it) | an `Io` error on every rank, naming the rank and the cause; the temporary file is removed and the target never appears |
+//!
+//! Each row is a trial of the fault suite (`cargo test --test mpi
+//! fault::`), at 2 and 3 ranks with Open MPI and MPICH; BENCHMARKS.md's
+//! reliability table has the counts ([`super::testing`]).
+//!
+//! # In detail
+//!
+//! - **Bad arguments to a collective**, on any rank, are an error on every
+//!   rank before anything is allocated, written or sent: a collective
+//!   first agrees on its arguments (one small allreduce), and the other
+//!   ranks' [`InconsistentArguments`](crate::ErrorKind::InconsistentArguments)
+//!   names the rank whose check failed and its error, or the argument the
+//!   ranks passed differently with each rank's value.
+//! - **An error only one rank sees** (a one-sided `get` out of bounds,
+//!   say) is returned to that rank alone. A program that handles it goes
+//!   on. A rank that leaves with it — `?` up to `main` — drops its arrays
+//!   and runtime, whose release is collective; there it waits at most
+//!   `GAIN_FAULT_TIMEOUT` seconds (default 10) for the others, then aborts
+//!   the job with the error: `rank 0: GlobalArray::get: OutOfBounds: ...`.
+//!   Any collective the rank completes with the others clears that state.
+//! - **A panic** prints its message and the rank, then `MPI_Abort`s.
+//! - **`std::process::exit`** while MPI still runs (before the runtime is
+//!   dropped) aborts the job, naming the rank.
+//! - **A failed shared-memory allocation** on every rank is an
+//!   [`Mpi`](crate::ErrorKind::Mpi) error on every rank; on some ranks
+//!   only, the job aborts with the failing rank's message. A node whose
+//!   `/dev/shm` fills up while a new block is zeroed (MPICH maps more than
+//!   is free) prints the rank and the cause before the signal ends the
+//!   process.
+//! - **A killed rank** (`kill -9`, the OOM killer) is reported by the
+//!   launcher, which ends the job.
+//! - **A full filesystem** (or a rank that cannot write) during a `.npy`
+//!   save is an [`Io`](crate::ErrorKind::Io) error on every rank, naming
+//!   the rank and the cause; the temporary file is removed and the target
+//!   never appears.
+//!
+//! [`Error`](crate::Error)'s `Display` — and its `Debug`, which `main`
+//! prints — reads `rank R: Operation: Kind: message with the offending
+//! values`.
+//!
+//! # What it costs, and the timeout
+//!
+//! A correct program pays one small non-blocking allreduce per array freed
+//! and one allreduce per collective's argument check (BENCHMARKS.md,
+//! "faults"). The one case a correct program can meet the timeout: a rank
+//! that handled an error only it saw, then frees an array (or ends) before
+//! any other collective, while the others are more than the timeout away
+//! from that point. Raise `GAIN_FAULT_TIMEOUT` ([`super::environment`]) if
+//! ranks may legitimately drift that far.

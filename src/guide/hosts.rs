@@ -1,0 +1,94 @@
+//! Jobs across hosts: what the MPIs need over TCP, the progress thread,
+//! and the multi-host bed `scripts/hosts`.
+//!
+//! A job spanning machines is launched as any MPI job, `mpirun --host a,b
+//! ./my_program` (hydra: `mpiexec -hosts a,b ./my_program`); ranks of one
+//! host share their blocks in memory, others are reached with MPI RMA.
+//! What the distributions' MPIs need over plain TCP (no RDMA network),
+//! gain does itself.
+//!
+//! # Open MPI 4.1
+//!
+//! Debian's system configuration (`/etc/openmpi/openmpi-mca-params.conf`:
+//! `osc = ^ucx,pt2pt`) leaves `osc/rdma` alone to carry windows, and it has
+//! no transport over TCP: `MPI_Win_create` fails with `MPI_ERR_WIN` across
+//! hosts (an `Mpi` error from the array's creation on every rank, naming
+//! the way out). So when a job spans hosts (`OMPI_COMM_WORLD_LOCAL_SIZE`
+//! below `OMPI_COMM_WORLD_SIZE`) and `OMPI_MCA_osc` is unset,
+//! [`gain::init`](crate::init) sets `OMPI_MCA_osc=sm,ucx` before MPI
+//! starts: `osc/ucx` creates windows over any network UCX reaches and
+//! allows `MPI_THREAD_MULTIPLE`. A `--mca osc ...` of your own wins; with
+//! `osc/pt2pt` (`--mca osc sm,pt2pt`), which refuses
+//! `MPI_THREAD_MULTIPLE`, gain asks for `MPI_THREAD_FUNNELED` (see
+//! `GAIN_THREAD_LEVEL` in [`super::environment`]) and runs no progress
+//! thread.
+//!
+//! Open MPI passes no environment variable to other hosts unless named:
+//! `-x GAIN_THREADS`, `-x GAIN_...`. When a host has two or more ranks,
+//! UCX may print "Endpoint timeout" warnings from `MPI_Finalize`; the job
+//! still ends normally.
+//!
+//! # MPICH 4.0.2
+//!
+//! MPICH (hydra passes the whole environment) needs nothing, with two
+//! defects of Debian 12's 4.0.2 to know:
+//!
+//! - A job across hosts can hang in `MPI_Finalize` after all its work: one
+//!   rank spins in UCX's endpoint close while the others wait in the PMI
+//!   barrier that 4.0.2 puts after it (pmodels/mpich#6596; MPICH 4.2.0
+//!   moved the barrier before the close, and should not hang so). No
+//!   sequence of calls before `MPI_Finalize` is known to avoid it. Open
+//!   MPI does not hang so, and is the one to run across hosts on Debian
+//!   12. With `GAIN_TRACE_FINALIZE=1` each
+//!   rank says when it calls `MPI_Finalize`: a job hung with every rank's
+//!   line printed has done all its work. The bed suite sets it, and runs
+//!   a job that hangs so again.
+//! - `MPI_Win_flush_local` can return before an `MPI_Get`'s data has
+//!   arrived when other threads of the rank put to the same target, so
+//!   under MPICH gain completes its gets with `MPI_Win_flush`.
+//!
+//! # Progress
+//!
+//! Over TCP neither library moves one-sided data unless the target rank
+//! calls into MPI: without help, a `read_inc` into a rank that computes
+//! waits until that rank's next MPI call. So when the job spans nodes
+//! every rank runs a progress thread
+//! ([`Runtime::progress_interval`](crate::Runtime::progress_interval)),
+//! which makes one `MPI_Iprobe` every 100 µs; such a `read_inc` then
+//! returns in a fraction of a millisecond (BENCHMARKS.md, "hosts"). It
+//! needs `MPI_THREAD_MULTIPLE`; on one node there is none, and nothing is
+//! spent. `GAIN_PROGRESS=on|off` and `GAIN_PROGRESS_US`
+//! ([`super::environment`]) choose otherwise.
+//!
+//! # The multi-host bed
+//!
+//! `scripts/hosts` makes such a cluster on one machine, as root:
+//! `scripts/hosts up [N]` creates hosts `gain-h1`..`gain-hN`, each a
+//! network namespace on a private bridge (addresses `10.77.0.0/24` exist
+//! only inside them), and everything run on a host gets its own hostname,
+//! `/dev/shm`, `/tmp`, IPC and PID namespaces; the hosts share the rest of
+//! the filesystem, as cluster nodes share a home directory (the ranks'
+//! `TMPDIR` is a shared directory, `target/hosts-tmp`).
+//!
+//! ```sh
+//! scripts/hosts run 2,1 ./my_program    # 2 ranks on gain-h1, 1 on gain-h2
+//! MPI=mpich scripts/hosts run 2,1 ./my_program
+//! ```
+//!
+//! The launcher runs on `gain-h1` and reaches the other hosts through
+//! `scripts/hosts-agent`, the bed's stand-in for ssh, which starts from a
+//! clean environment as ssh does; `run` takes the bed down again when it
+//! brought it up, also after a failure or its time limit (`HOSTS_TIMEOUT`,
+//! seconds). The bed's hosts share this machine's cores, so its Open MPI
+//! launches pass `--bind-to none` (the default binding puts the first rank
+//! of every host on core 0, where they take turns in 8 ms time slices).
+//!
+//! `scripts/test hosts` runs the remote path's MPI cases (round trips,
+//! issue order, `read_inc`, contended `acc`, calls into a computing rank,
+//! local views, distributed matmul and transpose) at 1+1, 2+1 and 2+2
+//! ranks and the examples' serial checks (k-means with the dynamic
+//! schedule, matmul, laplace, heat) on the bed with Open MPI, then with
+//! MPICH; `scripts/test all` runs both after the one-host suites. A bed job
+//! with MPICH 4.0 that hangs in `MPI_Finalize` after every rank reached it
+//! is killed 15 s later, said so on the harness's stderr, and run again, up
+//! to eight times in all (then it fails).

@@ -1,0 +1,49 @@
+//! Threads inside a rank: rayon's pool for local work, and one-sided
+//! calls from any thread.
+//!
+//! A rank runs its local work on rayon's thread pool: the NumPy layer's
+//! tiles, reductions, scans and creation, `Zip::par_for_each` and
+//! `Zip::par_fold` (ndarray's names), [`crate::linalg`]'s local products,
+//! the random fills, `copy_from`, and k-means' fragments. The work is cut
+//! by the data (tiles of about 4096 elements, row panels, fragments),
+//! never by the thread count, and combined in order, so every result has
+//! the same bits on any number of threads (`cargo test --test mpi
+//! threads_` checks it on pools of 1, 2 and 3 threads).
+//!
+//! # How many threads
+//!
+//! [`gain::init`](crate::init) sizes the pool: `GAIN_THREADS`, else
+//! `RAYON_NUM_THREADS`, else the CPUs of the rank's affinity mask divided
+//! by the ranks of its machine sharing them; a program may build rayon's
+//! global pool itself first, or run gain's calls inside its own pool's
+//! `install`. [`gain::threads()`](crate::threads) says how many a call
+//! gets.
+//!
+//! One rank per node with a thread per core, or one rank per core, give
+//! the same results:
+//!
+//! ```text
+//! GAIN_THREADS=2 scripts/run-example kmeans 1     # one rank, two threads
+//! scripts/run-example kmeans 2                    # two ranks: the same fingerprint
+//! mpirun --map-by ppr:1:node:pe=16 ./my_program   # Open MPI: 1 rank a node, 16 cores each
+//! mpiexec.mpich -ppn 1 -bind-to core:16 ./my_program   # MPICH (hydra) likewise
+//! ```
+//!
+//! Open MPI binds each rank to one core when there are at most two ranks
+//! (`Cpus_allowed` shows it), which leaves it one thread; `--bind-to none`
+//! (as `scripts/run-example` passes) or `--map-by ...:pe=N` gives it more.
+//!
+//! # MPI calls from threads
+//!
+//! MPI is initialised with `MPI_THREAD_MULTIPLE`, and
+//! [`GlobalArray`](crate::GlobalArray) and [`Runtime`](crate::Runtime) are
+//! `Sync`, so the threads of a rank may call `get`, `put`, `acc` and
+//! `read_inc` on the same arrays at once (collectives stay in one order on
+//! every rank). A view held by one thread refuses another thread's write
+//! into its block with `Borrowed`, as it does its own. gain does not
+//! serialise MPI calls: a program that initialises MPI itself below
+//! `MPI_THREAD_MULTIPLE` ([`Runtime::thread_level`](crate::Runtime::thread_level)
+//! tells) gets `ThreadLevel` errors from remote calls made off its main
+//! thread. `GAIN_THREAD_LEVEL` ([`super::environment`]) and Open MPI's
+//! `osc/pt2pt` across hosts ([`super::hosts`]) lower the level to
+//! `MPI_THREAD_FUNNELED`.
