@@ -40,7 +40,7 @@
 //! 4. `expr.rs` — lazy ufunc trees ([`Expr`]);
 //! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
 //! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
-//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`,
+//! 7. `ops.rs` (operators) and `reduce/` (reductions, scans, `eval`,
 //!    and the reductions as methods of arrays and views), independent of
 //!    each other;
 //! 8. `mod.rs` (creation and the re-exports).
