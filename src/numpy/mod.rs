@@ -40,7 +40,7 @@
 //! 4. `expr/` — lazy ufunc trees ([`Expr`]): the tree, its nodes, the
 //!    ufuncs;
 //! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
-//! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
+//! 6. `view/` — [`View`], [`ViewMut`], assignment, [`Zip`];
 //! 7. `ops.rs` (operators) and `reduce/` (reductions, scans, `eval`,
 //!    and the reductions as methods of arrays and views), independent of
 //!    each other;
