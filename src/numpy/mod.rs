@@ -37,10 +37,11 @@
 //! 2. `slicing.rs` — slice arithmetic (`Selection`); pure;
 //! 3. `store.rs` — the one place that reads and writes global arrays
 //!    ([`GlobalArray::access`], `local_mut`, `sync`);
-//! 4. `expr.rs` — lazy ufunc trees ([`Expr`]);
+//! 4. `expr/` — lazy ufunc trees ([`Expr`]): the tree, its nodes, the
+//!    ufuncs;
 //! 5. `engine.rs` — owner computes: a rank's pieces of an output, tiles;
-//! 6. `view.rs` — [`View`], [`ViewMut`], assignment, [`Zip`];
-//! 7. `ops.rs` (operators) and `reduce.rs` (reductions, scans, `eval`,
+//! 6. `view/` — [`View`], [`ViewMut`], assignment, [`Zip`];
+//! 7. `ops.rs` (operators) and `reduce/` (reductions, scans, `eval`,
 //!    and the reductions as methods of arrays and views), independent of
 //!    each other;
 //! 8. `mod.rs` (creation and the re-exports).

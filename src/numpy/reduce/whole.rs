@@ -1,0 +1,313 @@
+//! Reductions over the whole expression (every rank gets the result), and
+//! the index of its extremes.
+
+use ndarray::{Dimension, IxDyn};
+
+use super::domain::Domain;
+use super::{all_gather, nan_max, nan_min};
+use crate::error::bail;
+use crate::fault::during;
+use crate::numpy::expr::Expr;
+use crate::{Element, Result};
+
+/// Whole-array `(value, flat index)` extremum, first index on ties.
+fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Result<Vec<usize>> {
+    if d.len() == 0 {
+        bail!(ZeroSizeDimension, "argmin/argmax of an empty expression");
+    }
+    let strides: Vec<usize> = (0..d.shape.len())
+        .map(|k| d.shape[k + 1..].iter().product())
+        .collect();
+    // The better of two candidates; the lower flat index among equals.
+    let pick = |best: Option<(T, u64)>, (x, flat): (T, u64)| match best {
+        Some((v, f)) if !(better(x, v) || (x == v && flat < f)) => Some((v, f)),
+        _ => Some((x, flat)),
+    };
+    let best = d
+        .map_tiles(|o, t| {
+            let mut best = None;
+            for (i, &x) in t.indexed_iter() {
+                let flat = i
+                    .slice()
+                    .iter()
+                    .zip(o)
+                    .zip(&strides)
+                    .map(|((&j, &oo), &s)| (j + oo) * s)
+                    .sum::<usize>() as u64;
+                best = pick(best, (x, flat));
+            }
+            best
+        })?
+        .into_iter()
+        .flatten()
+        .fold(None, pick);
+    let (v, f, has) = best.map_or((T::zero(), u64::MAX, 0u8), |(v, f)| (v, f, 1));
+    let (vs, fs, hs) = (
+        all_gather(&d.rt, v),
+        all_gather(&d.rt, f),
+        all_gather(&d.rt, has),
+    );
+    let mut win: Option<(T, u64)> = None;
+    for ((v, f), h) in vs.into_iter().zip(fs).zip(hs) {
+        if h == 0 {
+            continue;
+        }
+        win = match win {
+            Some((w, g)) if !(better(v, w) || (v == w && f < g)) => Some((w, g)),
+            _ => Some((v, f)),
+        };
+    }
+    let mut flat = win.expect("a nonempty expression has an element").1 as usize;
+    let mut idx = vec![0; d.shape.len()];
+    for (k, &s) in strides.iter().enumerate() {
+        idx[k] = flat / s;
+        flat %= s;
+    }
+    Ok(idx)
+}
+
+#[allow(clippy::eq_op)]
+fn is_nan<T: Element>(x: T) -> bool {
+    x != x
+}
+
+/// `idx` as the index pattern of dimension type `D` (`(i, j)` for `Ix2`).
+fn pattern<D: Dimension>(idx: &[usize]) -> Result<D::Pattern> {
+    match D::from_dimension(&IxDyn(idx)) {
+        Some(d) => Ok(d.into_pattern()),
+        None => bail!(
+            DimensionMismatch,
+            "a {}-d index for a {:?}-d type",
+            idx.len(),
+            D::NDIM
+        ),
+    }
+}
+
+/// # Reductions over the whole expression (every rank gets the result)
+///
+/// Each is **collective**: every rank must call it, in the same order, on
+/// the same expression (the same arrays and views; ndarray operands
+/// holding the same data). It syncs the arrays read, combines the ranks'
+/// partial results with `MPI_Allgather` in rank order, and returns the
+/// same value on every rank.
+impl<T: Element, D: Dimension> Expr<'_, T, D> {
+    /// The sum of all elements (0 for none).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// sum, after every rank's partial sum has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i64, 101, 1)?;
+    /// assert_eq!((&a * 2).sum()?, 10100);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn sum(&self) -> Result<T> {
+        during("Expr::sum", move || -> Result<T> {
+            let d = Domain::new(self)?;
+            d.fold_all(T::zero(), |a, _, t| a + t.sum(), |a, b| a + b)
+        })
+    }
+
+    /// The product of all elements (1 for none).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// product, after every rank's partial product has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 1i64, 6, 1)?;
+    /// assert_eq!(a.expr().prod()?, 120);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn prod(&self) -> Result<T> {
+        during("Expr::prod", move || -> Result<T> {
+            let d = Domain::new(self)?;
+            d.fold_all(T::one(), |a, _, t| a * t.product(), |a, b| a * b)
+        })
+    }
+
+    fn extreme(&self, f: fn(T, T) -> T) -> Result<T> {
+        let d = Domain::new(self)?;
+        if d.len() == 0 {
+            bail!(ZeroSizeDimension, "min/max of an empty expression");
+        }
+        let best = d
+            .map_tiles(|_, t| t.iter().copied().reduce(f))?
+            .into_iter()
+            .flatten()
+            .reduce(f);
+        let v = all_gather(&d.rt, best.unwrap_or(T::zero()));
+        let h = all_gather(&d.rt, u8::from(best.is_some()));
+        let r = v
+            .into_iter()
+            .zip(h)
+            .filter(|&(_, h)| h == 1)
+            .map(|(v, _)| v)
+            .reduce(f);
+        Ok(r.expect("a nonempty expression has an element"))
+    }
+
+    /// The smallest element (NaN if any is NaN).
+    ///
+    /// Errors: [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+    /// for an empty expression.
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// value, after every rank's partial minimum has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+    /// assert_eq!((&a * &a).min()?, 0);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn min(&self) -> Result<T> {
+        during("Expr::min", move || -> Result<T> { self.extreme(nan_min) })
+    }
+
+    /// The largest element (NaN if any is NaN).
+    ///
+    /// Errors: as [`min`](Self::min).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// value, after every rank's partial maximum has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, -3i32, 3, 1)?;
+    /// assert_eq!((&a * &a).max()?, 9);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn max(&self) -> Result<T> {
+        during("Expr::max", move || -> Result<T> { self.extreme(nan_max) })
+    }
+
+    /// The global index of the smallest element, as `D`'s index pattern
+    /// (`(i, j)` for `Ix2`, as ndarray-stats' `argmin`): the first in C
+    /// order on ties, as NumPy's `unravel_index(argmin)`.
+    ///
+    /// Errors: [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+    /// for an empty expression.
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// index, after every rank's candidate has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| (i[0] * 3 + i[1]) as i32)?;
+    /// assert_eq!((&a - 4).abs().argmin()?, (1, 1));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn argmin(&self) -> Result<D::Pattern> {
+        during("Expr::argmin", move || -> Result<D::Pattern> {
+            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
+                x < v || (is_nan(x) && !is_nan(v))
+            })?;
+            pattern::<D>(&idx)
+        })
+    }
+
+    /// The global index of the largest element (first on ties), as `D`'s
+    /// index pattern.
+    ///
+    /// Errors: as [`argmin`](Self::argmin).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// index, after every rank's candidate has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| (i[0] * 3 + i[1]) as i32)?;
+    /// assert_eq!((&a - 4).abs().argmax()?, (0, 0));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn argmax(&self) -> Result<D::Pattern> {
+        during("Expr::argmax", move || -> Result<D::Pattern> {
+            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
+                x > v || (is_nan(x) && !is_nan(v))
+            })?;
+            pattern::<D>(&idx)
+        })
+    }
+
+    /// Whether every element is nonzero (true for none).
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// answer, after every rank's partial answer has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+    /// assert!(!a.expr().all()?);
+    /// assert!(a.expr().greater_equal(0).all()?);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn all(&self) -> Result<bool> {
+        during("Expr::all", move || -> Result<bool> {
+            let d = Domain::new(self)?;
+            let r = d.fold_all(
+                1u8,
+                |a, _, t| a & u8::from(t.iter().all(|x| !x.is_zero())),
+                |a, b| a & b,
+            )?;
+            Ok(r == 1)
+        })
+    }
+
+    /// Whether any element is nonzero.
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression; each returns the same
+    /// answer, after every rank's partial answer has been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::arange(&rt, 0i32, 4, 1)?;
+    /// assert!(a.expr().greater(2).any()?);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn any(&self) -> Result<bool> {
+        during("Expr::any", move || -> Result<bool> {
+            let d = Domain::new(self)?;
+            let r = d.fold_all(
+                0u8,
+                |a, _, t| a | u8::from(t.iter().any(|x| !x.is_zero())),
+                |a, b| a | b,
+            )?;
+            Ok(r == 1)
+        })
+    }
+}
