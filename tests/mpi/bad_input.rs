@@ -10,6 +10,15 @@ use gain::{ErrorKind, GlobalArray, Result, Runtime};
 use mpi::traits::*;
 use ndarray::{Array1, Array2, Axis, IxDyn, s};
 
+use crate::registry::{Case, case};
+
+/// The bad-input cases, with the tags that say which configurations run
+/// them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(bad_input_every_error_kind; Light),
+    case!(bad_input_one_rank_wrong_argument; Light),
+];
+
 /// Counts the tries and checks that the ranks are still in step.
 pub struct Tally<'r> {
     pub rt: &'r Runtime,
@@ -83,7 +92,7 @@ impl Tally<'_> {
 
 /// Every error kind the public API can return on a correct job, each
 /// reached the way a user would meet it, on every rank.
-pub fn every_error_kind(rt: &Runtime) {
+pub fn bad_input_every_error_kind(rt: &Runtime) {
     let mut t = Tally { rt, tried: 0 };
     let ga = GlobalArray::<f64, _>::zeros(rt, [6, 4]).unwrap();
     let before = ga.get(..).unwrap();
@@ -209,12 +218,12 @@ pub fn every_error_kind(rt: &Runtime) {
         "a rejected call changed the array"
     );
     if rt.rank() == 0 {
-        println!("bad inputs tried: {} (every_error_kind)", t.tried);
+        println!("bad inputs tried: {} (bad_input_every_error_kind)", t.tried);
     }
 }
 
 /// Every collective with a wrong argument on the last rank only.
-pub fn one_rank_wrong_argument(rt: &Runtime) {
+pub fn bad_input_one_rank_wrong_argument(rt: &Runtime) {
     let mut t = Tally { rt, tried: 0 };
     use ErrorKind::*;
     t.one_rank_wrong(
@@ -379,7 +388,10 @@ pub fn one_rank_wrong_argument(rt: &Runtime) {
     assert_eq!(a.sum().unwrap(), 0.0);
     rt.comm().barrier();
     if rt.rank() == 0 {
-        println!("bad inputs tried: {} (one_rank_wrong_argument)", t.tried);
+        println!(
+            "bad inputs tried: {} (bad_input_one_rank_wrong_argument)",
+            t.tried
+        );
     }
     let _ = IxDyn(&[0]);
 }

@@ -9,7 +9,15 @@ use gain::cluster::{Init, KMeans, Schedule};
 use gain::{ErrorKind, GlobalArray, Runtime};
 use ndarray::{Array1, Array2, ArrayView2, Ix2, s};
 
-use crate::cases::Rng;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The k-means cases, with the tags that say which configurations run them
+/// (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(cluster_kmeans_matches_serial_model; Light),
+    case!(cluster_kmeans_errors; Light),
+];
 
 /// The serial model: centers, labels, iterations.
 fn model(
@@ -88,7 +96,7 @@ fn same_bits(a: ArrayView2<f64>, b: ArrayView2<f64>) -> bool {
     a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
-pub fn kmeans_matches_serial_model(rt: &Runtime) {
+pub fn cluster_kmeans_matches_serial_model(rt: &Runtime) {
     let mut rng = Rng::new(41);
     let schedules = [Schedule::Static, Schedule::Dynamic, Schedule::Rotated];
     for round in 0..9 {
@@ -176,7 +184,7 @@ pub fn kmeans_matches_serial_model(rt: &Runtime) {
     }
 }
 
-pub fn kmeans_errors(rt: &Runtime) {
+pub fn cluster_kmeans_errors(rt: &Runtime) {
     let mut points = GlobalArray::<f64, Ix2>::zeros_chunked(rt, [30, 4], &[0, 4]).unwrap();
     gain::random::fill_uniform(&mut points, 1, 0.0, 1.0).unwrap();
     let kind = |km: KMeans| km.fit(&points).unwrap_err().kind();

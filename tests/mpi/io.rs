@@ -11,7 +11,16 @@ use mpi::traits::*;
 use ndarray::{ArrayD, Ix1, Ix2, IxDyn, ShapeBuilder};
 
 use crate::bad_input::Tally;
-use crate::cases::{Rng, random_array};
+use crate::model::{Rng, random_array};
+use crate::registry::{Case, case};
+
+/// The `.npy` cases, with the tags that say which configurations run them
+/// (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(io_npy_save_load_match_the_model; Light, Io),
+    case!(io_npy_bad_input; Light, Io),
+    case!(io_numpy_reads_and_writes_the_same_files; NumpyInterop),
+];
 
 /// A directory every rank names alike (from rank 0's PID), created by
 /// rank 0, emptied and removed by [`Scratch::finish`].
@@ -91,7 +100,7 @@ fn with_version(v1: &[u8], version: u8) -> Vec<u8> {
 /// Saves random arrays of every element type with random distributions,
 /// reads each file back with `ndarray-npy` on rank 0 and with every load
 /// form on all ranks, in C and Fortran order and format versions 1 to 3.
-pub fn npy_roundtrip(rt: &Runtime) {
+pub fn io_npy_save_load_match_the_model(rt: &Runtime) {
     let scratch = Scratch::new(rt, "io");
     let mut rng = Rng::new(22);
     // Every type once; two of them three times, with the static and
@@ -258,7 +267,7 @@ impl BadFiles {
 }
 
 /// Bad files and paths: a typed error on every rank, no file left behind.
-pub fn npy_bad_input(rt: &Runtime) {
+pub fn io_npy_bad_input(rt: &Runtime) {
     let scratch = Scratch::new(rt, "io-bad");
     let mut t = Tally { rt, tried: 0 };
     let ga = gain::numpy::from_fn(rt, [4, 3], |i| (i[0] * 3 + i[1]) as f64).unwrap();
@@ -393,12 +402,12 @@ pub fn python_with_numpy() -> Option<String> {
     })
 }
 
-/// The environment variable naming the interpreter for [`numpy_interop`].
+/// The environment variable naming the interpreter for [`io_numpy_reads_and_writes_the_same_files`].
 pub const PYTHON: &str = "GAIN_TEST_PYTHON";
 
 /// NumPy opens every file gain saves, and gain opens every file NumPy
 /// saves (C and Fortran order, every element type), with the same values.
-pub fn numpy_interop(rt: &Runtime) {
+pub fn io_numpy_reads_and_writes_the_same_files(rt: &Runtime) {
     let py = std::env::var(PYTHON).expect("the parent names the interpreter");
     let scratch = Scratch::new(rt, "numpy");
     // gain's name of each type, and NumPy's.

@@ -14,8 +14,17 @@ use mpi::traits::*;
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Ix1, Ix2, Ix3, IxDyn, ShapeBuilder, Slice};
 
 use crate::bad_input::Tally;
-use crate::cases::Rng;
 use crate::io::Scratch;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The file-backed cases, with the tags that say which configurations run
+/// them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(file_backed_read_write_matches_the_model; Light),
+    case!(file_backed_read_only_refuses_writes; Light),
+    case!(file_backed_bad_input; Light),
+];
 
 /// The element types the cases write with `ndarray-npy` and read back.
 trait Npy: Element + ndarray_npy::ReadableElement {}
@@ -41,7 +50,7 @@ fn part_mut<'a, T>(m: &'a mut ArrayD<T>, s: &Section) -> ArrayViewMutD<'a, T> {
 /// works on them through every path against the model, flushes, drops
 /// the array and checks the file; then the same for `create_npy`, and an
 /// empty array.
-pub fn read_write_matches_the_model(rt: &Runtime) {
+pub fn file_backed_read_write_matches_the_model(rt: &Runtime) {
     let scratch = Scratch::new(rt, "mapped-rw");
     let mut rng = Rng::new(41);
     let n = rt.size();
@@ -240,7 +249,7 @@ fn created(rt: &Runtime, scratch: &Scratch, rng: &mut Rng) {
 /// with `ReadOnly` (one-sided ones on the calling rank, collective ones on
 /// every rank, the ranks still in step), and the file's bytes stay as
 /// they were.
-pub fn read_only_refuses_writes(rt: &Runtime) {
+pub fn file_backed_read_only_refuses_writes(rt: &Runtime) {
     let scratch = Scratch::new(rt, "mapped-ro");
     let mut rng = Rng::new(43);
     let n = rt.size();
@@ -374,7 +383,7 @@ pub fn read_only_refuses_writes(rt: &Runtime) {
 
 /// Bad files and paths: a typed error on every rank, before anything is
 /// mapped or written, and the ranks still in step.
-pub fn bad_input(rt: &Runtime) {
+pub fn file_backed_bad_input(rt: &Runtime) {
     let scratch = Scratch::new(rt, "mapped-bad");
     let mut t = Tally { rt, tried: 0 };
     let model = ndarray::Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f64);

@@ -5,7 +5,18 @@ use gain::random::Philox4x64;
 use gain::{ErrorKind, GlobalArray, Runtime};
 use ndarray::{Array2, Ix2, IxDyn};
 
-use crate::cases::Rng;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The random and linear-algebra cases, with the tags that say which
+/// configurations run them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(random_identical_across_distributions; Light),
+    case!(matmul_any_distributions; Light, Rma, Hosts),
+    case!(transpose_any_distributions; Light, Rma, Hosts),
+    case!(matmul_transposed_operands; Light, Rma, Hosts),
+    case!(linalg_errors; Light),
+];
 
 /// A matrix of `shape` with a regular, chunked or irregular distribution
 /// (the same on every rank).

@@ -12,7 +12,22 @@ use ndarray::{
     Array, Array1, Array2, Array3, ArrayD, Axis, Dimension, Ix1, Ix2, IxDyn, SliceInfoElem, s,
 };
 
-use crate::cases::Rng;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The NumPy-layer cases, with the tags that say which configurations run
+/// them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(numpy_empty_arrays_like_ndarray; Light),
+    case!(numpy_views_match_ndarray; Light),
+    case!(numpy_elementwise_and_broadcasting; Light),
+    case!(numpy_stencils_on_shifted_views; Light),
+    case!(numpy_reductions_and_scans; Light),
+    case!(numpy_static_dimensions_and_axes; Light),
+    case!(numpy_zip_six_and_eight_inputs; Light),
+    case!(numpy_creation; Light),
+    case!(numpy_errors; Light),
+];
 
 /// A random shape of 1 to 4 dimensions, `max` elements per axis at most.
 fn shape(rng: &mut Rng, max: usize) -> Vec<usize> {
@@ -77,7 +92,7 @@ fn slice_info(rng: &mut Rng, shape: &[usize]) -> Vec<SliceInfoElem> {
 
 /// Views and views of views read the same elements as ndarray's slicing;
 /// assigning into a view writes exactly those elements.
-pub fn views_match_ndarray(rt: &Runtime) {
+pub fn numpy_views_match_ndarray(rt: &Runtime) {
     let mut rng = Rng::new(31);
     for round in 0..24 {
         let sh = shape(&mut rng, 7);
@@ -122,7 +137,7 @@ pub fn views_match_ndarray(rt: &Runtime) {
 
 /// Ufuncs, operators and broadcasting against ndarray: integers exact,
 /// floats bit for bit (the same operations in the same order).
-pub fn elementwise_and_broadcasting(rt: &Runtime) {
+pub fn numpy_elementwise_and_broadcasting(rt: &Runtime) {
     let mut rng = Rng::new(32);
     for round in 0..10 {
         let sh = shape(&mut rng, 9);
@@ -172,7 +187,7 @@ pub fn elementwise_and_broadcasting(rt: &Runtime) {
 
 /// Shifted views of one array (a stencil), written with operators and
 /// with a Zip, match ndarray, and `out` arrays of any distribution work.
-pub fn stencils_on_shifted_views(rt: &Runtime) {
+pub fn numpy_stencils_on_shifted_views(rt: &Runtime) {
     let mut rng = Rng::new(33);
     for round in 0..6 {
         let (n, m) = (3 + rng.below(14), 3 + rng.below(14));
@@ -221,7 +236,7 @@ fn close(a: f64, b: f64, what: &str) {
 }
 
 /// Whole-array and axis reductions, arg-extrema and scans against ndarray.
-pub fn reductions_and_scans(rt: &Runtime) {
+pub fn numpy_reductions_and_scans(rt: &Runtime) {
     let mut rng = Rng::new(34);
     for round in 0..10 {
         let sh = shape(&mut rng, 8);
@@ -316,7 +331,7 @@ pub fn reductions_and_scans(rt: &Runtime) {
 }
 
 /// Creation functions against NumPy's definitions.
-pub fn creation(rt: &Runtime) {
+pub fn numpy_creation(rt: &Runtime) {
     let e = numpy::eye::<i32>(rt, 4, 6, -1).unwrap();
     assert_eq!(
         e.to_array().unwrap(),
@@ -420,7 +435,7 @@ fn rows_of(a: &GlobalArray<f64, Ix2>) -> usize {
 /// wins), and every axis reduction reduces the axis it is given: the
 /// three axes have different lengths, and each result must equal
 /// ndarray's along the same axis, on arrays and on strided views.
-pub fn static_dimensions_and_axes(rt: &Runtime) {
+pub fn numpy_static_dimensions_and_axes(rt: &Runtime) {
     let mut rng = Rng::new(35);
     for round in 0..6 {
         let n0 = 2 + rng.below(5);
@@ -562,7 +577,7 @@ pub fn static_dimensions_and_axes(rt: &Runtime) {
 /// same with the centre and a scalar, against ndarray computing the same
 /// sums in the same order (equal bits); with contiguous rows and with
 /// every view walking its last axis backwards.
-pub fn zip_six_and_eight_inputs(rt: &Runtime) {
+pub fn numpy_zip_six_and_eight_inputs(rt: &Runtime) {
     let mut rng = Rng::new(36);
     for round in 0..4 {
         let sh = [3 + rng.below(7), 3 + rng.below(7), 3 + rng.below(7)];
@@ -649,7 +664,7 @@ pub fn zip_six_and_eight_inputs(rt: &Runtime) {
 /// The NumPy layer on arrays with zero-length axes, against ndarray:
 /// creation, views, expressions, `eval`, scans and reductions (`sum` the
 /// identity, `min`/`max`/`argmin`/`argmax` an error, as NumPy raises).
-pub fn empty_arrays(rt: &Runtime) {
+pub fn numpy_empty_arrays_like_ndarray(rt: &Runtime) {
     let kind = |e: gain::Error| e.kind();
     let a = numpy::arange(rt, 0, 0, 1).unwrap();
     assert_eq!(a.to_array().unwrap(), Array1::<i32>::zeros(0));

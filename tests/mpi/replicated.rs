@@ -7,7 +7,22 @@ use gain::{Element, ErrorKind, GlobalArray, Replicated, Result, Runtime};
 use mpi::traits::*;
 use ndarray::{Array1, Array2, Array3, ArrayD, Axis, Ix1, Ix2, IxDyn, ShapeBuilder, Slice};
 
-use crate::cases::Rng;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The replicated-array cases, with the tags that say which configurations
+/// run them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(replicated_roundtrip_from_global::<i32>; Light, Roundtrip, Rma),
+    case!(replicated_roundtrip_from_global::<f64>; Light, Roundtrip, Rma),
+    case!(replicated_roundtrip_from_global::<u8>; Light, Roundtrip, Rma),
+    case!(replicated_roundtrip_from_global::<i64>; Light, Roundtrip, Rma),
+    case!(replicated_roundtrip_from_global::<f32>; Light, Roundtrip, Rma),
+    case!(replicated_roundtrip_from_root_every_root; Light, Roundtrip, Rma),
+    case!(replicated_updates_change_what_every_rank_sees; Light),
+    case!(replicated_bad_input; Light),
+    case!(replicated_one_copy_per_node_pss; Light),
+];
 
 /// A random shape of `ndim` axes: one axis in eight of length zero, one in
 /// four of length 1 or 2 (so fewer rows than ranks, and nodes where some
@@ -75,7 +90,7 @@ fn check_sees<T: Element, D: ndarray::Dimension>(
 /// `from_global` of random 1-, 2- and 3-d arrays (zero-length axes,
 /// fewer rows than ranks, every distribution kind) against the model; the
 /// copy stays as it was when the global array changes or goes.
-pub fn from_global<T: Element>(rt: &Runtime) {
+pub fn replicated_roundtrip_from_global<T: Element>(rt: &Runtime) {
     let mut rng = Rng::new(41);
     for ndim in 1..=3 {
         for k in 0..4 {
@@ -113,7 +128,7 @@ pub fn from_global<T: Element>(rt: &Runtime) {
 
 /// `from_root` from every possible root, in several memory layouts of the
 /// root's data, against the model.
-pub fn from_root(rt: &Runtime) {
+pub fn replicated_roundtrip_from_root_every_root(rt: &Runtime) {
     let mut rng = Rng::new(43);
     for root in 0..rt.size() {
         for ndim in 1..=3 {
@@ -158,7 +173,7 @@ pub fn from_root(rt: &Runtime) {
 
 /// Updates change what every rank sees, and nothing else does; two
 /// replicated arrays live side by side.
-pub fn updates(rt: &Runtime) {
+pub fn replicated_updates_change_what_every_rank_sees(rt: &Runtime) {
     let model = Array2::<i64>::from_shape_fn((7, 5), |(i, j)| (10 * i + j) as i64);
     let ga = GlobalArray::<i64, _>::zeros(rt, [7, 5]).unwrap();
     if rt.rank() == 0 {
@@ -237,7 +252,7 @@ fn in_step(rt: &Runtime, what: &str) {
 /// written: a root past the last rank, a root without data, data on a
 /// rank that is not the root, ranks naming different roots, updates of
 /// another shape.
-pub fn bad_input(rt: &Runtime) {
+pub fn replicated_bad_input(rt: &Runtime) {
     let (n, me, last) = (rt.size(), rt.rank(), rt.size() - 1);
     let data = Array1::<f64>::from_elem(4, 2.5);
     let from_root = "Replicated::from_root";
@@ -457,7 +472,7 @@ fn pss_of_one_copy(
 /// One copy per node: a 48 MiB replicated array, read in full by every
 /// rank, adds one copy's worth of PSS summed over each node's ranks,
 /// whatever the number of ranks on the node, built either way.
-pub fn one_copy_per_node_pss(rt: &Runtime) {
+pub fn replicated_one_copy_per_node_pss(rt: &Runtime) {
     let n = 6 << 20; // 48 MiB of f64
     let bytes = n * size_of::<f64>();
     let mut ga = GlobalArray::<f64, _>::zeros(rt, n).unwrap();

@@ -11,7 +11,15 @@ use mpi::environment::Threading;
 use mpi::traits::*;
 use ndarray::{Array2, ArrayD, Axis, Ix1, Ix2, s};
 
-use crate::cases::Rng;
+use crate::model::Rng;
+use crate::registry::{Case, case};
+
+/// The cases of threads inside a rank, with the tags that say which
+/// configurations run them (`registry::Tag`).
+pub const CASES: &[Case] = &[
+    case!(threads_same_bits_on_any_pool; Threads),
+    case!(threads_concurrent_one_sided_calls; Threads),
+];
 
 /// Everything one pool computes, gathered on every rank, to compare bits.
 #[derive(Debug, PartialEq)]
@@ -128,7 +136,7 @@ fn kernels(rt: &Runtime, shape: (usize, usize)) -> Results {
 
 /// The kernels give the same bits on pools of 1, 2 and 3 threads, and the
 /// elementwise ones equal a serial ndarray model.
-pub fn same_bits_on_any_pool(rt: &Runtime) {
+pub fn threads_same_bits_on_any_pool(rt: &Runtime) {
     assert!(gain::threads() >= 1);
     let mut rng = Rng::new(7);
     for _ in 0..2 {
@@ -173,7 +181,7 @@ pub fn same_bits_on_any_pool(rt: &Runtime) {
 /// `read_inc` ticket is handed out once, each thread reads back what it
 /// put, and a view held by one thread refuses another thread's write into
 /// its block.
-pub fn concurrent_one_sided_calls(rt: &Runtime) {
+pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
     assert_eq!(rt.thread_level(), Threading::Multiple);
     let threads = 4;
     let (np, me) = (rt.size(), rt.rank());
