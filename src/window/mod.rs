@@ -39,7 +39,7 @@
 //! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
 //! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
 //! replicated and file-backed storage, `progress.rs` the progress thread,
-//! and `ffi.rs` every MPI call.
+//! and `ffi/` every MPI call (communicators, windows, RMA).
 //!
 //! File-backed windows (`mapped.rs`) keep their data in a mapping of a
 //! file instead of the node window: see [`Window::map_file`].

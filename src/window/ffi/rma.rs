@@ -1,0 +1,223 @@
+//! One-sided data movement: `MPI_Get`, `MPI_Put` and `MPI_Accumulate`
+//! with derived datatypes, and `MPI_Fetch_and_op`.
+
+use std::ffi::{c_int, c_void};
+
+use mpi::ffi::{self as sys, MPI_Aint, MPI_Datatype, MPI_Win};
+use mpi::raw::AsRaw;
+
+use super::super::transfer::Dim;
+use crate::element::Element;
+use crate::error::Result;
+
+use super::{GAIN_MPI_SUM, check, may_call_mpi, to_int};
+
+/// A datatype describing one side of a transfer: `count` items of `ty`.
+struct Described {
+    ty: MPI_Datatype,
+    count: c_int,
+    derived: bool,
+}
+
+impl Described {
+    /// Builds the type for `dims` with the strides `stride(dim)` (elements).
+    fn new<T: Element>(dims: &[Dim], stride: fn(&Dim) -> isize) -> Result<Self> {
+        let base = T::equivalent_datatype().as_raw();
+        let elem = size_of::<T>() as MPI_Aint;
+        if let [d] = dims
+            && stride(d) == 1
+        {
+            return Ok(Described {
+                ty: base,
+                count: to_int(d.n, "transfer count")?,
+                derived: false,
+            });
+        }
+        let mut ty = base;
+        for (i, d) in dims.iter().rev().enumerate() {
+            let mut next = base;
+            let n = to_int(d.n, "transfer extent")?;
+            // SAFETY: `ty` is a valid datatype; `next` is an out-parameter.
+            unsafe {
+                if i == 0 && stride(d) == 1 {
+                    check(
+                        sys::MPI_Type_contiguous(n, ty, &mut next),
+                        "MPI_Type_contiguous",
+                    )?;
+                } else {
+                    check(
+                        sys::MPI_Type_create_hvector(
+                            n,
+                            1,
+                            stride(d) as MPI_Aint * elem,
+                            ty,
+                            &mut next,
+                        ),
+                        "MPI_Type_create_hvector",
+                    )?;
+                }
+                if i > 0 {
+                    check(sys::MPI_Type_free(&mut ty), "MPI_Type_free")?;
+                }
+            }
+            ty = next;
+        }
+        // SAFETY: `ty` is a newly created datatype.
+        check(unsafe { sys::MPI_Type_commit(&mut ty) }, "MPI_Type_commit")?;
+        Ok(Described {
+            ty,
+            count: 1,
+            derived: true,
+        })
+    }
+
+    /// Frees a derived type; pending operations that use it still complete
+    /// (Standard section 5.1.5).
+    fn free(mut self) -> Result<()> {
+        if self.derived {
+            // SAFETY: `ty` was created and committed by `new`.
+            check(unsafe { sys::MPI_Type_free(&mut self.ty) }, "MPI_Type_free")?;
+        }
+        Ok(())
+    }
+}
+
+/// The RMA calls `rma` can issue.
+#[derive(Clone, Copy)]
+pub(crate) enum Rma {
+    Get,
+    Put,
+    AccumulateSum,
+}
+
+impl Rma {
+    /// The MPI function's name, for error messages.
+    fn call(self) -> &'static str {
+        match self {
+            Rma::Get => "MPI_Get",
+            Rma::Put => "MPI_Put",
+            Rma::AccumulateSum => "MPI_Accumulate",
+        }
+    }
+}
+
+/// Issues one RMA call moving the box `dims` between `origin` and byte
+/// displacement `disp` of `rank`'s segment in `win`. Completion is the
+/// caller's job (`flush_local`, `flush_all`).
+///
+/// # Safety
+/// `origin` plus every offset the origin strides of `dims` reach must be
+/// inside one live allocation of `T`, writable for `Rma::Get`, and stay so
+/// until the operation is completed.
+pub(crate) unsafe fn rma<T: Element>(
+    op: Rma,
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    origin: *const T,
+    dims: &[Dim],
+) -> Result<()> {
+    may_call_mpi(op.call())?;
+    let rank = to_int(rank, "rank")?;
+    let o = Described::new::<T>(dims, |d| d.origin_stride)?;
+    let t = match Described::new::<T>(dims, |d| d.target_stride) {
+        Ok(t) => t,
+        Err(e) => {
+            o.free()?;
+            return Err(e);
+        }
+    };
+    // SAFETY: the caller guarantees the origin memory; the target
+    // displacement lies inside the segment because the box was derived
+    // from the owner's block shape.
+    let code = unsafe {
+        match op {
+            Rma::Get => sys::MPI_Get(
+                origin as *mut c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                win,
+            ),
+            Rma::Put => sys::MPI_Put(
+                origin as *const c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                win,
+            ),
+            Rma::AccumulateSum => sys::MPI_Accumulate(
+                origin as *const c_void,
+                o.count,
+                o.ty,
+                rank,
+                disp,
+                t.count,
+                t.ty,
+                GAIN_MPI_SUM,
+                win,
+            ),
+        }
+    };
+    let freed = o.free().and(t.free());
+    check(code, op.call())?;
+    freed
+}
+
+/// `MPI_Fetch_and_op(MPI_SUM)` followed by `MPI_Win_flush`: atomically adds
+/// `inc` at byte displacement `disp` of `rank`'s segment, returns the old
+/// value. Elements of one or two bytes go through the equivalent
+/// `MPI_Get_accumulate` of one element instead: Open MPI 4.1's `osc/ucx`
+/// hands those to UCX atomics, which have only 32- and 64-bit forms, and
+/// its `MPI_Fetch_and_op` then returns success having done nothing (UCX
+/// logs "invalid atomic operation datatype"). Both are accumulate
+/// operations, atomic with each other and with `MPI_Accumulate`.
+pub(crate) fn fetch_and_add<T: Element>(
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    inc: T,
+) -> Result<T> {
+    may_call_mpi("MPI_Fetch_and_op")?;
+    let mut old = T::zero();
+    let rank = to_int(rank, "rank")?;
+    let ty = T::equivalent_datatype().as_raw();
+    let inc_ptr = (&inc) as *const T as *const c_void;
+    let old_ptr = (&mut old) as *mut T as *mut c_void;
+    // SAFETY: `inc` and `old` are one `T` each of datatype `ty` and live
+    // across the flush that completes the call.
+    unsafe {
+        if std::mem::size_of::<T>() < 4 {
+            check(
+                sys::MPI_Get_accumulate(
+                    inc_ptr,
+                    1,
+                    ty,
+                    old_ptr,
+                    1,
+                    ty,
+                    rank,
+                    disp,
+                    1,
+                    ty,
+                    GAIN_MPI_SUM,
+                    win,
+                ),
+                "MPI_Get_accumulate",
+            )?;
+        } else {
+            check(
+                sys::MPI_Fetch_and_op(inc_ptr, old_ptr, ty, rank, disp, GAIN_MPI_SUM, win),
+                "MPI_Fetch_and_op",
+            )?;
+        }
+        check(sys::MPI_Win_flush(rank, win), "MPI_Win_flush")?;
+    }
+    Ok(old)
+}
