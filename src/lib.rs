@@ -26,8 +26,9 @@
 //!   creation on top of `GlobalArray`'s public API;
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
-//! - [`Runtime`] / [`init`]: start-up, abort-on-panic, and the fault
-//!   handling of [`guide::faults`];
+//! - [`Runtime`] / [`init`]: start-up, the node topology and the thread
+//!   pool; the fault handling of [`guide::faults`] is a private module of
+//!   its own;
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels;
 //! - [`threads`]: how many threads of rayon's pool a rank's local kernels
 //!   run on (pure; the runtime sizes the pool).

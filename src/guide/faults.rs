@@ -31,6 +31,10 @@
 //!   `GAIN_FAULT_TIMEOUT` seconds (default 10) for the others, then aborts
 //!   the job with the error: `rank 0: GlobalArray::get: OutOfBounds: ...`.
 //!   Any collective the rank completes with the others clears that state.
+//!   What counts is an error that came out of one of gain's calls; one
+//!   the program makes itself (with [`Error::new`](crate::Error::new), or
+//!   of another type) leaves gain unaware, so a rank that may leave alone
+//!   with such an error should panic instead, which ends the job.
 //! - **A panic** prints its message and the rank, then `MPI_Abort`s.
 //! - **`std::process::exit`** while MPI still runs (before the runtime is
 //!   dropped) aborts the job, naming the rank.
