@@ -1,10 +1,11 @@
 //! `hybrid`: ranks × threads. Each program runs at 2 ranks × 1 thread, at
 //! 1 rank × 2 threads and at 1 rank × 1 thread, the three alternating run
 //! by run, at the sizes of the suites that run it alone: `elementwise`
-//! (`benches/elementwise.rs`), `laplace` and `distmap` (the examples),
-//! `kmeans` (`benches/kmeans.rs`), `matmul` (the example's Algorithm 2) and
-//! `sum` (`examples/shared_sum --style numpy`: the NumPy layer's `a.sum()`,
-//! a reduction folding tiles on the rank's threads).
+//! (`benches/elementwise.rs`), `laplace` and `distmap` (`benches/laplace.rs`
+//! and `benches/distmap.rs`, timing the examples' code), `kmeans`
+//! (`benches/kmeans.rs`), `matmul` (`benches/matmul.rs`, the example's
+//! Algorithm 2) and `sum` (`benches/shared_sum.rs --style numpy`: the NumPy
+//! layer's `a.sum()`, a reduction folding tiles on the rank's threads).
 //!
 //! The 2-rank runs launch as the other suites do (Open MPI binds each of
 //! the two ranks to a core, MPICH binds nothing); the 1-rank runs launch as
@@ -101,11 +102,11 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     ];
     let targets = [
         Target::Bench("elementwise"),
-        Target::Example("laplace"),
-        Target::Example("distmap"),
+        Target::Bench("laplace"),
+        Target::Bench("distmap"),
         Target::Bench("kmeans"),
-        Target::Example("matmul"),
-        Target::Example("shared_sum"),
+        Target::Bench("matmul"),
+        Target::Bench("shared_sum"),
     ];
     let built = b.native().run(&targets)?;
     let exes = targets

@@ -6,10 +6,10 @@
 //! hits all alike. Each figure is the median over the rounds. The file
 //! goes to `target/bench` (a disk, not tmpfs); loads read it from a warm
 //! page cache, and, where the runner may drop the cache (root), also cold.
-//! Then `examples/shared_lookup` at 2 and 4 ranks: the blog's 1.5 GB
-//! read-only array loaded as a `Replicated` array, its memory per node
-//! (PSS summed over the node's ranks) and its load time beside the blog's
-//! best, quoted.
+//! Then `benches/shared_lookup.rs` (the steps of `examples/shared_lookup`)
+//! at 2 and 4 ranks: the blog's 1.5 GB read-only array loaded as a
+//! `Replicated` array, its memory per node (PSS summed over the node's
+//! ranks) and its load time beside the blog's best, quoted.
 
 use serde::Deserialize;
 
@@ -30,7 +30,7 @@ struct Gain {
     load_cold_s: Option<f64>,
 }
 
-/// The line `examples/shared_lookup` prints.
+/// The line `benches/shared_lookup.rs` prints.
 #[derive(Deserialize)]
 struct Lookup {
     np: u32,
@@ -63,7 +63,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let mbytes = b.knob("IO_MBYTES", 2048)?;
     let rounds = b.knob("IO_ROUNDS", 3)?;
     let lookup_mbytes = b.knob("SHARED_LOOKUP_MBYTES", 1536)?;
-    let (io, lookup) = (Target::Bench("io"), Target::Example("shared_lookup"));
+    let (io, lookup) = (Target::Bench("io"), Target::Bench("shared_lookup"));
     let built = b.plain().run(&[io, lookup])?;
     let (exe, lookup) = (built.exe(io)?, built.exe(lookup)?);
     let dir = std::path::absolute("target/bench")?;

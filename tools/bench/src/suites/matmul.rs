@@ -1,6 +1,6 @@
-//! `matmul`: the blocked matrix multiplication (`examples/matmul`,
-//! Algorithm 2, and `gain::linalg::matmul_into` on the same operands) at 1
-//! and 2 ranks, the same program built with the `blas` feature (local
+//! `matmul`: the blocked matrix multiplication (`benches/matmul.rs`:
+//! `examples/matmul`'s Algorithm 2, and `gain::linalg::matmul_into` on the
+//! same operands) at 1 and 2 ranks, the same program built with the `blas` feature (local
 //! GEMMs in the system's OpenBLAS, one thread a rank), and NumPy's `a @ b`
 //! (OpenBLAS dgemm, two threads). The 2-rank runs of both builds alternate
 //! over `MATMUL_RUNS` rounds; their figures are medians.
@@ -15,7 +15,7 @@ use crate::run::{Bench, system_openblas};
 
 use super::scaling;
 
-/// The line `examples/matmul` prints.
+/// The line `benches/matmul.rs` prints.
 #[derive(Deserialize)]
 struct Run {
     np: u32,
@@ -36,7 +36,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let blocks = b.knob("MATMUL_BLOCKS", 8)?;
     let block_size = b.knob("MATMUL_BLOCK_SIZE", 512)?;
     let rounds = b.knob("MATMUL_RUNS", 3)?;
-    let matmul = Target::Example("matmul");
+    let matmul = Target::Bench("matmul");
     let native = b.native();
     let exe = native.run(&[matmul])?.exe(matmul)?.to_path_buf();
     let blas = if system_openblas() {

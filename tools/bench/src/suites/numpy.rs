@@ -1,9 +1,9 @@
 //! `numpy`: the NumPy layer. `c = a*b + c` through `gain::numpy::Zip`
 //! (`benches/elementwise.rs`) at 1 and 2 ranks between two runs of a
 //! two-thread STREAM triad, with ndarray's `Zip` alternating in the 1-rank
-//! process; and the Laplace solver (`examples/laplace`) at 1 and 2 ranks,
-//! written as one fused `Zip` and as operators on views, against a serial
-//! loop and perfpy's NumPy formula.
+//! process; and the Laplace solver of `examples/laplace` (timed by
+//! `benches/laplace.rs`) at 1 and 2 ranks, written as one fused `Zip` and
+//! as operators on views, against a serial loop and perfpy's NumPy formula.
 
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ struct Elementwise {
     ndarray_seconds: Option<f64>,
 }
 
-/// The line `examples/laplace` prints.
+/// The line `benches/laplace.rs` prints.
 #[derive(Deserialize)]
 struct Laplace {
     np: u32,
@@ -33,7 +33,7 @@ struct Laplace {
     error: f64,
 }
 
-/// The lines of `examples/laplace --baseline` and `laplace_numpy.py`.
+/// The lines of `benches/laplace.rs --baseline` and `laplace_numpy.py`.
 #[derive(Deserialize)]
 struct Timed {
     seconds: f64,
@@ -48,7 +48,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let mib = b.knob("PROBE_MBYTES", 512)?;
     let (elementwise, laplace, probe) = (
         Target::Bench("elementwise"),
-        Target::Example("laplace"),
+        Target::Bench("laplace"),
         Target::Bench("probe"),
     );
     let built = b.native().run(&[elementwise, laplace, probe])?;
