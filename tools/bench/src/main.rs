@@ -103,7 +103,8 @@
 //! (the declared throughput) and keeps each as a `criterion` record.
 //!
 //! The figures a table shows, with their descriptions and goals, are
-//! [`figures::TABLE`]; each suite's module says how its figures are taken.
+//! declared by each suite in its module (`SPECS`, [`suites::specs`]),
+//! which also says how its figures are taken.
 
 mod cargo;
 mod figures;

@@ -9,11 +9,67 @@ use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::{Build, Target};
-use crate::figures::{Figures, median};
+use crate::figures::Goal::AtLeast;
+use crate::figures::{Figures, Spec, median, spec};
 use crate::protocol::Records;
 use crate::run::{Bench, system_openblas};
 
 use super::scaling;
+
+/// The figures of the `matmul` table, in table order, with their descriptions
+/// and goals.
+pub const SPECS: &[Spec] = &[
+    spec(
+        "matmul.gflops_1rank",
+        "Algorithm 2 (owner computes), 1 rank",
+        None,
+    ),
+    spec(
+        "matmul.gflops_2rank",
+        "the same, 2 ranks (median of the rounds)",
+        None,
+    ),
+    spec(
+        "matmul.linalg_gflops_2rank",
+        "`gain::linalg::matmul_into`, same operands, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.blas_gflops_2rank",
+        "Algorithm 2 built with `--features blas`, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.blas_linalg_gflops_2rank",
+        "`matmul_into` built with `--features blas`, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.openblas_gflops_2thread",
+        "NumPy `a @ b` (OpenBLAS dgemm, 2 threads, best of 3)",
+        None,
+    ),
+    spec(
+        "matmul.gflops_2rank_vs_openblas",
+        "Algorithm 2 ÷ NumPy",
+        Some(AtLeast(0.85)),
+    ),
+    spec(
+        "matmul.linalg_gflops_2rank_vs_openblas",
+        "`matmul_into` ÷ NumPy",
+        None,
+    ),
+    spec(
+        "matmul.blas_gflops_2rank_vs_openblas",
+        "Algorithm 2, `blas` build ÷ NumPy",
+        None,
+    ),
+    spec(
+        "matmul.blas_linalg_gflops_2rank_vs_openblas",
+        "`matmul_into`, `blas` build ÷ NumPy",
+        None,
+    ),
+];
 
 /// The line `benches/matmul.rs` prints.
 #[derive(Deserialize)]
@@ -71,7 +127,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
 fn figures(r: &Records) -> Result<Figures> {
     let runs: Vec<Run> = r.all("matmul")?;
     let at = |np: u32, blas: bool| runs.iter().filter(move |x| x.np == np && x.blas == blas);
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     f.add(
         "matmul.gflops_1rank",
         median(at(1, false).map(|x| x.gflops)),
