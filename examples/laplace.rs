@@ -15,16 +15,14 @@
 //!   squared change, so a sweep is one pass over memory.
 //! - `--style ops`: the formula with operators on views, assigned into
 //!   the interior, and the error as its own reduction — NumPy's shape.
-//! - `--baseline`: a serial hand-written Rust loop doing the same sweeps
-//!   (rank 0 only); `--verify` compares the distributed solution and error
-//!   with it (the same operations in the same order: equal bits).
 //!
 //! Prints the time, the error and a fingerprint of the solution (the same
-//! at every rank count); `--png PATH` writes a heat map. The time and the
-//! error also go in one `BENCH {json}` line, the result the bench runner
-//! reads (`scripts/bench numpy`; protocol in tools/bench).
+//! at every rank count). `--verify` compares the solution and error with a
+//! serial hand-written loop doing the same sweeps (the same operations in
+//! the same order: equal bits); `--png PATH` writes a heat map.
+//! `benches/laplace.rs` times `solve`, and the serial loop as its baseline.
 //!
-//! Run: `mpirun -np 2 target/release/examples/laplace [--n 4000] [--iters 100]`
+//! Run: `mpirun -np 2 target/release/examples/laplace [--n 4000] [--iters 100] [--verify]`
 
 // `s![1..-1]` counts -1 from the end (ndarray's rule); it is not an empty
 // reversed range, which is what this lint assumes.
@@ -32,33 +30,19 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/laplace_grid.rs"]
+pub mod grid;
 #[path = "support/picture.rs"]
 mod picture;
 
 use std::time::Instant;
 
 use cli::{arg, fingerprint, flag, num};
+use grid::{constants, initial, serial_loop};
 
 use gain::numpy::{self, Zip};
 use gain::{GlobalArray, Runtime};
 use ndarray::{Array2, Ix2, s};
-
-/// The grid constants: spacing squared and the inverse denominator.
-fn constants(n: usize) -> (f64, f64, f64) {
-    let d = 1.0 / (n - 1) as f64;
-    let (dx2, dy2) = (d * d, d * d);
-    (dx2, dy2, 0.5 / (dx2 + dy2))
-}
-
-/// `x² − y²` on the boundary, zero inside.
-fn initial(i: usize, j: usize, n: usize) -> f64 {
-    if i == 0 || j == 0 || i == n - 1 || j == n - 1 {
-        let (x, y) = (i as f64 / (n - 1) as f64, j as f64 / (n - 1) as f64);
-        x * x - y * y
-    } else {
-        0.0
-    }
-}
 
 /// One sweep, fused: writes the interior of `new` from `u`; returns this
 /// rank's sum of squared changes.
@@ -102,50 +86,11 @@ fn sweep_ops(
     (&d * &d).sum()
 }
 
-/// The serial hand-written loop: the same sweeps on plain slices. Returns
-/// the solution and the last error.
-fn serial_loop(n: usize, iters: usize) -> (Vec<f64>, f64) {
-    let (dx2, dy2, dnr_inv) = constants(n);
-    let mut u: Vec<f64> = (0..n * n).map(|k| initial(k / n, k % n, n)).collect();
-    let mut new = u.clone();
-    let mut err = 0.0;
-    for _ in 0..iters {
-        err = 0.0;
-        for i in 1..n - 1 {
-            let (up, row, down) = (
-                &u[(i - 1) * n..i * n],
-                &u[i * n..(i + 1) * n],
-                &u[(i + 1) * n..(i + 2) * n],
-            );
-            let out = &mut new[i * n..(i + 1) * n];
-            for j in 1..n - 1 {
-                let v = ((up[j] + down[j]) * dy2 + (row[j - 1] + row[j + 1]) * dx2) * dnr_inv;
-                err += (v - row[j]) * (v - row[j]);
-                out[j] = v;
-            }
-        }
-        std::mem::swap(&mut u, &mut new);
-    }
-    (u, err.sqrt())
-}
-
 fn main() -> gain::Result<()> {
     let n = num("--n", 4000).max(3);
     let iters = num("--iters", 100);
     let style = arg("--style").unwrap_or_else(|| "zip".into());
     let rt = gain::init()?;
-    if flag("--baseline") {
-        if rt.rank() == 0 {
-            let t = Instant::now();
-            let (_, err) = serial_loop(n, iters);
-            let secs = t.elapsed().as_secs_f64();
-            println!("serial loop: N={n} iters={iters} {secs:.3} s, error {err:.6e}");
-            println!(
-                "BENCH {{\"program\":\"laplace_serial_loop\",\"n\":{n},\"iters\":{iters},\"seconds\":{secs:.6},\"error\":{err:e}}}"
-            );
-        }
-        return Ok(());
-    }
     let (u, err, secs) = solve(&rt, n, iters, &style)?;
     let gathered = u.gather(0)?;
     if let Some(sol) = gathered {
@@ -154,11 +99,6 @@ fn main() -> gain::Result<()> {
             rt.size()
         );
         println!("fingerprint: {:016x}", fingerprint(&sol));
-        println!(
-            "BENCH {{\"program\":\"laplace\",\"np\":{},\"threads\":{},\"n\":{n},\"iters\":{iters},\"style\":\"{style}\",\"seconds\":{secs:.6},\"error\":{err:e}}}",
-            rt.size(),
-            gain::threads()
-        );
         if flag("--verify") {
             let (want, werr) = serial_loop(n, iters);
             let want = Array2::from_shape_vec((n, n), want).expect("n*n values");
@@ -179,7 +119,7 @@ fn main() -> gain::Result<()> {
 }
 
 /// Runs `iters` sweeps; returns the solution, the last error and the time.
-fn solve(
+pub fn solve(
     rt: &Runtime,
     n: usize,
     iters: usize,

@@ -11,10 +11,10 @@
 //! answers a stream of queries against its plain `ArrayView` of the whole
 //! table, with no communication: a query is a vector, scored by its dot
 //! product with `--rows` random rows (as a recommender scores candidate
-//! items); the answer is the best row. Rank 0 prints the load time, the
-//! memory the copy adds per node (PSS summed over the node's ranks, from
-//! `/proc/self/smaps_rollup`) and the queries answered per second; the
-//! fingerprint of the answers is the same at every rank count.
+//! items); the answer is the best row. Rank 0 prints the load time and
+//! the queries answered per second; the fingerprint of the answers is the
+//! same at every rank count. `benches/shared_lookup.rs` runs the same
+//! steps and also measures the memory the copy adds per node.
 //!
 //! Run: `scripts/run-example shared_lookup 2` (1.5 GB) or
 //! `scripts/run-example shared_lookup 4 --mbytes 64 --queries 2000`.
@@ -22,8 +22,6 @@
 //! `--queries q` [20000], `--rows r` [64], `--file PATH`
 //! [`target/shared_lookup.npy`], `--keep` (leave the file), `--verify`
 //! (every rank checks random entries of its view against the formula).
-//! Rank 0's last line, `BENCH {json}`, is what the bench runner reads
-//! (`scripts/bench io`; protocol in tools/bench).
 
 #[path = "support/cli.rs"]
 #[allow(dead_code)]
@@ -31,10 +29,10 @@ mod cli;
 
 use std::time::Instant;
 
-use gain::Replicated;
+use gain::{Replicated, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
-use ndarray::{Array1, Ix2};
+use ndarray::{Array1, ArrayView2, Ix2};
 
 /// Entry `(r, c)` of the database: a hash of its position in [0, 1).
 fn entry(r: usize, c: usize) -> f64 {
@@ -49,61 +47,19 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// This process's proportional set size in bytes (shared pages counted
-/// as a share of the processes mapping them).
-fn pss_bytes() -> u64 {
-    let text = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix("Pss:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+/// Writes the database, `rows × dims`, to `file`: every rank fills and
+/// saves its block.
+pub fn write_database(rt: &Runtime, rows: usize, dims: usize, file: &str) -> gain::Result<()> {
+    let db = gain::numpy::from_fn(rt, [rows, dims], |i| entry(i[0], i[1]))?;
+    gain::io::save_npy(&db, file)
 }
 
-/// The sum of `x` over the ranks of this rank's node.
-fn node_sum(rt: &gain::Runtime, x: u64) -> u64 {
-    let mut all = vec![0u64; rt.size()];
-    rt.comm().all_gather_into(&x, &mut all[..]);
-    rt.node_ranks().iter().map(|&r| all[r]).sum()
-}
-
-fn main() -> gain::Result<()> {
-    let mbytes = cli::num("--mbytes", 1536);
-    let dims = cli::num("--dims", 64).max(1);
-    let queries = cli::num("--queries", 20_000);
-    let per_query = cli::num("--rows", 64).max(1);
-    let file = cli::arg("--file").unwrap_or_else(|| "target/shared_lookup.npy".into());
-    let rt = gain::init()?;
-    let rows = (mbytes * 1_000_000 / 8 / dims).max(1);
-    let bytes = (rows * dims * 8) as f64;
-
-    // The database, written once: every rank fills and saves its block.
-    let t = Instant::now();
-    let db = gain::numpy::from_fn(&rt, [rows, dims], |i| entry(i[0], i[1]))?;
-    gain::io::save_npy(&db, &file)?;
-    drop(db);
-    let saved = t.elapsed().as_secs_f64();
-
-    // Loaded once per node, then shared by the node's ranks.
-    let before = pss_bytes();
-    rt.comm().barrier();
-    let t = Instant::now();
-    let table = Replicated::<f64, Ix2>::load_npy(&rt, &file)?;
-    let mut load = t.elapsed().as_secs_f64();
-    let view = table.view();
-    // Every rank touches the whole copy, so its PSS counts its share of
-    // every page, then the ranks read their PSS together.
-    let touch: f64 = view.iter().step_by(512).sum();
-    std::hint::black_box(touch);
-    rt.comm().barrier();
-    let added = node_sum(&rt, pss_bytes().saturating_sub(before));
-    let mut slowest = 0.0;
-    rt.comm()
-        .all_reduce_into(&load, &mut slowest, SystemOperation::max());
-    load = slowest;
-
-    // The query stream, dealt round-robin: query `q` to rank `q % size`.
-    rt.comm().barrier();
-    let t = Instant::now();
+/// The queries dealt to this rank (query `q` to rank `q % size`), each
+/// scored against `per_query` random rows of `table`: the answers hashed
+/// together, commutatively, so the ranks' totals add up to the same sum
+/// however the queries are dealt.
+pub fn answer(rt: &Runtime, table: ArrayView2<f64>, queries: usize, per_query: usize) -> u64 {
+    let (rows, dims) = table.dim();
     let mut answers = 0u64;
     let mut q_vec = Array1::<f64>::zeros(dims);
     for q in (rt.rank()..queries).step_by(rt.size()) {
@@ -116,18 +72,39 @@ fn main() -> gain::Result<()> {
         for _ in 0..per_query {
             seed = splitmix(seed);
             let r = (seed % rows as u64) as usize;
-            let score = view.row(r).dot(&q_vec);
+            let score = table.row(r).dot(&q_vec);
             if score > best.0 {
                 best = (score, r);
             }
         }
-        // Commutative, so the total is the same however queries are dealt.
         answers = answers.wrapping_add(splitmix(q as u64 ^ (best.1 as u64) << 32));
     }
-    let mine = t.elapsed().as_secs_f64();
-    let (mut seconds, mut fingerprint) = (0.0, 0u64);
-    rt.comm()
-        .all_reduce_into(&mine, &mut seconds, SystemOperation::max());
+    answers
+}
+
+fn main() -> gain::Result<()> {
+    let mbytes = cli::num("--mbytes", 1536);
+    let dims = cli::num("--dims", 64).max(1);
+    let queries = cli::num("--queries", 20_000);
+    let per_query = cli::num("--rows", 64).max(1);
+    let file = cli::arg("--file").unwrap_or_else(|| "target/shared_lookup.npy".into());
+    let rt = gain::init()?;
+    let rows = (mbytes * 1_000_000 / 8 / dims).max(1);
+    let bytes = (rows * dims * 8) as f64;
+
+    // The database, written once, then loaded once per node and shared
+    // by the node's ranks.
+    write_database(&rt, rows, dims, &file)?;
+    rt.comm().barrier();
+    let t = Instant::now();
+    let table = Replicated::<f64, Ix2>::load_npy(&rt, &file)?;
+    let load = t.elapsed().as_secs_f64();
+    let view = table.view();
+
+    let t = Instant::now();
+    let answers = answer(&rt, view.view(), queries, per_query);
+    let seconds = t.elapsed().as_secs_f64();
+    let mut fingerprint = 0u64;
     rt.comm()
         .all_reduce_into(&answers, &mut fingerprint, SystemOperation::sum());
 
@@ -151,41 +128,20 @@ fn main() -> gain::Result<()> {
             .map_err(|e| gain::Error::new(gain::ErrorKind::Io, format!("removing {file}: {e}")))?;
     }
     if rt.rank() == 0 {
-        let nodes = rt.size() / rt.node_ranks().len().max(1);
         println!(
-            "shared lookup: {rows} x {dims} f64 ({:.2} GB) on {} ranks, {nodes} node(s)",
+            "shared lookup: {rows} x {dims} f64 ({:.2} GB) on {} ranks, saved to {file}",
             bytes / 1e9,
             rt.size()
         );
-        println!("saved to {file} in {saved:.3} s");
-        println!(
-            "loaded once per node in {load:.3} s; it adds {:.1} MB to this node ({:.3} x its size)",
-            added as f64 / 1e6,
-            added as f64 / bytes
-        );
-        println!(
-            "{queries} queries of {per_query} rows in {seconds:.3} s: {:.0} queries/s",
-            queries as f64 / seconds
-        );
+        println!("loaded once per node in {load:.3} s (rank 0)");
+        println!("{queries} queries of {per_query} rows answered in {seconds:.3} s");
         println!("fingerprint: {fingerprint:016x}");
-        if cli::flag("--verify") {
-            println!(
-                "{}",
-                if ok {
-                    "verified: the view holds the database"
-                } else {
-                    "verify FAILED"
-                }
-            );
+        if ok && cli::flag("--verify") {
+            println!("verified: the view holds the database");
         }
-        println!(
-            "BENCH {{\"program\":\"shared_lookup\",\"np\":{},\"mbytes\":{mbytes},\"load_s\":{load:.6},\"save_s\":{saved:.6},\"pss_per_node_vs_bytes\":{:.4},\"queries_per_s\":{:.1}}}",
-            rt.size(),
-            added as f64 / bytes,
-            queries as f64 / seconds
-        );
     }
     if !ok {
+        eprintln!("shared_lookup: verify FAILED: the view differs from the database");
         std::process::exit(1);
     }
     Ok(())

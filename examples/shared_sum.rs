@@ -7,11 +7,11 @@
 //! copy, no serialisation) and one `MPI_Allreduce` gives every rank the
 //! total. With `--style numpy` the sum is the NumPy layer's `a.sum()`
 //! instead, which folds the block in fixed tiles on the rank's threads
-//! (`GAIN_THREADS`) and gives the same total.
+//! (`GAIN_THREADS`) and gives the same total. The values are `i mod 1000`,
+//! so the exact total is known and checked.
 //!
-//! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--reps 10] [--style local|numpy]`
-//! Rank 0's last line, `BENCH {json}`, is the result the bench runner
-//! reads (`scripts/bench shared_sum`; protocol in tools/bench).
+//! Run: `mpirun -np 2 target/release/examples/shared_sum [--mbytes 1536] [--style local|numpy]`
+//! (`benches/shared_sum.rs` times `total`, the best of several runs).
 
 #[path = "support/cli.rs"]
 #[allow(dead_code)]
@@ -19,13 +19,43 @@ mod cli;
 
 use std::time::Instant;
 
-use gain::GlobalArray;
+use gain::{GlobalArray, Runtime};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
+use ndarray::Ix1;
+
+/// `n` f64 over the ranks, one contiguous band each, holding `i mod 1000`.
+pub fn filled(rt: &Runtime, n: usize) -> gain::Result<GlobalArray<f64, Ix1>> {
+    let mut a = GlobalArray::<f64, _>::zeros(rt, n)?;
+    let lo = a.distribution(rt.rank()).map_or(0, |s| s.lo()[0]);
+    for (i, x) in a.local_mut().iter_mut().enumerate() {
+        *x = ((lo + i) % 1000) as f64;
+    }
+    a.sync()?;
+    Ok(a)
+}
+
+/// The sum of `a`, at every rank: each block summed in place and one
+/// allreduce (`local`), or the NumPy layer's `a.sum()` (`numpy`).
+pub fn total(rt: &Runtime, a: &GlobalArray<f64, Ix1>, style: &str) -> gain::Result<f64> {
+    if style == "numpy" {
+        return a.sum();
+    }
+    // ndarray's sum of a contiguous view folds eight lanes at a time.
+    let mine = a.local().sum();
+    let mut total = 0.0;
+    rt.comm()
+        .all_reduce_into(&mine, &mut total, SystemOperation::sum());
+    Ok(total)
+}
+
+/// The exact sum of `i mod 1000` for `i` in `0..n`.
+pub fn exact(n: usize) -> f64 {
+    (n / 1000) as f64 * 499_500.0 + ((n % 1000) * (n % 1000).saturating_sub(1) / 2) as f64
+}
 
 fn main() -> gain::Result<()> {
     let mbytes = cli::num("--mbytes", 1536);
-    let reps = cli::num("--reps", 10).max(1);
     let style = cli::arg("--style").unwrap_or_else(|| "local".into());
     if style != "local" && style != "numpy" {
         eprintln!("shared_sum: --style {style}: local or numpy");
@@ -33,51 +63,24 @@ fn main() -> gain::Result<()> {
     }
     let rt = gain::init()?;
     let n = mbytes * 1_000_000 / 8;
-    // One contiguous band per rank.
-    let mut a = GlobalArray::<f64, _>::zeros(&rt, n)?;
-    // Values i mod 1000: the exact total is known in closed form.
-    let lo = a.distribution(rt.rank()).map_or(0, |s| s.lo()[0]);
-    for (i, x) in a.local_mut().iter_mut().enumerate() {
-        *x = ((lo + i) % 1000) as f64;
-    }
-    a.sync()?;
-
-    let mut best = f64::INFINITY;
-    let mut total = 0.0;
-    for _ in 0..reps {
-        rt.comm().barrier();
-        let t = Instant::now();
-        // ndarray's sum of a contiguous view folds eight lanes at a time.
-        if style == "numpy" {
-            total = a.sum()?;
-        } else {
-            let mine = a.local().sum();
-            rt.comm()
-                .all_reduce_into(&mine, &mut total, SystemOperation::sum());
-        }
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    let full =
-        (n / 1000) as f64 * 499_500.0 + ((n % 1000) * (n % 1000).saturating_sub(1) / 2) as f64;
-    let ok = total == full;
+    let a = filled(&rt, n)?;
+    let t = Instant::now();
+    let sum = total(&rt, &a, &style)?;
+    let secs = t.elapsed().as_secs_f64();
+    let ok = sum == exact(n);
     if rt.rank() == 0 {
         let gb = (n * 8) as f64 / 1e9;
         println!(
-            "shared sum ({style}): {gb:.3} GB of f64 on {} ranks x {} threads, best of {reps}",
+            "shared sum ({style}): {gb:.3} GB of f64 on {} ranks x {} threads",
             rt.size(),
             gain::threads()
         );
         println!(
-            "sum = {total:.1} (exact {full:.1}): {}",
+            "sum = {sum:.1} (exact {:.1}): {}",
+            exact(n),
             if ok { "correct" } else { "WRONG" }
         );
-        println!("time: {best:.4} s, {:.2} GB/s", gb / best);
-        println!(
-            "BENCH {{\"program\":\"shared_sum\",\"np\":{},\"threads\":{},\"style\":\"{style}\",\"mbytes\":{mbytes},\"seconds\":{best:.6},\"gbytes_per_s\":{:.4}}}",
-            rt.size(),
-            gain::threads(),
-            gb / best
-        );
+        println!("time: {secs:.4} s, {:.2} GB/s", gb / secs);
     }
     if !ok {
         drop(a);

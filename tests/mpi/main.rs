@@ -399,13 +399,7 @@ fn examples(suite: &mut Suite) {
             &[1, 2, 3, 4],
             &[4],
         ),
-        (
-            "shared_sum",
-            "shared_sum",
-            "--mbytes 4 --reps 2",
-            &[1, 2, 3, 4],
-            &[],
-        ),
+        ("shared_sum", "shared_sum", "--mbytes 4", &[1, 2, 3, 4], &[]),
         (
             "laplace",
             "laplace",

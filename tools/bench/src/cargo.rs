@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use crate::Result;
 
-/// A program to build: an example or a `harness = false` bench target.
+/// A program to build: a `harness = false` bench target (the examples'
+/// measurements are benches that include the example, so the runner
+/// builds no examples).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
-    /// `examples/<name>.rs` or `examples/<name>/main.rs`.
-    Example(&'static str),
     /// A `[[bench]]` target of the library.
     Bench(&'static str),
 }
@@ -22,14 +22,13 @@ impl Target {
     /// Cargo's kind for the target, as its messages name it.
     fn kind(self) -> &'static str {
         match self {
-            Target::Example(_) => "example",
             Target::Bench(_) => "bench",
         }
     }
 
     fn name(self) -> &'static str {
         match self {
-            Target::Example(n) | Target::Bench(n) => n,
+            Target::Bench(n) => n,
         }
     }
 }
@@ -146,11 +145,8 @@ mod tests {
             a.exe(Target::Bench("probe")).unwrap(),
             Path::new("/w/target/native/release/deps/probe-0123abcd")
         );
-        assert_eq!(
-            a.exe(Target::Example("matmul")).unwrap(),
-            Path::new("/w/target/native/release/examples/matmul")
-        );
-        assert!(a.exe(Target::Example("probe")).is_err());
+        // An example of the same name is not the bench.
+        assert!(a.exe(Target::Bench("matmul")).is_err());
         assert!(a.exe(Target::Bench("gain")).is_err());
     }
 }

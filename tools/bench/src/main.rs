@@ -61,15 +61,19 @@
 //! rank ran its local work on (`gain::threads()`). Any other line is free
 //! text for people: the runner echoes and logs it and reads nothing from
 //! it. A `BENCH` line that is not such an object stops the suite. The
-//! programs and their fields:
+//! programs are `harness = false` benches, `benches/<program>.rs`; those
+//! of the examples (`matmul`, `shared_sum`, `laplace`, `distmap`,
+//! `shared_lookup`) include the example's file as a module and time its
+//! own code, so the examples print no `BENCH` lines. The programs and
+//! their fields:
 //!
 //! - `kmeans` (`benches/kmeans.rs`): `np nodes threads points dims centers iters seconds
 //!   points_gbytes_per_s fingerprint centers_checksum iteration_ms`, and
 //!   with `--probe` `read_pass_ms read_pass_gbytes_per_s vs_read_pass`;
 //! - `matmul`: `np threads n blas seconds gflops linalg_seconds linalg_gflops`;
 //! - `shared_sum`: `np threads style mbytes seconds gbytes_per_s`;
-//! - `laplace`: `np threads n iters style seconds error`; `laplace_serial_loop`
-//!   (`--baseline`): `n iters seconds error`;
+//! - `laplace`: `np threads n iters style seconds error`;
+//!   `laplace_serial_loop` (`--baseline`): `n iters seconds error`;
 //! - `distmap`: `np threads n points seconds`;
 //! - `progress` (`benches/progress.rs`, no suite runs it yet): `np
 //!   target_same_node busy_ms reps` and, per call (`read_inc`, `get_8b`,
@@ -99,7 +103,8 @@
 //! (the declared throughput) and keeps each as a `criterion` record.
 //!
 //! The figures a table shows, with their descriptions and goals, are
-//! [`figures::TABLE`]; each suite's module says how its figures are taken.
+//! declared by each suite in its module (`SPECS`, [`suites::specs`]),
+//! which also says how its figures are taken.
 
 mod cargo;
 mod figures;

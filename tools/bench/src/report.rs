@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Result;
-use crate::figures::{Figure, Figures, TABLE, format_value};
+use crate::figures::{Figure, Figures, format_value};
 use crate::run::OUT_DIR;
+use crate::suites::specs;
 
 /// The reference file whose tables the suites rewrite.
 pub const BENCHMARKS_MD: &str = "BENCHMARKS.md";
@@ -43,12 +44,12 @@ impl Report {
     }
 
     /// Reads `target/bench/<output>.json`, the figures' goals taken anew
-    /// from [`TABLE`] (which may have changed since the run).
+    /// from the suite's specs (which may have changed since the run).
     pub fn load(output: &str) -> Result<Report> {
         let path = Report::path(output);
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut report: Report = serde_json::from_str(&text)?;
-        let mut figures = Figures::default();
+        let mut figures = Figures::new(specs(&report.suite));
         for f in &report.figures {
             figures.add(&f.name, Ok(f.value))?;
         }
@@ -88,7 +89,7 @@ impl Report {
         Ok(())
     }
 
-    /// The markdown table of the figures [`TABLE`] lists, in its order,
+    /// The markdown table of the figures the suite's specs list, in their order,
     /// between the output's markers, headed by the command and the machine
     /// (on the line just above the table: GitHub's markdown lets a table
     /// follow a paragraph line).
@@ -100,7 +101,7 @@ impl Report {
             self.date,
             self.machine
         );
-        for spec in TABLE {
+        for spec in specs(&self.suite) {
             let Some(f) = self.figures.iter().find(|f| f.name == spec.name) else {
                 continue;
             };
@@ -196,7 +197,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Report {
-        let mut f = Figures::default();
+        let mut f = Figures::new(specs("shared_sum"));
         f.add("shared_sum.vs_bandwidth", Ok(0.6333)).unwrap();
         f.add("shared_sum.seconds_2rank", Ok(0.047122)).unwrap();
         f.add("shared_sum.not_in_the_table", Ok(2.0)).unwrap();

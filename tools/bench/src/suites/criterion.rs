@@ -14,9 +14,99 @@ use serde_json::{Value, json};
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::Figures;
+use crate::figures::{Figures, Spec, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
+
+/// The figures of the `local` table, in table order, with their descriptions
+/// and goals: criterion, one process; gain ÷ ndarray, 1 = no overhead.
+pub const LOCAL_SPECS: &[Spec] = &[
+    spec(
+        "get_1elem_ndarray_slice_to_owned_ns",
+        "ndarray `slice(..).to_owned()` of one element",
+        None,
+    ),
+    spec(
+        "get_1elem_gain_vs_ndarray",
+        "gain `get` time ÷ ndarray time",
+        None,
+    ),
+    spec(
+        "get_64kb_rows_ndarray_slice_to_owned_ns",
+        "ndarray: 8 whole rows, 64 KB, contiguous",
+        None,
+    ),
+    spec(
+        "get_64kb_rows_gain_vs_ndarray",
+        "gain `get` time ÷ ndarray time",
+        None,
+    ),
+    spec(
+        "get_64kb_tile_ndarray_slice_to_owned_ns",
+        "ndarray: a 90 × 90 tile, 64 KB, strided",
+        None,
+    ),
+    spec(
+        "get_64kb_tile_gain_vs_ndarray",
+        "gain `get` time ÷ ndarray time",
+        None,
+    ),
+    spec(
+        "acc_64kb_tile_ndarray_scaled_add_ns",
+        "ndarray `scaled_add` of a 90 × 90 tile, α = 0.5",
+        None,
+    ),
+    spec(
+        "acc_64kb_tile_gain_vs_ndarray",
+        "gain `acc` time (with the block's lock) ÷ ndarray time",
+        None,
+    ),
+];
+
+/// The figures of the `kernels` table, in table order, with their
+/// descriptions and goals: criterion, built for this CPU.
+pub const KERNELS_SPECS: &[Spec] = &[
+    spec(
+        "kmeans_kernel_ndarray_rows_ns",
+        "k-means first iteration (every point added to a sum), ndarray rows",
+        None,
+    ),
+    spec(
+        "kmeans_kernel_gain_speedup_vs_ndarray",
+        "ndarray time ÷ gain time",
+        None,
+    ),
+    spec(
+        "kmeans_kernel_gain_gbytes_per_s",
+        "gain's kernel, points read per second",
+        None,
+    ),
+    spec(
+        "kmeans_relabel_ndarray_rows_ns",
+        "k-means iteration where no label changes, ndarray rows",
+        None,
+    ),
+    spec(
+        "kmeans_relabel_gain_speedup_vs_ndarray",
+        "ndarray time ÷ gain time",
+        None,
+    ),
+    spec(
+        "kmeans_relabel_gain_gbytes_per_s",
+        "gain's kernel, points read per second",
+        None,
+    ),
+    spec(
+        "tile_gemm_512_gflops",
+        "512 × 512 tile product, ndarray's `general_mat_mul`",
+        None,
+    ),
+    spec(
+        "block_sum_64mb_local_view_vs_vec",
+        "`sum()` of a 64 MB block through its local view, time ÷ the same on a `Vec`",
+        None,
+    ),
+];
 
 /// The local suite's groups: (group, ndarray bench, gain bench).
 const LOCAL: [(&str, &str, &str); 4] = [
@@ -134,7 +224,7 @@ fn mean<'a>(all: &'a [Mean], group: &str, bench: &str) -> Result<&'a Mean> {
 /// Per group: both means in ns, and gain's time ÷ ndarray's.
 fn local_figures(r: &Records) -> Result<Figures> {
     let all: Vec<Mean> = r.all("criterion")?;
-    let mut f = Figures::default();
+    let mut f = Figures::new(LOCAL_SPECS);
     for (group, base, gain) in LOCAL {
         let b = mean(&all, group, base)?.mean_ns;
         let g = mean(&all, group, gain)?.mean_ns;
@@ -149,7 +239,7 @@ fn local_figures(r: &Records) -> Result<Figures> {
 /// GEMM's rate and the block sum's ratio.
 fn kernels_figures(r: &Records) -> Result<Figures> {
     let all: Vec<Mean> = r.all("criterion")?;
-    let mut f = Figures::default();
+    let mut f = Figures::new(KERNELS_SPECS);
     for (case, suffix) in [("kernel", "first"), ("relabel", "relabel")] {
         let nd = mean(&all, "kmeans_kernel", &format!("ndarray_rows_{suffix}"))?;
         let gain = mean(&all, "kmeans_kernel", &format!("gain_batched_{suffix}"))?;

@@ -10,9 +10,31 @@ use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::Figures;
+use crate::figures::Goal::AtMost;
+use crate::figures::{Figures, Spec, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
+
+/// The figures of the `faults` table, in table order, with their descriptions
+/// and goals: what the fault handling adds to a correct program, 2 ranks on
+/// one node.
+pub const SPECS: &[Spec] = &[
+    spec(
+        "faults.exit_point_share_of_create_free_4k",
+        "one agreement (an allreduce of 3 words, the exit point's cost) ÷ creating and freeing a 4096-element array",
+        Some(AtMost(0.05)),
+    ),
+    spec(
+        "faults.agreement_share_of_zip_4k",
+        "one agreement ÷ a `Zip` update of 4096 elements (which runs one on its inputs)",
+        None,
+    ),
+    spec(
+        "faults.agreement_share_of_sum_4k",
+        "one agreement ÷ `sum` of 4096 elements (which runs one on its expression)",
+        None,
+    ),
+];
 
 /// The times one run of `benches/faults.rs` reports, in seconds a call.
 #[derive(Deserialize)]
@@ -36,7 +58,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
 fn figures(r: &Records) -> Result<Figures> {
     let runs: Vec<Faults> = r.all("faults")?;
     let x = runs.first().ok_or("no faults record")?;
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     f.add("faults.allreduce_3_words_s", Ok(x.allreduce_3_words_s))?;
     f.add("faults.sync_s", Ok(x.sync_s))?;
     f.add("faults.zip_4k_s", Ok(x.zip_4k_s))?;

@@ -22,9 +22,130 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::{Figures, median};
+use crate::figures::Goal::AtMost;
+use crate::figures::{Figures, Spec, median, spec};
 use crate::protocol::Records;
 use crate::run::{Bench, Mpi};
+
+/// The figures of the `hosts` table, in table order, with their descriptions
+/// and goals: one rank on each of two hosts of the bed (scripts/hosts).
+pub const SPECS: &[Spec] = &[
+    spec(
+        "hosts.remote_get_vs_mpi_get_8b",
+        "`get_into` time ÷ `MPI_Get` + `MPI_Win_flush_local` time, 8 B, between hosts",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_get_vs_mpi_get_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_get_vs_mpi_get_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_8b",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush` time, 8 B (repeated puts to one place: each waits for the one before, as `MPI_Win_flush` does)",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_vs_mpi_put_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_8b",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush` time, 8 B",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_64kb",
+        "the same, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_acc_vs_mpi_acc_8mb",
+        "the same, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "hosts.remote_put_8b_vs_mpi_put_flush_local",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush_local` time, 8 B (GA's contract: return when the buffer may be reused)",
+        Some(AtMost(1.5)),
+    ),
+    spec(
+        "hosts.remote_acc_8b_vs_mpi_acc_flush_local",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush_local` time, 8 B",
+        Some(AtMost(1.5)),
+    ),
+    spec(
+        "hosts.remote_read_inc_vs_mpi_fetch_and_op",
+        "`read_inc` time ÷ `MPI_Fetch_and_op` + `MPI_Win_flush` time",
+        None,
+    ),
+    spec(
+        "hosts.remote_get_8b_s",
+        "gain's 8 B `get_into` between hosts, seconds (Global Arrays 5.9 on the issue's bed: 18.5 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_put_8b_s",
+        "gain's 8 B `put`, seconds (GA's `NGA_Put`: 0.5 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_acc_8b_s",
+        "gain's 8 B `acc`, seconds (GA's `NGA_Acc`: 0.7 µs)",
+        None,
+    ),
+    spec(
+        "hosts.remote_put_64kb_s",
+        "gain's 64 KB `put`, seconds",
+        None,
+    ),
+    spec(
+        "hosts.remote_read_inc_busy_vs_idle",
+        "median `read_inc` latency into a rank computing without MPI calls (served by its progress thread) ÷ into one waiting in MPI",
+        Some(AtMost(3.0)),
+    ),
+    spec(
+        "hosts.remote_get_8b_busy_vs_idle",
+        "the same for an 8 B `get`",
+        None,
+    ),
+    spec(
+        "hosts.remote_acc_8b_busy_vs_idle",
+        "the same for an 8 B `acc`",
+        None,
+    ),
+    spec(
+        "hosts.remote_read_inc_busy_s",
+        "that `read_inc` latency into a computing rank, seconds",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_seconds_two_hosts",
+        "`benches/kmeans.rs` (dynamic schedule), 2^20 points × 16 dims, 8 centers, 20 iterations, one rank on each host (median)",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_seconds_one_host",
+        "the same with both ranks on one host",
+        None,
+    ),
+    spec(
+        "hosts.kmeans_hosts_vs_one_host",
+        "time on two hosts ÷ time on one",
+        None,
+    ),
+];
 
 /// The line `benches/progress.rs` prints (the fields the figures use).
 #[derive(Deserialize)]
@@ -119,7 +240,7 @@ fn time(rec: &serde_json::Map<String, Value>, key: &str) -> Result<f64> {
 fn figures(r: &Records) -> Result<Figures> {
     let rmas: Vec<serde_json::Map<String, Value>> = r.all("rma")?;
     let rec = rmas.last().ok_or("no rma record")?;
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     for size in ["8b", "64kb", "8mb"] {
         let ratio = |gain: &str, raw: &str| -> Result<f64> {
             Ok(time(rec, &format!("remote_{gain}_{size}_s"))?

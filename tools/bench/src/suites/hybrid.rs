@@ -1,10 +1,11 @@
 //! `hybrid`: ranks × threads. Each program runs at 2 ranks × 1 thread, at
 //! 1 rank × 2 threads and at 1 rank × 1 thread, the three alternating run
 //! by run, at the sizes of the suites that run it alone: `elementwise`
-//! (`benches/elementwise.rs`), `laplace` and `distmap` (the examples),
-//! `kmeans` (`benches/kmeans.rs`), `matmul` (the example's Algorithm 2) and
-//! `sum` (`examples/shared_sum --style numpy`: the NumPy layer's `a.sum()`,
-//! a reduction folding tiles on the rank's threads).
+//! (`benches/elementwise.rs`), `laplace` and `distmap` (`benches/laplace.rs`
+//! and `benches/distmap.rs`, timing the examples' code), `kmeans`
+//! (`benches/kmeans.rs`), `matmul` (`benches/matmul.rs`, the example's
+//! Algorithm 2) and `sum` (`benches/shared_sum.rs --style numpy`: the NumPy
+//! layer's `a.sum()`, a reduction folding tiles on the rank's threads).
 //!
 //! The 2-rank runs launch as the other suites do (Open MPI binds each of
 //! the two ranks to a core, MPICH binds nothing); the 1-rank runs launch as
@@ -20,9 +21,107 @@ use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::{Figures, median};
+use crate::figures::Goal::AtLeast;
+use crate::figures::{Figures, Spec, median, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
+
+/// The figures of the `hybrid` table, in table order, with their descriptions
+/// and goals: each program at 2 ranks x 1 thread, 1 rank x 2 threads and 1
+/// rank x 1 thread, alternating (its times at 2 ranks and 1 thread go to the
+/// JSON only).
+pub const SPECS: &[Spec] = &[
+    spec(
+        "elementwise.seconds_1rank_2threads",
+        "`c = a*b + c` on 2^26 `f64` (`gain::numpy::Zip`), 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "elementwise_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "elementwise_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        None,
+    ),
+    spec(
+        "laplace.seconds_1rank_2threads",
+        "`examples/laplace`, N = 4000, 100 sweeps (one fused `Zip`), 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "laplace_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "laplace_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        None,
+    ),
+    spec(
+        "distmap.seconds_1rank_2threads",
+        "`examples/distmap`, N = 2000, 40 points, 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "distmap_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "distmap_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(1.8)),
+    ),
+    spec(
+        "kmeans.seconds_1rank_2threads",
+        "`benches/kmeans.rs`, 4194304 points × 64 dims, 4 centers, 20 iterations, 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "kmeans_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "kmeans_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        None,
+    ),
+    spec(
+        "matmul.seconds_1rank_2threads",
+        "`examples/matmul`, Algorithm 2, 8 × 8 blocks of 512, 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "matmul_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "matmul_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(1.8)),
+    ),
+    spec(
+        "sum.seconds_1rank_2threads",
+        "`examples/shared_sum --style numpy`: `a.sum()` of 1.536 GB, 1 rank × 2 threads (median)",
+        None,
+    ),
+    spec(
+        "sum_1rank2threads_vs_2ranks",
+        "time at 2 ranks × 1 thread ÷ time at 1 rank × 2 threads",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "sum_2threads_vs_1thread",
+        "time at 1 rank × 1 thread ÷ time at 1 rank × 2 threads",
+        None,
+    ),
+];
 
 /// The programs in table order: the figures' prefix and the `program`
 /// field of their `BENCH` lines.
@@ -101,11 +200,11 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     ];
     let targets = [
         Target::Bench("elementwise"),
-        Target::Example("laplace"),
-        Target::Example("distmap"),
+        Target::Bench("laplace"),
+        Target::Bench("distmap"),
         Target::Bench("kmeans"),
-        Target::Example("matmul"),
-        Target::Example("shared_sum"),
+        Target::Bench("matmul"),
+        Target::Bench("shared_sum"),
     ];
     let built = b.native().run(&targets)?;
     let exes = targets
@@ -142,7 +241,7 @@ fn seconds(r: &Records, program: &str, layout: Layout) -> Result<f64> {
 }
 
 fn figures(r: &Records) -> Result<Figures> {
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     for (name, program) in PROGRAMS {
         let [ranks2, threads2, single] = LAYOUTS.map(|l| seconds(r, program, l));
         let (ranks2, threads2, single) = (ranks2?, threads2?, single?);

@@ -6,18 +6,90 @@
 //! hits all alike. Each figure is the median over the rounds. The file
 //! goes to `target/bench` (a disk, not tmpfs); loads read it from a warm
 //! page cache, and, where the runner may drop the cache (root), also cold.
-//! Then `examples/shared_lookup` at 2 and 4 ranks: the blog's 1.5 GB
-//! read-only array loaded as a `Replicated` array, its memory per node
-//! (PSS summed over the node's ranks) and its load time beside the blog's
-//! best, quoted.
+//! Then `benches/shared_lookup.rs` (the steps of `examples/shared_lookup`)
+//! at 2 and 4 ranks: the blog's 1.5 GB read-only array loaded as a
+//! `Replicated` array, its memory per node (PSS summed over the node's
+//! ranks) and its load time beside the blog's best, quoted.
 
 use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::{Figures, median};
+use crate::figures::Goal::{AtLeast, AtMost};
+use crate::figures::{Figures, Spec, median, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
+
+/// The figures of the `io` table, in table order, with their descriptions and
+/// goals: .npy save and load of a 2 GiB f64 array, 2 ranks, beside NumPy in
+/// one process and a two-rank memcpy.
+pub const SPECS: &[Spec] = &[
+    spec(
+        "io.save_2rank_vs_numpy",
+        "`numpy.save` time ÷ `io::save_npy` time (2 ranks, through the mapping, gain's default; page cache warm)",
+        Some(AtLeast(2.0)),
+    ),
+    spec(
+        "io.load_2rank_vs_numpy",
+        "`numpy.load` time ÷ `io::load_npy` time (a new array; page cache warm)",
+        Some(AtLeast(2.0)),
+    ),
+    spec(
+        "io.load_cold_2rank_vs_numpy",
+        "the same with the page cache dropped before each load",
+        None,
+    ),
+    spec(
+        "io.load_vs_memcpy",
+        "memcpy time ÷ `io::load_npy_into` time (bytes loaded per second ÷ a two-rank memcpy's, both into memory already touched)",
+        Some(AtLeast(0.7)),
+    ),
+    spec(
+        "io.load_new_array_vs_memcpy",
+        "memcpy time ÷ `io::load_npy` time (the load also allocates and first-touches the new array)",
+        None,
+    ),
+    spec(
+        "io.mapped_save_vs_positioned",
+        "save with positioned I/O ÷ through the mapping (`GAIN_NPY_IO`; > 1: the mapping, the default, is faster)",
+        None,
+    ),
+    spec(
+        "io.mapped_load_vs_positioned",
+        "`load_npy_into` with positioned I/O ÷ through the mapping",
+        None,
+    ),
+    spec(
+        "io.shared_lookup_pss_per_node_vs_bytes_2rank",
+        "`examples/shared_lookup`: the memory a `Replicated` 1.5 GB array adds to the node (PSS summed over its 2 ranks) ÷ its size",
+        Some(AtMost(1.05)),
+    ),
+    spec(
+        "io.shared_lookup_pss_per_node_vs_bytes_4rank",
+        "the same at 4 ranks",
+        Some(AtMost(1.05)),
+    ),
+    spec(
+        "io.shared_lookup_load_2rank_s",
+        "its load and share time: `Replicated::load_npy` of the 1.5 GB file at 2 ranks, seconds (page cache warm)",
+        None,
+    ),
+    spec(
+        "io.blog_ray_4core_seconds",
+        "the blog's best time to share the array (Ray, 4 cores), quoted, seconds",
+        None,
+    ),
+    spec(
+        "io.shared_lookup_load_vs_blog_ray",
+        "the blog's quoted 0.07 s ÷ gain's load-and-share time (> 1: gain is faster)",
+        None,
+    ),
+    spec(
+        "io.shared_lookup_queries_per_s_2rank",
+        "queries answered per second against the replicated table (64 dot products of 64 dims each), 2 ranks",
+        None,
+    ),
+];
 
 /// The line `benches/io.rs` prints.
 #[derive(Deserialize)]
@@ -30,7 +102,7 @@ struct Gain {
     load_cold_s: Option<f64>,
 }
 
-/// The line `examples/shared_lookup` prints.
+/// The line `benches/shared_lookup.rs` prints.
 #[derive(Deserialize)]
 struct Lookup {
     np: u32,
@@ -63,7 +135,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let mbytes = b.knob("IO_MBYTES", 2048)?;
     let rounds = b.knob("IO_ROUNDS", 3)?;
     let lookup_mbytes = b.knob("SHARED_LOOKUP_MBYTES", 1536)?;
-    let (io, lookup) = (Target::Bench("io"), Target::Example("shared_lookup"));
+    let (io, lookup) = (Target::Bench("io"), Target::Bench("shared_lookup"));
     let built = b.plain().run(&[io, lookup])?;
     let (exe, lookup) = (built.exe(io)?, built.exe(lookup)?);
     let dir = std::path::absolute("target/bench")?;
@@ -99,7 +171,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
 fn figures(r: &Records) -> Result<Figures> {
     let runs: Vec<Gain> = r.all("io")?;
     let by = |m: &'static str| runs.iter().filter(move |x| x.method == m);
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     // The headline figures are gain's default method, the mapping.
     let save = f.add("io.save_2rank_s", median(by("mapped").map(|x| x.save_s)))?;
     let load = f.add("io.load_2rank_s", median(by("mapped").map(|x| x.load_s)))?;

@@ -1,6 +1,6 @@
-//! `matmul`: the blocked matrix multiplication (`examples/matmul`,
-//! Algorithm 2, and `gain::linalg::matmul_into` on the same operands) at 1
-//! and 2 ranks, the same program built with the `blas` feature (local
+//! `matmul`: the blocked matrix multiplication (`benches/matmul.rs`:
+//! `examples/matmul`'s Algorithm 2, and `gain::linalg::matmul_into` on the
+//! same operands) at 1 and 2 ranks, the same program built with the `blas` feature (local
 //! GEMMs in the system's OpenBLAS, one thread a rank), and NumPy's `a @ b`
 //! (OpenBLAS dgemm, two threads). The 2-rank runs of both builds alternate
 //! over `MATMUL_RUNS` rounds; their figures are medians.
@@ -9,13 +9,69 @@ use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::{Build, Target};
-use crate::figures::{Figures, median};
+use crate::figures::Goal::AtLeast;
+use crate::figures::{Figures, Spec, median, spec};
 use crate::protocol::Records;
 use crate::run::{Bench, system_openblas};
 
 use super::scaling;
 
-/// The line `examples/matmul` prints.
+/// The figures of the `matmul` table, in table order, with their descriptions
+/// and goals.
+pub const SPECS: &[Spec] = &[
+    spec(
+        "matmul.gflops_1rank",
+        "Algorithm 2 (owner computes), 1 rank",
+        None,
+    ),
+    spec(
+        "matmul.gflops_2rank",
+        "the same, 2 ranks (median of the rounds)",
+        None,
+    ),
+    spec(
+        "matmul.linalg_gflops_2rank",
+        "`gain::linalg::matmul_into`, same operands, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.blas_gflops_2rank",
+        "Algorithm 2 built with `--features blas`, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.blas_linalg_gflops_2rank",
+        "`matmul_into` built with `--features blas`, 2 ranks",
+        None,
+    ),
+    spec(
+        "matmul.openblas_gflops_2thread",
+        "NumPy `a @ b` (OpenBLAS dgemm, 2 threads, best of 3)",
+        None,
+    ),
+    spec(
+        "matmul.gflops_2rank_vs_openblas",
+        "Algorithm 2 ÷ NumPy",
+        Some(AtLeast(0.85)),
+    ),
+    spec(
+        "matmul.linalg_gflops_2rank_vs_openblas",
+        "`matmul_into` ÷ NumPy",
+        None,
+    ),
+    spec(
+        "matmul.blas_gflops_2rank_vs_openblas",
+        "Algorithm 2, `blas` build ÷ NumPy",
+        None,
+    ),
+    spec(
+        "matmul.blas_linalg_gflops_2rank_vs_openblas",
+        "`matmul_into`, `blas` build ÷ NumPy",
+        None,
+    ),
+];
+
+/// The line `benches/matmul.rs` prints.
 #[derive(Deserialize)]
 struct Run {
     np: u32,
@@ -36,7 +92,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let blocks = b.knob("MATMUL_BLOCKS", 8)?;
     let block_size = b.knob("MATMUL_BLOCK_SIZE", 512)?;
     let rounds = b.knob("MATMUL_RUNS", 3)?;
-    let matmul = Target::Example("matmul");
+    let matmul = Target::Bench("matmul");
     let native = b.native();
     let exe = native.run(&[matmul])?.exe(matmul)?.to_path_buf();
     let blas = if system_openblas() {
@@ -71,7 +127,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
 fn figures(r: &Records) -> Result<Figures> {
     let runs: Vec<Run> = r.all("matmul")?;
     let at = |np: u32, blas: bool| runs.iter().filter(move |x| x.np == np && x.blas == blas);
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     f.add(
         "matmul.gflops_1rank",
         median(at(1, false).map(|x| x.gflops)),

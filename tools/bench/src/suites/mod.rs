@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::Result;
-use crate::figures::median;
+use crate::figures::{Spec, median};
 use crate::protocol::Records;
 use crate::report::{Report, today, update_scaling};
 use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
@@ -59,6 +59,25 @@ pub fn expand(name: &str) -> Option<Vec<&'static str>> {
         ]),
         "plot" => Some(vec!["plot"]),
         _ => SUITES.iter().find(|s| **s == name).map(|s| vec![*s]),
+    }
+}
+
+/// The figures suite `suite`'s table shows, in table order, with their
+/// descriptions and goals (none for a name that is no suite).
+pub fn specs(suite: &str) -> &'static [Spec] {
+    match suite {
+        "rma" => rma::SPECS,
+        "local" => criterion::LOCAL_SPECS,
+        "kernels" => criterion::KERNELS_SPECS,
+        "kmeans" => kmeans::SPECS,
+        "matmul" => matmul::SPECS,
+        "shared_sum" => shared_sum::SPECS,
+        "numpy" => numpy::SPECS,
+        "faults" => faults::SPECS,
+        "io" => io::SPECS,
+        "hybrid" => hybrid::SPECS,
+        "hosts" => hosts::SPECS,
+        _ => &[],
     }
 }
 
@@ -161,4 +180,24 @@ fn plot(mpi: Mpi) -> Result<()> {
         return Err(format!("plot_scaling.py failed ({status})").into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_suite_has_a_table_and_its_names_are_unique() {
+        let all: Vec<&Spec> = SUITES.iter().flat_map(|s| specs(s)).collect();
+        for s in SUITES {
+            assert!(!specs(s).is_empty(), "{s} declares no figures");
+        }
+        for (i, s) in all.iter().enumerate() {
+            assert!(
+                all[..i].iter().all(|t| t.name != s.name),
+                "{} twice",
+                s.name
+            );
+        }
+    }
 }

@@ -1,19 +1,96 @@
 //! `numpy`: the NumPy layer. `c = a*b + c` through `gain::numpy::Zip`
 //! (`benches/elementwise.rs`) at 1 and 2 ranks between two runs of a
 //! two-thread STREAM triad, with ndarray's `Zip` alternating in the 1-rank
-//! process; and the Laplace solver (`examples/laplace`) at 1 and 2 ranks,
-//! written as one fused `Zip` and as operators on views, against a serial
-//! loop and perfpy's NumPy formula.
+//! process; and the Laplace solver of `examples/laplace` (timed by
+//! `benches/laplace.rs`) at 1 and 2 ranks, written as one fused `Zip` and
+//! as operators on views, against a serial loop and perfpy's NumPy formula.
 
 use serde::Deserialize;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::{Figures, highest, median};
+use crate::figures::Goal::{AtLeast, AtMost, Equals};
+use crate::figures::{Figures, Spec, highest, median, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
 
 use super::probe_readings;
+
+/// The figures of the `numpy` table, in table order, with their descriptions
+/// and goals.
+pub const SPECS: &[Spec] = &[
+    spec(
+        "elementwise.gbytes_per_s_2rank",
+        "`c = a*b + c` through `gain::numpy::Zip`, 2 ranks, 32 B an element",
+        None,
+    ),
+    spec(
+        "elementwise.stream_triad_2thread_gbytes_per_s",
+        "two-thread STREAM triad, 24 B an element, the better of before and after",
+        None,
+    ),
+    spec(
+        "elementwise_2rank_vs_stream",
+        "gain ÷ the triad, as the issue defines it",
+        Some(AtLeast(0.85)),
+    ),
+    spec(
+        "elementwise_2rank_vs_stream_dram_traffic",
+        "the same with the triad's write-allocate counted (32 B)",
+        None,
+    ),
+    spec(
+        "elementwise.seconds_1rank",
+        "gain, 1 rank (best of 10)",
+        None,
+    ),
+    spec(
+        "elementwise.ndarray_zip_seconds",
+        "ndarray's `Zip`, same process, alternating with gain's",
+        None,
+    ),
+    spec(
+        "elementwise_1rank_vs_ndarray",
+        "ndarray time ÷ gain time",
+        Some(AtLeast(0.95)),
+    ),
+    spec(
+        "laplace.seconds_1rank",
+        "`examples/laplace`, one fused `Zip`, 1 rank",
+        None,
+    ),
+    spec("laplace.seconds_2rank", "the same, 2 ranks", None),
+    spec(
+        "laplace.ops_style_seconds_2rank",
+        "operators on views (`--style ops`), 2 ranks",
+        None,
+    ),
+    spec(
+        "laplace.serial_loop_seconds",
+        "a serial hand-written loop, same sweeps (`--baseline`)",
+        None,
+    ),
+    spec(
+        "laplace_2rank_vs_serial_loop",
+        "gain time at 2 ranks ÷ the serial loop's",
+        Some(AtMost(1.0)),
+    ),
+    spec(
+        "laplace.numpy_seconds",
+        "perfpy's NumPy formula, with its `old_u = u.copy()`",
+        None,
+    ),
+    spec(
+        "laplace_speedup_vs_numpy",
+        "NumPy time ÷ gain time at 2 ranks",
+        Some(AtLeast(4.4)),
+    ),
+    spec(
+        "laplace.same_error_as_numpy",
+        "1 when NumPy's final error equals gain's to 1e-9",
+        Some(Equals(1.0)),
+    ),
+];
 
 /// The line `benches/elementwise.rs` prints (`ndarray_seconds` at 1 rank).
 #[derive(Deserialize)]
@@ -24,7 +101,7 @@ struct Elementwise {
     ndarray_seconds: Option<f64>,
 }
 
-/// The line `examples/laplace` prints.
+/// The line `benches/laplace.rs` prints.
 #[derive(Deserialize)]
 struct Laplace {
     np: u32,
@@ -33,7 +110,7 @@ struct Laplace {
     error: f64,
 }
 
-/// The lines of `examples/laplace --baseline` and `laplace_numpy.py`.
+/// The lines of `benches/laplace.rs --baseline` and `laplace_numpy.py`.
 #[derive(Deserialize)]
 struct Timed {
     seconds: f64,
@@ -48,7 +125,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let mib = b.knob("PROBE_MBYTES", 512)?;
     let (elementwise, laplace, probe) = (
         Target::Bench("elementwise"),
-        Target::Example("laplace"),
+        Target::Bench("laplace"),
         Target::Bench("probe"),
     );
     let built = b.native().run(&[elementwise, laplace, probe])?;
@@ -91,7 +168,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
 }
 
 fn figures(r: &Records) -> Result<Figures> {
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     let runs: Vec<Elementwise> = r.all("elementwise")?;
     let at = |np: u32| runs.iter().filter(move |x| x.np == np);
     let e2 = f.add(

@@ -11,9 +11,90 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::cargo::Target;
-use crate::figures::Figures;
+use crate::figures::Goal::{AtLeast, AtMost};
+use crate::figures::{Figures, Spec, spec};
 use crate::protocol::Records;
 use crate::run::Bench;
+
+/// The figures of the `rma` table, in table order, with their descriptions
+/// and goals: rank 0 reads rank 1's block, on one node and as "remote".
+pub const SPECS: &[Spec] = &[
+    spec(
+        "same_node_get_8mb_vs_memcpy",
+        "memcpy time ÷ `get_into` time, 8 MB",
+        Some(AtLeast(0.9)),
+    ),
+    spec(
+        "same_node_get_alloc_8mb_vs_memcpy",
+        "the same with the allocating `get`",
+        None,
+    ),
+    spec(
+        "same_node_get_1elem_speedup_vs_mpi_get",
+        "`MPI_Get` + `MPI_Win_flush` time ÷ `get` time, one element",
+        Some(AtLeast(20.0)),
+    ),
+    spec(
+        "same_node_get_into_1elem_speedup_vs_mpi_get",
+        "the same with `get_into`",
+        None,
+    ),
+    spec(
+        "same_node_at_1elem_speedup_vs_mpi_get",
+        "the same with the scalar `at`",
+        Some(AtLeast(20.0)),
+    ),
+    spec(
+        "remote_get_vs_mpi_get_8b",
+        "`get_into` time ÷ `MPI_Get` + `MPI_Win_flush_local` time, 8 B, through the world window",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "remote_at_vs_mpi_get_8b",
+        "the same with the scalar `at`",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "remote_get_vs_mpi_get_64kb",
+        "the same as 8 B, 64 KB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "remote_get_vs_mpi_get_8mb",
+        "the same as 8 B, 8 MB",
+        Some(AtMost(1.15)),
+    ),
+    spec(
+        "same_node_acc_1elem_vs_read_inc",
+        "a one-element `acc` into the other rank's block ÷ a `read_inc` on it, one node",
+        Some(AtMost(2.0)),
+    ),
+    spec(
+        "same_node_put_64kb_vs_memcpy",
+        "memcpy time ÷ `put` time, 64 KB into the other rank's block, one node",
+        Some(AtLeast(0.9)),
+    ),
+    spec(
+        "remote_put_vs_mpi_put_8b",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush` time, 8 B, through the world window",
+        None,
+    ),
+    spec(
+        "remote_put_8b_vs_mpi_put_flush_local",
+        "`put` time ÷ `MPI_Put` + `MPI_Win_flush_local` time, 8 B",
+        None,
+    ),
+    spec(
+        "remote_acc_8b_vs_mpi_acc_flush_local",
+        "`acc` time ÷ `MPI_Accumulate` + `MPI_Win_flush_local` time, 8 B",
+        None,
+    ),
+    spec(
+        "remote_read_inc_vs_mpi_fetch_and_op",
+        "`read_inc` time ÷ `MPI_Fetch_and_op` + `MPI_Win_flush` time",
+        None,
+    ),
+];
 
 /// The times one run of `benches/rma.rs` reports, in seconds a call.
 #[derive(Deserialize)]
@@ -54,7 +135,7 @@ fn figures(r: &Records) -> Result<Figures> {
         .iter()
         .find(|r| r.remote)
         .ok_or("no remote rma record")?;
-    let mut f = Figures::default();
+    let mut f = Figures::new(SPECS);
     for key in [
         "memcpy_8mb_s",
         "same_node_get_into_8mb_s",
