@@ -98,9 +98,12 @@
 //! (`hosts` runs on the multi-host bed, as root; `all` leaves it out)
 //! writes BENCHMARKS.md's tables. The script installs what is missing and
 //! runs the bench runner (`tools/bench`, `cargo run --release -p
-//! gain-bench`), which builds the programs, runs each at 1 and 2 ranks
-//! beside its baselines (a memory-bandwidth probe, and NumPy, scikit-learn
-//! and OpenBLAS installed into `target/bench/venv` when python3 exists),
+//! gain-bench`), which builds the bench programs (`benches/`: some run an
+//! example's own code, included by `#[path]`, so the examples stay
+//! programs a user would write), runs each at 1 and 2 ranks beside its
+//! baselines (a memory-bandwidth probe, and NumPy, scikit-learn and
+//! OpenBLAS installed into `target/bench/venv` when python3 exists),
 //! reads the `BENCH {json}` line each prints, writes
-//! `target/bench/<suite>.json`, replaces the suite's table in
-//! BENCHMARKS.md, and for `apps` plots `target/bench/scaling.png`.
+//! `target/bench/<suite>.json` and `.md` (every figure), replaces the
+//! suite's table in BENCHMARKS.md (the figures with a goal), and for
+//! `apps` plots `target/bench/scaling.png`.

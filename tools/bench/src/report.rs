@@ -65,12 +65,12 @@ impl Report {
             Report::path(&self.output),
             serde_json::to_string_pretty(self)? + "\n",
         )?;
-        let table = self.table();
+        let table = self.table(Rows::All);
         let md = Path::new(OUT_DIR).join(format!("{}.md", self.output));
         fs::write(&md, &table)?;
         print!("{table}");
         let doc = fs::read_to_string(BENCHMARKS_MD)?;
-        match replace_table(&doc, &self.output, &table) {
+        match replace_table(&doc, &self.output, &self.table(Rows::WithGoal)) {
             Some(new) => {
                 fs::write(BENCHMARKS_MD, new)?;
                 println!(
@@ -92,19 +92,20 @@ impl Report {
     /// The markdown table of the figures the suite's specs list, in their order,
     /// between the output's markers, headed by the command and the machine
     /// (on the line just above the table: GitHub's markdown lets a table
-    /// follow a paragraph line).
-    pub fn table(&self) -> String {
-        let mut s = format!(
-            "{}\n`{}` · {} · {}:\n| figure | what | goal | value |\n|---|---|---|---|\n",
-            begin_marker(&self.output),
-            self.command,
-            self.date,
-            self.machine
-        );
+    /// follow a paragraph line). With [`Rows::WithGoal`] (BENCHMARKS.md, a
+    /// reference of what is held to a goal) the figures without one are
+    /// left out, and the heading line says how many and where they are.
+    pub fn table(&self, rows: Rows) -> String {
+        let mut body = String::new();
+        let mut left_out = 0;
         for spec in specs(&self.suite) {
             let Some(f) = self.figures.iter().find(|f| f.name == spec.name) else {
                 continue;
             };
+            if rows == Rows::WithGoal && spec.goal.is_none() {
+                left_out += 1;
+                continue;
+            }
             let (goal, value) = match spec.goal {
                 Some(g) => (
                     g.to_string(),
@@ -116,10 +117,37 @@ impl Report {
                 ),
                 None => (String::new(), format_value(f.value)),
             };
-            s += &format!("| `{}` | {} | {goal} | {value} |\n", spec.name, spec.what);
+            body += &format!("| `{}` | {} | {goal} | {value} |\n", spec.name, spec.what);
         }
-        s + &end_marker(&self.output) + "\n"
+        let more = match left_out {
+            0 => String::new(),
+            1 => format!(
+                " (1 more figure, without a goal: `{OUT_DIR}/{}.md`)",
+                self.output
+            ),
+            n => format!(
+                " ({n} more figures, without a goal: `{OUT_DIR}/{}.md`)",
+                self.output
+            ),
+        };
+        format!(
+            "{}\n`{}` · {} · {}{more}:\n| figure | what | goal | value |\n|---|---|---|---|\n{body}{}\n",
+            begin_marker(&self.output),
+            self.command,
+            self.date,
+            self.machine,
+            end_marker(&self.output)
+        )
     }
+}
+
+/// Which figures a table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Every figure the run produced (`target/bench/<output>.md`).
+    All,
+    /// The figures held to a goal (BENCHMARKS.md).
+    WithGoal,
 }
 
 fn begin_marker(output: &str) -> String {
@@ -214,7 +242,7 @@ mod tests {
 
     #[test]
     fn tables_follow_the_registry_order() {
-        let t = sample().table();
+        let t = sample().table(Rows::All);
         let want = "<!-- bench:shared_sum begin -->
 `scripts/bench shared_sum` · 2026-11-21 · 2 cores, x86_64, mpirun.openmpi (OpenRTE) 4.1.4:
 | figure | what | goal | value |
@@ -227,11 +255,24 @@ mod tests {
     }
 
     #[test]
+    fn benchmarks_md_keeps_the_figures_with_a_goal() {
+        let t = sample().table(Rows::WithGoal);
+        let want = "<!-- bench:shared_sum begin -->
+`scripts/bench shared_sum` · 2026-11-21 · 2 cores, x86_64, mpirun.openmpi (OpenRTE) 4.1.4 (1 more figure, without a goal: `target/bench/shared_sum.md`):
+| figure | what | goal | value |
+|---|---|---|---|
+| `shared_sum.vs_bandwidth` | 2 ranks ÷ the probe | ≥ 0.8 | 0.6333 ✗ |
+<!-- bench:shared_sum end -->
+";
+        assert_eq!(t, want);
+    }
+
+    #[test]
     fn reports_round_trip_through_json() {
         let r = sample();
         let back: Report = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back.figures, r.figures);
-        assert_eq!(back.table(), r.table());
+        assert_eq!(back.table(Rows::All), r.table(Rows::All));
     }
 
     #[test]
