@@ -201,6 +201,9 @@
 // `unsafe` only where it is allowed explicitly: the window layer (MPI)
 // and `sys` (the other OS and CPU calls), each block with its reasoning.
 #![deny(unsafe_code)]
+// A `pub` item the crate root does not reach is `pub(crate)`, so its
+// visibility says what it is.
+#![warn(unreachable_pub)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod array;

@@ -40,7 +40,7 @@ pub(crate) struct Operand<'n, E: Element> {
 
 impl<'n, E: Element> Operand<'n, E> {
     /// Checks that `e` broadcasts to `parent` (the output's shape).
-    pub fn new<D: Dimension>(parent: &[usize], e: Expr<'n, E, D>) -> Result<Self> {
+    pub(crate) fn new<D: Dimension>(parent: &[usize], e: Expr<'n, E, D>) -> Result<Self> {
         let node = e.node?;
         let s = node.shape();
         if s.len() > parent.len() || broadcast_shapes(&[parent, s])? != parent {
@@ -55,15 +55,15 @@ impl<'n, E: Element> Operand<'n, E> {
         })
     }
 
-    pub fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
+    pub(crate) fn cuts(&self, axis: usize, out: &mut Vec<usize>) {
         child_cuts(&self.parent, &*self.node, axis, out)
     }
 
-    pub fn arrays<'s>(&'s self, out: &mut Vec<&'s dyn Shared>) {
+    pub(crate) fn arrays<'s>(&'s self, out: &mut Vec<&'s dyn Shared>) {
         self.node.arrays(&mut |a, _| out.push(a));
     }
 
-    pub fn bind(&self, rect: &Rect) -> Result<BoundOperand<'_, 'n, E>> {
+    pub(crate) fn bind(&self, rect: &Rect) -> Result<BoundOperand<'_, 'n, E>> {
         Ok(BoundOperand {
             bound: self
                 .node
@@ -81,7 +81,7 @@ pub(crate) struct BoundOperand<'s, 'n, E: Element> {
 impl<E: Element> BoundOperand<'_, '_, E> {
     /// The operand over `tile` (relative to the bound region), not yet
     /// broadcast.
-    pub fn tile(&self, tile: &Rect) -> CowArray<'_, E, IxDyn> {
+    pub(crate) fn tile(&self, tile: &Rect) -> CowArray<'_, E, IxDyn> {
         self.bound
             .eval(&child_rect(&self.op.parent, self.op.node.shape(), tile))
     }

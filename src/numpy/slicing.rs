@@ -29,7 +29,7 @@ pub(crate) struct Selection {
 
 impl Selection {
     /// Every element of an array of `shape`.
-    pub fn full(shape: &[usize]) -> Self {
+    pub(crate) fn full(shape: &[usize]) -> Self {
         Selection {
             start: vec![0; shape.len()],
             step: vec![1; shape.len()],
@@ -42,27 +42,27 @@ impl Selection {
     }
 
     /// The view's shape.
-    pub fn shape(&self) -> Vec<usize> {
+    pub(crate) fn shape(&self) -> Vec<usize> {
         self.axes.iter().map(|&(_, n)| n).collect()
     }
 
     /// The number of base axes.
-    pub fn base_ndim(&self) -> usize {
+    pub(crate) fn base_ndim(&self) -> usize {
         self.start.len()
     }
 
     /// Whether the selection is the whole base array in order.
-    pub fn is_full(&self, base_shape: &[usize]) -> bool {
+    pub(crate) fn is_full(&self, base_shape: &[usize]) -> bool {
         *self == Selection::full(base_shape)
     }
 
     /// The base axis view axis `k` walks (`None`: an inserted axis).
-    pub fn base_of(&self, k: usize) -> Option<usize> {
+    pub(crate) fn base_of(&self, k: usize) -> Option<usize> {
         self.axes[k].0
     }
 
     /// The view axis walking base axis `b`, if any.
-    pub fn view_axis_of(&self, b: usize) -> Option<usize> {
+    pub(crate) fn view_axis_of(&self, b: usize) -> Option<usize> {
         self.axes.iter().position(|&(a, _)| a == Some(b))
     }
 
@@ -73,7 +73,7 @@ impl Selection {
     /// non-`NewAxis` entries than the view has axes; `OutOfBounds` for an
     /// index or slice bound outside an axis; `InvalidArgument` for a zero
     /// step.
-    pub fn slice(&self, info: &[SliceInfoElem]) -> Result<Selection> {
+    pub(crate) fn slice(&self, info: &[SliceInfoElem]) -> Result<Selection> {
         let consumed = info
             .iter()
             .filter(|e| !matches!(e, SliceInfoElem::NewAxis))
@@ -136,7 +136,7 @@ impl Selection {
     /// holding it, and per base axis the step to walk it with (negative:
     /// backwards from the section's end). Steps of ±1 read the section
     /// exactly; larger steps read it with gaps.
-    pub fn base_region(&self, rect: &Rect) -> (Section, Vec<isize>) {
+    pub(crate) fn base_region(&self, rect: &Rect) -> (Section, Vec<isize>) {
         let nb = self.base_ndim();
         let mut lo: Vec<usize> = self.start.clone();
         let mut hi: Vec<usize> = self.start.iter().map(|&s| s + 1).collect();
@@ -155,7 +155,7 @@ impl Selection {
     /// The range of positions on view axis `k` whose base index lies in
     /// `lo..hi` (a contiguous range, possibly empty). Inserted axes are
     /// wholly inside.
-    pub fn positions_within(&self, k: usize, lo: usize, hi: usize) -> (usize, usize) {
+    pub(crate) fn positions_within(&self, k: usize, lo: usize, hi: usize) -> (usize, usize) {
         let (base, len) = self.axes[k];
         let Some(b) = base else { return (0, len) };
         let (s, st) = (self.start[b] as i128, self.step[b] as i128);
@@ -173,7 +173,7 @@ impl Selection {
 
     /// Whether every base axis that no view axis walks (removed by an
     /// integer index) has its index in `lo..hi` per axis.
-    pub fn fixed_within(&self, lo: &[usize], hi: &[usize]) -> bool {
+    pub(crate) fn fixed_within(&self, lo: &[usize], hi: &[usize]) -> bool {
         (0..self.base_ndim()).all(|b| {
             self.view_axis_of(b).is_some() || (lo[b] <= self.start[b] && self.start[b] < hi[b])
         })
@@ -182,7 +182,7 @@ impl Selection {
     /// Positions on view axis `k` where the base index crosses one of the
     /// block boundaries `bounds` of its base axis: where a view chunk must
     /// be cut to stay within one block. Sorted, inside `1..len`.
-    pub fn cuts(&self, k: usize, bounds: &[usize], out: &mut Vec<usize>) {
+    pub(crate) fn cuts(&self, k: usize, bounds: &[usize], out: &mut Vec<usize>) {
         let (base, len) = self.axes[k];
         if base.is_none() || len < 2 {
             return;
@@ -199,14 +199,14 @@ impl Selection {
 
     /// View axes removed from the base by integer indices (base axes no
     /// view axis walks), in base order.
-    pub fn removed_base_axes(&self) -> Vec<usize> {
+    pub(crate) fn removed_base_axes(&self) -> Vec<usize> {
         (0..self.base_ndim())
             .filter(|&b| self.view_axis_of(b).is_none())
             .collect()
     }
 
     /// Positions of inserted axes in the view.
-    pub fn inserted_axes(&self) -> Vec<usize> {
+    pub(crate) fn inserted_axes(&self) -> Vec<usize> {
         (0..self.axes.len())
             .filter(|&k| self.axes[k].0.is_none())
             .collect()

@@ -81,7 +81,7 @@ pub(crate) struct Region<'s, T> {
 
 impl<'s, T> Region<'s, T> {
     /// Elements that are not a view of any global array's block.
-    pub fn unguarded(data: CowArray<'s, T, IxDyn>) -> Self {
+    pub(crate) fn unguarded(data: CowArray<'s, T, IxDyn>) -> Self {
         Region {
             data,
             _borrow: None,
