@@ -129,6 +129,7 @@ pub struct Access<'a, T: Element, D: Dimension> {
     pub(super) borrow: Option<ViewBorrow<'a>>,
 }
 
+/// # Borrowed or copied
 impl<'a, T: Element, D: Dimension> Access<'a, T, D> {
     pub(super) fn copied(a: Array<T, D>) -> Self {
         Access {
@@ -331,6 +332,7 @@ pub(super) enum Pending<'a, T: Element, D: Dimension> {
     InFlight(NbGet<'a, T, D>),
 }
 
+/// # Completing the access
 impl<'a, T: Element, D: Dimension> NbAccess<'a, T, D> {
     /// Waits for the transfer, if any, and returns the section: a view of
     /// shared memory (counted from [`access_nb`](GlobalArray::access_nb)

@@ -20,6 +20,7 @@ const WRITE: u64 = 1 << 32;
 /// The views' part of a [`BlockUse`].
 const VIEWS: u64 = WRITE - 1;
 
+/// # Counting views and claiming writes
 impl BlockUse {
     pub(crate) fn new() -> Self {
         BlockUse(AtomicU64::new(0))
@@ -80,6 +81,7 @@ pub(crate) struct ViewBorrow<'a> {
     count: &'a BlockUse,
 }
 
+/// # Counting a view
 impl<'a> ViewBorrow<'a> {
     pub(super) fn new(count: &'a BlockUse) -> Self {
         count.view();

@@ -22,6 +22,8 @@ pub(super) struct Domain<'n, T: Element> {
     pub(super) rt: Runtime,
 }
 
+/// # Agreeing on a domain, folding its tiles, folding and scanning along
+/// an axis
 impl<'n, T: Element> Domain<'n, T> {
     pub(super) fn new<D: Dimension>(e: &Expr<'n, T, D>) -> Result<Self> {
         Self::on(e, None, &[])

@@ -39,6 +39,7 @@ pub struct Zip<'o, T: Element, D: Dimension, P> {
     inputs: P,
 }
 
+/// # Starting a zip
 impl<'o, T: Element, D: Dimension> Zip<'o, T, D, ()> {
     /// Starts a zip writing into `out` (a `&mut GlobalArray` or a
     /// [`ViewMut`]).
