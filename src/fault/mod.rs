@@ -4,10 +4,10 @@
 //! Freeing an array's windows and finalising MPI are collective. When one
 //! rank returns an error from `main` with `?` while the others carry on, it
 //! drops its arrays and would wait forever in the collective free, and the
-//! others forever in their next collective. So every [`Error`] this rank
-//! makes is recorded here as its *pending* error, and every collective the
-//! rank completes with the others clears it (they were all there, so
-//! nobody is left behind). The collective points where a rank may be
+//! others forever in their next collective. So every [`Error`] that leaves
+//! one of gain's public calls (through [`during`]) is recorded here as the
+//! rank's *pending* error, and every collective the rank completes with
+//! the others clears it (they were all there, so nobody is left behind). The collective points where a rank may be
 //! leaving — freeing a window, dropping the runtime — meet the other ranks
 //! first in a non-blocking barrier on a communicator of their own: a rank
 //! without a pending error waits for it as long as it takes, a rank with
@@ -27,7 +27,9 @@
 //! Dependencies go one way: this module builds on the error type (a leaf)
 //! and on the MPI calls of the window layer's FFI wrappers (the
 //! non-blocking reduction, `MPI_Abort`, `atexit`); the rest of the window
-//! layer and the runtime call into it.
+//! layer and the runtime call into it. This file itself is plain std, so
+//! every layer, the pure distribution math included, tags its errors
+//! through [`during`].
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
