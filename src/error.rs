@@ -166,6 +166,9 @@ impl Error {
     /// let e = gain::Error::new(gain::ErrorKind::Mpi, "MPI_Get failed");
     /// assert_eq!(e.message(), "MPI_Get failed");
     /// ```
+    // Cold: errors are rare, and a call that can fail keeps its success
+    // path small when building one stays out of line.
+    #[cold]
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,

@@ -73,11 +73,17 @@ pub(crate) fn rank_text() -> String {
 /// call that can fail runs its body through `during`.
 #[inline]
 pub(crate) fn during<R>(op: &'static str, body: impl FnOnce() -> Result<R>) -> Result<R> {
-    body().map_err(|e| {
-        let e = e.in_operation(op);
-        record(&e);
-        e
-    })
+    body().map_err(|e| leaving(e, op))
+}
+
+/// `e` tagged with `op` and recorded: the error path of [`during`], kept
+/// out of line so that the calls it wraps stay small where they succeed.
+#[cold]
+#[inline(never)]
+fn leaving(e: Error, op: &'static str) -> Error {
+    let e = e.in_operation(op);
+    record(&e);
+    e
 }
 
 /// Makes `e` this rank's pending error.
