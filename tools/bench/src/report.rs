@@ -94,11 +94,20 @@ impl Report {
     /// (on the line just above the table: GitHub's markdown lets a table
     /// follow a paragraph line). With [`Rows::WithGoal`] (BENCHMARKS.md, a
     /// reference of what is held to a goal) the figures without one are
-    /// left out, and the heading line says how many and where they are.
+    /// left out, and the heading line says how many and where they are,
+    /// unless the suite holds none to a goal.
     pub fn table(&self, rows: Rows) -> String {
+        // A suite that holds no figure to a goal (the criterion suites)
+        // shows them all: its table would be empty otherwise.
+        let specs = specs(&self.suite);
+        let rows = if specs.iter().any(|s| s.goal.is_some()) {
+            rows
+        } else {
+            Rows::All
+        };
         let mut body = String::new();
         let mut left_out = 0;
-        for spec in specs(&self.suite) {
+        for spec in specs {
             let Some(f) = self.figures.iter().find(|f| f.name == spec.name) else {
                 continue;
             };
@@ -252,6 +261,24 @@ mod tests {
 <!-- bench:shared_sum end -->
 ";
         assert_eq!(t, want);
+    }
+
+    #[test]
+    fn a_suite_without_goals_shows_every_figure() {
+        let mut f = Figures::new(specs("kernels"));
+        f.add("kmeans_kernel_gain_speedup_vs_ndarray", Ok(16.75))
+            .unwrap();
+        let r = Report {
+            suite: "kernels".into(),
+            output: "kernels".into(),
+            command: "scripts/bench kernels".into(),
+            date: "2026-12-07".into(),
+            machine: "m".into(),
+            figures: f.0,
+            records: vec![],
+        };
+        assert_eq!(r.table(Rows::WithGoal), r.table(Rows::All));
+        assert!(r.table(Rows::WithGoal).contains("| 16.75 |"));
     }
 
     #[test]
