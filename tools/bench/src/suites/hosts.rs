@@ -168,7 +168,7 @@ struct Kmeans {
 
 /// Runs `exe args` on a bed of `hosts` hosts (brought up for it and down
 /// after), `layout` ranks per host (`1,1`; `2` on each).
-fn on_bed(
+pub(super) fn on_bed(
     b: &mut Bench,
     hosts: u32,
     layout: &str,

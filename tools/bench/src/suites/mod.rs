@@ -20,6 +20,7 @@ mod io;
 mod kmeans;
 mod matmul;
 mod numpy;
+mod onesided;
 mod rma;
 mod shared_sum;
 
@@ -36,6 +37,7 @@ pub const SUITES: &[&str] = &[
     "io",
     "hybrid",
     "hosts",
+    "onesided",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -77,6 +79,7 @@ pub fn specs(suite: &str) -> &'static [Spec] {
         "io" => io::SPECS,
         "hybrid" => hybrid::SPECS,
         "hosts" => hosts::SPECS,
+        "onesided" => onesided::SPECS,
         _ => &[],
     }
 }
@@ -99,6 +102,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "io" => io::run(&mut b)?,
         "hybrid" => hybrid::run(&mut b)?,
         "hosts" => hosts::run(&mut b)?,
+        "onesided" => onesided::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
