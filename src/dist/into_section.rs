@@ -249,7 +249,7 @@ fn from_slice_info(elems: &[SliceInfoElem], shape: &[usize]) -> Result<Section> 
 
 /// A bound of an `s![]` range in dimension `d` of extent `n`: a negative
 /// one counts from the end, as in ndarray; either must land in `0..=n`.
-fn bound(i: isize, n: usize, d: usize) -> Result<usize> {
+pub(super) fn bound(i: isize, n: usize, d: usize) -> Result<usize> {
     let at = if i < 0 {
         n.checked_sub(i.unsigned_abs())
     } else {

@@ -54,6 +54,7 @@ mod pending;
 mod progress;
 mod registry;
 mod rma;
+mod strided;
 mod transfer;
 
 use std::marker::PhantomData;
