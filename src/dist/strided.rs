@@ -253,7 +253,9 @@ impl StridedSection {
 
     /// Checks the selection against an array shape: same number of
     /// dimensions, every selected index inside (an empty axis must still
-    /// start within `0..=n`).
+    /// start within `0..=n`). The plain form of [`IntoStridedSection`]
+    /// also wants its ends within the shape; a `StridedSection` keeps only
+    /// what it selects.
     ///
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch),
     /// [`OutOfBounds`](crate::ErrorKind::OutOfBounds).
@@ -266,9 +268,10 @@ impl StridedSection {
     ///
     /// ```
     /// use gain::{ErrorKind, StridedSection};
-    /// assert!(StridedSection::new(&[1], &[10], &[4])?.check_within(&[10]).is_ok());
-    /// let e = StridedSection::new(&[1], &[11], &[4])?.check_within(&[10]).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::OutOfBounds); // selects 1, 5, 9: fine; hi 11 is not
+    /// // Selects 1, 5, 9: inside an extent of 10, not of 9.
+    /// let s = StridedSection::new(&[1], &[11], &[4])?;
+    /// assert!(s.check_within(&[10]).is_ok());
+    /// assert_eq!(s.check_within(&[9]).unwrap_err().kind(), ErrorKind::OutOfBounds);
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn check_within(&self, shape: &[usize]) -> Result<()> {
@@ -430,7 +433,7 @@ pub(crate) fn narrow_stepped<S: RawData, D: Dimension>(
 /// | form | selection |
 /// |---|---|
 /// | `s![0..n;4, ..]` (ndarray's [`s!`](ndarray::s)) | ranges with steps, open ends and negative bounds as ndarray reads them |
-/// | `(&lo[..], &hi[..], &step[..])`, `([usize; N]; 3)` | `lo[d]..hi[d]` every `step[d]` (the plain form of [`StridedSection::new`]) |
+/// | `(&lo[..], &hi[..], &step[..])`, `([usize; N], [usize; N], [usize; N])` | `lo[d]..hi[d]` every `step[d]` (the plain form of [`StridedSection::new`]; `hi` within the shape) |
 /// | `StridedSection`, `&StridedSection` | itself |
 ///
 /// A negative step in `s![]` means what it means to ndarray: the range
@@ -473,8 +476,14 @@ pub trait IntoStridedSection {
     ///
     /// ```
     /// use gain::{ErrorKind, IntoStridedSection};
-    /// let e = ndarray::s![..;0].into_strided_section(&[5]).unwrap_err();
+    /// use ndarray::{IxDyn, SliceInfo, SliceInfoElem};
+    /// // `s![..;0]` panics in ndarray; a selection built by hand may hold it.
+    /// let zero = vec![SliceInfoElem::Slice { start: 0, end: None, step: 0 }];
+    /// let zero = SliceInfo::<_, IxDyn, IxDyn>::try_from(zero).unwrap();
+    /// let e = zero.into_strided_section(&[5]).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    /// let e = ndarray::s![7..;2].into_strided_section(&[5]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::OutOfBounds);
     /// ```
     fn into_strided_section(self, shape: &[usize]) -> Result<StridedSection>;
 }
@@ -492,15 +501,33 @@ impl IntoStridedSection for &StridedSection {
 }
 
 impl IntoStridedSection for (&[usize], &[usize], &[usize]) {
-    fn into_strided_section(self, _shape: &[usize]) -> Result<StridedSection> {
-        StridedSection::new(self.0, self.1, self.2)
+    fn into_strided_section(self, shape: &[usize]) -> Result<StridedSection> {
+        from_plain(self.0, self.1, self.2, shape)
     }
 }
 
 impl<const N: usize> IntoStridedSection for ([usize; N], [usize; N], [usize; N]) {
-    fn into_strided_section(self, _shape: &[usize]) -> Result<StridedSection> {
-        StridedSection::new(&self.0, &self.1, &self.2)
+    fn into_strided_section(self, shape: &[usize]) -> Result<StridedSection> {
+        from_plain(&self.0, &self.1, &self.2, shape)
     }
+}
+
+/// The plain form, whose ends must lie within `shape` as a section's do
+/// (even where the last selected index is well inside).
+fn from_plain(lo: &[usize], hi: &[usize], step: &[usize], shape: &[usize]) -> Result<StridedSection> {
+    let s = StridedSection::new(lo, hi, step)?;
+    if hi.len() == shape.len() {
+        for (d, (&h, &n)) in hi.iter().zip(shape).enumerate() {
+            if h > n {
+                bail!(
+                    OutOfBounds,
+                    "stepped section {}..{h} is out of bounds in dimension {d} of extent {n}",
+                    lo[d]
+                );
+            }
+        }
+    }
+    Ok(s)
 }
 
 impl<T, Din, Dout> IntoStridedSection for SliceInfo<T, Din, Dout>
@@ -580,4 +607,69 @@ fn from_slice_info(elems: &[SliceInfoElem], shape: &[usize]) -> Result<StridedSe
         };
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    type Rng = crate::random::SplitMix64;
+
+    /// Brute force: every selected index, its owner and its position,
+    /// against the shares `locate_strided` names.
+    #[test]
+    fn shares_hold_exactly_the_selected_elements() {
+        let mut rng = Rng::new(3);
+        for _ in 0..400 {
+            let nd = 1 + rng.below(3);
+            let shape: Vec<usize> = (0..nd).map(|_| 1 + rng.below(12)).collect();
+            let nranks = 1 + rng.below(9);
+            let dist = if rng.below(2) == 0 {
+                Distribution::regular(&shape, nranks, None).unwrap()
+            } else {
+                let chunk: Vec<usize> = shape.iter().map(|&n| rng.below(n + 1)).collect();
+                Distribution::regular(&shape, nranks, Some(&chunk)).unwrap()
+            };
+            let lo: Vec<usize> = shape.iter().map(|&n| rng.below(n + 1)).collect();
+            let hi: Vec<usize> = lo.iter().zip(&shape).map(|(&l, &n)| l + rng.below(n - l + 1)).collect();
+            let step: Vec<usize> = (0..nd).map(|_| 1 + rng.below(7)).collect();
+            let s = StridedSection::new(&lo, &hi, &step).unwrap();
+            let shares = dist.locate_strided(&s).unwrap();
+            let mut seen = 0;
+            for (rank, firsts, pos) in &shares {
+                let block = dist.block(*rank).unwrap();
+                assert!(!pos.is_empty());
+                assert_eq!(*firsts, s.firsts(pos));
+                for d in 0..nd {
+                    let last = firsts.lo()[d] + (firsts.hi()[d] - firsts.lo()[d] - 1) * step[d];
+                    assert!(block.lo()[d] <= firsts.lo()[d] && last < block.hi()[d]);
+                    // The share is maximal: the neighbours lie outside the block.
+                    assert!(firsts.lo()[d] < block.lo()[d] + step[d] || pos.lo()[d] == 0);
+                    assert!(last + step[d] >= block.hi()[d] || pos.hi()[d] == s.count()[d]);
+                }
+                seen += pos.len();
+            }
+            assert_eq!(seen, s.len(), "{s:?} over {dist:?}");
+        }
+    }
+
+    #[test]
+    fn slice_info_reads_as_ndarray_does() {
+        let s = ndarray::s![1..8;-3].into_strided_section(&[10]).unwrap();
+        // ndarray: 7, 4, 1.
+        assert_eq!((s.start(), s.count(), s.reversed()), (&[1][..], &[3][..], &[true][..]));
+        let s = ndarray::s![-4..;2].into_strided_section(&[10]).unwrap();
+        assert_eq!((s.start(), s.count()), (&[6][..], &[2][..]));
+        let e = ndarray::s![3..1;2].into_strided_section(&[10]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ReversedSection);
+        let e = ndarray::s![2, ..;2].into_strided_section(&[3, 4]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        let e = ndarray::s![..;2].into_strided_section(&[3, 4]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DimensionMismatch);
+        let s = StridedSection::new(&[5], &[5], &[3]).unwrap();
+        assert!(s.check_within(&[5]).is_ok() && s.check_within(&[4]).is_err());
+        let huge = StridedSection::new(&[1], &[usize::MAX], &[2]).unwrap();
+        assert_eq!(huge.check_within(&[9]).unwrap_err().kind(), ErrorKind::OutOfBounds);
+    }
 }
