@@ -227,7 +227,8 @@ pub mod random;
 pub(crate) use array::ViewBorrow;
 pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
 pub use dist::{
-    Distribution, IntoSection, IntoStridedSection, MAX_DIMS, Section, StridedSection, process_grid,
+    Distribution, IntoSection, IntoStridedSection, MAX_DIMS, PeriodicRanges, Section,
+    StridedSection, process_grid,
 };
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

@@ -2,12 +2,10 @@
 //! that run past either end of an axis wrap around, for periodic boundary
 //! conditions.
 
-use std::ops::Range;
-
 use ndarray::{Array, ArrayView, AsArray, Dimension};
 
 use super::GlobalArray;
-use crate::dist::{PeriodicParts, Section, periodic_parts};
+use crate::dist::{PeriodicParts, PeriodicRanges, Section, periodic_parts};
 use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::fault::during;
@@ -29,8 +27,8 @@ use crate::window::Piece;
 /// limit stated.)
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Copies a periodic section into a new array (`NGA_Periodic_get`).
-    /// `section` is a slice, array or `Vec` of `Range<isize>`, one per
-    /// axis.
+    /// `section` is one `Range<isize>` per axis ([`PeriodicRanges`]: an
+    /// array, a slice or a `Vec` of them, or one range for a 1-d array).
     ///
     /// Errors: [`DimensionMismatch`](crate::ErrorKind::DimensionMismatch),
     /// [`ReversedSection`](crate::ErrorKind::ReversedSection) (a range
@@ -60,12 +58,15 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// assert_eq!(ga.get_periodic(&[0..1, -2..7][..])?, array![[2, 3, 0, 1, 2, 3, 0, 1, 2]]);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn get_periodic(&self, section: impl AsRef<[Range<isize>]>) -> Result<Array<T, D>> {
-        during("GlobalArray::get_periodic", move || -> Result<Array<T, D>> {
-            let parts = periodic_parts(section.as_ref(), self.shape())?;
-            let dim = self.dim_of(&parts.shape);
-            self.with_periodic_pieces(&parts, |p| self.win.read_new(p, dim))
-        })
+    pub fn get_periodic(&self, section: impl PeriodicRanges) -> Result<Array<T, D>> {
+        during(
+            "GlobalArray::get_periodic",
+            move || -> Result<Array<T, D>> {
+                let parts = periodic_parts(section.ranges(), self.shape())?;
+                let dim = self.dim_of(&parts.shape);
+                self.with_periodic_pieces(&parts, |p| self.win.read_new(p, dim))
+            },
+        )
     }
 
     /// Writes `src` into a periodic section (`NGA_Periodic_put`). `src`
@@ -89,20 +90,20 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # let rt = gain::init()?;
     /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 6)?;
     /// if rt.rank() == 0 {
-    ///     ga.put_periodic([-2..1], &[1.0, 2.0, 3.0])?; // indices 4, 5, 0
+    ///     ga.put_periodic(-2..1, &[1.0, 2.0, 3.0])?; // indices 4, 5, 0
     /// }
     /// ga.sync()?;
     /// assert_eq!(ga.get(..)?.to_vec(), vec![3.0, 0.0, 0.0, 0.0, 1.0, 2.0]);
-    /// assert!(ga.put_periodic([0..7], &[0.0; 7]).is_err()); // longer than the axis
+    /// assert!(ga.put_periodic(0..7, &[0.0; 7]).is_err()); // longer than the axis
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn put_periodic<'a>(
         &self,
-        section: impl AsRef<[Range<isize>]>,
+        section: impl PeriodicRanges,
         src: impl AsArray<'a, T, D>,
     ) -> Result<()> {
         during("GlobalArray::put_periodic", move || -> Result<()> {
-            let ranges = section.as_ref();
+            let ranges = section.ranges();
             let parts = periodic_parts(ranges, self.shape())?;
             for (d, (r, &n)) in ranges.iter().zip(self.shape()).enumerate() {
                 if parts.shape[d] > n {
@@ -144,7 +145,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # let rt = gain::init()?;
     /// let ga = gain::GlobalArray::<i64, _>::zeros(&rt, 4)?;
     /// if rt.rank() == 0 {
-    ///     ga.acc_periodic([-1..5], &[1, 1, 1, 1, 1, 1], 10)?; // 3, 0, 1, 2, 3, 0
+    ///     ga.acc_periodic(-1..5, &[1, 1, 1, 1, 1, 1], 10)?; // 3, 0, 1, 2, 3, 0
     /// }
     /// ga.sync()?;
     /// assert_eq!(ga.get(..)?.to_vec(), vec![20, 10, 10, 20]);
@@ -152,12 +153,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn acc_periodic<'a>(
         &self,
-        section: impl AsRef<[Range<isize>]>,
+        section: impl PeriodicRanges,
         src: impl AsArray<'a, T, D>,
         alpha: T,
     ) -> Result<()> {
         during("GlobalArray::acc_periodic", move || -> Result<()> {
-            let parts = periodic_parts(section.as_ref(), self.shape())?;
+            let parts = periodic_parts(section.ranges(), self.shape())?;
             let src: ArrayView<'a, T, D> = src.into();
             check_periodic_buffer(&parts, src.shape())?;
             self.with_periodic_pieces(&parts, |p| {

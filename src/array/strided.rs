@@ -52,13 +52,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn get_strided(&self, section: impl IntoStridedSection) -> Result<Array<T, D>> {
-        during("GlobalArray::get_strided", move || -> Result<Array<T, D>> {
-            let s = section.into_strided_section(self.shape())?;
-            let dim = self.strided_dim(&s)?;
-            let mut out = Array::from_elem(dim, T::zero());
-            self.read_stepped(&s, out.view_mut().into_dyn())?;
-            Ok(out)
-        })
+        during(
+            "GlobalArray::get_strided",
+            move || -> Result<Array<T, D>> {
+                let s = section.into_strided_section(self.shape())?;
+                let dim = self.strided_dim(&s)?;
+                let mut out = Array::from_elem(dim, T::zero());
+                self.read_stepped(&s, out.view_mut().into_dyn())?;
+                Ok(out)
+            },
+        )
     }
 
     /// Copies a stepped section into `dst`, which must have the

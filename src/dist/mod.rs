@@ -17,6 +17,7 @@ mod section;
 mod strided;
 
 pub use into_section::IntoSection;
+pub use periodic::PeriodicRanges;
 pub(crate) use periodic::{PeriodicParts, periodic_parts};
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};

@@ -7,6 +7,70 @@ use std::ops::Range;
 use super::Section;
 use crate::error::{Result, bail};
 
+/// A periodic-section argument: one `Range<isize>` per axis, each of
+/// which may start below 0 and end past its axis's extent (it wraps
+/// around). The `*_periodic` methods of [`GlobalArray`](crate::GlobalArray)
+/// take one: `[-1..3, 4..9]` (an array), `&ranges[..]`, a `Vec`, or a
+/// single range `-2..5` for a 1-d array.
+///
+/// # Local
+///
+/// Reading the ranges is a pure computation on the calling rank.
+///
+/// # Examples
+///
+/// ```
+/// use gain::PeriodicRanges;
+/// assert_eq!([-1..3, 4..9].ranges(), &[-1..3, 4..9]);
+/// assert_eq!((-2..5).ranges(), &[-2..5]);
+/// ```
+pub trait PeriodicRanges {
+    /// The ranges, one per axis.
+    ///
+    /// # Local
+    ///
+    /// A view of the argument; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gain::PeriodicRanges;
+    /// let v = vec![0..2, -3..0];
+    /// assert_eq!(v.ranges().len(), 2);
+    /// ```
+    fn ranges(&self) -> &[Range<isize>];
+}
+
+impl PeriodicRanges for Range<isize> {
+    fn ranges(&self) -> &[Range<isize>] {
+        std::slice::from_ref(self)
+    }
+}
+
+impl<const N: usize> PeriodicRanges for [Range<isize>; N] {
+    fn ranges(&self) -> &[Range<isize>] {
+        self
+    }
+}
+
+impl PeriodicRanges for [Range<isize>] {
+    fn ranges(&self) -> &[Range<isize>] {
+        self
+    }
+}
+
+impl PeriodicRanges for Vec<Range<isize>> {
+    fn ranges(&self) -> &[Range<isize>] {
+        self
+    }
+}
+
+impl<R: PeriodicRanges + ?Sized> PeriodicRanges for &R {
+    fn ranges(&self) -> &[Range<isize>] {
+        (**self).ranges()
+    }
+}
+
 /// A periodic section cut into in-range parts: the buffer's shape, and
 /// per part the section of the array and the buffer index where its
 /// elements go (per axis). Along an axis of extent `n`, buffer position
@@ -69,7 +133,10 @@ pub(crate) fn periodic_parts(ranges: &[Range<isize>], shape: &[usize]) -> Result
             });
         }
         Some(total) if total <= isize::MAX as usize => {}
-        _ => bail!(SizeOverflow, "a periodic section of shape {lens:?} is too big"),
+        _ => bail!(
+            SizeOverflow,
+            "a periodic section of shape {lens:?} is too big"
+        ),
     }
     // Per axis, one cut per wrap: (lo, hi) in the array, and where it
     // starts in the buffer. Every cut but the first and the last is the
@@ -154,8 +221,8 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init, clippy::reversed_empty_ranges)]
     fn bad_ranges_are_typed_errors() {
-        #[allow(clippy::reversed_empty_ranges)]
         let e = periodic_parts(&[3..1], &[4]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ReversedSection);
         let e = periodic_parts(&[0..1], &[4, 4]).unwrap_err();

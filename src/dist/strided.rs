@@ -421,7 +421,10 @@ pub(crate) fn narrow_stepped<S: RawData, D: Dimension>(
             0 => lo,
             c => lo + (c - 1) * step[d] + 1,
         };
-        a.slice_axis_inplace(Axis(d), Slice::new(lo as isize, Some(end as isize), step[d] as isize));
+        a.slice_axis_inplace(
+            Axis(d),
+            Slice::new(lo as isize, Some(end as isize), step[d] as isize),
+        );
     }
     a
 }
@@ -514,7 +517,12 @@ impl<const N: usize> IntoStridedSection for ([usize; N], [usize; N], [usize; N])
 
 /// The plain form, whose ends must lie within `shape` as a section's do
 /// (even where the last selected index is well inside).
-fn from_plain(lo: &[usize], hi: &[usize], step: &[usize], shape: &[usize]) -> Result<StridedSection> {
+fn from_plain(
+    lo: &[usize],
+    hi: &[usize],
+    step: &[usize],
+    shape: &[usize],
+) -> Result<StridedSection> {
     let s = StridedSection::new(lo, hi, step)?;
     if hi.len() == shape.len() {
         for (d, (&h, &n)) in hi.iter().zip(shape).enumerate() {
@@ -619,6 +627,7 @@ mod tests {
     /// Brute force: every selected index, its owner and its position,
     /// against the shares `locate_strided` names.
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn shares_hold_exactly_the_selected_elements() {
         let mut rng = Rng::new(3);
         for _ in 0..400 {
@@ -632,7 +641,11 @@ mod tests {
                 Distribution::regular(&shape, nranks, Some(&chunk)).unwrap()
             };
             let lo: Vec<usize> = shape.iter().map(|&n| rng.below(n + 1)).collect();
-            let hi: Vec<usize> = lo.iter().zip(&shape).map(|(&l, &n)| l + rng.below(n - l + 1)).collect();
+            let hi: Vec<usize> = lo
+                .iter()
+                .zip(&shape)
+                .map(|(&l, &n)| l + rng.below(n - l + 1))
+                .collect();
             let step: Vec<usize> = (0..nd).map(|_| 1 + rng.below(7)).collect();
             let s = StridedSection::new(&lo, &hi, &step).unwrap();
             let shares = dist.locate_strided(&s).unwrap();
@@ -655,21 +668,30 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::reversed_empty_ranges)]
     fn slice_info_reads_as_ndarray_does() {
         let s = ndarray::s![1..8;-3].into_strided_section(&[10]).unwrap();
         // ndarray: 7, 4, 1.
-        assert_eq!((s.start(), s.count(), s.reversed()), (&[1][..], &[3][..], &[true][..]));
+        assert_eq!(
+            (s.start(), s.count(), s.reversed()),
+            (&[1][..], &[3][..], &[true][..])
+        );
         let s = ndarray::s![-4..;2].into_strided_section(&[10]).unwrap();
         assert_eq!((s.start(), s.count()), (&[6][..], &[2][..]));
         let e = ndarray::s![3..1;2].into_strided_section(&[10]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ReversedSection);
-        let e = ndarray::s![2, ..;2].into_strided_section(&[3, 4]).unwrap_err();
+        let e = ndarray::s![2, ..;2]
+            .into_strided_section(&[3, 4])
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         let e = ndarray::s![..;2].into_strided_section(&[3, 4]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::DimensionMismatch);
         let s = StridedSection::new(&[5], &[5], &[3]).unwrap();
         assert!(s.check_within(&[5]).is_ok() && s.check_within(&[4]).is_err());
         let huge = StridedSection::new(&[1], &[usize::MAX], &[2]).unwrap();
-        assert_eq!(huge.check_within(&[9]).unwrap_err().kind(), ErrorKind::OutOfBounds);
+        assert_eq!(
+            huge.check_within(&[9]).unwrap_err().kind(),
+            ErrorKind::OutOfBounds
+        );
     }
 }

@@ -2,9 +2,7 @@
 //! public API only and without its dimension type: the blocks, the block
 //! map, and the one-sided reads a view chunk needs.
 
-use ndarray::{
-    ArrayBase, ArrayD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice,
-};
+use ndarray::{ArrayBase, ArrayD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice};
 
 use super::geometry::{Rect, bounds, narrow};
 use super::slicing::Selection;

@@ -51,7 +51,10 @@ impl<T: Element> Window<T> {
             let at = tmp.as_mut_ptr();
             // SAFETY: as above, for `tmp`, new and in standard layout.
             let issued = unsafe { self.issue_stepped(world, Rma::Get, p, step, at, &tmp.view())? };
-            assert!(issued, "a new standard-layout buffer has no negative strides");
+            assert!(
+                issued,
+                "a new standard-layout buffer has no negative strides"
+            );
             ffi::complete_gets(world, p.rank)?;
             copy_into(&mut part, &tmp.view());
         }

@@ -187,7 +187,9 @@ fn strided_threads(rt: &Runtime) {
                 let mut rng = Rng::new((me * threads + t) as u64);
                 for i in 0..40 {
                     let info = stepped(&mut rng, &shape);
-                    let n = ArrayD::<i64>::zeros(IxDyn(&shape)).slice(info.as_slice()).raw_dim();
+                    let n = ArrayD::<i64>::zeros(IxDyn(&shape))
+                        .slice(info.as_slice())
+                        .raw_dim();
                     let ones = ArrayD::from_elem(n, 1i64);
                     sums.acc_strided(si(&info), &ones, (me + 1) as i64).unwrap();
                     // Every third column of this thread's own row, read back.
@@ -222,7 +224,9 @@ fn strided_numpy_views_match_ndarray(rt: &Runtime) {
     let mut rng = Rng::new(57);
     for round in 0..12 {
         let nd = 1 + rng.below(3);
-        let sh: Vec<usize> = (0..nd).map(|_| 1 + rng.below(if nd == 1 { 200 } else { 17 })).collect();
+        let sh: Vec<usize> = (0..nd)
+            .map(|_| 1 + rng.below(if nd == 1 { 200 } else { 17 }))
+            .collect();
         let model = ArrayD::from_shape_fn(IxDyn(&sh), |_| rng.below(1000) as i64);
         let mut g = GlobalArray::<i64, _>::zeros(rt, IxDyn(&sh)).unwrap();
         g.assign(model.view()).unwrap();
@@ -237,7 +241,11 @@ fn strided_numpy_views_match_ndarray(rt: &Runtime) {
         );
         let i2 = stepped(&mut rng, m1.shape());
         let v2 = v1.slice(i2.as_slice()).unwrap();
-        assert_eq!(v2.get().unwrap(), m1.slice(i2.as_slice()), "round {round} {i2:?}");
+        assert_eq!(
+            v2.get().unwrap(),
+            m1.slice(i2.as_slice()),
+            "round {round} {i2:?}"
+        );
     }
 }
 
@@ -257,27 +265,65 @@ fn strided_bad_input(rt: &Runtime) {
         },
         SliceInfoElem::from(..),
     ]);
-    assert_eq!(ga.get_strided(&zero_step).unwrap_err().kind(), ErrorKind::InvalidArgument);
-    assert_eq!(kind(ga.put_strided(&zero_step, &buf)), ErrorKind::InvalidArgument);
-    assert_eq!(kind(ga.acc_strided(([0, 0], [9, 4], [3, 0]), &buf, 1.0)), ErrorKind::InvalidArgument);
     assert_eq!(
-        ga.get_strided((&zero[..], &[9, 4][..], &[0, 1][..])).unwrap_err().kind(),
+        ga.get_strided(&zero_step).unwrap_err().kind(),
         ErrorKind::InvalidArgument
     );
-    assert_eq!(kind(ga.put_strided(s![2, ..;2], &buf)), ErrorKind::InvalidArgument);
+    assert_eq!(
+        kind(ga.put_strided(&zero_step, &buf)),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        kind(ga.acc_strided(([0, 0], [9, 4], [3, 0]), &buf, 1.0)),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        ga.get_strided((&zero[..], &[9, 4][..], &[0, 1][..]))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        kind(ga.put_strided(s![2, ..;2], &buf)),
+        ErrorKind::InvalidArgument
+    );
     // Out of bounds: a bound past the extent, a plain `hi` past it.
-    assert_eq!(ga.get_strided(s![0..10;3, ..]).unwrap_err().kind(), ErrorKind::OutOfBounds);
-    assert_eq!(kind(ga.put_strided(([0, 0], [9, 5], [3, 2]), &buf)), ErrorKind::OutOfBounds);
-    assert_eq!(kind(ga.acc_strided(([1, 0], [10, 4], [3, 2]), &buf, 1.0)), ErrorKind::OutOfBounds);
+    assert_eq!(
+        ga.get_strided(s![0..10;3, ..]).unwrap_err().kind(),
+        ErrorKind::OutOfBounds
+    );
+    assert_eq!(
+        kind(ga.put_strided(([0, 0], [9, 5], [3, 2]), &buf)),
+        ErrorKind::OutOfBounds
+    );
+    assert_eq!(
+        kind(ga.acc_strided(([1, 0], [10, 4], [3, 2]), &buf, 1.0)),
+        ErrorKind::OutOfBounds
+    );
     #[allow(clippy::reversed_empty_ranges)]
     let reversed = s![5..2;2, ..];
-    assert_eq!(ga.get_strided(reversed).unwrap_err().kind(), ErrorKind::ReversedSection);
-    assert_eq!(ga.get_strided(s![..;2]).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        ga.get_strided(reversed).unwrap_err().kind(),
+        ErrorKind::ReversedSection
+    );
+    assert_eq!(
+        ga.get_strided(s![..;2]).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
     // Buffers of the wrong shape: (3, 2) for selections of (3, 1) and (2, 2).
-    assert_eq!(kind(ga.put_strided(s![..;3, ..;4], &buf)), ErrorKind::ShapeMismatch);
-    assert_eq!(kind(ga.acc_strided(s![..;5, ..;2], &buf, 1.0)), ErrorKind::ShapeMismatch);
+    assert_eq!(
+        kind(ga.put_strided(s![..;3, ..;4], &buf)),
+        ErrorKind::ShapeMismatch
+    );
+    assert_eq!(
+        kind(ga.acc_strided(s![..;5, ..;2], &buf, 1.0)),
+        ErrorKind::ShapeMismatch
+    );
     let mut small = ndarray::Array2::<f64>::zeros((2, 2));
-    assert_eq!(kind(ga.get_strided_into(s![..;3, ..;2], &mut small)), ErrorKind::ShapeMismatch);
+    assert_eq!(
+        kind(ga.get_strided_into(s![..;3, ..;2], &mut small)),
+        ErrorKind::ShapeMismatch
+    );
     ga.sync().unwrap();
     assert_eq!(ga.get(..).unwrap().sum(), 0.0);
 }
@@ -347,7 +393,11 @@ fn periodic_roundtrip<T: Element>(rt: &Runtime) {
                     let want = ArrayD::from_shape_fn(IxDyn(&periodic_shape(&ranges)), |at| {
                         model[IxDyn(&wrapped_index(&ranges, &shape, at.slice()))]
                     });
-                    assert_eq!(ga.get_periodic(&ranges).unwrap(), want, "{ranges:?} of {shape:?}");
+                    assert_eq!(
+                        ga.get_periodic(&ranges).unwrap(),
+                        want,
+                        "{ranges:?} of {shape:?}"
+                    );
                 }
                 ga.sync().unwrap();
             }
@@ -404,17 +454,38 @@ fn periodic_bad_input(rt: &Runtime) {
     let ga = GlobalArray::<i32, _>::zeros(rt, [5, 3]).unwrap();
     let kind = |r: gain::Result<()>| r.unwrap_err().kind();
     let buf = ndarray::Array2::<i32>::ones((2, 2));
-    assert_eq!(ga.get_periodic([3..1, 0..2]).unwrap_err().kind(), ErrorKind::ReversedSection);
-    assert_eq!(kind(ga.acc_periodic([0..2, 2..0], &buf, 1)), ErrorKind::ReversedSection);
-    assert_eq!(ga.get_periodic([0..2]).unwrap_err().kind(), ErrorKind::DimensionMismatch);
-    assert_eq!(kind(ga.put_periodic(vec![0..2, 0..2, 0..1], &buf)), ErrorKind::DimensionMismatch);
+    assert_eq!(
+        ga.get_periodic([3..1, 0..2]).unwrap_err().kind(),
+        ErrorKind::ReversedSection
+    );
+    assert_eq!(
+        kind(ga.acc_periodic([0..2, 2..0], &buf, 1)),
+        ErrorKind::ReversedSection
+    );
+    assert_eq!(
+        ga.get_periodic(0..2).unwrap_err().kind(),
+        ErrorKind::DimensionMismatch
+    );
+    assert_eq!(
+        kind(ga.put_periodic(vec![0..2, 0..2, 0..1], &buf)),
+        ErrorKind::DimensionMismatch
+    );
     // Longer than its axis: fine to read, refused for a put.
     let long = ndarray::Array2::<i32>::ones((2, 4));
     assert_eq!(ga.get_periodic([0..2, -1..3]).unwrap().shape(), &[2, 4]);
-    assert_eq!(kind(ga.put_periodic([0..2, -1..3], &long)), ErrorKind::InvalidArgument);
+    assert_eq!(
+        kind(ga.put_periodic([0..2, -1..3], &long)),
+        ErrorKind::InvalidArgument
+    );
     // Buffers of the wrong shape.
-    assert_eq!(kind(ga.put_periodic([-1..1, 2..5], &buf)), ErrorKind::ShapeMismatch);
-    assert_eq!(kind(ga.acc_periodic([-1..2, 2..4], &buf, 1)), ErrorKind::ShapeMismatch);
+    assert_eq!(
+        kind(ga.put_periodic([-1..1, 2..5], &buf)),
+        ErrorKind::ShapeMismatch
+    );
+    assert_eq!(
+        kind(ga.acc_periodic([-1..2, 2..4], &buf, 1)),
+        ErrorKind::ShapeMismatch
+    );
     ga.sync().unwrap();
     assert_eq!(ga.get(..).unwrap().sum(), 0);
 }
