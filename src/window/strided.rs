@@ -180,3 +180,46 @@ impl<T: Element> Window<T> {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::copy::row_major_strides;
+    use super::super::transfer::{Dim, plan};
+
+    /// A stepped piece of a block is one chunk, so one MPI call, below the
+    /// limit: the steps multiply the block's strides on the target side,
+    /// and a unit-step inner axis covering whole rows still merges.
+    #[test]
+    fn a_stepped_piece_is_one_strided_chunk() {
+        let block = [10, 6];
+        let target: Vec<isize> = row_major_strides(&block)
+            .iter()
+            .zip([3, 2])
+            .map(|(&s, k)| s * k)
+            .collect();
+        let p = plan(&[4, 3], &[3, 1], &target, 1 << 20).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            p[0].dims,
+            vec![
+                Dim {
+                    n: 4,
+                    origin_stride: 3,
+                    target_stride: 18
+                },
+                Dim {
+                    n: 3,
+                    origin_stride: 1,
+                    target_stride: 2
+                }
+            ]
+        );
+        // Every third row, whole rows: one vector of rows.
+        let p = plan(&[4, 6], &[6, 1], &[18, 1], 1 << 20).unwrap();
+        assert_eq!((p.len(), p[0].dims.len()), (1, 2));
+        // Below a limit of 5 elements it is cut, each chunk still strided.
+        let p = plan(&[4, 3], &[3, 1], &target, 5).unwrap();
+        assert_eq!(p.len(), 4);
+        assert!(p.iter().all(|c| c.dims.last().unwrap().target_stride == 2));
+    }
+}
