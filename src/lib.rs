@@ -226,7 +226,10 @@ pub mod random;
 
 pub(crate) use array::ViewBorrow;
 pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
-pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
+pub use dist::{
+    Distribution, IntoSection, IntoStridedSection, MAX_DIMS, PeriodicRanges, Section,
+    StridedSection, process_grid,
+};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
 pub use prefetch::{prefetch, prefetch_l1};

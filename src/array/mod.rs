@@ -3,13 +3,16 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), file-backed arrays (`mapped.rs`), and queries and
+//! (`local.rs`), file-backed arrays (`mapped.rs`), stepped and periodic
+//! sections (`strided.rs`, `periodic.rs`), and queries and
 //! synchronisation (here).
 
 mod construct;
 mod local;
 mod mapped;
+mod periodic;
 mod rma;
+mod strided;
 
 pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};

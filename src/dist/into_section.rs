@@ -25,7 +25,9 @@ use crate::error::{Result, bail};
 /// must be a range with step 1: a step other than 1, a single index
 /// (`s![2, ..]`; write `s![2..3, ..]`) or a new axis is an
 /// [`InvalidArgument`](crate::ErrorKind::InvalidArgument) error naming
-/// it. As everywhere in gain (and unlike ndarray, which reads it as
+/// it. Selections with steps are [`IntoStridedSection`](crate::IntoStridedSection)
+/// forms, which the `*_strided` methods take
+/// ([`get_strided`](crate::GlobalArray::get_strided)). As everywhere in gain (and unlike ndarray, which reads it as
 /// empty), a range whose start lies past its end is a
 /// [`ReversedSection`](crate::ErrorKind::ReversedSection) error.
 ///
@@ -249,7 +251,7 @@ fn from_slice_info(elems: &[SliceInfoElem], shape: &[usize]) -> Result<Section> 
 
 /// A bound of an `s![]` range in dimension `d` of extent `n`: a negative
 /// one counts from the end, as in ndarray; either must land in `0..=n`.
-fn bound(i: isize, n: usize, d: usize) -> Result<usize> {
+pub(super) fn bound(i: isize, n: usize, d: usize) -> Result<usize> {
     let at = if i < 0 {
         n.checked_sub(i.unsigned_abs())
     } else {

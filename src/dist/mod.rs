@@ -12,11 +12,17 @@
 //! rank owns anything.
 
 mod into_section;
+mod periodic;
 mod section;
+mod strided;
 
 pub use into_section::IntoSection;
+pub use periodic::PeriodicRanges;
+pub(crate) use periodic::{PeriodicParts, periodic_parts};
 pub(crate) use section::narrow;
 pub use section::{MAX_DIMS, Section};
+pub(crate) use strided::narrow_stepped;
+pub use strided::{IntoStridedSection, StridedSection};
 
 use crate::error::{Result, bail};
 use crate::fault::during;

@@ -13,6 +13,15 @@
 //! zero, as in NumPy: such an array has no elements and no rank owns a
 //! block.
 //!
+//! Two more kinds of section have calls of their own, as in Global
+//! Arrays. A stepped section (`s![0..n;4, ..]`, [`crate::IntoStridedSection`])
+//! moves only the selected elements: `get_strided`, `put_strided`,
+//! `acc_strided` make one MPI call per remote owner with a strided target
+//! datatype, and strided copies on the node. A periodic section
+//! (`[-1..n + 1, 0..m]`, [`crate::PeriodicRanges`]) wraps around the ends
+//! of each axis: `get_periodic`, `put_periodic`, `acc_periodic` cut it into
+//! the in-range sections it covers.
+//!
 //! # Errors
 //!
 //! Bad input (out-of-bounds or reversed sections, buffer shape

@@ -2,11 +2,14 @@
 //! public API only and without its dimension type: the blocks, the block
 //! map, and the one-sided reads a view chunk needs.
 
-use ndarray::{ArrayBase, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice};
+use ndarray::{ArrayBase, ArrayD, ArrayViewMutD, Axis, CowArray, Dimension, IxDyn, RawData, Slice};
 
 use super::geometry::{Rect, bounds, narrow};
 use super::slicing::Selection;
-use crate::{Access, Distribution, Element, GlobalArray, Result, Runtime, Section, ViewBorrow};
+use crate::{
+    Access, Distribution, Element, GlobalArray, Result, Runtime, Section, StridedSection,
+    ViewBorrow,
+};
 
 /// What every global array offers whatever its element type: identity,
 /// block map, runtime and synchronisation.
@@ -23,6 +26,11 @@ pub(crate) trait Store<T: Element>: Shared {
     fn shared(&self) -> &dyn Shared;
     /// `section` in place or fetched ([`GlobalArray::access`]).
     fn access(&self, section: &Section) -> Result<Access<'_, T, IxDyn>>;
+    /// The selected elements only ([`GlobalArray::get_strided`]).
+    fn get_strided(&self, section: &StridedSection) -> Result<ArrayD<T>>;
+    /// Whether one block on this node holds all of `section` (not empty),
+    /// so that [`access`](Self::access) views it in place.
+    fn in_one_node_block(&self, section: &Section) -> bool;
 }
 
 /// A global array whose own block can be written.
@@ -55,6 +63,17 @@ impl<T: Element, D: Dimension> Store<T> for GlobalArray<T, D> {
     }
     fn access(&self, section: &Section) -> Result<Access<'_, T, IxDyn>> {
         Ok(GlobalArray::access(self, section)?.into_dyn())
+    }
+    fn get_strided(&self, section: &StridedSection) -> Result<ArrayD<T>> {
+        Ok(GlobalArray::get_strided(self, section)?.into_dyn())
+    }
+    fn in_one_node_block(&self, section: &Section) -> bool {
+        let last: Vec<usize> = section.hi().iter().map(|&h| h - 1).collect();
+        let dist = self.distribution_map();
+        match (dist.owner(section.lo()), dist.owner(&last)) {
+            (Ok(a), Ok(b)) => a == b && self.node_ranks().contains(&a),
+            _ => false,
+        }
     }
 }
 
@@ -91,14 +110,28 @@ impl<'s, T> Region<'s, T> {
 
 /// The view region `rect` (per view axis `lo..hi`, none empty) of the
 /// selection `sel` of `store`: borrowed from shared memory when one block
-/// on this node holds it, otherwise fetched with one `get` of the smallest
-/// section holding it.
+/// on this node holds it; otherwise fetched, with one `get` of the
+/// smallest section holding it when its steps are ±1, or with a stepped
+/// get of the selected elements only (`get_strided`) when they skip some.
 pub(crate) fn read<'s, T: Element>(
     store: &'s dyn Store<T>,
     sel: &Selection,
     rect: &Rect,
 ) -> Result<Region<'s, T>> {
     let (section, steps) = sel.base_region(rect);
+    if steps.iter().any(|s| s.unsigned_abs() > 1) && !store.in_one_node_block(&section) {
+        // The bounding box runs from the first selected index to the last,
+        // so stepping it by |step| selects exactly the view's elements, in
+        // increasing order; a negative step then reverses the axis.
+        let abs: Vec<usize> = steps.iter().map(|s| s.unsigned_abs()).collect();
+        let strided = StridedSection::new(section.lo(), section.hi(), &abs)?;
+        let data = CowArray::from(store.get_strided(&strided)?);
+        let signs: Vec<isize> = steps.iter().map(|s| s.signum()).collect();
+        return Ok(Region {
+            data: shape_to_view(data, sel, &signs),
+            _borrow: None,
+        });
+    }
     let (data, borrow) = store.access(&section)?.into_parts();
     Ok(Region {
         data: shape_to_view(data, sel, &steps),

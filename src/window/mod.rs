@@ -34,7 +34,8 @@
 //! forever.
 //!
 //! The files: `alloc.rs` allocates and frees windows, `rma.rs` moves data
-//! through them, `copy.rs` copies the same-node pieces, `pending.rs` keeps
+//! through them (`strided.rs`: stepped sections, only the selected
+//! elements), `copy.rs` copies the same-node pieces, `pending.rs` keeps
 //! what is in flight (per-target ordering, non-blocking reads),
 //! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
 //! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
@@ -54,6 +55,7 @@ mod pending;
 mod progress;
 mod registry;
 mod rma;
+mod strided;
 mod transfer;
 
 use std::marker::PhantomData;

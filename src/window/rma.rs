@@ -403,11 +403,11 @@ impl<T: Element> Window<T> {
         Ok(true)
     }
 
-    fn disp(&self, piece_disp: MPI_Aint, c: &Chunk) -> MPI_Aint {
+    pub(super) fn disp(&self, piece_disp: MPI_Aint, c: &Chunk) -> MPI_Aint {
         piece_disp + c.target_offset as MPI_Aint * size_of::<T>() as MPI_Aint
     }
 
-    fn target_disp(&self, rank: usize, block: &[usize], piece: &Section) -> MPI_Aint {
+    pub(super) fn target_disp(&self, rank: usize, block: &[usize], piece: &Section) -> MPI_Aint {
         let off = piece
             .lo()
             .iter()
@@ -439,7 +439,12 @@ impl<T: Element> Window<T> {
         Some((unsafe { base.add(off) }, n))
     }
 
-    fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
+    pub(super) fn peer_view(
+        &self,
+        nr: usize,
+        block: &[usize],
+        piece: &Section,
+    ) -> ArrayView<'_, T, IxDyn> {
         let (p, n) = self.peers[nr];
         assert_eq!(
             n,
@@ -451,7 +456,7 @@ impl<T: Element> Window<T> {
         narrow(v, piece)
     }
 
-    fn peer_view_mut(
+    pub(super) fn peer_view_mut(
         &self,
         nr: usize,
         block: &[usize],
@@ -470,7 +475,7 @@ impl<T: Element> Window<T> {
         narrow(v, piece)
     }
 
-    fn lock(&self, nr: usize) -> BlockLock<'_> {
+    pub(super) fn lock(&self, nr: usize) -> BlockLock<'_> {
         // SAFETY: the header starts the segment, which outlives `self`, and
         // its first word is only ever accessed atomically.
         let word = unsafe { &*(self.heads[nr] as *const AtomicU32) };
@@ -491,7 +496,7 @@ impl<T: Element> Window<T> {
     }
 }
 
-struct BlockLock<'a> {
+pub(super) struct BlockLock<'a> {
     word: &'a AtomicU32,
 }
 

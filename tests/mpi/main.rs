@@ -26,6 +26,7 @@ mod replicated;
 mod rma;
 mod runner;
 mod sections;
+mod sections_strided;
 mod threads;
 mod views;
 

@@ -74,6 +74,7 @@ pub(crate) use case;
 pub fn all() -> impl Iterator<Item = &'static Case> {
     [
         crate::sections::CASES,
+        crate::sections_strided::CASES,
         crate::rma::CASES,
         crate::views::CASES,
         crate::cases::CASES,
