@@ -3,17 +3,20 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), file-backed arrays (`mapped.rs`), and queries and
-//! synchronisation (here).
+//! (`local.rs`), non-blocking puts and accumulates (`nonblocking.rs`),
+//! file-backed arrays (`mapped.rs`), and queries and synchronisation
+//! (here).
 
 mod construct;
 mod local;
 mod mapped;
+mod nonblocking;
 mod rma;
 
 pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
+pub use nonblocking::{NbAcc, NbPut, NbScope};
 pub use rma::NbGet;
 
 use ndarray::Dimension;

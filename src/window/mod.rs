@@ -36,7 +36,8 @@
 //! The files: `alloc.rs` allocates and frees windows, `rma.rs` moves data
 //! through them, `copy.rs` copies the same-node pieces, `pending.rs` keeps
 //! what is in flight (per-target ordering, non-blocking reads),
-//! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
+//! `nb.rs` non-blocking puts and accumulates and the scope that keeps
+//! their sources alive, `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
 //! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
 //! replicated and file-backed storage, `progress.rs` the progress thread,
 //! and `ffi/` every MPI call (communicators, windows, RMA).
@@ -49,6 +50,7 @@ mod alloc;
 mod copy;
 mod ffi;
 mod mapped;
+mod nb;
 mod node_copy;
 mod pending;
 mod progress;
@@ -70,6 +72,7 @@ pub(crate) use ffi::{
 use pending::Pending;
 
 pub(crate) use copy::Piece;
+pub(crate) use nb::{PendingWrite, WriteScope};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;
 pub(crate) use progress::Progress;
