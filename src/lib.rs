@@ -225,9 +225,7 @@ pub mod numpy;
 pub mod random;
 
 pub(crate) use array::ViewBorrow;
-pub use array::{
-    Access, GlobalArray, LocalView, MapMode, NbAcc, NbAccess, NbGet, NbPut, NbScope,
-};
+pub use array::{Access, GlobalArray, LocalView, MapMode, NbAcc, NbAccess, NbGet, NbPut, NbScope};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

@@ -107,9 +107,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 /// ```
 /// # let rt = gain::init()?;
 /// let ga = gain::GlobalArray::<i32, _>::zeros(&rt, [4, 4])?;
-/// let row = [1, 2, 3, 4];
+/// let row = ndarray::array![[1, 2, 3, 4]];
 /// if rt.rank() == 0 {
-///     ga.nb_scope(|nb: gain::NbScope<'_, '_, i32, _>| nb.put_nb(ndarray::s![0, ..], &row)?.wait())?;
+///     ga.nb_scope(|nb: gain::NbScope<'_, '_, i32, _>| nb.put_nb([0..1, 0..4], &row)?.wait())?;
 /// }
 /// # Ok::<(), gain::Error>(())
 /// ```
@@ -402,4 +402,9 @@ macro_rules! completion {
 }
 
 completion!(NbPut, "put", "put_nb(.., &src)?", "put_nb(.., &src)?");
-completion!(NbAcc, "accumulate", "acc_nb(.., &src, 1.0)?", "acc_nb(.., &src, 1.0)?");
+completion!(
+    NbAcc,
+    "accumulate",
+    "acc_nb(.., &src, 1.0)?",
+    "acc_nb(.., &src, 1.0)?"
+);

@@ -192,7 +192,10 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         // SAFETY: `origin` is the heap buffer now in `w.keep`, which is
         // freed only after the requests completed, or never (forgotten).
         let issued = unsafe { self.issue_box(world, op, p, origin, &shape, &strides, w)? };
-        assert!(issued, "a new standard-layout buffer has no negative strides");
+        assert!(
+            issued,
+            "a new standard-layout buffer has no negative strides"
+        );
         Ok(())
     }
 

@@ -17,6 +17,10 @@ use super::pending::{Pending, PendingRead};
 use super::transfer::{self, Chunk, Dim};
 use super::{AccRoute, Window};
 
+/// What [`Window::issue_each`] calls once per MPI call: target
+/// displacement, origin address, dimensions.
+pub(super) type IssueCall<'a, T> = dyn FnMut(MPI_Aint, *mut T, &[Dim]) -> Result<()> + 'a;
+
 impl<T: Element> Window<T> {
     /// Reads the pieces of a section into a new array of shape `dim`.
     /// The pieces must be disjoint and cover `dim` (as a distribution's
@@ -98,10 +102,16 @@ impl<T: Element> Window<T> {
             // writes into freed memory. Each request is recorded as soon
             // as its call returned, before a later one can fail.
             let issued = unsafe {
-                self.issue_each(p, origin, dst.shape(), dst.strides(), &mut |disp, at, dims| {
-                    requests.push(ffi::rma_request(Rma::Get, world, p.rank, disp, at, dims)?);
-                    Ok(())
-                })?
+                self.issue_each(
+                    p,
+                    origin,
+                    dst.shape(),
+                    dst.strides(),
+                    &mut |disp, at, dims| {
+                        requests.push(ffi::rma_request(Rma::Get, world, p.rank, disp, at, dims)?);
+                        Ok(())
+                    },
+                )?
             };
             assert!(
                 issued,
@@ -411,7 +421,7 @@ impl<T: Element> Window<T> {
         origin: *mut T,
         shape: &[usize],
         strides: &[isize],
-        call: &mut dyn FnMut(MPI_Aint, *mut T, &[Dim]) -> Result<()>,
+        call: &mut IssueCall<'_, T>,
     ) -> Result<bool> {
         let tdisp = self.target_disp(p.rank, p.block, &p.in_block);
         let limit = self.max_transfer_bytes / size_of::<T>();

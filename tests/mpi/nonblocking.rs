@@ -127,7 +127,11 @@ fn nb_one_writer_in_order<T: Element>(rt: &Runtime) {
             let mut whole = ga.get_nb(..).unwrap();
             while !whole.test().unwrap() {}
             assert!(whole.test().unwrap());
-            assert_eq!(whole.wait().unwrap(), model, "{shape:?} after writer {writer}");
+            assert_eq!(
+                whole.wait().unwrap(),
+                model,
+                "{shape:?} after writer {writer}"
+            );
             ga.sync().unwrap();
         }
     }
@@ -213,13 +217,25 @@ fn nb_threads(rt: &Runtime) {
                             for _ in 0..8 {
                                 let lo = rng.below(n);
                                 let hi = lo + 1 + rng.below(n - lo);
-                                hs.push(Handle::Acc(nb.acc_nb(lo..hi, ones.slice(ndarray::s![lo..hi]), (me + 1) as i64).unwrap()));
+                                hs.push(Handle::Acc(
+                                    nb.acc_nb(
+                                        lo..hi,
+                                        ones.slice(ndarray::s![lo..hi]),
+                                        (me + 1) as i64,
+                                    )
+                                    .unwrap(),
+                                ));
                             }
                             // One more through the scope both threads share.
                             let lo = rng.below(n);
-                            let h = shared.acc_nb(lo..lo + 1, ones.slice(ndarray::s![..1]), (me + 1) as i64).unwrap();
+                            let h = shared
+                                .acc_nb(lo..lo + 1, ones.slice(ndarray::s![..1]), (me + 1) as i64)
+                                .unwrap();
                             rows.nb_scope(|rnb| {
-                                rnb.put_nb([row..row + 1, 0..24], &vals).unwrap().wait().unwrap();
+                                rnb.put_nb([row..row + 1, 0..24], &vals)
+                                    .unwrap()
+                                    .wait()
+                                    .unwrap();
                             });
                             assert_eq!(rows.get([row..row + 1, 0..24]).unwrap(), vals);
                             complete_randomly(&mut rng, hs);
@@ -264,18 +280,36 @@ fn nb_bad_input(rt: &Runtime) {
     let kind = |r: gain::Result<()>| r.unwrap_err().kind();
     ga.nb_scope(|nb| {
         let oob = [4 * rt.size() - 1..4 * rt.size() + 1, 0..3];
-        assert_eq!(kind(nb.put_nb(oob.clone(), &src).map(drop)), ErrorKind::OutOfBounds);
-        assert_eq!(kind(nb.acc_nb(oob, &src, 1.0).map(drop)), ErrorKind::OutOfBounds);
-        assert_eq!(kind(nb.put_nb([0..2, 0..3], &wrong).map(drop)), ErrorKind::ShapeMismatch);
-        assert_eq!(kind(nb.acc_nb([0..2, 0..3], &wrong, 1.0).map(drop)), ErrorKind::ShapeMismatch);
+        assert_eq!(
+            kind(nb.put_nb(oob.clone(), &src).map(drop)),
+            ErrorKind::OutOfBounds
+        );
+        assert_eq!(
+            kind(nb.acc_nb(oob, &src, 1.0).map(drop)),
+            ErrorKind::OutOfBounds
+        );
+        assert_eq!(
+            kind(nb.put_nb([0..2, 0..3], &wrong).map(drop)),
+            ErrorKind::ShapeMismatch
+        );
+        assert_eq!(
+            kind(nb.acc_nb([0..2, 0..3], &wrong, 1.0).map(drop)),
+            ErrorKind::ShapeMismatch
+        );
         // Viewing its own block: a write touching it is refused whole,
         // including the part in the next rank's block.
         let mine = ga.distribution(rt.rank()).unwrap();
         let view = ga.local();
         let hi = (mine.hi()[0] + 1).min(4 * rt.size());
         let lo = hi - 2;
-        assert_eq!(kind(nb.put_nb([lo..hi, 0..3], &src).map(drop)), ErrorKind::Borrowed);
-        assert_eq!(kind(nb.acc_nb([lo..hi, 0..3], &src, 1.0).map(drop)), ErrorKind::Borrowed);
+        assert_eq!(
+            kind(nb.put_nb([lo..hi, 0..3], &src).map(drop)),
+            ErrorKind::Borrowed
+        );
+        assert_eq!(
+            kind(nb.acc_nb([lo..hi, 0..3], &src, 1.0).map(drop)),
+            ErrorKind::Borrowed
+        );
         drop(view);
     });
     ga.sync().unwrap();

@@ -46,12 +46,15 @@ impl Requests {
         let mut flag: c_int = 0;
         // SAFETY: `self.0` holds `n` valid (active or null) requests;
         // statuses are ignored; `flag` is an out-parameter.
-        check(
-            unsafe {
-                sys::MPI_Testall(n, self.0.as_mut_ptr(), &mut flag, sys::RSMPI_STATUSES_IGNORE)
-            },
-            "MPI_Testall",
-        )?;
+        let code = unsafe {
+            sys::MPI_Testall(
+                n,
+                self.0.as_mut_ptr(),
+                &mut flag,
+                sys::RSMPI_STATUSES_IGNORE,
+            )
+        };
+        check(code, "MPI_Testall")?;
         if flag != 0 {
             self.0.clear();
         }
@@ -66,10 +69,8 @@ impl Requests {
         may_call_mpi("MPI_Waitall")?;
         let n = to_int(self.0.len(), "request count")?;
         // SAFETY: as in `test`.
-        check(
-            unsafe { sys::MPI_Waitall(n, self.0.as_mut_ptr(), sys::RSMPI_STATUSES_IGNORE) },
-            "MPI_Waitall",
-        )?;
+        let code = unsafe { sys::MPI_Waitall(n, self.0.as_mut_ptr(), sys::RSMPI_STATUSES_IGNORE) };
+        check(code, "MPI_Waitall")?;
         self.0.clear();
         Ok(())
     }

@@ -189,18 +189,9 @@ unsafe fn rma_into<T: Element>(
             }
             (Rma::Get, Some(r)) => sys::MPI_Rget(get_at, oc, ot, rank, disp, tc, tt, win, r),
             (Rma::Put, Some(r)) => sys::MPI_Rput(put_at, oc, ot, rank, disp, tc, tt, win, r),
-            (Rma::AccumulateSum, Some(r)) => sys::MPI_Raccumulate(
-                put_at,
-                oc,
-                ot,
-                rank,
-                disp,
-                tc,
-                tt,
-                GAIN_MPI_SUM,
-                win,
-                r,
-            ),
+            (Rma::AccumulateSum, Some(r)) => {
+                sys::MPI_Raccumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_SUM, win, r)
+            }
         }
     };
     let freed = o.free().and(t.free());
