@@ -4,9 +4,10 @@
 //! `mem::forget`; the ordering of one rank's own operations; exact
 //! accumulates under contention; threads; bad input.
 
-use gain::{Element, ErrorKind, GlobalArray, NbScope, Runtime, Section};
+use gain::{Element, ErrorKind, GlobalArray, MapMode, NbScope, Runtime, Section};
 use ndarray::{ArrayD, Ix1, IxDyn};
 
+use crate::io::Scratch;
 use crate::model::{Rng, random_array, slice_of};
 use crate::registry::{Case, case};
 
@@ -272,7 +273,9 @@ fn nb_threads(rt: &Runtime) {
 
 /// Bad arguments are typed errors on every rank before anything is
 /// written or sent: a section out of bounds, a source of the wrong shape,
-/// a write into a block this process views; the array stays zero.
+/// a section of the wrong dimensionality, a write into a block this
+/// process views (the array stays zero), a write into an array mapped
+/// read-only.
 fn nb_bad_input(rt: &Runtime) {
     let ga = GlobalArray::<f64, ndarray::Ix2>::zeros(rt, [4 * rt.size(), 3]).unwrap();
     let src = ndarray::Array2::<f64>::ones((2, 3));
@@ -311,7 +314,35 @@ fn nb_bad_input(rt: &Runtime) {
             ErrorKind::Borrowed
         );
         drop(view);
+        // A section of the wrong dimensionality.
+        assert_eq!(
+            kind(nb.put_nb([0..2], &src).map(drop)),
+            ErrorKind::DimensionMismatch
+        );
+        assert_eq!(
+            kind(nb.acc_nb([0..2], &src, 1.0).map(drop)),
+            ErrorKind::DimensionMismatch
+        );
     });
     ga.sync().unwrap();
     assert_eq!(ga.get(..).unwrap().sum(), 0.0);
+
+    // An array mapped read-only from its file.
+    let scratch = Scratch::new(rt, "nb-ro");
+    let path = scratch.path("ro.npy");
+    drop(gain::io::create_npy::<f64, _>(rt, &path, [4 * rt.size(), 3]).unwrap());
+    let ro = GlobalArray::<f64, ndarray::Ix2>::map_npy(rt, &path, MapMode::ReadOnly).unwrap();
+    let whole = ndarray::Array2::<f64>::ones((4 * rt.size(), 3));
+    ro.nb_scope(|nb| {
+        assert_eq!(
+            kind(nb.put_nb([0..2, 0..3], &src).map(drop)),
+            ErrorKind::ReadOnly
+        );
+        assert_eq!(
+            kind(nb.acc_nb(.., &whole, 1.0).map(drop)),
+            ErrorKind::ReadOnly
+        );
+    });
+    drop(ro);
+    scratch.finish(rt);
 }
