@@ -25,12 +25,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// if a handle is forgotten (`mem::forget` skips its wait; the scope's
     /// end then completes its transfers before the sources can be reused).
     /// Handles are waited, tested or dropped inside the scope; one not
-    /// waited is waited when dropped. So sources are made before the scope
-    /// opens: a temporary, or a local of the closure, does not live long
-    /// enough (a compile error, second example below), and a source cannot
-    /// be written until the scope has ended, even after its handle was
-    /// waited (the first example below; open a scope per round to reuse a
-    /// buffer).
+    /// waited is waited when dropped.
+    ///
+    /// Because sources are borrowed for the whole scope, they are made
+    /// before it opens: a temporary, or a local of the closure, does not
+    /// live long enough (a compile error: the last example below). A
+    /// source cannot be written until the scope has ended, even after its
+    /// handle was waited (the second example); to reuse a buffer, open a
+    /// scope per round.
     ///
     /// Errors inside `f` are `f`'s to return. If completing a forgotten
     /// handle's transfers at the end fails, the job is aborted with the
