@@ -174,7 +174,8 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         Ok(())
     }
 
-    /// [`start`](Self::start) from a buffer the handle takes.
+    /// [`start`](Self::start) from a buffer the handle takes (a packed or
+    /// scaled copy).
     fn start_owned(
         &'scope self,
         world: MPI_Win,
@@ -183,6 +184,13 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         part: Array<T, IxDyn>,
         w: &mut PendingWrite<'scope, T>,
     ) -> Result<()> {
+        // A copy made by `mapv` keeps its input's memory order, negative
+        // strides included; MPI is given positive strides only.
+        let part = if part.strides().iter().any(|&s| s < 0) {
+            part.as_standard_layout().into_owned()
+        } else {
+            part
+        };
         let origin = part.as_ptr() as *mut T;
         let view = part.view();
         let (shape, strides) = (view.shape().to_vec(), view.strides().to_vec());
@@ -192,10 +200,7 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         // SAFETY: `origin` is the heap buffer now in `w.keep`, which is
         // freed only after the requests completed, or never (forgotten).
         let issued = unsafe { self.issue_box(world, op, p, origin, &shape, &strides, w)? };
-        assert!(
-            issued,
-            "a new standard-layout buffer has no negative strides"
-        );
+        assert!(issued, "a buffer with positive strides is always issued");
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 //! accumulates under contention; threads; bad input.
 
 use gain::{Element, ErrorKind, GlobalArray, MapMode, NbScope, Runtime, Section};
-use ndarray::{ArrayD, Ix1, IxDyn};
+use ndarray::{ArrayD, Ix1, IxDyn, ShapeBuilder};
 
 use crate::io::Scratch;
 use crate::model::{Rng, random_array, slice_of};
@@ -72,6 +72,7 @@ fn draw_ops<T: Element>(rng: &mut Rng, shape: &[usize], puts: bool) -> Vec<Op<T>
         .map(|_| {
             let sec = rng.section(shape);
             let data = rng.data::<T>(&sec.shape());
+            let data = layout(rng, data);
             let alpha = if puts && rng.below(2) == 0 {
                 None
             } else {
@@ -80,6 +81,25 @@ fn draw_ops<T: Element>(rng: &mut Rng, shape: &[usize], puts: bool) -> Vec<Op<T>
             (sec, data, alpha)
         })
         .collect()
+}
+
+/// `data` in a memory layout drawn from `rng`: as it is (one run), in
+/// Fortran order (strided, sent with derived datatypes), or with its first
+/// axis inverted (a negative stride: packed into a copy the handle keeps).
+fn layout<T: Element>(rng: &mut Rng, data: ArrayD<T>) -> ArrayD<T> {
+    match rng.below(3) {
+        0 => data,
+        1 => {
+            let mut f = ArrayD::<T>::zeros(IxDyn(data.shape()).f());
+            f.assign(&data);
+            f
+        }
+        _ => {
+            let mut inverted = data;
+            inverted.invert_axis(ndarray::Axis(0));
+            inverted
+        }
+    }
 }
 
 fn apply<T: Element>(model: &mut ArrayD<T>, (sec, data, alpha): &Op<T>) {
@@ -153,7 +173,8 @@ fn nb_acc_contention<T: Element>(rt: &Runtime) {
             for (i, op) in ops.iter_mut().enumerate() {
                 if i % 2 == 0 {
                     op.0 = Section::full(&shape);
-                    op.1 = rng.data::<T>(&shape);
+                    let data = rng.data::<T>(&shape);
+                    op.1 = layout(&mut rng, data);
                 }
                 apply(&mut model, op);
             }
