@@ -337,11 +337,11 @@ fn nb_bad_input(rt: &Runtime) {
         drop(view);
         // A section of the wrong dimensionality.
         assert_eq!(
-            kind(nb.put_nb([0..2], &src).map(drop)),
+            kind(nb.put_nb([0..2, 0..3, 0..1], &src).map(drop)),
             ErrorKind::DimensionMismatch
         );
         assert_eq!(
-            kind(nb.acc_nb([0..2], &src, 1.0).map(drop)),
+            kind(nb.acc_nb([0..2, 0..3, 0..1], &src, 1.0).map(drop)),
             ErrorKind::DimensionMismatch
         );
     });
