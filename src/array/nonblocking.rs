@@ -360,7 +360,7 @@ macro_rules! completion {
             /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4)?;
             /// let src = [1.0; 4];
             /// ga.nb_scope(|nb| -> gain::Result<()> {
-            #[doc = concat!("     let mut h = nb.", $test, ";")]
+            #[doc = concat!("    let mut h = nb.", $test, ";")]
             ///     while !h.test()? {
             ///         // ... other work ...
             ///     }
@@ -394,7 +394,7 @@ macro_rules! completion {
             /// let ga = gain::GlobalArray::<f64, _>::zeros(&rt, 4)?;
             /// let src = [1.0; 4];
             /// ga.nb_scope(|nb| -> gain::Result<()> {
-            #[doc = concat!("     nb.", $wait, ".wait()?;")]
+            #[doc = concat!("    nb.", $wait, ".wait()?;")]
             ///     ga.fence() // at the targets now
             /// })?;
             /// # Ok::<(), gain::Error>(())
