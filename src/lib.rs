@@ -225,7 +225,7 @@ pub mod numpy;
 pub mod random;
 
 pub(crate) use array::ViewBorrow;
-pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
+pub use array::{Access, GlobalArray, LocalView, MapMode, NbAcc, NbAccess, NbGet, NbPut, NbScope};
 pub use dist::{
     Distribution, IntoSection, IntoStridedSection, MAX_DIMS, PeriodicRanges, Section,
     StridedSection, process_grid,

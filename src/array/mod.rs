@@ -3,13 +3,14 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), file-backed arrays (`mapped.rs`), stepped and periodic
-//! sections (`strided.rs`, `periodic.rs`), and queries and
-//! synchronisation (here).
+//! (`local.rs`), non-blocking puts and accumulates (`nonblocking.rs`),
+//! file-backed arrays (`mapped.rs`), stepped and periodic sections
+//! (`strided.rs`, `periodic.rs`), and queries and synchronisation (here).
 
 mod construct;
 mod local;
 mod mapped;
+mod nonblocking;
 mod periodic;
 mod rma;
 mod strided;
@@ -17,6 +18,7 @@ mod strided;
 pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
+pub use nonblocking::{NbAcc, NbPut, NbScope};
 pub use rma::NbGet;
 
 use ndarray::Dimension;

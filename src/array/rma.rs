@@ -35,6 +35,36 @@ pub struct NbGet<'a, T: Element, D: Dimension> {
 }
 
 impl<T: Element, D: Dimension> NbGet<'_, T, D> {
+    /// Whether the section has arrived (`NGA_NbTest`), without blocking;
+    /// once `true`, [`wait`](Self::wait) returns at once. Calling it again
+    /// after `true` returns `true`. Each call also lets MPI progress.
+    ///
+    /// Errors: [`Mpi`](crate::ErrorKind::Mpi) when testing fails;
+    /// [`ThreadLevel`](crate::ErrorKind::ThreadLevel) from a second thread
+    /// below `MPI_THREAD_MULTIPLE`.
+    ///
+    /// # One-sided
+    ///
+    /// Only the calling rank takes part; it tests this rank's own
+    /// transfers (`MPI_Testall` on their requests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let mut ga = gain::GlobalArray::<f64, _>::zeros(&rt, 8)?;
+    /// ga.fill(1.0)?;
+    /// let mut pending = ga.get_nb(2..6)?;
+    /// while !pending.test()? {
+    ///     // ... other work ...
+    /// }
+    /// assert_eq!(pending.wait()?.sum(), 4.0);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn test(&mut self) -> Result<bool> {
+        during("NbGet::test", || self.read.test())
+    }
+
     /// Waits for the transfer (`NGA_NbWait`) and returns the section.
     ///
     /// Errors: [`Mpi`](crate::ErrorKind::Mpi) when completing the
@@ -106,8 +136,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// Starts copying a section into a new array and returns without
     /// waiting for ranks on other nodes (`NGA_NbGet`): same-node blocks
-    /// are copied at once, remote ones are requested with `MPI_Get`, and
-    /// [`NbGet::wait`] completes them. Several gets may be in flight at
+    /// are copied at once, remote ones are requested with `MPI_Rget`,
+    /// [`NbGet::test`] tells whether they have arrived and [`NbGet::wait`]
+    /// completes them. Several gets may be in flight at
     /// once, and computing while they travel hides their latency. As with
     /// Global Arrays, a put or accumulate into the section by this rank
     /// before the wait leaves the result undefined (never unsafe).

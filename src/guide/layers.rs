@@ -32,7 +32,10 @@
 //!   window; direct copies for same-node blocks, RMA with derived
 //!   datatypes for others, transfers cut below 1 GiB per call (so > 2 GiB
 //!   works). Allocation and free in `alloc.rs`, data movement in `rma.rs`,
-//!   same-node copies in `copy.rs`, what is in flight in `pending.rs`.
+//!   same-node copies in `copy.rs`, what is in flight in `pending.rs`
+//!   (per-target ordering, non-blocking gets) and `nb.rs` (non-blocking
+//!   puts and accumulates, request-based, and the scope that outlives
+//!   their sources).
 //!   `shim.c` exports MPI handle constants that differ between Open MPI
 //!   and MPICH.
 //! - `src/sys.rs` — the other OS and CPU calls behind safe functions:
@@ -44,7 +47,8 @@
 //!   `env.rs`; the thread pool's size and its order-keeping loops in
 //!   `threads.rs`.
 //! - `src/array/` — `GlobalArray`: construction (`construct.rs`),
-//!   one-sided movement (`rma.rs`), local views and `access` (`local/`),
+//!   one-sided movement (`rma.rs`), non-blocking puts and accumulates
+//!   (`nonblocking.rs`), local views and `access` (`local/`),
 //!   file-backed arrays (`mapped.rs`), synchronisation.
 //! - `src/replicated.rs` — `Replicated`, one read-only copy of an array per
 //!   node, on the window layer's `NodeCopy` (`src/window/node_copy.rs`: one

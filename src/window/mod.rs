@@ -36,11 +36,13 @@
 //! The files: `alloc.rs` allocates and frees windows, `rma.rs` moves data
 //! through them (`strided.rs`: stepped sections, only the selected
 //! elements), `copy.rs` copies the same-node pieces, `pending.rs` keeps
-//! what is in flight (per-target ordering, non-blocking reads),
-//! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
-//! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
-//! replicated and file-backed storage, `progress.rs` the progress thread,
-//! and `ffi/` every MPI call (communicators, windows, RMA).
+//! what is in flight (per-target ordering, non-blocking reads), `nb.rs`
+//! non-blocking puts and accumulates and the scope that keeps their
+//! sources alive, `registry.rs` the live windows for `GA_Sync`,
+//! `transfer.rs` cuts transfers into MPI datatypes, `node_copy.rs` and
+//! `mapped.rs` hold replicated and file-backed storage, `progress.rs` the
+//! progress thread, and `ffi/` every MPI call (communicators, windows,
+//! RMA, requests).
 //!
 //! File-backed windows (`mapped.rs`) keep their data in a mapping of a
 //! file instead of the node window: see [`Window::map_file`].
@@ -50,6 +52,7 @@ mod alloc;
 mod copy;
 mod ffi;
 mod mapped;
+mod nb;
 mod node_copy;
 mod pending;
 mod progress;
@@ -72,6 +75,7 @@ pub(crate) use ffi::{
 use pending::Pending;
 
 pub(crate) use copy::Piece;
+pub(crate) use nb::{PendingWrite, WriteScope};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;
 pub(crate) use progress::Progress;

@@ -9,7 +9,7 @@ use ndarray::{Array, Dimension};
 use crate::element::Element;
 use crate::error::Result;
 
-use super::ffi::{self, abort_world};
+use super::ffi::{self, Requests, abort_world};
 
 use super::Window;
 
@@ -60,18 +60,29 @@ impl Pending {
     }
 }
 
-/// A read started by [`Window::read_start`]: the buffer MPI writes into
-/// and the ranks whose gets are still in flight.
+/// A read started by [`Window::read_start`]: the buffer MPI writes into,
+/// the requests of the remote gets (`MPI_Rget`) and the ranks they read.
 pub(crate) struct PendingRead<'w, T: Element, D: Dimension> {
     pub(super) win: &'w Window<T>,
     pub(super) out: Array<MaybeUninit<T>, D>,
+    pub(super) requests: Requests,
     pub(super) targets: Vec<usize>,
 }
 
 impl<T: Element, D: Dimension> PendingRead<'_, T, D> {
+    /// Whether the remote gets have completed, without blocking; once
+    /// true, [`wait`](Self::wait) returns at once.
+    pub(crate) fn test(&mut self) -> Result<bool> {
+        if !self.requests.test()? {
+            return Ok(false);
+        }
+        self.settle()?;
+        Ok(true)
+    }
+
     /// Waits for the remote gets and returns the section.
     pub(crate) fn wait(mut self) -> Result<Array<T, D>> {
-        self.flush()?;
+        self.complete()?;
         let empty = Array::uninit(D::zeros(self.out.ndim()));
         let out = std::mem::replace(&mut self.out, empty);
         // SAFETY: `read_start` checked that the pieces cover the array;
@@ -80,21 +91,33 @@ impl<T: Element, D: Dimension> PendingRead<'_, T, D> {
         Ok(unsafe { out.assume_init() })
     }
 
-    /// Completes the gets of every target still in flight, with one
-    /// `MPI_Win_flush_local_all`. One `MPI_Win_flush_local` per target
-    /// would do on most components, but under Open MPI's `osc/pt2pt` (the
-    /// component it picks across hosts over TCP) a flush to one target also
-    /// waits for the operations to every other, and the ranks' reads then
-    /// deadlock (`np3` with `--mca osc sm,pt2pt` hung in the roundtrip and
-    /// matmul cases). Under MPICH it is `MPI_Win_flush_all`
-    /// (`ffi::complete_gets`). The targets are forgotten only once it
+    /// Completes the gets still in flight: waits for their requests
+    /// (`MPI_Waitall`), which involves no other target, unlike a flush
+    /// under Open MPI's `osc/pt2pt` (the component it picks across hosts
+    /// over TCP), where a flush to one target also waits for the
+    /// operations to every other and the ranks' reads then deadlocked
+    /// (`np3` with `--mca osc sm,pt2pt` hung in the roundtrip and matmul
+    /// cases).
+    fn complete(&mut self) -> Result<()> {
+        self.requests.wait()?;
+        self.settle()
+    }
+
+    /// Under MPICH, after the requests completed, flushes each target as
+    /// [`ffi::complete_gets`] does for blocking gets (MPICH 4.0.2 was seen
+    /// to report a get complete before its data had arrived while other
+    /// threads used the target). The targets are forgotten only once that
     /// succeeded.
-    fn flush(&mut self) -> Result<()> {
+    fn settle(&mut self) -> Result<()> {
         if self.targets.is_empty() {
             return Ok(());
         }
-        let world = self.win.world.expect("remote targets imply a world window");
-        ffi::complete_gets_all(world)?;
+        if ffi::is_mpich() {
+            let world = self.win.world.expect("remote targets imply a world window");
+            for &rank in &self.targets {
+                ffi::complete_gets(world, rank)?;
+            }
+        }
         self.targets.clear();
         Ok(())
     }
@@ -104,7 +127,7 @@ impl<T: Element, D: Dimension> Drop for PendingRead<'_, T, D> {
     fn drop(&mut self) {
         // MPI may still write into `out`; it must not be freed before the
         // gets complete. If that cannot be ensured, stop the job.
-        if let Err(e) = self.flush() {
+        if let Err(e) = self.complete() {
             eprintln!("gain: completing a non-blocking get failed: {e}");
             abort_world(1);
         }

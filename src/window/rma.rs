@@ -17,6 +17,10 @@ use super::pending::{Pending, PendingRead};
 use super::transfer::{self, Chunk, Dim};
 use super::{AccRoute, Window};
 
+/// What [`Window::issue_each`] calls once per MPI call: target
+/// displacement, origin address, dimensions.
+pub(super) type IssueCall<'a, T> = dyn FnMut(MPI_Aint, *mut T, &[Dim]) -> Result<()> + 'a;
+
 impl<T: Element> Window<T> {
     /// Reads the pieces of a section into a new array of shape `dim`.
     /// The pieces must be disjoint and cover `dim` (as a distribution's
@@ -61,8 +65,9 @@ impl<T: Element> Window<T> {
 
     /// Starts reading the pieces of a section into a new array of shape
     /// `dim` and returns without waiting for other nodes: same-node pieces
-    /// are copied now, remote ones are issued as `MPI_Get`s that
-    /// [`PendingRead::wait`] completes. Checks as [`read_new`](Self::read_new).
+    /// are copied now, remote ones are issued as `MPI_Rget`s whose
+    /// requests [`PendingRead`] tests and waits. Checks as
+    /// [`read_new`](Self::read_new).
     pub(crate) fn read_start<D: Dimension>(
         &self,
         pieces: &[Piece<'_>],
@@ -72,6 +77,7 @@ impl<T: Element> Window<T> {
         let mut read = PendingRead {
             win: self,
             out: Array::uninit(dim),
+            requests: ffi::Requests::default(),
             targets: Vec::new(),
         };
         let mut all = read.out.view_mut().into_dyn();
@@ -84,16 +90,29 @@ impl<T: Element> Window<T> {
             let world = self.world.expect("remote rank implies a world window");
             self.order_after_pending(world, p.rank)?;
             let origin = dst.as_mut_ptr() as *mut T;
-            // The target is recorded before the first get can fail halfway.
             if !read.targets.contains(&p.rank) {
                 read.targets.push(p.rank);
             }
+            let requests = &mut read.requests;
             // SAFETY: `origin` and the strides describe part of the heap
             // buffer of `read.out` (positive strides: it is new and in
             // standard layout), which `read` keeps alive, and does not
-            // move, until the gets are flushed in `wait` or `drop`.
-            let issued =
-                unsafe { self.issue(world, Rma::Get, p, origin, dst.shape(), dst.strides())? };
+            // move, until its requests complete in `test`, `wait` or
+            // `drop`; forgetting `read` leaks the buffer, so MPI never
+            // writes into freed memory. Each request is recorded as soon
+            // as its call returned, before a later one can fail.
+            let issued = unsafe {
+                self.issue_each(
+                    p,
+                    origin,
+                    dst.shape(),
+                    dst.strides(),
+                    &mut |disp, at, dims| {
+                        requests.push(ffi::rma_request(Rma::Get, world, p.rank, disp, at, dims)?);
+                        Ok(())
+                    },
+                )?
+            };
             assert!(
                 issued,
                 "a new standard-layout buffer has no negative strides"
@@ -380,13 +399,36 @@ impl<T: Element> Window<T> {
         shape: &[usize],
         strides: &[isize],
     ) -> Result<bool> {
+        // SAFETY: the caller's contract, for each call `issue_each` makes.
+        unsafe {
+            self.issue_each(p, origin, shape, strides, &mut |disp, at, dims| {
+                ffi::rma(op, world, p.rank, disp, at, dims)
+            })
+        }
+    }
+
+    /// Cuts the transfer between the origin box and piece `p` as
+    /// [`issue`](Self::issue) does and calls `call(target displacement,
+    /// origin address, dims)` once per MPI call to make: once for one
+    /// contiguous run, once per chunk of the plan otherwise. Returns
+    /// `false`, having called nothing, when an origin stride is negative.
+    ///
+    /// # Safety
+    /// As [`issue`](Self::issue): `call` hands each address to MPI.
+    pub(super) unsafe fn issue_each(
+        &self,
+        p: &Piece<'_>,
+        origin: *mut T,
+        shape: &[usize],
+        strides: &[isize],
+        call: &mut IssueCall<'_, T>,
+    ) -> Result<bool> {
         let tdisp = self.target_disp(p.rank, p.block, &p.in_block);
         let limit = self.max_transfer_bytes / size_of::<T>();
         if let Some(n) = transfer::contiguous_len(shape, strides, p.block)
             && n <= limit
         {
-            // SAFETY: the caller's contract; one run of `n` elements.
-            unsafe { ffi::rma(op, world, p.rank, tdisp, origin, &[Dim::run(n)])? };
+            call(tdisp, origin, &[Dim::run(n)])?;
             return Ok(true);
         }
         let Some(chunks) = transfer::plan(shape, strides, &row_major_strides(p.block), limit)
@@ -395,10 +437,8 @@ impl<T: Element> Window<T> {
         };
         for c in &chunks {
             // SAFETY: the plan keeps every origin offset inside the box.
-            unsafe {
-                let at = origin.offset(c.origin_offset);
-                ffi::rma(op, world, p.rank, self.disp(tdisp, c), at, &c.dims)?;
-            }
+            let at = unsafe { origin.offset(c.origin_offset) };
+            call(self.disp(tdisp, c), at, &c.dims)?;
         }
         Ok(true)
     }

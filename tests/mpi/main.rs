@@ -19,6 +19,7 @@ mod harness;
 mod io;
 mod mapped;
 mod model;
+mod nonblocking;
 mod numeric;
 mod numpy;
 mod registry;

@@ -86,6 +86,7 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::bad_input::CASES,
         crate::replicated::CASES,
         crate::threads::CASES,
+        crate::nonblocking::CASES,
     ]
     .into_iter()
     .flatten()

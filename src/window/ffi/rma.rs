@@ -1,9 +1,10 @@
 //! One-sided data movement: `MPI_Get`, `MPI_Put` and `MPI_Accumulate`
-//! with derived datatypes, and `MPI_Fetch_and_op`.
+//! with derived datatypes, their request-based forms, and
+//! `MPI_Fetch_and_op`.
 
 use std::ffi::{c_int, c_void};
 
-use mpi::ffi::{self as sys, MPI_Aint, MPI_Datatype, MPI_Win};
+use mpi::ffi::{self as sys, MPI_Aint, MPI_Datatype, MPI_Request, MPI_Win};
 use mpi::raw::AsRaw;
 
 use super::super::transfer::Dim;
@@ -91,12 +92,16 @@ pub(crate) enum Rma {
 }
 
 impl Rma {
-    /// The MPI function's name, for error messages.
-    fn call(self) -> &'static str {
-        match self {
-            Rma::Get => "MPI_Get",
-            Rma::Put => "MPI_Put",
-            Rma::AccumulateSum => "MPI_Accumulate",
+    /// The MPI function's name, for error messages: the request-based
+    /// form's when `request`.
+    fn call(self, request: bool) -> &'static str {
+        match (self, request) {
+            (Rma::Get, false) => "MPI_Get",
+            (Rma::Put, false) => "MPI_Put",
+            (Rma::AccumulateSum, false) => "MPI_Accumulate",
+            (Rma::Get, true) => "MPI_Rget",
+            (Rma::Put, true) => "MPI_Rput",
+            (Rma::AccumulateSum, true) => "MPI_Raccumulate",
         }
     }
 }
@@ -117,7 +122,49 @@ pub(crate) unsafe fn rma<T: Element>(
     origin: *const T,
     dims: &[Dim],
 ) -> Result<()> {
-    may_call_mpi(op.call())?;
+    // SAFETY: the caller's contract, passed on.
+    unsafe { rma_into(op, win, rank, disp, origin, dims, None) }
+}
+
+/// [`rma`] as a request-based call (`MPI_Rget`, `MPI_Rput`,
+/// `MPI_Raccumulate`, Standard section 11.3.5): the request it returns
+/// completes when the operation has completed locally (the origin buffer
+/// may be reused, or for a get holds the data), tested and waited with
+/// [`Requests`](super::Requests). Valid in the passive-target epoch every
+/// window keeps (`MPI_Win_lock_all`).
+///
+/// # Safety
+/// As [`rma`], until the request has completed (or a flush covering the
+/// operation has returned).
+pub(crate) unsafe fn rma_request<T: Element>(
+    op: Rma,
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    origin: *const T,
+    dims: &[Dim],
+) -> Result<MPI_Request> {
+    // SAFETY: reading a constant initialised at load time.
+    let mut request = unsafe { sys::RSMPI_REQUEST_NULL };
+    // SAFETY: the caller's contract, passed on.
+    unsafe { rma_into(op, win, rank, disp, origin, dims, Some(&mut request))? };
+    Ok(request)
+}
+
+/// The call behind [`rma`] (`request` `None`) and [`rma_request`].
+///
+/// # Safety
+/// As [`rma`].
+unsafe fn rma_into<T: Element>(
+    op: Rma,
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    origin: *const T,
+    dims: &[Dim],
+    request: Option<&mut MPI_Request>,
+) -> Result<()> {
+    may_call_mpi(op.call(request.is_some()))?;
     let rank = to_int(rank, "rank")?;
     let o = Described::new::<T>(dims, |d| d.origin_stride)?;
     let t = match Described::new::<T>(dims, |d| d.target_stride) {
@@ -127,46 +174,28 @@ pub(crate) unsafe fn rma<T: Element>(
             return Err(e);
         }
     };
+    let named = op.call(request.is_some());
     // SAFETY: the caller guarantees the origin memory; the target
     // displacement lies inside the segment because the box was derived
-    // from the owner's block shape.
+    // from the owner's block shape; `request` is a valid out-parameter.
     let code = unsafe {
-        match op {
-            Rma::Get => sys::MPI_Get(
-                origin as *mut c_void,
-                o.count,
-                o.ty,
-                rank,
-                disp,
-                t.count,
-                t.ty,
-                win,
-            ),
-            Rma::Put => sys::MPI_Put(
-                origin as *const c_void,
-                o.count,
-                o.ty,
-                rank,
-                disp,
-                t.count,
-                t.ty,
-                win,
-            ),
-            Rma::AccumulateSum => sys::MPI_Accumulate(
-                origin as *const c_void,
-                o.count,
-                o.ty,
-                rank,
-                disp,
-                t.count,
-                t.ty,
-                GAIN_MPI_SUM,
-                win,
-            ),
+        let (oc, ot, tc, tt) = (o.count, o.ty, t.count, t.ty);
+        let (get_at, put_at) = (origin as *mut c_void, origin as *const c_void);
+        match (op, request) {
+            (Rma::Get, None) => sys::MPI_Get(get_at, oc, ot, rank, disp, tc, tt, win),
+            (Rma::Put, None) => sys::MPI_Put(put_at, oc, ot, rank, disp, tc, tt, win),
+            (Rma::AccumulateSum, None) => {
+                sys::MPI_Accumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_SUM, win)
+            }
+            (Rma::Get, Some(r)) => sys::MPI_Rget(get_at, oc, ot, rank, disp, tc, tt, win, r),
+            (Rma::Put, Some(r)) => sys::MPI_Rput(put_at, oc, ot, rank, disp, tc, tt, win, r),
+            (Rma::AccumulateSum, Some(r)) => {
+                sys::MPI_Raccumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_SUM, win, r)
+            }
         }
     };
     let freed = o.free().and(t.free());
-    check(code, op.call())?;
+    check(code, named)?;
     freed
 }
 

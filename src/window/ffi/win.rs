@@ -196,17 +196,6 @@ pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
     )
 }
 
-/// `MPI_Win_flush_local_all`: local completion of the operations to every
-/// target.
-pub(crate) fn flush_local_all(win: MPI_Win) -> Result<()> {
-    may_call_mpi("MPI_Win_flush_local_all")?;
-    // SAFETY: as in `flush_all`.
-    check(
-        unsafe { sys::MPI_Win_flush_local_all(win) },
-        "MPI_Win_flush_local_all",
-    )
-}
-
 /// Completes the gets from `rank` issued so far: `MPI_Win_flush_local`, or
 /// under MPICH `MPI_Win_flush`.
 ///
@@ -223,16 +212,6 @@ pub(crate) fn complete_gets(win: MPI_Win, rank: usize) -> Result<()> {
         flush(win, rank)
     } else {
         flush_local(win, rank)
-    }
-}
-
-/// [`complete_gets`] for every target: `MPI_Win_flush_local_all`, or under
-/// MPICH `MPI_Win_flush_all`.
-pub(crate) fn complete_gets_all(win: MPI_Win) -> Result<()> {
-    if is_mpich() {
-        flush_all(win)
-    } else {
-        flush_local_all(win)
     }
 }
 
