@@ -2,7 +2,7 @@
 //! one run: element gathers against one `MPI_Get` with an indexed datatype
 //! (remote) and a plain indexing loop (same node), a strided get against a
 //! contiguous get of the same bytes, non-blocking puts against blocking
-//! ones, a mutex against a `read_inc`, and `update_ghosts` against a
+//! ones (`nb_scope`), a mutex against a `read_inc`, and `update_ghosts` against a
 //! hand-written `MPI_Sendrecv` halo exchange.
 //!
 //! Run through `scripts/bench onesided`, which starts it with two ranks on
@@ -190,15 +190,16 @@ fn main() {
                     ga.fence().unwrap();
                 },
                 &mut || {
-                    let handles: Vec<_> = (0..64)
-                        .map(|i| {
-                            ga.put_nb(n + i * k..n + (i + 1) * k, &src[i * k..(i + 1) * k])
-                                .unwrap()
-                        })
-                        .collect();
-                    for h in handles {
-                        h.wait().unwrap();
-                    }
+                    ga.nb_scope(|nb| -> gain::Result<()> {
+                        let handles = (0..64)
+                            .map(|i| nb.put_nb(n + i * k..n + (i + 1) * k, &src[i * k..(i + 1) * k]))
+                            .collect::<gain::Result<Vec<_>>>()?;
+                        for h in handles {
+                            h.wait()?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
                     ga.fence().unwrap();
                 },
             ],
