@@ -225,7 +225,7 @@ pub mod numpy;
 pub mod random;
 
 pub(crate) use array::ViewBorrow;
-pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
+pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet, NbGhosts};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};

@@ -7,11 +7,13 @@
 //! synchronisation (here).
 
 mod construct;
+mod ghosts;
 mod local;
 mod mapped;
 mod rma;
 
 pub(crate) use local::ViewBorrow;
+pub use ghosts::NbGhosts;
 pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
 pub use rma::NbGet;
@@ -85,9 +87,13 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     win: Window<T>,
     dist: Distribution,
     dim: D,
-    /// Each rank's block (`None`: owns nothing) and its shape (zeros then).
+    /// Each rank's block (`None`: owns nothing) and the shape it is stored
+    /// in: padded by the ghost widths (`ghosts.rs`), zeros for no block.
     blocks: Vec<Option<Section>>,
     block_shapes: Vec<Vec<usize>>,
+    /// Ghost widths and periodic axes (all zero: no ghosts), and this
+    /// process's uses of its own halo.
+    ghosts: ghosts::Ghosts,
     /// Per node rank: the views of that rank's block this process holds
     /// ([`LocalView`], [`Access`]) and its writes into it in progress,
     /// kept apart (`local.rs`), whichever threads of the rank make them.
@@ -416,6 +422,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     dist,
                     blocks,
                     block_shapes,
+                    ghosts,
                     views,
                     rt,
                     ..
@@ -426,6 +433,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     dim,
                     blocks,
                     block_shapes,
+                    ghosts,
                     views,
                     rt,
                 })
@@ -500,14 +508,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         )
     }
 
-    /// Row-major offset of `index` (owned by `rank`) within `rank`'s block.
+    /// Row-major offset of `index` (owned by `rank`) within `rank`'s
+    /// stored block (padded by the ghost widths).
     fn block_offset(&self, rank: usize, index: &[usize]) -> usize {
         let block = self.blocks[rank].as_ref().expect("owner has a block");
         index
             .iter()
             .zip(block.lo())
+            .zip(&self.ghosts.widths)
             .zip(&self.block_shapes[rank])
-            .fold(0, |acc, ((&i, &lo), &n)| acc * n + (i - lo))
+            .fold(0, |acc, (((&i, &lo), &w), &n)| acc * n + (i - lo + w))
     }
 }
 
@@ -602,7 +612,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         Piece {
             rank,
             block: &self.block_shapes[rank],
-            in_block: part.relative_to(block.lo()),
+            // Blocks are stored padded by the ghost widths (zero for most
+            // arrays, then this is `part.relative_to(block.lo())`): the
+            // part's box in the padded block, which `block` is the shape of.
+            in_block: crate::dist::ghosts::in_padded(part, block, &self.ghosts.widths),
             in_buf: part.relative_to(section.lo()),
         }
     }

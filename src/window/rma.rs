@@ -371,7 +371,7 @@ impl<T: Element> Window<T> {
     /// # Safety
     /// `origin` with `shape` and `strides` must describe live memory of
     /// `T`, writable for `Rma::Get`, that stays valid until completion.
-    unsafe fn issue(
+    pub(super) unsafe fn issue(
         &self,
         world: MPI_Win,
         op: Rma,
@@ -439,7 +439,7 @@ impl<T: Element> Window<T> {
         Some((unsafe { base.add(off) }, n))
     }
 
-    fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
+    pub(super) fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
         let (p, n) = self.peers[nr];
         assert_eq!(
             n,
@@ -451,7 +451,7 @@ impl<T: Element> Window<T> {
         narrow(v, piece)
     }
 
-    fn peer_view_mut(
+    pub(super) fn peer_view_mut(
         &self,
         nr: usize,
         block: &[usize],
