@@ -207,9 +207,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let (dist, ghosts) = checked?;
         let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
-        let len = blocks[rt.rank()]
-            .as_ref()
-            .map_or(0, |b| crate::dist::ghosts::padded_shape(b, &ghosts.widths).iter().product());
+        let len = blocks[rt.rank()].as_ref().map_or(0, |b| {
+            crate::dist::ghosts::padded_shape(b, &ghosts.widths)
+                .iter()
+                .product()
+        });
         let win = Window::allocate(&rt.placement(), len)?;
         Ok(Self::assemble(rt, dist, blocks, win, ghosts))
     }
@@ -392,7 +394,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 /// The number of elements of `block` padded by `widths`, `None` on
 /// overflow.
 fn padded_len(block: &Section, widths: &[usize]) -> Option<usize> {
-    block.shape().iter().zip(widths).try_fold(1usize, |acc, (&n, &w)| {
-        acc.checked_mul(n.checked_add(w.checked_mul(2)?)?)
-    })
+    block
+        .shape()
+        .iter()
+        .zip(widths)
+        .try_fold(1usize, |acc, (&n, &w)| {
+            acc.checked_mul(n.checked_add(w.checked_mul(2)?)?)
+        })
 }

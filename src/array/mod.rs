@@ -3,8 +3,8 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), file-backed arrays (`mapped.rs`), and queries and
-//! synchronisation (here).
+//! (`local/`), ghost cells (`ghosts/`), file-backed arrays (`mapped.rs`),
+//! and queries and synchronisation (here).
 
 mod construct;
 mod ghosts;
@@ -12,8 +12,8 @@ mod local;
 mod mapped;
 mod rma;
 
-pub(crate) use local::ViewBorrow;
 pub use ghosts::NbGhosts;
+pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
 pub use rma::NbGet;

@@ -193,25 +193,21 @@ mod tests {
             .collect();
         for axis in 0..n {
             let before = padded.clone();
-            for r in 0..nranks {
+            for (r, dst) in padded.iter_mut().enumerate() {
                 for side in [Side::Low, Side::High] {
-                    let Some(f) = fill(&dist, widths, periodic, r, axis, side, |e| e < axis)
-                    else {
+                    let Some(f) = fill(&dist, widths, periodic, r, axis, side, |e| e < axis) else {
                         continue;
                     };
-                    let src = super::super::narrow(
-                        before[f.from].as_ref().unwrap().view(),
-                        &f.src,
-                    )
-                    .to_owned();
-                    let dst = padded[r].as_mut().unwrap();
+                    let src = super::super::narrow(before[f.from].as_ref().unwrap().view(), &f.src)
+                        .to_owned();
+                    let dst = dst.as_mut().unwrap();
                     super::super::narrow(dst.view_mut(), &f.dst).assign(&src);
                 }
             }
         }
-        for r in 0..nranks {
+        for (r, p) in padded.iter().enumerate() {
             let Some(b) = dist.block(r) else { continue };
-            let p = padded[r].as_ref().unwrap();
+            let p = p.as_ref().unwrap();
             for (i, &v) in p.indexed_iter() {
                 let mut want = Some(());
                 let mut g = vec![0usize; n];

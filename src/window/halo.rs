@@ -78,7 +78,7 @@ impl<T: Element> Window<T> {
         let piece = Piece {
             rank: from,
             block: theirs,
-            in_block: src.clone(),
+            in_block: *src,
             in_buf: Section::full(&dst.shape()),
         };
         // SAFETY: `at` and the row-major strides of `own` describe box

@@ -439,7 +439,12 @@ impl<T: Element> Window<T> {
         Some((unsafe { base.add(off) }, n))
     }
 
-    pub(super) fn peer_view(&self, nr: usize, block: &[usize], piece: &Section) -> ArrayView<'_, T, IxDyn> {
+    pub(super) fn peer_view(
+        &self,
+        nr: usize,
+        block: &[usize],
+        piece: &Section,
+    ) -> ArrayView<'_, T, IxDyn> {
         let (p, n) = self.peers[nr];
         assert_eq!(
             n,

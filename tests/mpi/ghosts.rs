@@ -140,7 +140,13 @@ fn ghost_update_matches_padded_model(rt: &Runtime) {
         let before = t.padded();
         t.ga.update_ghosts().unwrap();
         let want = t.model(rt, &before, |_| true);
-        assert_eq!(t.padded(), want, "widths {:?} periodic {:?}", t.widths, t.periodic);
+        assert_eq!(
+            t.padded(),
+            want,
+            "widths {:?} periodic {:?}",
+            t.widths,
+            t.periodic
+        );
         if let Some(b) = t.ga.distribution(rt.rank()) {
             assert_eq!(
                 *t.ga.local(),
@@ -226,6 +232,8 @@ fn ghost_dir_updates_one_side(rt: &Runtime) {
 /// random gets, puts, accumulates, `at`, `read_inc`, local views,
 /// `access`, `copy_from` both ways, `.npy` save and load, random fills,
 /// a replicated copy, and NumPy-layer expressions and reductions.
+// `s![1..-1]`: NumPy-style negative ends, not empty ranges.
+#[allow(clippy::reversed_empty_ranges)]
 fn ghost_arrays_behave_like_plain_arrays(rt: &Runtime) {
     let mut rng = Rng::new(0xA11);
     for _ in 0..6 {
@@ -292,8 +300,8 @@ fn ghost_arrays_behave_like_plain_arrays(rt: &Runtime) {
     // Random fills and the NumPy layer, on 2-d float arrays.
     let widths = [1, 1];
     let (m, n) = (4 * rt.size() + 3, 9);
-    let mut g = GlobalArray::<f64, Ix2>::zeros_with_ghosts(rt, [m, n], &widths, &[true, false])
-        .unwrap();
+    let mut g =
+        GlobalArray::<f64, Ix2>::zeros_with_ghosts(rt, [m, n], &widths, &[true, false]).unwrap();
     let mut p = GlobalArray::<f64, Ix2>::zeros(rt, [m, n]).unwrap();
     assert!(g.compare_distr(&p));
     gain::random::fill_uniform(&mut g, 7, -1.0, 1.0).unwrap();
@@ -356,8 +364,8 @@ fn ghost_bad_input(rt: &Runtime) {
     let z = GlobalArray::<f64, _>::zeros_with_ghosts(rt, [8, 3], &[0, 0], &[true, true]).unwrap();
     z.update_ghosts().unwrap();
     assert!(z.local().is_standard_layout());
-    let ga = GlobalArray::<f64, _>::zeros_with_ghosts(rt, [4 * np, 6], &[1, 2], &[true, false])
-        .unwrap();
+    let ga =
+        GlobalArray::<f64, _>::zeros_with_ghosts(rt, [4 * np, 6], &[1, 2], &[true, false]).unwrap();
     for (axis, dir) in [(2, 1), (0, 0), (1, -2)] {
         let e = ga.update_ghost_dir(axis, dir, false).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);

@@ -307,7 +307,12 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Copies this rank's halo on `sides` of `axis` from its neighbours,
     /// over the other axes' halo where `extend`. Returns whether remote
     /// gets are in flight.
-    fn fill_halo(&self, axis: usize, sides: &[Side], extend: impl Fn(usize) -> bool) -> Result<bool> {
+    fn fill_halo(
+        &self,
+        axis: usize,
+        sides: &[Side],
+        extend: impl Fn(usize) -> bool,
+    ) -> Result<bool> {
         let me = self.rt.rank();
         let g = &self.ghosts;
         let mut remote = false;

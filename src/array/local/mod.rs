@@ -35,7 +35,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// element is 64-byte aligned (a cache line, an AVX-512 vector), as is
     /// every block's, whatever the alignment of the memory MPI hands out
     /// (a file-backed array's blocks lie where its file puts them, aligned
-    /// to `T`).
+    /// to `T`). For an array with ghost cells
+    /// ([`zeros_with_ghosts`](Self::zeros_with_ghosts)) it is the block
+    /// without them, a strided view into the padded block (whose first
+    /// element is the aligned one); [`local_with_ghosts`](Self::local_with_ghosts)
+    /// views the padded block.
     ///
     /// The view is a [`LocalView`] guard: while it lives, this process's
     /// own [`put`](Self::put), [`acc`](Self::acc) and
@@ -83,7 +87,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     /// This rank's block, mutably and without copying. Writes are visible
-    /// to other ranks after the next [`sync`](Self::sync).
+    /// to other ranks after the next [`sync`](Self::sync). For an array
+    /// with ghost cells it is the block without them (a strided view);
+    /// [`local_with_ghosts_mut`](Self::local_with_ghosts_mut) has them.
     ///
     /// # Panics
     ///
@@ -362,7 +368,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// the segment without referencing anything outside `section`.
     pub(super) fn box_of(&self, rank: usize, section: &Section) -> Option<ArrayView<'_, T, D>> {
         let v = self.win.peer_box(rank, &self.block_shapes[rank], section)?;
-        Some(v.into_dimensionality().expect("a block has the array's dimension"))
+        Some(
+            v.into_dimensionality()
+                .expect("a block has the array's dimension"),
+        )
     }
 
     /// `rank`'s block (the interior of a padded one) as a view, `None` when
