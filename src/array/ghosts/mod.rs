@@ -221,11 +221,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// [`Borrowed`](crate::ErrorKind::Borrowed) while it lives), and of its
     /// halo: this process's ghost updates are refused while it lives.
     ///
-    /// Errors: [`Borrowed`](crate::ErrorKind::Borrowed) while a
-    /// non-blocking ghost update of this process is in flight
-    /// ([`update_ghost_dir_nb`](Self::update_ghost_dir_nb), until its
-    /// [`wait`](NbGhosts::wait)); [`Mpi`](crate::ErrorKind::Mpi) as for
-    /// [`local_of`](Self::local_of).
+    /// Errors: [`Borrowed`](crate::ErrorKind::Borrowed) while a one-sided
+    /// ghost update of this process is in flight
+    /// ([`update_ghost_dir_nb`](Self::update_ghost_dir_nb) until its
+    /// [`wait`](NbGhosts::wait), or [`update_ghost_dir`](Self::update_ghost_dir)
+    /// on another thread; during [`update_ghosts`](Self::update_ghosts) on
+    /// another thread it waits for the update instead);
+    /// [`Mpi`](crate::ErrorKind::Mpi) as for [`local_of`](Self::local_of).
     ///
     /// # Local
     ///
