@@ -1,9 +1,12 @@
-//! 2-D heat diffusion (Jacobi iteration) on a block-distributed grid.
+//! 2-D heat diffusion (Jacobi iteration) on a block-distributed grid with
+//! ghost cells.
 //!
-//! Each rank owns a block of the grid. Every step it reads its block plus a
-//! one-cell halo with a one-sided `get` (neighbours on the same node are
-//! copied straight from shared memory, others arrive by MPI RMA), writes
-//! the new values into its own block of the second grid through a
+//! Both grids are created with a one-cell halo around every block
+//! (`zeros_with_ghosts`, Global Arrays' `NGA_Create_ghosts`). Every step
+//! `update_ghosts` fills each rank's halo from its neighbours (straight
+//! from shared memory on the node, one MPI RMA get per neighbour across
+//! nodes), each rank reads its padded block with `local_with_ghosts` and
+//! writes the new values into its own block of the second grid through a
 //! zero-copy `local_mut` view, and adds its share of the residual into a
 //! one-element global array with an atomic `acc`. A shared counter handed
 //! out with `read_inc` picks the rank that reports progress.
@@ -42,8 +45,10 @@ fn main() -> gain::Result<()> {
     let n = args.first().copied().unwrap_or(256);
     let steps = args.get(1).copied().unwrap_or(200);
 
-    let mut a = GlobalArray::<f64, _>::zeros(&rt, [n, n])?;
-    let mut b = a.duplicate()?;
+    // One ghost cell on each side of each axis; the grid's edges are
+    // fixed, so no axis wraps around.
+    let mut a = GlobalArray::<f64, _>::zeros_with_ghosts(&rt, [n, n], &[1, 1], &[false, false])?;
+    let mut b = a.duplicate()?; // the same ghosts
     let residual = GlobalArray::<f64, _>::zeros(&rt, 1)?;
     let reporter = GlobalArray::<i64, _>::zeros(&rt, 1)?;
     if rt.rank() == 0 {
@@ -60,19 +65,21 @@ fn main() -> gain::Result<()> {
             (&b, &mut a)
         };
         let mut local_res = 0.0;
+        // Collective: synchronises (every rank's last step is written),
+        // fills every halo, and synchronises again.
+        src.update_ghosts()?;
         if let Some(block) = src.distribution(rt.rank()) {
-            // The block grown by one cell on each side, clipped to the grid.
+            // The block with its halo: element (i, j) of the grid is at
+            // (i - lo + 1, j - lo + 1).
             let (lo, hi) = (block.lo(), block.hi());
-            let glo = [lo[0].saturating_sub(1), lo[1].saturating_sub(1)];
-            let ghi = [(hi[0] + 1).min(n), (hi[1] + 1).min(n)];
-            let halo = src.get([glo[0]..ghi[0], glo[1]..ghi[1]])?;
+            let halo = src.local_with_ghosts()?;
             let mut out = dst.local_mut();
             for i in lo[0]..hi[0] {
                 for j in lo[1]..hi[1] {
                     if i == 0 || j == 0 || i == n - 1 || j == n - 1 {
                         continue; // fixed boundary
                     }
-                    let (x, y) = (i - glo[0], j - glo[1]);
+                    let (x, y) = (i + 1 - lo[0], j + 1 - lo[1]);
                     let v = 0.25
                         * (halo[[x - 1, y]]
                             + halo[[x + 1, y]]
@@ -84,7 +91,7 @@ fn main() -> gain::Result<()> {
             }
         }
         residual.acc(0..1, ndarray::arr1(&[local_res]).view(), 1.0)?;
-        dst.sync()?;
+        // (`dst`'s writes are synchronised by its next `update_ghosts`.)
         residual.sync()?;
         if step % 50 == 49 {
             // Whoever draws ticket 0 of this round reports.
@@ -101,6 +108,7 @@ fn main() -> gain::Result<()> {
     }
     let elapsed = start.elapsed();
     let last = if steps % 2 == 0 { &a } else { &b };
+    last.sync()?;
     let result = last.get(Section::full(&[n, n]))?;
     if rt.rank() == 0 {
         let mut u = initial(n);

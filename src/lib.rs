@@ -225,7 +225,9 @@ pub mod numpy;
 pub mod random;
 
 pub(crate) use array::ViewBorrow;
-pub use array::{Access, GlobalArray, LocalView, MapMode, NbAcc, NbAccess, NbGet, NbPut, NbScope};
+pub use array::{
+    Access, GlobalArray, LocalView, MapMode, NbAcc, NbAccess, NbGet, NbGhosts, NbPut, NbScope,
+};
 pub use dist::{
     Distribution, IntoSection, IntoStridedSection, MAX_DIMS, PeriodicRanges, Section,
     StridedSection, process_grid,

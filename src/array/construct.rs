@@ -2,6 +2,7 @@
 
 use ndarray::{Dimension, IntoDimension};
 
+use super::ghosts::Ghosts;
 use super::local::BlockUse;
 use super::{GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
@@ -152,6 +153,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     fn create(rt: &Runtime, dist: Result<Distribution>) -> Result<Self> {
+        Self::create_padded(rt, dist, None)
+    }
+
+    /// [`create`](Self::create) with blocks padded by ghost widths (`None`:
+    /// no ghosts), checked (`dist::ghosts::check`) and agreed with the
+    /// rest.
+    pub(super) fn create_padded(
+        rt: &Runtime,
+        dist: Result<Distribution>,
+        ghosts: Option<(&[usize], &[bool])>,
+    ) -> Result<Self> {
         let checked = dist.and_then(|dist| {
             if D::NDIM.is_some_and(|n| n != dist.ndim()) {
                 bail!(
@@ -169,23 +181,39 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     rt.size()
                 );
             }
+            let (widths, periodic) = match ghosts {
+                Some((w, p)) => {
+                    crate::dist::ghosts::check(&dist, w, p)?;
+                    (w.to_vec(), p.to_vec())
+                }
+                None => (vec![0; dist.ndim()], vec![false; dist.ndim()]),
+            };
             let block_bytes = dist
                 .block(rt.rank())
-                .map_or(0, |b| b.len())
-                .checked_mul(size_of::<T>())
+                .map_or(Some(0), |b| padded_len(&b, &widths))
+                .and_then(|n| n.checked_mul(size_of::<T>()))
                 .filter(|&b| b <= isize::MAX as usize / 2);
             if block_bytes.is_none() {
                 bail!(SizeOverflow, "this rank's block does not fit in memory");
             }
-            Ok(dist)
+            Ok((dist, Ghosts::new(widths, periodic)))
         });
-        let args = checked.as_ref().map(arguments::<T>).map_err(Error::clone);
+        let args = checked.as_ref().map_err(Error::clone).map(|(dist, g)| {
+            let mut a = arguments::<T>(dist);
+            a.push(("ghost widths", format!("{:?}", g.widths)));
+            a.push(("periodic axes", format!("{:?}", g.periodic)));
+            a
+        });
         rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
-        let dist = checked?;
+        let (dist, ghosts) = checked?;
         let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
-        let len = blocks[rt.rank()].as_ref().map_or(0, Section::len);
+        let len = blocks[rt.rank()].as_ref().map_or(0, |b| {
+            crate::dist::ghosts::padded_shape(b, &ghosts.widths)
+                .iter()
+                .product()
+        });
         let win = Window::allocate(&rt.placement(), len)?;
-        Ok(Self::assemble(rt, dist, blocks, win))
+        Ok(Self::assemble(rt, dist, blocks, win, ghosts))
     }
 
     /// The array over `win`, whose blocks `dist` lays out (`blocks`: each
@@ -196,10 +224,15 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         dist: Distribution,
         blocks: Vec<Option<Section>>,
         win: Window<T>,
+        ghosts: Ghosts,
     ) -> Self {
         let block_shapes = blocks
             .iter()
-            .map(|b| b.as_ref().map_or(vec![0; dist.ndim()], Section::shape))
+            .map(|b| {
+                b.as_ref().map_or(vec![0; dist.ndim()], |b| {
+                    crate::dist::ghosts::padded_shape(b, &ghosts.widths)
+                })
+            })
             .collect();
         let mut dim = D::zeros(dist.ndim());
         dim.slice_mut().copy_from_slice(dist.shape());
@@ -210,13 +243,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dim,
             blocks,
             block_shapes,
+            ghosts,
             views,
             rt: rt.clone(),
         }
     }
 
-    /// A new zero-filled array with the same shape and distribution
-    /// (`GA_Duplicate`; contents are not copied, see
+    /// A new zero-filled array with the same shape, distribution and ghost
+    /// widths (`GA_Duplicate`; contents are not copied, see
     /// [`copy_from`](Self::copy_from)).
     ///
     /// # Collective
@@ -235,7 +269,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn duplicate(&self) -> Result<Self> {
         during("GlobalArray::duplicate", move || -> Result<Self> {
-            Self::create(&self.rt, Ok(self.dist.clone()))
+            let g = &self.ghosts;
+            let ghosts = g.any().then_some((&g.widths[..], &g.periodic[..]));
+            Self::create_padded(&self.rt, Ok(self.dist.clone()), ghosts)
         })
     }
 
@@ -310,15 +346,17 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             self.sync()?;
             if self.compare_distr(other) {
                 // Same blocks: a copy of this rank's block, in runs of
-                // 32 KiB shared among the threads of the rank's pool.
+                // 32 KiB shared among the threads of the rank's pool
+                // (blocks with ghost cells are strided: assigned).
                 let src = other.local();
                 let mut dst = self.local_mut();
-                let contiguous = "a block is stored contiguously in C order";
-                let (src, dst) = (src.as_slice().expect(contiguous), dst.as_slice_mut());
-                let dst = dst.expect(contiguous);
-                let run = (32 * 1024 / size_of::<T>()).max(1);
-                let runs: Vec<_> = dst.chunks_mut(run).zip(src.chunks(run)).collect();
-                crate::threads::for_each(runs, |(d, s)| d.copy_from_slice(s));
+                if let (Some(src), Some(dst)) = (src.as_slice(), dst.as_slice_mut()) {
+                    let run = (32 * 1024 / size_of::<T>()).max(1);
+                    let runs: Vec<_> = dst.chunks_mut(run).zip(src.chunks(run)).collect();
+                    crate::threads::for_each(runs, |(d, s)| d.copy_from_slice(s));
+                } else {
+                    dst.assign(&*src);
+                }
             } else if let Some(mine) = self.distribution(self.rt.rank()) {
                 let dst = self.local_mut();
                 other.with_pieces(&mine, |p| other.win.read_into(p, dst))?;
@@ -351,4 +389,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             self.win.free()
         })
     }
+}
+
+/// The number of elements of `block` padded by `widths`, `None` on
+/// overflow.
+fn padded_len(block: &Section, widths: &[usize]) -> Option<usize> {
+    block
+        .shape()
+        .iter()
+        .zip(widths)
+        .try_fold(1usize, |acc, (&n, &w)| {
+            acc.checked_mul(n.checked_add(w.checked_mul(2)?)?)
+        })
 }

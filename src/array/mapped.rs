@@ -102,7 +102,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             &runs,
             mode == MapMode::ReadWrite,
         )?;
-        Ok(Self::assemble(rt, dist, blocks, win))
+        let ghosts = super::ghosts::Ghosts::none(dist.ndim());
+        Ok(Self::assemble(rt, dist, blocks, win, ghosts))
     }
 
     /// Whether the array's blocks live in a mapped file

@@ -3,11 +3,13 @@
 //! The methods are split by concern: construction and collective copies
 //! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
-//! (`local.rs`), non-blocking puts and accumulates (`nonblocking.rs`),
-//! file-backed arrays (`mapped.rs`), stepped and periodic sections
-//! (`strided.rs`, `periodic.rs`), and queries and synchronisation (here).
+//! (`local/`), non-blocking puts and accumulates (`nonblocking.rs`),
+//! ghost cells (`ghosts/`), file-backed arrays (`mapped.rs`), stepped and
+//! periodic sections (`strided.rs`, `periodic.rs`), and queries and
+//! synchronisation (here).
 
 mod construct;
+mod ghosts;
 mod local;
 mod mapped;
 mod nonblocking;
@@ -15,6 +17,7 @@ mod periodic;
 mod rma;
 mod strided;
 
+pub use ghosts::NbGhosts;
 pub(crate) use local::ViewBorrow;
 pub use local::{Access, LocalView, NbAccess};
 pub use mapped::MapMode;
@@ -90,9 +93,13 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     win: Window<T>,
     dist: Distribution,
     dim: D,
-    /// Each rank's block (`None`: owns nothing) and its shape (zeros then).
+    /// Each rank's block (`None`: owns nothing) and the shape it is stored
+    /// in: padded by the ghost widths (`ghosts.rs`), zeros for no block.
     blocks: Vec<Option<Section>>,
     block_shapes: Vec<Vec<usize>>,
+    /// Ghost widths and periodic axes (all zero: no ghosts), and this
+    /// process's uses of its own halo.
+    ghosts: ghosts::Ghosts,
     /// Per node rank: the views of that rank's block this process holds
     /// ([`LocalView`], [`Access`]) and its writes into it in progress,
     /// kept apart (`local.rs`), whichever threads of the rank make them.
@@ -421,6 +428,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     dist,
                     blocks,
                     block_shapes,
+                    ghosts,
                     views,
                     rt,
                     ..
@@ -431,6 +439,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     dim,
                     blocks,
                     block_shapes,
+                    ghosts,
                     views,
                     rt,
                 })
@@ -505,14 +514,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         )
     }
 
-    /// Row-major offset of `index` (owned by `rank`) within `rank`'s block.
+    /// Row-major offset of `index` (owned by `rank`) within `rank`'s
+    /// stored block (padded by the ghost widths).
     fn block_offset(&self, rank: usize, index: &[usize]) -> usize {
         let block = self.blocks[rank].as_ref().expect("owner has a block");
         index
             .iter()
             .zip(block.lo())
+            .zip(&self.ghosts.widths)
             .zip(&self.block_shapes[rank])
-            .fold(0, |acc, ((&i, &lo), &n)| acc * n + (i - lo))
+            .fold(0, |acc, (((&i, &lo), &w), &n)| acc * n + (i - lo + w))
     }
 }
 
@@ -607,7 +618,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         Piece {
             rank,
             block: &self.block_shapes[rank],
-            in_block: part.relative_to(block.lo()),
+            // Blocks are stored padded by the ghost widths (zero for most
+            // arrays, then this is `part.relative_to(block.lo())`): the
+            // part's box in the padded block, which `block` is the shape of.
+            in_block: crate::dist::ghosts::in_padded(part, block, &self.ghosts.widths),
             in_buf: part.relative_to(section.lo()),
         }
     }

@@ -280,6 +280,16 @@ impl KMeans {
             ));
         }
         let dist = points.distribution_map();
+        if points.ghost_widths()[1] > 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidDistribution,
+                format!(
+                    "k-means reads each block of points as one slice, and ghost cells along \
+                     the columns (width {}) cut its rows apart",
+                    points.ghost_widths()[1]
+                ),
+            ));
+        }
         if dist.grid()[1] != 1 {
             return Err(Error::new(
                 ErrorKind::InvalidDistribution,

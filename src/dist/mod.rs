@@ -11,6 +11,7 @@
 //! a grid extent of 0 (bounds `[0]`), every other axis one block, and no
 //! rank owns anything.
 
+pub(crate) mod ghosts;
 mod into_section;
 mod periodic;
 mod section;

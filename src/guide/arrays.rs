@@ -55,3 +55,20 @@
 //! writes show through a view only as Global Arrays allows, and every
 //! write before a `sync` is seen after it. The crate docs, "Local views
 //! and what they see", give the details.
+//!
+//! # Ghost cells
+//!
+//! [`zeros_with_ghosts`](crate::GlobalArray::zeros_with_ghosts) (Global
+//! Arrays' `NGA_Create_ghosts`) stores every block padded by a halo of
+//! given widths per axis, periodic or not per axis; everything else
+//! (get, put, accumulate, views, files, the NumPy layer) sees the array
+//! as if it had none.
+//! [`update_ghosts`](crate::GlobalArray::update_ghosts) (collective,
+//! synchronising before and after) fills every halo, corners included,
+//! from the neighbours: a same-node neighbour's edge is copied through
+//! shared memory, a remote one's comes with one `MPI_Get` of a derived
+//! datatype per neighbour box; the halo past a non-periodic edge is left
+//! as it was. [`update_ghost_dir_nb`](crate::GlobalArray::update_ghost_dir_nb)
+//! updates one side of one axis one-sidedly while the interior is computed,
+//! and [`local_with_ghosts`](crate::GlobalArray::local_with_ghosts) views
+//! the padded block. `examples/heat.rs` is a stencil written this way.

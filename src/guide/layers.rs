@@ -24,7 +24,8 @@
 //! - `src/dist/` — distribution math, pure: sections and the forms a
 //!   section argument takes (`IntoSection`: ranges, `..`, `s![]`), regular
 //!   and irregular block maps, the process grid, `locate_region`, narrowing
-//!   an ndarray view to a section. No MPI.
+//!   an ndarray view to a section, ghost cells' padded blocks and which
+//!   neighbour fills which halo box (`ghosts.rs`). No MPI.
 //! - `src/window/` — MPI windows and the only MPI FFI (`ffi/`), with the
 //!   `unsafe` code they need: windows from `MPI_Win_allocate_shared` on the
 //!   node communicator, plus an `MPI_Win_create` window on the world
@@ -35,7 +36,8 @@
 //!   same-node copies in `copy.rs`, what is in flight in `pending.rs`
 //!   (per-target ordering, non-blocking gets) and `nb.rs` (non-blocking
 //!   puts and accumulates, request-based, and the scope that outlives
-//!   their sources).
+//!   their sources), ghost fills into a rank's own padded block in
+//!   `halo.rs`, stepped sections in `strided.rs`.
 //!   `shim.c` exports MPI handle constants that differ between Open MPI
 //!   and MPICH.
 //! - `src/sys.rs` — the other OS and CPU calls behind safe functions:
@@ -47,9 +49,12 @@
 //!   `env.rs`; the thread pool's size and its order-keeping loops in
 //!   `threads.rs`.
 //! - `src/array/` — `GlobalArray`: construction (`construct.rs`),
-//!   one-sided movement (`rma.rs`), non-blocking puts and accumulates
-//!   (`nonblocking.rs`), local views and `access` (`local/`),
-//!   file-backed arrays (`mapped.rs`), synchronisation.
+//!   one-sided movement (`rma.rs`), stepped and periodic sections
+//!   (`strided.rs`, `periodic.rs`), non-blocking puts and accumulates
+//!   (`nonblocking.rs`), local views and `access` (`local/`), ghost cells
+//!   (`ghosts/`: blocks stored padded, the interior what every other call
+//!   addresses; the updates), file-backed arrays (`mapped.rs`),
+//!   synchronisation.
 //! - `src/replicated.rs` — `Replicated`, one read-only copy of an array per
 //!   node, on the window layer's `NodeCopy` (`src/window/node_copy.rs`: one
 //!   shared segment per node, a leaders' communicator to spread it between

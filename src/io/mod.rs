@@ -150,7 +150,9 @@ fn write_own_block<T: Element, D: Dimension>(
         return Ok(());
     };
     let local = ga.local();
-    let data = local.as_slice().expect("a block is in C order");
+    // A block with ghost cells is a strided view: written from a copy.
+    let data = local.as_standard_layout();
+    let data = data.as_slice().expect("a standard-layout array");
     out.write_block(ga.shape(), &block, data, method)
 }
 
@@ -362,8 +364,18 @@ fn fill<T: Element, D: Dimension>(
     let read = match ga.distribution(rt.rank()) {
         Some(block) => {
             let mut local = ga.local_mut();
-            let out = local.as_slice_mut().expect("a block is in C order");
-            file.read_block(&block, out, method)
+            match local.as_slice_mut() {
+                Some(out) => file.read_block(&block, out, method),
+                None => {
+                    // A block with ghost cells is a strided view: read
+                    // into a copy, then copied in.
+                    let mut packed = ndarray::Array::zeros(local.raw_dim());
+                    let out = packed.as_slice_mut().expect("a new array is contiguous");
+                    let read = file.read_block(&block, out, method);
+                    local.assign(&packed);
+                    read
+                }
+            }
         }
         None => Ok(()),
     };

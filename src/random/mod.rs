@@ -316,9 +316,13 @@ where
         }
         let run = if nd == 0 { 1 } else { block.shape()[nd - 1] };
         let mut local = a.local_mut();
-        let data = local
-            .as_slice_mut()
-            .expect("a block is stored contiguously in C order");
+        // A block with ghost cells is a strided view of its padded block:
+        // generated into a contiguous copy, then copied in.
+        let mut packed = None;
+        let data = match local.as_slice_mut() {
+            Some(data) => data,
+            None => packed.insert(vec![T::zero(); block.len()]).as_mut_slice(),
+        };
         // Batches of whole rows, about 4096 elements each, for the pool's
         // threads: every value depends on its linear index alone, so the
         // bits are the same on any thread count.
@@ -360,6 +364,11 @@ where
                 }
             }
         });
+        if let Some(packed) = packed {
+            let packed = ndarray::ArrayView::from_shape(local.raw_dim(), &packed)
+                .expect("the copy has the block's shape");
+            local.assign(&packed);
+        }
     }
     a.sync()
 }

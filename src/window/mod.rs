@@ -51,6 +51,7 @@
 mod alloc;
 mod copy;
 mod ffi;
+mod halo;
 mod mapped;
 mod nb;
 mod node_copy;
@@ -188,25 +189,15 @@ impl<T: Element> Window<T> {
         self.separate_model
     }
 
-    /// This rank's block.
-    pub(crate) fn local(&self) -> &[T] {
-        let (p, n) = self.peers[self.my_node_rank];
-        // SAFETY: the segment holds `n` initialised elements for the
-        // window's life. This process writes it only through `&mut self`
-        // or through `write`/`accumulate`/`fetch_add`, which the array
-        // layer refuses while it has handed out a view made from this
-        // slice (its per-block view counts). Other processes may store to
-        // it between synchronisations: MPI shared memory, whose reads then
-        // return unspecified values, as the crate docs on local views say.
-        unsafe { std::slice::from_raw_parts(p, n) }
-    }
-
     /// This rank's block, mutably.
     pub(crate) fn local_mut(&mut self) -> &mut [T] {
         assert!(self.writable(), "a mutable view of a read-only mapping");
         let (p, n) = self.peers[self.my_node_rank];
-        // SAFETY: as in `local`; `&mut self` excludes other borrows through
-        // this window on this rank.
+        // SAFETY: the segment holds `n` initialised elements for the
+        // window's life, and `&mut self` excludes other borrows through
+        // this window on this rank. Other processes may store to it between
+        // synchronisations: MPI shared memory, whose reads then return
+        // unspecified values, as the crate docs on local views say.
         unsafe { std::slice::from_raw_parts_mut(p, n) }
     }
 
@@ -232,14 +223,6 @@ impl<T: Element> Window<T> {
             Some(world) => self.order_after_pending(world, rank),
             None => Ok(()),
         }
-    }
-
-    /// The block of world rank `rank` when it shares this node's memory.
-    pub(crate) fn peer(&self, rank: usize) -> Option<&[T]> {
-        let nr = (*self.node_rank_of.get(rank)?)?;
-        let (p, n) = self.peers[nr];
-        // SAFETY: as in `local`.
-        Some(unsafe { std::slice::from_raw_parts(p, n) })
     }
 }
 

@@ -390,7 +390,7 @@ impl<T: Element> Window<T> {
     /// # Safety
     /// `origin` with `shape` and `strides` must describe live memory of
     /// `T`, writable for `Rma::Get`, that stays valid until completion.
-    unsafe fn issue(
+    pub(super) unsafe fn issue(
         &self,
         world: MPI_Win,
         op: Rma,
@@ -491,7 +491,16 @@ impl<T: Element> Window<T> {
             block.iter().product::<usize>(),
             "block shape and segment disagree"
         );
-        // SAFETY: the segment holds exactly `n` = product(block) elements.
+        // SAFETY: the segment holds exactly `n` = product(block) elements
+        // for the window's life. Views made here may live as long as the
+        // window (`peer_box`: the array layer's local views): this process
+        // writes the segment only through `&mut self` or the `&self`
+        // writes (`write`, `accumulate`, `fetch_add`, `fill_own`), which
+        // the array layer refuses while it has handed out a view of the
+        // same block or halo (its view counts). Other processes may store
+        // to it between synchronisations: MPI shared memory, whose reads
+        // then return unspecified values, as the crate docs on local views
+        // say.
         let v = unsafe { ArrayView::from_shape_ptr(IxDyn(block), p as *const T) };
         narrow(v, piece)
     }

@@ -15,6 +15,7 @@ mod bad_input;
 mod cases;
 mod cluster;
 mod faults;
+mod ghosts;
 mod harness;
 mod io;
 mod mapped;

@@ -87,6 +87,7 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::replicated::CASES,
         crate::threads::CASES,
         crate::nonblocking::CASES,
+        crate::ghosts::CASES,
     ]
     .into_iter()
     .flatten()

@@ -75,8 +75,12 @@ use crate::fault::during;
 /// # Ok::<(), gain::Error>(())
 /// ```
 pub struct LocalView<'a, T: Element, D: Dimension> {
-    pub(super) view: ArrayView<'a, T, D>,
-    pub(super) borrow: ViewBorrow<'a>,
+    pub(in crate::array) view: ArrayView<'a, T, D>,
+    pub(in crate::array) borrow: ViewBorrow<'a>,
+    /// A view with the ghost cells
+    /// ([`local_with_ghosts`](GlobalArray::local_with_ghosts)) also counts
+    /// itself among the views of the block's halo.
+    pub(in crate::array) ghost: Option<ViewBorrow<'a>>,
 }
 
 impl<T: Element, D: Dimension> Clone for LocalView<'_, T, D> {
@@ -85,6 +89,7 @@ impl<T: Element, D: Dimension> Clone for LocalView<'_, T, D> {
         LocalView {
             view: self.view.clone(),
             borrow: self.borrow.clone(),
+            ghost: self.ghost.clone(),
         }
     }
 }

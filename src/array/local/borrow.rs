@@ -71,6 +71,17 @@ impl BlockUse {
     fn release(&self) {
         self.0.fetch_sub(WRITE, Ordering::Release);
     }
+
+    /// Claims this one block for a write, as [`WriteClaims`] released on
+    /// drop, or returns how many views live.
+    pub(in crate::array) fn claim_alone(&self) -> std::result::Result<WriteClaims<'_>, u64> {
+        self.claim()?;
+        Ok(WriteClaims {
+            uses: std::slice::from_ref(self),
+            first: Some(0),
+            more: Vec::new(),
+        })
+    }
 }
 
 /// One live view of a same-node block: counted in the array's
@@ -83,7 +94,7 @@ pub(crate) struct ViewBorrow<'a> {
 
 /// # Counting a view
 impl<'a> ViewBorrow<'a> {
-    pub(super) fn new(count: &'a BlockUse) -> Self {
+    pub(in crate::array) fn new(count: &'a BlockUse) -> Self {
         count.view();
         ViewBorrow { count }
     }

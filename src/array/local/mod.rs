@@ -17,7 +17,7 @@ mod access;
 mod borrow;
 
 pub use access::{Access, LocalView, NbAccess};
-pub(crate) use borrow::{BlockUse, ViewBorrow};
+pub(crate) use borrow::{BlockUse, ViewBorrow, WriteClaims};
 
 use ndarray::{ArrayView, ArrayViewMut, CowArray, Dimension};
 
@@ -27,7 +27,6 @@ use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::fault::during;
 use access::Pending;
-use borrow::WriteClaims;
 
 /// # Local access
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
@@ -36,7 +35,11 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// element is 64-byte aligned (a cache line, an AVX-512 vector), as is
     /// every block's, whatever the alignment of the memory MPI hands out
     /// (a file-backed array's blocks lie where its file puts them, aligned
-    /// to `T`).
+    /// to `T`). For an array with ghost cells
+    /// ([`zeros_with_ghosts`](Self::zeros_with_ghosts)) it is the block
+    /// without them, a strided view into the padded block (whose first
+    /// element is the aligned one); [`local_with_ghosts`](Self::local_with_ghosts)
+    /// views the padded block.
     ///
     /// The view is a [`LocalView`] guard: while it lives, this process's
     /// own [`put`](Self::put), [`acc`](Self::acc) and
@@ -77,13 +80,16 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             .borrow_of(me)
             .expect("MPI could not complete this rank's accumulates into its block");
         LocalView {
-            view: self.view_of(me, self.win.local()),
+            view: self.view_of(me).expect("this rank's block is on its node"),
             borrow,
+            ghost: None,
         }
     }
 
     /// This rank's block, mutably and without copying. Writes are visible
-    /// to other ranks after the next [`sync`](Self::sync).
+    /// to other ranks after the next [`sync`](Self::sync). For an array
+    /// with ghost cells it is the block without them (a strided view);
+    /// [`local_with_ghosts_mut`](Self::local_with_ghosts_mut) has them.
     ///
     /// # Panics
     ///
@@ -110,6 +116,18 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         if let Err(e) = self.check_writable() {
             panic!("GlobalArray::local_mut: {e} (try_local_mut returns this as an error)");
         }
+        let me = self.rt.rank();
+        let inner = self.interior(me);
+        narrow(self.padded_mut(), &inner)
+    }
+
+    /// This rank's whole stored block, padded by its ghost cells, mutably:
+    /// the block itself for an array without ghosts.
+    pub(super) fn padded_mut(&mut self) -> ArrayViewMut<'_, T, D> {
+        // A forgotten (`mem::forget`) non-blocking ghost update may still
+        // have gets writing into the halo: complete them first.
+        self.complete_forgotten_fills()
+            .expect("MPI could not complete this rank's ghost updates");
         let dim = self.block_dim(self.rt.rank());
         ArrayViewMut::from_shape(dim, self.win.local_mut()).expect("block shape matches segment")
     }
@@ -148,13 +166,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         during(
             "GlobalArray::local_of",
             move || -> Result<LocalView<'_, T, D>> {
-                match self.win.peer(rank) {
-                    Some(data) => Ok(LocalView {
-                        borrow: self.borrow_of(rank)?,
-                        view: self.view_of(rank, data),
-                    }),
-                    None => bail!(NotSameNode, "rank {rank} does not share this rank's node"),
+                if rank >= self.rt.size() || self.win.node_rank(rank).is_none() {
+                    bail!(NotSameNode, "rank {rank} does not share this rank's node");
                 }
+                Ok(LocalView {
+                    borrow: self.borrow_of(rank)?,
+                    view: self.view_of(rank).expect("a same-node block"),
+                    ghost: None,
+                })
             },
         )
     }
@@ -266,13 +285,13 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             if owner != self.dist.owner(&section.last()).ok()? {
                 return None;
             }
-            Some((owner, self.win.peer(owner)?, self.blocks[owner].as_ref()?))
+            Some((owner, self.view_of(owner)?, self.blocks[owner].as_ref()?))
         };
         let Some((owner, data, block)) = held() else {
             return Ok(None);
         };
         let borrow = self.borrow_of(owner)?;
-        let view = narrow(self.view_of(owner, data), &section.relative_to(block.lo()));
+        let view = narrow(data, &section.relative_to(block.lo()));
         Ok(Some(Access {
             data: CowArray::from(view),
             borrow: Some(borrow),
@@ -283,7 +302,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// rank's own accumulates into it are complete (in a job spanning
     /// nodes they go through MPI and may still be in flight): no write of
     /// this process lands while the view lives.
-    fn borrow_of(&self, rank: usize) -> Result<ViewBorrow<'_>> {
+    pub(super) fn borrow_of(&self, rank: usize) -> Result<ViewBorrow<'_>> {
         self.win.settle(rank)?;
         let nr = self
             .win
@@ -327,13 +346,37 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         Ok(claims)
     }
 
-    fn block_dim(&self, rank: usize) -> D {
+    /// The stored (padded) shape of `rank`'s block as a dimension.
+    pub(super) fn block_dim(&self, rank: usize) -> D {
         let mut d = D::zeros(self.dim.ndim());
         d.slice_mut().copy_from_slice(&self.block_shapes[rank]);
         d
     }
 
-    fn view_of<'a>(&self, rank: usize, data: &'a [T]) -> ArrayView<'a, T, D> {
-        ArrayView::from_shape(self.block_dim(rank), data).expect("block shape matches segment")
+    /// Where `rank`'s block lies in its stored (padded) block: all of it
+    /// for an array without ghosts; empty when `rank` owns nothing.
+    pub(super) fn interior(&self, rank: usize) -> Section {
+        let w = &self.ghosts.widths;
+        match &self.blocks[rank] {
+            Some(b) => crate::dist::ghosts::in_padded(b, b, w),
+            None => Section::full(&self.block_shapes[rank]),
+        }
+    }
+
+    /// `section` of the stored block of `rank` (padded coordinates) as a
+    /// view, `None` when `rank` is on another node. The view points into
+    /// the segment without referencing anything outside `section`.
+    pub(super) fn box_of(&self, rank: usize, section: &Section) -> Option<ArrayView<'_, T, D>> {
+        let v = self.win.peer_box(rank, &self.block_shapes[rank], section)?;
+        Some(
+            v.into_dimensionality()
+                .expect("a block has the array's dimension"),
+        )
+    }
+
+    /// `rank`'s block (the interior of a padded one) as a view, `None` when
+    /// `rank` is on another node.
+    fn view_of(&self, rank: usize) -> Option<ArrayView<'_, T, D>> {
+        self.box_of(rank, &self.interior(rank))
     }
 }

@@ -215,6 +215,27 @@ pub(crate) fn complete_gets(win: MPI_Win, rank: usize) -> Result<()> {
     }
 }
 
+/// `MPI_Win_flush_local_all`: local completion of the operations to every
+/// target.
+pub(crate) fn flush_local_all(win: MPI_Win) -> Result<()> {
+    may_call_mpi("MPI_Win_flush_local_all")?;
+    // SAFETY: as in `flush_all`.
+    check(
+        unsafe { sys::MPI_Win_flush_local_all(win) },
+        "MPI_Win_flush_local_all",
+    )
+}
+
+/// [`complete_gets`] for every target: `MPI_Win_flush_local_all`, or under
+/// MPICH `MPI_Win_flush_all`.
+pub(crate) fn complete_gets_all(win: MPI_Win) -> Result<()> {
+    if is_mpich() {
+        flush_all(win)
+    } else {
+        flush_local_all(win)
+    }
+}
+
 /// Whether the MPI library is MPICH (its version string says so), read
 /// once.
 pub(crate) fn is_mpich() -> bool {
