@@ -1,12 +1,14 @@
 //! [`GlobalArray`]: an N-d array block-distributed over the ranks of a job.
 //!
 //! The methods are split by concern: construction and collective copies
-//! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
+//! (`construct.rs`), one-sided data movement (`rma.rs`) and its form for
+//! lists of single elements (`elements.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
 //! (`local.rs`), file-backed arrays (`mapped.rs`), and queries and
 //! synchronisation (here).
 
 mod construct;
+mod elements;
 mod local;
 mod mapped;
 mod rma;

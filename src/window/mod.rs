@@ -34,8 +34,9 @@
 //! forever.
 //!
 //! The files: `alloc.rs` allocates and frees windows, `rma.rs` moves data
-//! through them, `copy.rs` copies the same-node pieces, `pending.rs` keeps
-//! what is in flight (per-target ordering, non-blocking reads),
+//! through them, `elements.rs` lists of single elements, `copy.rs` copies
+//! the same-node pieces, `pending.rs` keeps what is in flight
+//! (per-target ordering, non-blocking reads),
 //! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
 //! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
 //! replicated and file-backed storage, `progress.rs` the progress thread,
@@ -47,6 +48,7 @@
 
 mod alloc;
 mod copy;
+mod elements;
 mod ffi;
 mod mapped;
 mod node_copy;
@@ -70,6 +72,7 @@ pub(crate) use ffi::{
 use pending::Pending;
 
 pub(crate) use copy::Piece;
+pub(crate) use elements::{ElementAt, Targets};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;
 pub(crate) use progress::Progress;

@@ -470,7 +470,7 @@ impl<T: Element> Window<T> {
         narrow(v, piece)
     }
 
-    fn lock(&self, nr: usize) -> BlockLock<'_> {
+    pub(super) fn lock(&self, nr: usize) -> BlockLock<'_> {
         // SAFETY: the header starts the segment, which outlives `self`, and
         // its first word is only ever accessed atomically.
         let word = unsafe { &*(self.heads[nr] as *const AtomicU32) };
@@ -491,7 +491,7 @@ impl<T: Element> Window<T> {
     }
 }
 
-struct BlockLock<'a> {
+pub(super) struct BlockLock<'a> {
     word: &'a AtomicU32,
 }
 

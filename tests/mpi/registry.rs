@@ -85,6 +85,7 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::bad_input::CASES,
         crate::replicated::CASES,
         crate::threads::CASES,
+        crate::elements::CASES,
     ]
     .into_iter()
     .flatten()

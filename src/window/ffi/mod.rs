@@ -13,7 +13,7 @@ pub(crate) use comm::{
     NbMax, allgather_u64, barrier, bcast_bytes, comm_dup, comm_errors_return, comm_free, comm_rank,
     comm_size, comm_split, poke_progress, world_rank,
 };
-pub(crate) use rma::{Rma, fetch_and_add, rma};
+pub(crate) use rma::{Rma, fetch_and_add, rma, rma_indexed};
 pub(crate) use win::{
     allocate_shared, complete_gets, complete_gets_all, create_world, flush, flush_all, flush_local,
     free, is_separate, shared_query, win_sync,

@@ -1,0 +1,292 @@
+//! Element gathers and scatters (Global Arrays' `NGA_Gather`,
+//! `NGA_Scatter`, `NGA_Scatter_acc`): a list of single elements, each
+//! named by its owner and its offset in the owner's block. Only those
+//! elements move. The list is sorted by owner, then offset, then position
+//! in the caller's list ([`Targets`]), so each owner's elements are one
+//! run and repeats of one element sit together in the caller's order.
+//!
+//! Same-node owners are read and written with plain loads and stores into
+//! their blocks; remote owners get one RMA call per owner (or per
+//! `GAIN_MAX_TRANSFER_BYTES` worth of elements) whose target datatype
+//! picks the elements out of the block (`ffi::rma_indexed`), from or into
+//! a contiguous buffer here. Accumulates take the route every accumulate
+//! of the window takes (the module docs of `window`): under the block's
+//! lock on one node, `MPI_Accumulate` for every owner when the job spans
+//! nodes.
+//!
+//! MPI forbids a datatype that names one target element twice in a put or
+//! accumulate, so repeats are combined first: a scatter stores the last
+//! value given for an element, an accumulate adds the sum of the repeats'
+//! values (in list order) once. A gather reads each element once and
+//! hands the value to every position that asked for it.
+
+use mpi::ffi::{MPI_Aint, MPI_Win};
+
+use crate::element::Element;
+use crate::error::Result;
+
+use super::ffi::{self, Rma, abort_world};
+use super::{AccRoute, Window};
+
+/// One element of a list: its owner, its row-major offset in the owner's
+/// block, and its position in the caller's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ElementAt {
+    pub rank: usize,
+    pub offset: usize,
+    pub pos: usize,
+}
+
+/// A list of elements sorted by owner, offset and position: each owner's
+/// elements form one run, and repeats of one element are adjacent, in the
+/// caller's order.
+pub(crate) struct Targets(Vec<ElementAt>);
+
+impl Targets {
+    /// Sorts `list` (O(n log n), in place: no allocation).
+    pub(crate) fn new(mut list: Vec<ElementAt>) -> Targets {
+        list.sort_unstable_by_key(|e| (e.rank, e.offset, e.pos));
+        Targets(list)
+    }
+
+    /// The owners' runs.
+    fn runs(&self) -> impl Iterator<Item = &[ElementAt]> {
+        self.0.chunk_by(|a, b| a.rank == b.rank)
+    }
+
+    /// The distinct owners, ascending.
+    pub(crate) fn ranks(&self) -> impl Iterator<Item = usize> + '_ {
+        self.runs().map(|r| r[0].rank)
+    }
+}
+
+/// The repeats of one element within an owner's run.
+fn repeats(run: &[ElementAt]) -> impl Iterator<Item = &[ElementAt]> {
+    run.chunk_by(|a, b| a.offset == b.offset)
+}
+
+impl<T: Element> Window<T> {
+    /// Reads every element of `at` into `out[pos]`. Same-node owners by
+    /// loads; remote ones by one `MPI_Get` per owner (per transfer cap),
+    /// all issued before one completion.
+    pub(crate) fn read_elements(&self, at: &Targets, out: &mut [T]) -> Result<()> {
+        let mut remote_values = 0;
+        for run in at.runs() {
+            let rank = run[0].rank;
+            let Some(nr) = self.node_rank_of[rank] else {
+                remote_values += repeats(run).count();
+                continue;
+            };
+            self.settle(rank)?;
+            let (p, n) = self.peers[nr];
+            for e in run {
+                assert!(e.offset < n, "element outside its block");
+                // SAFETY: in bounds; a volatile load, as other ranks may
+                // store to shared memory between synchronisations.
+                out[e.pos] = unsafe { p.add(e.offset).read_volatile() };
+            }
+        }
+        if remote_values == 0 {
+            return Ok(());
+        }
+        let world = self.world.expect("remote rank implies a world window");
+        let mut values = vec![T::zero(); remote_values];
+        let mut offsets = Vec::new();
+        let mut rel = Vec::new();
+        let mut at_value = 0;
+        let issued = (|| -> Result<()> {
+            for run in at.runs().filter(|r| self.node_rank_of[r[0].rank].is_none()) {
+                let rank = run[0].rank;
+                self.order_after_pending(world, rank)?;
+                offsets.clear();
+                offsets.extend(repeats(run).map(|r| r[0].offset));
+                let origin = values[at_value..].as_mut_ptr();
+                // SAFETY: `values` holds `offsets.len()` elements from
+                // `at_value` (its length counted the same repeats), and
+                // outlives the completion below or the one of the error
+                // path.
+                unsafe { self.issue_elements(world, Rma::Get, rank, &offsets, origin, &mut rel)? };
+                at_value += offsets.len();
+            }
+            Ok(())
+        })();
+        match issued {
+            Ok(()) => ffi::complete_gets_all(world)?,
+            Err(e) => return Err(self.drain(world, e)),
+        }
+        let mut at_value = 0;
+        for run in at.runs().filter(|r| self.node_rank_of[r[0].rank].is_none()) {
+            for same in repeats(run) {
+                for e in same {
+                    out[e.pos] = values[at_value];
+                }
+                at_value += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `values[pos]` to every element of `at`; of repeats of one
+    /// element the last in the caller's list wins. Same-node owners by
+    /// stores; remote ones by one `MPI_Put` per owner (per transfer cap).
+    pub(crate) fn write_elements(&self, at: &Targets, values: &[T]) -> Result<()> {
+        self.check_writable()?;
+        let mut buf = Vec::new();
+        let mut offsets = Vec::new();
+        let mut rel = Vec::new();
+        for run in at.runs() {
+            let rank = run[0].rank;
+            if let Some(nr) = self.node_rank_of[rank] {
+                self.settle(rank)?;
+                let (p, n) = self.peers[nr];
+                for same in repeats(run) {
+                    let last = same[same.len() - 1];
+                    assert!(last.offset < n, "element outside its block");
+                    // SAFETY: in bounds; a volatile store, as other ranks
+                    // may read or write shared memory between
+                    // synchronisations (as `write`'s copies do).
+                    unsafe { p.add(last.offset).write_volatile(values[last.pos]) };
+                }
+                continue;
+            }
+            let world = self.world.expect("remote rank implies a world window");
+            buf.clear();
+            offsets.clear();
+            for same in repeats(run) {
+                let last = same[same.len() - 1];
+                buf.push(values[last.pos]);
+                offsets.push(last.offset);
+            }
+            self.send_elements(world, Rma::Put, rank, &offsets, &buf, &mut rel)?;
+        }
+        Ok(())
+    }
+
+    /// Atomically adds `alpha * values[pos]` to every element of `at`,
+    /// element by element. Repeats of one element are summed first, in the
+    /// caller's order, and the sum added once, on either route (integers
+    /// wrapping, as every accumulate).
+    pub(crate) fn accumulate_elements(&self, at: &Targets, values: &[T], alpha: T) -> Result<()> {
+        self.check_writable()?;
+        let scaled = |e: &ElementAt| {
+            let v = values[e.pos];
+            if alpha == T::one() {
+                v
+            } else {
+                alpha.wrapping_mul(v)
+            }
+        };
+        let sum = |same: &[ElementAt]| {
+            same[1..]
+                .iter()
+                .fold(scaled(&same[0]), |s, e| s.wrapping_add(scaled(e)))
+        };
+        let mut buf = Vec::new();
+        let mut offsets = Vec::new();
+        let mut rel = Vec::new();
+        for run in at.runs() {
+            let rank = run[0].rank;
+            match self.route {
+                AccRoute::SharedLock => {
+                    let nr = self.node_rank_of[rank].expect("single-node job");
+                    let (p, n) = self.peers[nr];
+                    let _guard = self.lock(nr);
+                    for same in repeats(run) {
+                        let offset = same[0].offset;
+                        assert!(offset < n, "element outside its block");
+                        // SAFETY: in bounds; the block lock serialises
+                        // every accumulate and fetch-add on this block, and
+                        // volatile accesses as in `accumulate_one`.
+                        unsafe {
+                            let e = p.add(offset);
+                            e.write_volatile(e.read_volatile().wrapping_add(sum(same)));
+                        }
+                    }
+                }
+                AccRoute::Mpi => {
+                    let world = self.world.expect("multi-node job");
+                    buf.clear();
+                    offsets.clear();
+                    for same in repeats(run) {
+                        buf.push(sum(same));
+                        offsets.push(same[0].offset);
+                    }
+                    self.send_elements(world, Rma::AccumulateSum, rank, &offsets, &buf, &mut rel)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts or accumulates `buf[i]` into element `offsets[i]` of `rank`'s
+    /// block, in order after this rank's earlier operations to it, and
+    /// returns once `buf` may be reused (as `put_like`).
+    fn send_elements(
+        &self,
+        world: MPI_Win,
+        op: Rma,
+        rank: usize,
+        offsets: &[usize],
+        buf: &[T],
+        rel: &mut Vec<MPI_Aint>,
+    ) -> Result<()> {
+        self.order_after_pending(world, rank)?;
+        // SAFETY: `buf` holds one element per offset and outlives the
+        // local flush below (or the error path's); puts and accumulates
+        // only read it.
+        let issued =
+            unsafe { self.issue_elements(world, op, rank, offsets, buf.as_ptr() as *mut T, rel) };
+        self.pending[rank].issue();
+        match issued {
+            Ok(()) => ffi::flush_local(world, rank),
+            Err(e) => Err(self.drain(world, e)),
+        }
+    }
+
+    /// Issues `op` between `offsets.len()` contiguous elements at `origin`
+    /// and the elements at `offsets` (distinct, ascending) of `rank`'s
+    /// block: one indexed MPI call per `max_transfer_bytes` worth of
+    /// elements. `rel` is scratch space for the displacements.
+    ///
+    /// # Safety
+    /// `origin` must point to `offsets.len()` live elements, writable for
+    /// `Rma::Get`, that stay valid until the operations complete.
+    unsafe fn issue_elements(
+        &self,
+        world: MPI_Win,
+        op: Rma,
+        rank: usize,
+        offsets: &[usize],
+        origin: *mut T,
+        rel: &mut Vec<MPI_Aint>,
+    ) -> Result<()> {
+        let limit = (self.max_transfer_bytes / size_of::<T>()).clamp(1, i32::MAX as usize);
+        let elem = size_of::<T>() as MPI_Aint;
+        for (k, chunk) in offsets.chunks(limit).enumerate() {
+            let first = chunk[0];
+            rel.clear();
+            rel.extend(chunk.iter().map(|&o| (o - first) as MPI_Aint * elem));
+            // SAFETY: the chunk's elements start `k * limit` into the
+            // caller's `origin` buffer of `offsets.len()` elements; the
+            // offsets are inside the block (checked by the array layer).
+            unsafe {
+                let at = origin.add(k * limit);
+                ffi::rma_indexed(op, world, rank, self.displacement(rank, first), rel, at)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After an RMA call failed with `e` while earlier ones may still use
+    /// a buffer about to be freed: completes every operation in flight, or
+    /// ends the job if that fails too (MPI might write freed memory), and
+    /// returns `e`.
+    #[cold]
+    fn drain(&self, world: MPI_Win, e: crate::Error) -> crate::Error {
+        if let Err(f) = ffi::flush_all(world) {
+            eprintln!("gain: after {e}, completing the operations in flight failed: {f}");
+            abort_world(1);
+        }
+        e
+    }
+}
