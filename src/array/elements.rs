@@ -84,11 +84,14 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         indices: &[I],
         out: &mut [T],
     ) -> Result<()> {
-        during("GlobalArray::gather_elements_into", move || -> Result<()> {
-            same_length(indices.len(), out.len(), "slots in the output")?;
-            let at = self.targets(indices)?;
-            self.win.read_elements(&at, out)
-        })
+        during(
+            "GlobalArray::gather_elements_into",
+            move || -> Result<()> {
+                same_length(indices.len(), out.len(), "slots in the output")?;
+                let at = self.targets(indices)?;
+                self.win.read_elements(&at, out)
+            },
+        )
     }
 
     /// Writes `values[k]` to the element at `indices[k]` (`NGA_Scatter`).
@@ -167,12 +170,15 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         values: &[T],
         alpha: T,
     ) -> Result<()> {
-        during("GlobalArray::scatter_acc_elements", move || -> Result<()> {
-            same_length(indices.len(), values.len(), "values")?;
-            let at = self.targets(indices)?;
-            let _claims = self.claim_writes(at.ranks())?;
-            self.win.accumulate_elements(&at, values, alpha)
-        })
+        during(
+            "GlobalArray::scatter_acc_elements",
+            move || -> Result<()> {
+                same_length(indices.len(), values.len(), "values")?;
+                let at = self.targets(indices)?;
+                let _claims = self.claim_writes(at.ranks())?;
+                self.win.accumulate_elements(&at, values, alpha)
+            },
+        )
     }
 
     /// Checks every index of the list and returns the elements' owners and

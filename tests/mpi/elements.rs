@@ -28,7 +28,11 @@ pub const CASES: &[Case] = &[
 
 /// A random index list of `ga`: empty, all on one owner's block, or spread
 /// over the whole array, with repeats of earlier entries one time in two.
-fn random_list<T: Element>(rng: &mut Rng, ga: &GlobalArray<T, IxDyn>, np: usize) -> Vec<Vec<usize>> {
+fn random_list<T: Element>(
+    rng: &mut Rng,
+    ga: &GlobalArray<T, IxDyn>,
+    np: usize,
+) -> Vec<Vec<usize>> {
     let shape = ga.shape().to_vec();
     let len = rng.below(40);
     let mut list: Vec<Vec<usize>> = match rng.below(6) {
@@ -37,7 +41,11 @@ fn random_list<T: Element>(rng: &mut Rng, ga: &GlobalArray<T, IxDyn>, np: usize)
             let owners: Vec<Section> = (0..np).filter_map(|r| ga.distribution(r)).collect();
             let b = &owners[rng.below(owners.len())];
             (0..len)
-                .map(|_| (0..shape.len()).map(|d| b.lo()[d] + rng.below(b.hi()[d] - b.lo()[d])).collect())
+                .map(|_| {
+                    (0..shape.len())
+                        .map(|d| b.lo()[d] + rng.below(b.hi()[d] - b.lo()[d]))
+                        .collect()
+                })
                 .collect()
         }
         _ => (0..len)
@@ -79,7 +87,11 @@ fn elements_roundtrip<T: Element>(rt: &Runtime) {
                 continue;
             }
             let want: Vec<T> = list.iter().map(|i| model[i.as_slice()]).collect();
-            assert_eq!(ga.gather_elements(&list).unwrap(), want, "gather {list:?} of {shape:?}");
+            assert_eq!(
+                ga.gather_elements(&list).unwrap(),
+                want,
+                "gather {list:?} of {shape:?}"
+            );
             let mut out = vec![T::zero(); list.len()];
             ga.gather_elements_into(&list, &mut out).unwrap();
             assert_eq!(out, want, "gather_into {list:?}");
@@ -218,7 +230,10 @@ fn elements_bad_input(rt: &Runtime) {
         let e = r.expect_err(what);
         assert_eq!(e.kind(), kind, "{what}: {e}");
         assert_eq!(e.rank(), Some(me), "{what}: {e}");
-        assert!(e.to_string().contains(text), "{what}: {e} should say {text:?}");
+        assert!(
+            e.to_string().contains(text),
+            "{what}: {e} should say {text:?}"
+        );
     };
     // Out of bounds in the last rank's list only, at position 2.
     let list: Vec<Vec<usize>> = if last {
@@ -232,12 +247,19 @@ fn elements_bad_input(rt: &Runtime) {
     let calls: [(&str, &dyn Fn() -> gain::Result<()>); 3] = [
         ("gather", &|| ga.gather_elements(&list).map(|_| ())),
         ("scatter", &|| ga.scatter_elements(&list, &values)),
-        ("scatter_acc", &|| ga.scatter_acc_elements(&list, &values, 1)),
+        ("scatter_acc", &|| {
+            ga.scatter_acc_elements(&list, &values, 1)
+        }),
     ];
     for (what, call) in calls {
         let r = call();
         if last {
-            expect(what, r, ErrorKind::OutOfBounds, "index 2 of the list, [5, 0]");
+            expect(
+                what,
+                r,
+                ErrorKind::OutOfBounds,
+                "index 2 of the list, [5, 0]",
+            );
         } else {
             r.unwrap_or_else(|e| panic!("{what} on a good rank: {e}"));
         }
@@ -258,8 +280,18 @@ fn elements_bad_input(rt: &Runtime) {
     // Wrong index length, at position 1.
     let short: Vec<Vec<usize>> = vec![vec![0, 0], vec![3], vec![1, 1]];
     let text = "index 1 of the list, [3], has 1 dimensions";
-    expect("short gather", ga.gather_elements(&short).map(|_| ()), ErrorKind::DimensionMismatch, text);
-    expect("short scatter", ga.scatter_elements(&short, &[1, 2, 3]), ErrorKind::DimensionMismatch, text);
+    expect(
+        "short gather",
+        ga.gather_elements(&short).map(|_| ()),
+        ErrorKind::DimensionMismatch,
+        text,
+    );
+    expect(
+        "short scatter",
+        ga.scatter_elements(&short, &[1, 2, 3]),
+        ErrorKind::DimensionMismatch,
+        text,
+    );
     expect(
         "long acc",
         ga.scatter_acc_elements(&[[0, 0, 0]], &[1], 1),
@@ -267,16 +299,41 @@ fn elements_bad_input(rt: &Runtime) {
         "index 0",
     );
     // Values or output of the wrong length.
-    expect("values", ga.scatter_elements(&ok_list, &[1, 2, 3]), ErrorKind::ShapeMismatch, "3 values");
-    expect("acc values", ga.scatter_acc_elements(&ok_list, &[1; 5], 1), ErrorKind::ShapeMismatch, "5 values");
+    expect(
+        "values",
+        ga.scatter_elements(&ok_list, &[1, 2, 3]),
+        ErrorKind::ShapeMismatch,
+        "3 values",
+    );
+    expect(
+        "acc values",
+        ga.scatter_acc_elements(&ok_list, &[1; 5], 1),
+        ErrorKind::ShapeMismatch,
+        "5 values",
+    );
     let mut out = [0; 3];
-    expect("out", ga.gather_elements_into(&ok_list, &mut out), ErrorKind::ShapeMismatch, "3 slots");
+    expect(
+        "out",
+        ga.gather_elements_into(&ok_list, &mut out),
+        ErrorKind::ShapeMismatch,
+        "3 slots",
+    );
     // A write into the rank's own block while it views it.
     if let Some(b) = ga.distribution(me) {
         let view = ga.local();
         let own = [b.lo().to_vec()];
-        expect("borrowed", ga.scatter_elements(&own, &[9]), ErrorKind::Borrowed, "viewed");
-        expect("borrowed acc", ga.scatter_acc_elements(&own, &[9], 1), ErrorKind::Borrowed, "viewed");
+        expect(
+            "borrowed",
+            ga.scatter_elements(&own, &[9]),
+            ErrorKind::Borrowed,
+            "viewed",
+        );
+        expect(
+            "borrowed acc",
+            ga.scatter_acc_elements(&own, &[9], 1),
+            ErrorKind::Borrowed,
+            "viewed",
+        );
         drop(view);
     }
     // An empty list is no error.
