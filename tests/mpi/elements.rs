@@ -7,6 +7,7 @@
 
 use gain::{Element, ErrorKind, GlobalArray, Runtime, Section};
 use ndarray::{ArrayD, IxDyn};
+use num_traits::ToPrimitive;
 
 use crate::model::{Rng, random_array};
 use crate::registry::{Case, case};
@@ -22,6 +23,9 @@ pub const CASES: &[Case] = &[
     case!(elements_acc_contention::<i64>; Light, Roundtrip, Rma, Hosts),
     case!(elements_acc_contention::<f64>; Light, Roundtrip, Rma, Hosts),
     case!(elements_acc_contention::<u8>; Light, Roundtrip, Rma, Hosts),
+    case!(elements_acc_wraps::<u8>; Light, Wraps),
+    case!(elements_acc_wraps::<i32>; Light, Wraps),
+    case!(elements_acc_wraps::<u32>; Light, Wraps),
     case!(elements_threads_acc; Threads),
     case!(elements_bad_input; Light, Rma),
 ];
@@ -164,6 +168,61 @@ fn elements_acc_contention<T: Element>(rt: &Runtime) {
             "scatter_acc into {shape:?} (round {round})"
         );
     }
+}
+
+/// Integer element accumulates that overflow wrap, repeats included (their
+/// wrapping sum is added once): values over the whole range of `T`,
+/// `alpha` sometimes negative; the expected result is the exact sum in
+/// `i128` reduced modulo 2^bits. As `rma::acc_overflow_wraps`, 8-bit sums
+/// across nodes under Open MPI with its AVX reductions on are left to
+/// `np3_remote_op_no_avx` (open-mpi/ompi#8045).
+fn elements_acc_wraps<T: Element + ToPrimitive>(rt: &Runtime) {
+    let open_mpi = Runtime::mpi_library_version().contains("Open MPI");
+    let avx_off = std::env::var("OMPI_MCA_op").is_ok_and(|v| v.contains("^avx"));
+    if size_of::<T>() < 4 && rt.spans_nodes() && open_mpi && !avx_off {
+        if rt.rank() == 0 {
+            println!(
+                "elements_acc_wraps::<{}>: not checked across nodes here (Open MPI's op/avx, \
+                 open-mpi/ompi#8045); np3_remote_op_no_avx checks it",
+                std::any::type_name::<T>()
+            );
+        }
+        return;
+    }
+    let shape = [6usize, 5];
+    let ga = GlobalArray::<T, IxDyn>::zeros(rt, IxDyn(&shape)).unwrap();
+    let mut rng = Rng::new(99);
+    let full_range = |rng: &mut Rng| T::wrapping_from_i64(rng.next() as i64);
+    let mut exact = ArrayD::<i128>::zeros(IxDyn(&shape));
+    for r in 0..rt.size() {
+        for _ in 0..4 {
+            let n = 1 + rng.below(40);
+            let mut list: Vec<[usize; 2]> = (0..n)
+                .map(|_| [rng.below(shape[0]), rng.below(shape[1])])
+                .collect();
+            list.extend_from_within(..n / 2);
+            let values: Vec<T> = (0..list.len()).map(|_| full_range(&mut rng)).collect();
+            let alpha = T::wrapping_from_i64(rng.below(9) as i64 - 4);
+            let a = alpha.to_i128().unwrap();
+            for (i, v) in list.iter().zip(&values) {
+                exact[&i[..]] += a * v.to_i128().unwrap();
+            }
+            if r == rt.rank() {
+                ga.scatter_acc_elements(&list, &values, alpha).unwrap();
+            }
+        }
+    }
+    ga.sync().unwrap();
+    let overflowed = exact
+        .iter()
+        .filter(|&&x| <T as num_traits::NumCast>::from(x).is_none())
+        .count();
+    assert!(
+        overflowed > 0,
+        "no element overflowed: the case tests nothing"
+    );
+    let want = exact.mapv(|x| T::wrapping_from_i64(x as i64));
+    assert_eq!(ga.get(Section::full(&shape)).unwrap(), want);
 }
 
 /// Two threads of every rank accumulate random lists with repeats into
