@@ -46,9 +46,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn gather_elements<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<Vec<T>> {
         during("GlobalArray::gather_elements", move || -> Result<Vec<T>> {
-            let at = self.targets(indices)?;
+            let mut at = self.targets(indices)?;
             let mut out = vec![T::zero(); indices.len()];
-            self.win.read_elements(&at, &mut out)?;
+            self.win.read_elements(&mut at, &mut out)?;
             Ok(out)
         })
     }
@@ -88,8 +88,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             "GlobalArray::gather_elements_into",
             move || -> Result<()> {
                 same_length(indices.len(), out.len(), "slots in the output")?;
-                let at = self.targets(indices)?;
-                self.win.read_elements(&at, out)
+                let mut at = self.targets(indices)?;
+                self.win.read_elements(&mut at, out)
             },
         )
     }
@@ -127,9 +127,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn scatter_elements<I: AsRef<[usize]>>(&self, indices: &[I], values: &[T]) -> Result<()> {
         during("GlobalArray::scatter_elements", move || -> Result<()> {
             same_length(indices.len(), values.len(), "values")?;
-            let at = self.targets(indices)?;
+            let mut at = self.targets(indices)?;
             let _claims = self.claim_writes(at.ranks())?;
-            self.win.write_elements(&at, values)
+            self.win.write_elements(&mut at, values)
         })
     }
 
@@ -174,15 +174,15 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             "GlobalArray::scatter_acc_elements",
             move || -> Result<()> {
                 same_length(indices.len(), values.len(), "values")?;
-                let at = self.targets(indices)?;
+                let mut at = self.targets(indices)?;
                 let _claims = self.claim_writes(at.ranks())?;
-                self.win.accumulate_elements(&at, values, alpha)
+                self.win.accumulate_elements(&mut at, values, alpha)
             },
         )
     }
 
     /// Checks every index of the list and returns the elements' owners and
-    /// block offsets, sorted by owner ([`Targets`]).
+    /// block offsets, grouped by owner ([`Targets`]).
     fn targets<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<Targets> {
         let shape = self.shape();
         let mut list = Vec::with_capacity(indices.len());
@@ -211,7 +211,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 pos,
             });
         }
-        Ok(Targets::new(list))
+        Ok(Targets::new(list, self.blocks.len()))
     }
 }
 

@@ -42,9 +42,9 @@
 //! [`scatter_elements`](crate::GlobalArray::scatter_elements) and
 //! [`scatter_acc_elements`](crate::GlobalArray::scatter_acc_elements)
 //! (Global Arrays' `NGA_Gather`, `NGA_Scatter`, `NGA_Scatter_acc`) move
-//! only the elements a list of N-d indices names. The list is sorted by
-//! owner (O(n log n)); same-node owners are read and written in shared
-//! memory, each remote owner with one MPI call whose indexed datatype
+//! only the elements a list of N-d indices names. The list is grouped by
+//! owner (a counting sort, O(n + ranks)); same-node owners are read and
+//! written in shared memory, each remote owner with one MPI call whose indexed datatype
 //! (`MPI_Type_create_hindexed_block`) picks the elements out of its block.
 //! MPI forbids naming one element twice in such a datatype, so repeats
 //! are combined first: a scatter keeps the last value listed for an

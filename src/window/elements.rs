@@ -1,9 +1,11 @@
 //! Element gathers and scatters (Global Arrays' `NGA_Gather`,
 //! `NGA_Scatter`, `NGA_Scatter_acc`): a list of single elements, each
 //! named by its owner and its offset in the owner's block. Only those
-//! elements move. The list is sorted by owner, then offset, then position
-//! in the caller's list ([`Targets`]), so each owner's elements are one
-//! run and repeats of one element sit together in the caller's order.
+//! elements move. The list is grouped by owner with a counting sort
+//! ([`Targets`], O(n + ranks)), keeping the caller's order within each
+//! owner's run; a run whose repeats must be combined is then sorted by
+//! offset (O(k log k), in place), so repeats of one element sit together
+//! in the caller's order.
 //!
 //! Same-node owners are read and written with plain loads and stores into
 //! their blocks; remote owners get one RMA call per owner (or per
@@ -37,21 +39,48 @@ pub(crate) struct ElementAt {
     pub pos: usize,
 }
 
-/// A list of elements sorted by owner, offset and position: each owner's
-/// elements form one run, and repeats of one element are adjacent, in the
-/// caller's order.
+/// A list of elements grouped by owner, ascending: each owner's elements
+/// form one run, in the caller's order.
 pub(crate) struct Targets(Vec<ElementAt>);
 
 impl Targets {
-    /// Sorts `list` (O(n log n), in place: no allocation).
-    pub(crate) fn new(mut list: Vec<ElementAt>) -> Targets {
-        list.sort_unstable_by_key(|e| (e.rank, e.offset, e.pos));
-        Targets(list)
+    /// Groups `list`, given in the caller's order, by owner (world ranks
+    /// below `ranks`): a stable counting sort, O(n + ranks), or nothing
+    /// when the list is already grouped (one owner, or ascending owners).
+    pub(crate) fn new(list: Vec<ElementAt>, ranks: usize) -> Targets {
+        if list.windows(2).all(|w| w[0].rank <= w[1].rank) {
+            return Targets(list);
+        }
+        let mut next = vec![0usize; ranks + 1];
+        for e in &list {
+            next[e.rank + 1] += 1;
+        }
+        for r in 0..ranks {
+            next[r + 1] += next[r];
+        }
+        let mut grouped = vec![
+            ElementAt {
+                rank: 0,
+                offset: 0,
+                pos: 0
+            };
+            list.len()
+        ];
+        for e in list {
+            grouped[next[e.rank]] = e;
+            next[e.rank] += 1;
+        }
+        Targets(grouped)
     }
 
     /// The owners' runs.
     fn runs(&self) -> impl Iterator<Item = &[ElementAt]> {
         self.0.chunk_by(|a, b| a.rank == b.rank)
+    }
+
+    /// The owners' runs, to sort.
+    fn runs_mut(&mut self) -> impl Iterator<Item = &mut [ElementAt]> {
+        self.0.chunk_by_mut(|a, b| a.rank == b.rank)
     }
 
     /// The distinct owners, ascending.
@@ -60,7 +89,13 @@ impl Targets {
     }
 }
 
-/// The repeats of one element within an owner's run.
+/// Sorts an owner's run by offset, keeping the caller's order among
+/// repeats of one element (`pos` breaks ties; no allocation).
+fn by_offset(run: &mut [ElementAt]) {
+    run.sort_unstable_by_key(|e| (e.offset, e.pos));
+}
+
+/// The repeats of one element within an owner's run sorted [`by_offset`].
 fn repeats(run: &[ElementAt]) -> impl Iterator<Item = &[ElementAt]> {
     run.chunk_by(|a, b| a.offset == b.offset)
 }
@@ -68,18 +103,19 @@ fn repeats(run: &[ElementAt]) -> impl Iterator<Item = &[ElementAt]> {
 impl<T: Element> Window<T> {
     /// Reads every element of `at` into `out[pos]`. Same-node owners by
     /// loads; remote ones by one `MPI_Get` per owner (per transfer cap),
-    /// all issued before one completion.
-    pub(crate) fn read_elements(&self, at: &Targets, out: &mut [T]) -> Result<()> {
+    /// all issued before one completion, each element once.
+    pub(crate) fn read_elements(&self, at: &mut Targets, out: &mut [T]) -> Result<()> {
         let mut remote_values = 0;
-        for run in at.runs() {
+        for run in at.runs_mut() {
             let rank = run[0].rank;
             let Some(nr) = self.node_rank_of[rank] else {
+                by_offset(run);
                 remote_values += repeats(run).count();
                 continue;
             };
             self.settle(rank)?;
             let (p, n) = self.peers[nr];
-            for e in run {
+            for e in run.iter() {
                 assert!(e.offset < n, "element outside its block");
                 // SAFETY: in bounds; a volatile load, as other ranks may
                 // store to shared memory between synchronisations.
@@ -128,28 +164,29 @@ impl<T: Element> Window<T> {
 
     /// Writes `values[pos]` to every element of `at`; of repeats of one
     /// element the last in the caller's list wins. Same-node owners by
-    /// stores; remote ones by one `MPI_Put` per owner (per transfer cap).
-    pub(crate) fn write_elements(&self, at: &Targets, values: &[T]) -> Result<()> {
+    /// stores in the caller's order; remote ones by one `MPI_Put` per
+    /// owner (per transfer cap) of each element's last value.
+    pub(crate) fn write_elements(&self, at: &mut Targets, values: &[T]) -> Result<()> {
         self.check_writable()?;
         let mut buf = Vec::new();
         let mut offsets = Vec::new();
         let mut rel = Vec::new();
-        for run in at.runs() {
+        for run in at.runs_mut() {
             let rank = run[0].rank;
             if let Some(nr) = self.node_rank_of[rank] {
                 self.settle(rank)?;
                 let (p, n) = self.peers[nr];
-                for same in repeats(run) {
-                    let last = same[same.len() - 1];
-                    assert!(last.offset < n, "element outside its block");
+                for e in run.iter() {
+                    assert!(e.offset < n, "element outside its block");
                     // SAFETY: in bounds; a volatile store, as other ranks
                     // may read or write shared memory between
                     // synchronisations (as `write`'s copies do).
-                    unsafe { p.add(last.offset).write_volatile(values[last.pos]) };
+                    unsafe { p.add(e.offset).write_volatile(values[e.pos]) };
                 }
                 continue;
             }
             let world = self.world.expect("remote rank implies a world window");
+            by_offset(run);
             buf.clear();
             offsets.clear();
             for same in repeats(run) {
@@ -166,7 +203,12 @@ impl<T: Element> Window<T> {
     /// element by element. Repeats of one element are summed first, in the
     /// caller's order, and the sum added once, on either route (integers
     /// wrapping, as every accumulate).
-    pub(crate) fn accumulate_elements(&self, at: &Targets, values: &[T], alpha: T) -> Result<()> {
+    pub(crate) fn accumulate_elements(
+        &self,
+        at: &mut Targets,
+        values: &[T],
+        alpha: T,
+    ) -> Result<()> {
         self.check_writable()?;
         let scaled = |e: &ElementAt| {
             let v = values[e.pos];
@@ -184,8 +226,9 @@ impl<T: Element> Window<T> {
         let mut buf = Vec::new();
         let mut offsets = Vec::new();
         let mut rel = Vec::new();
-        for run in at.runs() {
+        for run in at.runs_mut() {
             let rank = run[0].rank;
+            by_offset(run);
             match self.route {
                 AccRoute::SharedLock => {
                     let nr = self.node_rank_of[rank].expect("single-node job");
