@@ -46,9 +46,8 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn gather_elements<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<Vec<T>> {
         during("GlobalArray::gather_elements", move || -> Result<Vec<T>> {
-            let mut at = self.targets(indices)?;
             let mut out = vec![T::zero(); indices.len()];
-            self.win.read_elements(&mut at, &mut out)?;
+            self.read_list(indices, &mut out)?;
             Ok(out)
         })
     }
@@ -88,8 +87,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             "GlobalArray::gather_elements_into",
             move || -> Result<()> {
                 same_length(indices.len(), out.len(), "slots in the output")?;
-                let mut at = self.targets(indices)?;
-                self.win.read_elements(&mut at, out)
+                self.read_list(indices, out)
             },
         )
     }
@@ -127,6 +125,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     pub fn scatter_elements<I: AsRef<[usize]>>(&self, indices: &[I], values: &[T]) -> Result<()> {
         during("GlobalArray::scatter_elements", move || -> Result<()> {
             same_length(indices.len(), values.len(), "values")?;
+            if self.win.single_node() {
+                return self.scatter_on_node(indices, values);
+            }
             let mut at = self.targets(indices)?;
             let _claims = self.claim_writes(at.ranks())?;
             self.win.write_elements(&mut at, values)
@@ -181,37 +182,86 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         )
     }
 
+    /// Reads the elements at `indices` into `out` (as long). On a single
+    /// node every element is one load from shared memory, in list order,
+    /// after a first pass has checked every index (no grouping, no
+    /// allocation: about a loop of [`at`](Self::at)); otherwise the list
+    /// is grouped by owner and each remote owner read with one call.
+    fn read_list<I: AsRef<[usize]>>(&self, indices: &[I], out: &mut [T]) -> Result<()> {
+        if self.win.single_node() {
+            for (pos, index) in indices.iter().enumerate() {
+                self.check_index(pos, index.as_ref())?;
+            }
+            for (slot, index) in out.iter_mut().zip(indices) {
+                let (rank, offset) = self.element_at(index.as_ref())?;
+                *slot = self.win.read_one(rank, offset)?;
+            }
+            return Ok(());
+        }
+        let mut at = self.targets(indices)?;
+        self.win.read_elements(&mut at, out)
+    }
+
+    /// [`scatter_elements`](Self::scatter_elements) when every rank shares
+    /// this node's memory: a first pass checks every index and notes the
+    /// owners, to claim their blocks; the second stores the values in list
+    /// order (so the last of repeats wins), without grouping.
+    fn scatter_on_node<I: AsRef<[usize]>>(&self, indices: &[I], values: &[T]) -> Result<()> {
+        let mut owners = vec![false; self.blocks.len()];
+        for (pos, index) in indices.iter().enumerate() {
+            self.check_index(pos, index.as_ref())?;
+            owners[self.element_at(index.as_ref())?.0] = true;
+        }
+        self.win.check_writable()?;
+        let ranks = owners.iter().enumerate().filter(|o| *o.1).map(|o| o.0);
+        let _claims = self.claim_writes(ranks)?;
+        for (index, &v) in indices.iter().zip(values) {
+            let (rank, offset) = self.element_at(index.as_ref())?;
+            self.win.write_one(rank, offset, v)?;
+        }
+        Ok(())
+    }
+
     /// Checks every index of the list and returns the elements' owners and
     /// block offsets, grouped by owner ([`Targets`]).
     fn targets<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<Targets> {
-        let shape = self.shape();
         let mut list = Vec::with_capacity(indices.len());
         for (pos, index) in indices.iter().enumerate() {
-            let index = index.as_ref();
-            if index.len() != shape.len() {
-                bail!(
-                    DimensionMismatch,
-                    "index {pos} of the list, {index:?}, has {} dimensions, the array has {}",
-                    index.len(),
-                    shape.len()
-                );
-            }
-            if let Some(d) = (0..shape.len()).find(|&d| index[d] >= shape[d]) {
-                bail!(
-                    OutOfBounds,
-                    "index {pos} of the list, {index:?}, is out of bounds in dimension {d} \
-                     of extent {}",
-                    shape[d]
-                );
-            }
-            let rank = self.dist.owner(index)?;
-            list.push(ElementAt {
-                rank,
-                offset: self.block_offset(rank, index),
-                pos,
-            });
+            self.check_index(pos, index.as_ref())?;
+            let (rank, offset) = self.element_at(index.as_ref())?;
+            list.push(ElementAt { rank, offset, pos });
         }
         Ok(Targets::new(list, self.blocks.len()))
+    }
+
+    /// An error naming `pos` when `index`, entry `pos` of a list, is out of
+    /// bounds or has the wrong number of dimensions.
+    fn check_index(&self, pos: usize, index: &[usize]) -> Result<()> {
+        let shape = self.shape();
+        if index.len() != shape.len() {
+            bail!(
+                DimensionMismatch,
+                "index {pos} of the list, {index:?}, has {} dimensions, the array has {}",
+                index.len(),
+                shape.len()
+            );
+        }
+        if let Some(d) = (0..shape.len()).find(|&d| index[d] >= shape[d]) {
+            bail!(
+                OutOfBounds,
+                "index {pos} of the list, {index:?}, is out of bounds in dimension {d} \
+                 of extent {}",
+                shape[d]
+            );
+        }
+        Ok(())
+    }
+
+    /// The owner of `index` (checked by [`check_index`](Self::check_index))
+    /// and its offset in the owner's block.
+    fn element_at(&self, index: &[usize]) -> Result<(usize, usize)> {
+        let rank = self.dist.owner(index)?;
+        Ok((rank, self.block_offset(rank, index)))
     }
 }
 

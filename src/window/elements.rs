@@ -101,6 +101,26 @@ fn repeats(run: &[ElementAt]) -> impl Iterator<Item = &[ElementAt]> {
 }
 
 impl<T: Element> Window<T> {
+    /// Whether every rank of the job shares this node's memory, so that
+    /// element lists need no grouping: each element is one load or store
+    /// ([`write_one`](Self::write_one), `read_one`).
+    pub(crate) fn single_node(&self) -> bool {
+        self.world.is_none()
+    }
+
+    /// Stores `v` into element `offset` of same-node `rank`'s block: the
+    /// one-element scatter of a single-node job. The caller checked that
+    /// the window is writable.
+    pub(crate) fn write_one(&self, rank: usize, offset: usize, v: T) -> Result<()> {
+        let nr = self.node_rank_of[rank].expect("same-node rank");
+        self.settle(rank)?;
+        let (p, n) = self.peers[nr];
+        assert!(offset < n, "element outside its block");
+        // SAFETY: in bounds; a volatile store, as in `write_elements`.
+        unsafe { p.add(offset).write_volatile(v) };
+        Ok(())
+    }
+
     /// Reads every element of `at` into `out[pos]`. Same-node owners by
     /// loads; remote ones by one `MPI_Get` per owner (per transfer cap),
     /// all issued before one completion, each element once.
@@ -127,6 +147,9 @@ impl<T: Element> Window<T> {
         }
         let world = self.world.expect("remote rank implies a world window");
         let mut values = vec![T::zero(); remote_values];
+        // One pointer for every get: MPI writes through it until the
+        // completion below, so no reference to `values` is made meanwhile.
+        let base = values.as_mut_ptr();
         let mut offsets = Vec::new();
         let mut rel = Vec::new();
         let mut at_value = 0;
@@ -136,19 +159,20 @@ impl<T: Element> Window<T> {
                 self.order_after_pending(world, rank)?;
                 offsets.clear();
                 offsets.extend(repeats(run).map(|r| r[0].offset));
-                let origin = values[at_value..].as_mut_ptr();
                 // SAFETY: `values` holds `offsets.len()` elements from
                 // `at_value` (its length counted the same repeats), and
                 // outlives the completion below or the one of the error
                 // path.
-                unsafe { self.issue_elements(world, Rma::Get, rank, &offsets, origin, &mut rel)? };
+                unsafe {
+                    let origin = base.add(at_value);
+                    self.issue_elements(world, Rma::Get, rank, &offsets, origin, &mut rel)?;
+                }
                 at_value += offsets.len();
             }
             Ok(())
         })();
-        match issued {
-            Ok(()) => ffi::complete_gets_all(world)?,
-            Err(e) => return Err(self.drain(world, e)),
+        if let Err(e) = issued.and_then(|()| ffi::complete_gets_all(world)) {
+            return Err(self.drain(world, e));
         }
         let mut at_value = 0;
         for run in at.runs().filter(|r| self.node_rank_of[r[0].rank].is_none()) {
