@@ -357,3 +357,46 @@ impl<T: Element> Window<T> {
         e
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(ranks: &[usize]) -> Vec<ElementAt> {
+        ranks
+            .iter()
+            .enumerate()
+            .map(|(pos, &rank)| ElementAt {
+                rank,
+                offset: 10 - pos,
+                pos,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn targets_group_by_owner_in_list_order() {
+        let t = Targets::new(list(&[2, 0, 2, 1, 0, 2]), 4);
+        let got: Vec<(usize, usize)> = t.0.iter().map(|e| (e.rank, e.pos)).collect();
+        assert_eq!(got, [(0, 1), (0, 4), (1, 3), (2, 0), (2, 2), (2, 5)]);
+        assert_eq!(t.ranks().collect::<Vec<_>>(), [0, 1, 2]);
+        // Already grouped: kept as given.
+        let t = Targets::new(list(&[1, 1, 3]), 4);
+        assert_eq!(t.0, list(&[1, 1, 3]));
+        assert_eq!(Targets::new(Vec::new(), 4).ranks().count(), 0);
+    }
+
+    #[test]
+    fn repeats_keep_list_order_after_sorting_by_offset() {
+        let mut run = [(7, 0), (3, 1), (7, 2), (3, 3), (5, 4)].map(|(offset, pos)| ElementAt {
+            rank: 0,
+            offset,
+            pos,
+        });
+        by_offset(&mut run);
+        let groups: Vec<Vec<usize>> = repeats(&run)
+            .map(|r| r.iter().map(|e| e.pos).collect())
+            .collect();
+        assert_eq!(groups, [vec![1, 3], vec![4], vec![0, 2]]);
+    }
+}
