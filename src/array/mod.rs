@@ -1,7 +1,8 @@
 //! [`GlobalArray`]: an N-d array block-distributed over the ranks of a job.
 //!
 //! The methods are split by concern: construction and collective copies
-//! (`construct.rs`), one-sided data movement (`rma.rs`), zero-copy views of
+//! (`construct.rs`), one-sided data movement (`rma.rs`) and its form for
+//! lists of single elements (`elements.rs`), zero-copy views of
 //! node-local blocks and `access` of any section in place or fetched
 //! (`local/`), non-blocking puts and accumulates (`nonblocking.rs`),
 //! ghost cells (`ghosts/`), file-backed arrays (`mapped.rs`), stepped and
@@ -9,6 +10,7 @@
 //! synchronisation (here).
 
 mod construct;
+mod elements;
 mod ghosts;
 mod local;
 mod mapped;

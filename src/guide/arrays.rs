@@ -45,6 +45,21 @@
 //! concurrent accumulates into one element cannot race. The tests prove it
 //! with all-same-node, all-remote and mixed rank placements.
 //!
+//! # Element lists
+//!
+//! [`gather_elements`](crate::GlobalArray::gather_elements),
+//! [`scatter_elements`](crate::GlobalArray::scatter_elements) and
+//! [`scatter_acc_elements`](crate::GlobalArray::scatter_acc_elements)
+//! (Global Arrays' `NGA_Gather`, `NGA_Scatter`, `NGA_Scatter_acc`) move
+//! only the elements a list of N-d indices names. The list is grouped by
+//! owner (a counting sort, O(n + ranks)); same-node owners are read and
+//! written in shared memory, each remote owner with one MPI call whose indexed datatype
+//! (`MPI_Type_create_hindexed_block`) picks the elements out of its block.
+//! MPI forbids naming one element twice in such a datatype, so repeats
+//! are combined first: a scatter keeps the last value listed for an
+//! element, an accumulate adds the sum of its values (in list order) once,
+//! on either accumulate route.
+//!
 //! # Views of shared memory
 //!
 //! Views of shared memory are sound in Rust's terms: while this process

@@ -35,10 +35,11 @@
 //!
 //! The files: `alloc.rs` allocates and frees windows, `rma.rs` moves data
 //! through them (`strided.rs`: stepped sections, only the selected
-//! elements), `copy.rs` copies the same-node pieces, `pending.rs` keeps
-//! what is in flight (per-target ordering, non-blocking reads), `nb.rs`
-//! non-blocking puts and accumulates and the scope that keeps their
-//! sources alive, `registry.rs` the live windows for `GA_Sync`,
+//! elements), `elements.rs` lists of single elements, `copy.rs` copies the
+//! same-node pieces, `pending.rs` keeps what is in flight (per-target
+//! ordering, non-blocking reads), `nb.rs` non-blocking puts and
+//! accumulates and the scope that keeps their sources alive, `halo.rs`
+//! ghost fills, `registry.rs` the live windows for `GA_Sync`,
 //! `transfer.rs` cuts transfers into MPI datatypes, `node_copy.rs` and
 //! `mapped.rs` hold replicated and file-backed storage, `progress.rs` the
 //! progress thread, and `ffi/` every MPI call (communicators, windows,
@@ -50,6 +51,7 @@
 
 mod alloc;
 mod copy;
+mod elements;
 mod ffi;
 mod halo;
 mod mapped;
@@ -76,6 +78,7 @@ pub(crate) use ffi::{
 use pending::Pending;
 
 pub(crate) use copy::Piece;
+pub(crate) use elements::{ElementAt, Targets};
 pub(crate) use nb::{PendingWrite, WriteScope};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;

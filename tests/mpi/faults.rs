@@ -59,6 +59,21 @@ pub const SCENARIOS: &[Scenario] = &[
         body: one_rank_returns_a_one_sided_error,
     },
     Scenario {
+        name: "one_rank_scatters_a_bad_index",
+        expect: |np, _| {
+            vec![
+                format!(
+                    "rank {}: GlobalArray::scatter_elements: OutOfBounds: index 1 of the list",
+                    np - 1
+                ),
+                "aborting the job".into(),
+            ]
+        },
+        env: no_env,
+        shm: "64m",
+        body: one_rank_scatters_a_bad_index,
+    },
+    Scenario {
         name: "scatter_root_passes_nothing",
         // Every rank returns the error (they agree on it), but the
         // launcher ends the job when the first exits, so which rank's line
@@ -205,6 +220,19 @@ fn one_rank_returns_a_one_sided_error() -> Result<()> {
     ga.sync()?;
     let b = ga.duplicate()?;
     b.sync()?;
+    Ok(())
+}
+
+/// The last rank's element scatter has an index past the end: it returns
+/// the error with `?` while the others wait in the sync that follows.
+fn one_rank_scatters_a_bad_index() -> Result<()> {
+    let rt = gain::init()?;
+    let ga = GlobalArray::<i64, _>::zeros(&rt, [6, 4])?;
+    ga.sync()?;
+    let bad = rt.rank() == rt.size() - 1;
+    let list = [[0, 0], [if bad { 6 } else { 5 }, 1]];
+    ga.scatter_elements(&list, &[1, 2])?;
+    ga.sync()?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 mod bad_input;
 mod cases;
 mod cluster;
+mod elements;
 mod faults;
 mod ghosts;
 mod harness;

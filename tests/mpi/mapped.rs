@@ -275,6 +275,10 @@ pub fn file_backed_read_only_refuses_writes(rt: &Runtime) {
     );
     assert_eq!(a.access(..).unwrap(), m2);
     assert_eq!(a.get_nb(..).unwrap().wait().unwrap(), m2);
+    assert_eq!(
+        a.gather_elements(&[[rows - 1, 0], [0, cols - 1]]).unwrap(),
+        vec![m2[[rows - 1, 0]], m2[[0, cols - 1]]]
+    );
     if let Some(b) = a.distribution(rt.rank()) {
         assert_eq!(a.local().view().into_dyn(), part(&model, &b));
     }
@@ -296,6 +300,17 @@ pub fn file_backed_read_only_refuses_writes(rt: &Runtime) {
         t.expect("acc", a.acc(&sec, &ones, 1.0), ErrorKind::ReadOnly);
     }
     t.expect("read_inc", c.read_inc(&[0], 1), ErrorKind::ReadOnly);
+    let corners = [[0, 0], [rows - 1, cols - 1]];
+    t.expect(
+        "scatter_elements",
+        a.scatter_elements(&corners, &[1.0, 2.0]),
+        ErrorKind::ReadOnly,
+    );
+    t.expect(
+        "scatter_acc_elements",
+        a.scatter_acc_elements(&corners, &[1.0, 2.0], 1.0),
+        ErrorKind::ReadOnly,
+    );
     t.expect("read_inc remote", c.read_inc(&[n], 1), ErrorKind::ReadOnly);
     t.expect(
         "try_local_mut",

@@ -88,6 +88,7 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::threads::CASES,
         crate::nonblocking::CASES,
         crate::ghosts::CASES,
+        crate::elements::CASES,
     ]
     .into_iter()
     .flatten()

@@ -250,3 +250,100 @@ pub(crate) fn fetch_and_add<T: Element>(
     }
     Ok(old)
 }
+
+/// Issues one RMA call between `rel.len()` contiguous elements at `origin`
+/// and as many single elements of `rank`'s segment in `win`, at byte
+/// displacements `disp + rel[i]`: the target side is one
+/// `MPI_Type_create_hindexed_block` of blocks of one element (Standard
+/// section 5.1.2), the origin side a contiguous count. The scattered
+/// elements of an element gather or scatter reach their owner in one
+/// call. Completion is the caller's job (`flush_local`, `complete_gets`).
+///
+/// `rel` must not name one element twice (MPI forbids overlapping target
+/// entries for puts and accumulates); `rel[0]` is normally 0 and the rest
+/// ascending, which MPI does not require but keeps the type's lower bound
+/// at `disp`.
+///
+/// # Safety
+/// `origin` must point to `rel.len()` live elements of `T`, writable for
+/// `Rma::Get`, that stay valid until the operation is completed; every
+/// displacement must name an element inside `rank`'s block.
+pub(crate) unsafe fn rma_indexed<T: Element>(
+    op: Rma,
+    win: MPI_Win,
+    rank: usize,
+    disp: MPI_Aint,
+    rel: &[MPI_Aint],
+    origin: *const T,
+) -> Result<()> {
+    may_call_mpi(op.call(false))?;
+    let rank = to_int(rank, "rank")?;
+    let count = to_int(rel.len(), "element count")?;
+    let base = T::equivalent_datatype().as_raw();
+    let target = if count == 1 {
+        Described {
+            ty: base,
+            count: 1,
+            derived: false,
+        }
+    } else {
+        let mut ty = base;
+        // SAFETY: `rel` holds `count` displacements; `ty` is an
+        // out-parameter, committed before use.
+        unsafe {
+            check(
+                sys::MPI_Type_create_hindexed_block(count, 1, rel.as_ptr(), base, &mut ty),
+                "MPI_Type_create_hindexed_block",
+            )?;
+            if let Err(e) = check(sys::MPI_Type_commit(&mut ty), "MPI_Type_commit") {
+                sys::MPI_Type_free(&mut ty);
+                return Err(e);
+            }
+        }
+        Described {
+            ty,
+            count: 1,
+            derived: true,
+        }
+    };
+    // SAFETY: the caller guarantees the origin memory and that the target
+    // displacements lie inside the block.
+    let code = unsafe {
+        match op {
+            Rma::Get => sys::MPI_Get(
+                origin as *mut c_void,
+                count,
+                base,
+                rank,
+                disp,
+                target.count,
+                target.ty,
+                win,
+            ),
+            Rma::Put => sys::MPI_Put(
+                origin as *const c_void,
+                count,
+                base,
+                rank,
+                disp,
+                target.count,
+                target.ty,
+                win,
+            ),
+            Rma::AccumulateSum => sys::MPI_Accumulate(
+                origin as *const c_void,
+                count,
+                base,
+                rank,
+                disp,
+                target.count,
+                target.ty,
+                GAIN_MPI_SUM,
+                win,
+            ),
+        }
+    };
+    let freed = target.free();
+    check(code, op.call(false))?;
+    freed
+}
