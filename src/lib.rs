@@ -211,6 +211,7 @@ mod dist;
 mod element;
 mod error;
 mod fault;
+mod mutex;
 mod prefetch;
 mod replicated;
 mod runtime;
@@ -229,10 +230,11 @@ pub use array::{Access, GlobalArray, LocalView, MapMode, NbAccess, NbGet};
 pub use dist::{Distribution, IntoSection, MAX_DIMS, Section, process_grid};
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
+pub use mutex::{MutexGuard, Mutexes};
 pub use prefetch::{prefetch, prefetch_l1};
 pub use replicated::Replicated;
 pub use runtime::threads::threads;
-pub use runtime::{Runtime, init};
+pub use runtime::{ReduceOp, Runtime, init};
 // The threads' parallel loops, for the local kernels of every layer.
 pub(crate) use runtime::threads;
 

@@ -46,6 +46,7 @@
 #![allow(unsafe_code)]
 
 mod alloc;
+mod atomics;
 mod copy;
 mod ffi;
 mod mapped;
@@ -65,10 +66,12 @@ use crate::element::Element;
 use crate::error::Result;
 
 pub(crate) use ffi::{
-    NbMax, abort_world, at_exit, comm_errors_return, library_version, set_thread_level, world_rank,
+    NbMax, Reduction, abort_world, allreduce_in_place, at_exit, bcast, comm_errors_return,
+    library_version, set_thread_level, world_rank,
 };
 use pending::Pending;
 
+pub(crate) use atomics::AtomicWords;
 pub(crate) use copy::Piece;
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;

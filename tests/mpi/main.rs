@@ -14,11 +14,13 @@
 mod bad_input;
 mod cases;
 mod cluster;
+mod collectives;
 mod faults;
 mod harness;
 mod io;
 mod mapped;
 mod model;
+mod mutexes;
 mod numeric;
 mod numpy;
 mod registry;

@@ -85,6 +85,8 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::bad_input::CASES,
         crate::replicated::CASES,
         crate::threads::CASES,
+        crate::collectives::CASES,
+        crate::mutexes::CASES,
     ]
     .into_iter()
     .flatten()
