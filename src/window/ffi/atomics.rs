@@ -12,6 +12,7 @@ use mpi::raw::AsRaw;
 
 use crate::error::Result;
 
+use super::comm::comm_shares_memory;
 use super::win::with_errors_return;
 use super::{
     GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_NO_OP, GAIN_MPI_REPLACE,
@@ -27,10 +28,18 @@ pub(crate) enum AtomicOp {
     NoOp,
 }
 
-/// Collective over `comm`: `MPI_Win_allocate` of `words` `i64`s on this
-/// rank (displacement unit 8; at least one word, so every rank has a base
+/// Collective over `comm`: a window of `words` `i64`s on every rank
+/// (displacement unit 8; at least one word, so every rank has a base
 /// address), with errors returned as codes, then `MPI_Win_lock_all`.
 /// Returns the window and this rank's words, uninitialised.
+///
+/// When every rank of `comm` shares this node's memory the window is
+/// `MPI_Win_allocate_shared` (Open MPI's `osc/sm`), else `MPI_Win_allocate`:
+/// on one host Open MPI 4.1 would otherwise pick `osc/rdma` over the
+/// `vader` transport, whose emulated `MPI_Compare_and_swap` crashes (a
+/// segmentation fault in `mca_btl_vader_emu_acswap`, to any target, in a
+/// plain C program too). Either way the words are only reached through
+/// MPI's atomics.
 pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *mut i64)> {
     let bytes = words
         .max(1)
@@ -42,25 +51,29 @@ pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *
                 format!("a window of {words} words does not fit in memory"),
             )
         })?;
+    let one_node = comm_shares_memory(comm)?;
     let mut base: *mut i64 = std::ptr::null_mut();
     // SAFETY: reading a constant initialised at load time.
     let mut win = unsafe { GAIN_MPI_WIN_NULL };
+    let out = (&mut base) as *mut *mut i64 as *mut c_void;
     with_errors_return(comm, || {
-        check(
-            // SAFETY: valid communicator and out-parameters; MPI writes the
-            // new segment's address into `base`.
-            unsafe {
-                sys::MPI_Win_allocate(
+        // SAFETY: valid communicator and out-parameters; MPI writes the
+        // new segment's address into `base`.
+        let code = unsafe {
+            if one_node {
+                sys::MPI_Win_allocate_shared(
                     bytes as MPI_Aint,
                     8,
                     GAIN_MPI_INFO_NULL,
                     comm,
-                    (&mut base) as *mut *mut i64 as *mut c_void,
+                    out,
                     &mut win,
                 )
-            },
-            "MPI_Win_allocate",
-        )
+            } else {
+                sys::MPI_Win_allocate(bytes as MPI_Aint, 8, GAIN_MPI_INFO_NULL, comm, out, &mut win)
+            }
+        };
+        check(code, "MPI_Win_allocate")
     })?;
     set_errors_return(win)?;
     check(

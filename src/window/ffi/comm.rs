@@ -327,3 +327,21 @@ pub(crate) fn bcast<T: Equivalence>(comm: MPI_Comm, root: usize, buf: &mut [T]) 
     }
     Ok(())
 }
+
+/// Collective over `comm`: whether all its ranks share memory (one
+/// `MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)`, Standard section 6.4.2,
+/// whose communicator is freed at once), whatever `GAIN_RANKS_PER_NODE`
+/// pretends.
+pub(crate) fn comm_shares_memory(comm: MPI_Comm) -> Result<bool> {
+    // SAFETY: reading constants initialised at load time.
+    let (shared, mut new) = unsafe { (sys::RSMPI_COMM_TYPE_SHARED, sys::RSMPI_COMM_NULL) };
+    check(
+        // SAFETY: `comm` is a valid communicator; `new` is a valid
+        // out-parameter.
+        unsafe { sys::MPI_Comm_split_type(comm, shared, 0, sys::RSMPI_INFO_NULL, &mut new) },
+        "MPI_Comm_split_type",
+    )?;
+    let all = comm_size(new).and_then(|n| Ok(n == comm_size(comm)?));
+    comm_free(new)?;
+    all
+}
