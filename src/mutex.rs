@@ -466,8 +466,9 @@ impl Mutexes {
     }
 
     /// Waits until word `w` of this rank's queue nodes satisfies `done`,
-    /// reading it atomically (each read turns MPI's progress engine) and
-    /// giving the CPU away between reads.
+    /// reading it atomically, turning MPI's progress engine (other ranks'
+    /// one-sided calls into this rank, the holder's among them, may wait
+    /// for it) and giving the CPU away between reads.
     fn wait_own(&self, w: usize, done: impl Fn(i64) -> bool) -> Result<i64> {
         let me = self.rt.rank();
         let mut spins = 0u32;
@@ -476,6 +477,7 @@ impl Mutexes {
             if done(v) {
                 return Ok(v);
             }
+            self.words.progress()?;
             if spins < SPINS_BEFORE_SLEEP {
                 spins += 1;
                 thread::yield_now();

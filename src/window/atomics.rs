@@ -4,8 +4,9 @@
 //! MPI call completed before it returns, so the words' accesses are
 //! atomic with each other whether the target is this rank, another rank
 //! of the node or another node (a plain store racing with them would not
-//! be), and each call also turns this rank's MPI progress engine, which a
-//! spinning waiter needs.
+//! be). On one host the window is a shared-memory one, whose atomics
+//! never enter MPI's progress engine, so a rank that waits on its words
+//! also turns it ([`AtomicWords::progress`]).
 
 use mpi::ffi::{MPI_Comm, MPI_Win};
 
@@ -20,6 +21,7 @@ use super::ffi::{self, AtomicOp, abort_world};
 pub(crate) struct AtomicWords {
     win: MPI_Win,
     len: usize,
+    world: MPI_Comm,
     control: MPI_Comm,
     freed: bool,
 }
@@ -54,6 +56,7 @@ impl AtomicWords {
         let mut words = AtomicWords {
             win,
             len,
+            world: place.world,
             control: place.control,
             freed: false,
         };
@@ -107,6 +110,15 @@ impl AtomicWords {
     ) -> Result<i64> {
         self.check(index);
         ffi::compare_and_swap(self.win, rank, index, compare, new)
+    }
+
+    /// Turns this rank's MPI progress engine once (`MPI_Iprobe`), for a
+    /// rank that waits on its own words: on one host the words are a
+    /// shared-memory window, whose atomics never enter the engine, while
+    /// other ranks' one-sided calls into this rank's arrays may need it
+    /// (Open MPI's `osc/pt2pt`) to complete.
+    pub(crate) fn progress(&self) -> Result<()> {
+        ffi::poke_progress(self.world)
     }
 
     /// Collective: frees the window. The ranks first meet at an exit
