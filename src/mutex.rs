@@ -186,7 +186,7 @@ impl Mutexes {
             let len = len.unwrap_or(0);
             let words = AtomicWords::allocate(&rt.placement(), len, |w| {
                 // Tails and `next` words empty, `locked` flags clear.
-                if w < tails || (w - tails) % 2 == 0 {
+                if w < tails || (w - tails).is_multiple_of(2) {
                     NIL
                 } else {
                     0

@@ -212,9 +212,8 @@ impl Runtime {
         }
         let comm = self.inner.world.as_raw();
         let red = op.reduction();
-        let wide = T::IS_INTEGER
-            && size_of::<T>() < 4
-            && matches!(red, Reduction::Sum | Reduction::Prod);
+        let wide =
+            T::IS_INTEGER && size_of::<T>() < 4 && matches!(red, Reduction::Sum | Reduction::Prod);
         if !wide {
             return window::allreduce_in_place(comm, buf, red);
         }

@@ -203,10 +203,7 @@ fn mutex_bad_input(rt: &Runtime) {
     let e = held.destroy().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     // Still in step, and the first set still works.
-    assert_eq!(
-        rt.all_reduce_value(1u32, ReduceOp::Sum).unwrap(),
-        np as u32
-    );
+    assert_eq!(rt.all_reduce_value(1u32, ReduceOp::Sum).unwrap(), np as u32);
     locks.lock(2).unwrap().unlock().unwrap();
     locks.destroy().unwrap();
 }

@@ -15,8 +15,8 @@ use crate::error::Result;
 use super::comm::comm_shares_memory;
 use super::win::with_errors_return;
 use super::{
-    GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_NO_OP, GAIN_MPI_REPLACE,
-    GAIN_MPI_WIN_NULL, check, may_call_mpi, set_errors_return, to_int,
+    GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_NO_OP, GAIN_MPI_REPLACE, GAIN_MPI_WIN_NULL,
+    check, may_call_mpi, set_errors_return, to_int,
 };
 
 /// The operations [`fetch_and_op`] applies.
@@ -70,7 +70,14 @@ pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *
                     &mut win,
                 )
             } else {
-                sys::MPI_Win_allocate(bytes as MPI_Aint, 8, GAIN_MPI_INFO_NULL, comm, out, &mut win)
+                sys::MPI_Win_allocate(
+                    bytes as MPI_Aint,
+                    8,
+                    GAIN_MPI_INFO_NULL,
+                    comm,
+                    out,
+                    &mut win,
+                )
             }
         };
         check(code, "MPI_Win_allocate")

@@ -5,8 +5,8 @@
 
 use std::ffi::{c_int, c_void};
 
-use mpi::ffi::{self as sys, MPI_Comm};
 use mpi::datatype::Equivalence;
+use mpi::ffi::{self as sys, MPI_Comm};
 use mpi::raw::AsRaw;
 
 use crate::error::Result;
