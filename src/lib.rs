@@ -27,8 +27,11 @@
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up, the node topology and the thread
-//!   pool; the fault handling of [`guide::faults`] is a private module of
+//!   pool, and broadcast and all-reduce of values and slices
+//!   ([`Runtime::all_reduce`], [`ReduceOp`]); the fault handling of [`guide::faults`] is a private module of
 //!   its own;
+//! - [`Mutexes`]: Global Arrays' mutexes, fair (FIFO) queue locks over
+//!   MPI atomics, on the runtime and the window layer;
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels;
 //! - [`threads`]: how many threads of rayon's pool a rank's local kernels
 //!   run on (pure; the runtime sizes the pool).

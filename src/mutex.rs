@@ -585,3 +585,15 @@ impl Drop for MutexGuard<'_> {
         }
     }
 }
+
+impl std::fmt::Debug for Mutexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mutexes").field("len", &self.n).finish()
+    }
+}
+
+impl std::fmt::Debug for MutexGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MutexGuard").field("index", &self.i).finish()
+    }
+}

@@ -179,36 +179,3 @@ fn all_gather_text(world: &SimpleCommunicator, text: &str) -> Vec<(bool, String)
         })
         .collect()
 }
-
-/// Collective: [`agree_arguments`] for calls whose cost is a few
-/// microseconds, at the price of one allreduce of three `u64`s: `digest`
-/// stands for the arguments (equal on ranks that passed equal ones, any
-/// hash of exactly what `args` renders), and `args` renders them only when
-/// some rank failed its validation or the digests differ, for the error's
-/// message.
-pub(crate) fn agree_digest(
-    world: &SimpleCommunicator,
-    local: Result<u64>,
-    args: impl FnOnce() -> Vec<(&'static str, String)>,
-) -> Result<()> {
-    let (failed, h) = match &local {
-        Ok(d) => (0u64, *d),
-        Err(_) => (1, 0),
-    };
-    let send = [failed, h, !h];
-    let mut recv = [0u64; 3];
-    world.all_reduce_into(&send[..], &mut recv[..], SystemOperation::max());
-    super::completed();
-    if recv[0] == 0 && recv[1] == !recv[2] {
-        return Ok(());
-    }
-    // Every rank saw the disagreement: all take part in naming it.
-    let rendered = args();
-    agree_arguments(world, local.map(|_| &rendered[..]))?;
-    // Digests differed where the rendered arguments agree: still an
-    // error on every rank (all of them are here).
-    Err(Error::new(
-        ErrorKind::InconsistentArguments,
-        "ranks passed different arguments to a collective call",
-    ))
-}

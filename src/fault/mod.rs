@@ -41,7 +41,7 @@ mod agree;
 mod exit;
 mod hooks;
 
-pub(crate) use agree::{agree_arguments, agree_digest, agree_success, share_outcome};
+pub(crate) use agree::{agree_arguments, agree_success, share_outcome};
 pub(crate) use exit::{abort_with, agree_outcome, exit_point};
 pub(crate) use hooks::install_hooks;
 

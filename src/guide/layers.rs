@@ -32,7 +32,8 @@
 //!   window; direct copies for same-node blocks, RMA with derived
 //!   datatypes for others, transfers cut below 1 GiB per call (so > 2 GiB
 //!   works). Allocation and free in `alloc.rs`, data movement in `rma.rs`,
-//!   same-node copies in `copy.rs`, what is in flight in `pending.rs`.
+//!   same-node copies in `copy.rs`, what is in flight in `pending.rs`,
+//!   the mutexes' words and their MPI atomics in `atomics.rs`.
 //!   `shim.c` exports MPI handle constants that differ between Open MPI
 //!   and MPICH.
 //! - `src/sys.rs` — the other OS and CPU calls behind safe functions:
@@ -42,7 +43,10 @@
 //! - `src/runtime/` — `gain::init`, `Runtime::from_comm`, node topology,
 //!   `Runtime::sync` (every array) in `mod.rs`; the `GAIN_*` variables in
 //!   `env.rs`; the thread pool's size and its order-keeping loops in
-//!   `threads.rs`.
+//!   `threads.rs`; broadcast and all-reduce of values and slices
+//!   (`ReduceOp`) in `collectives.rs`.
+//! - `src/mutex.rs` — `Mutexes`, Global Arrays' mutexes: MCS queue locks
+//!   on the window layer's `AtomicWords` and the runtime.
 //! - `src/array/` — `GlobalArray`: construction (`construct.rs`),
 //!   one-sided movement (`rma.rs`), local views and `access` (`local/`),
 //!   file-backed arrays (`mapped.rs`), synchronisation.

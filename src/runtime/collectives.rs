@@ -3,13 +3,18 @@
 //! `GA_Dgop` / `GA_Igop` / `GA_Lgop`, with their operators as
 //! [`ReduceOp`]).
 //!
-//! Each call first agrees on its arguments (length, operator or root,
-//! element type) with one allreduce of three `u64`s
-//! ([`fault::agree_digest`]), so that ranks passing different ones all
-//! return [`InconsistentArguments`](ErrorKind::InconsistentArguments)
-//! instead of entering collectives that do not match; then one
-//! `MPI_Allreduce` (in place) or `MPI_Bcast` moves the data, in pieces of
-//! 2^30 elements for slices longer than an MPI count.
+//! Each call begins with one small allreduce (the window layer's
+//! `allreduce_packet`) carrying a digest of its arguments (length,
+//! operator or root, element type; the maximum of `[0, h, !h]` tells
+//! whether every rank passed the same `h`) and, when it fits in 40 bytes,
+//! the data too, combined by a user-defined MPI operation: a one-value
+//! `all_reduce_value` or `broadcast_value` (Global Arrays' `GA_Dgop` of
+//! one double) costs that one collective. Ranks passing different
+//! arguments all return
+//! [`InconsistentArguments`](ErrorKind::InconsistentArguments) instead of
+//! entering collectives that do not match, with nothing written. Longer
+//! buffers then move with one `MPI_Allreduce` (in place) or `MPI_Bcast`,
+//! in pieces of 2^30 elements for slices longer than an MPI count.
 
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -20,8 +25,8 @@ use mpi::raw::AsRaw;
 use super::Runtime;
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fault::during;
-use crate::window::{self, Reduction};
+use crate::fault::{self, during};
+use crate::window::{self, Combine, PACKET_DATA, Reduction};
 
 /// An all-reduce operator of [`Runtime::all_reduce`]: Global Arrays'
 /// `GA_Dgop` operators, parsed from and displayed as their strings
@@ -167,23 +172,52 @@ impl Call {
 const WIDE_PIECE: usize = 1 << 16;
 
 impl Runtime {
-    /// Collective: the ranks agree on `call`, the length `len` and the
-    /// element type `T`, or all return the same error.
-    fn agree_call<T: Element>(&self, call: Call, len: usize, local: Result<()>) -> Result<()> {
+    /// Collective: the ranks agree on `call`, `data.len()` and the element
+    /// type `T`, or all return the same error, before anything is written.
+    /// When `data` fits in a packet (`PACKET_DATA` bytes) the same
+    /// allreduce combines it by `c` (this rank's part only if
+    /// `contribute`), writes the result into `data` and returns `true`;
+    /// else `data` is untouched and the caller moves it.
+    fn agree_call<T: Element>(
+        &self,
+        call: Call,
+        data: &mut [T],
+        contribute: bool,
+        c: Combine,
+        local: Result<()>,
+    ) -> Result<bool> {
+        let len = data.len();
         let ty = std::any::type_name::<T>();
-        let digest = local.map(|()| {
-            let mut h = DefaultHasher::new();
-            (&call, len, ty).hash(&mut h);
-            h.finish()
-        });
-        self.agree_digest(digest, || {
-            vec![
-                ("call", call.name().to_string()),
-                call.render(),
-                ("length", len.to_string()),
-                ("element type", ty.to_string()),
-            ]
-        })
+        let head = match &local {
+            Ok(()) => {
+                let mut h = DefaultHasher::new();
+                (&call, len, ty).hash(&mut h);
+                let h = h.finish();
+                [0, h, !h]
+            }
+            Err(_) => [1, 0, 0],
+        };
+        let fits = local.is_ok() && size_of_val(data) <= PACKET_DATA;
+        let payload = if fits { data } else { &mut [][..] };
+        let max = window::allreduce_packet(self.inner.world.as_raw(), head, payload, contribute, c)?;
+        fault::completed();
+        if max[0] == 0 && max[1] == !max[2] {
+            return Ok(fits);
+        }
+        // Every rank saw the disagreement: all take part in naming it.
+        let rendered = vec![
+            ("call", call.name().to_string()),
+            call.render(),
+            ("length", len.to_string()),
+            ("element type", ty.to_string()),
+        ];
+        self.agree_arguments(local.map(|()| &rendered[..]))?;
+        // Digests differed where the rendered arguments agree: still an
+        // error on every rank (all of them are here).
+        Err(Error::new(
+            ErrorKind::InconsistentArguments,
+            "ranks passed different arguments to a collective call",
+        ))
     }
 
     fn broadcast_in<T: Element>(&self, buf: &mut [T], root: usize) -> Result<()> {
@@ -195,25 +229,47 @@ impl Runtime {
                 format!("root {root} is not a rank of a job of {}", self.size()),
             ))
         };
-        self.agree_call::<T>(Call::Broadcast { root }, buf.len(), local)?;
-        if buf.is_empty() {
+        let mine = root == self.rank();
+        let call = Call::Broadcast { root };
+        if self.agree_call(call, buf, mine, Combine::Or, local)? || buf.is_empty() {
             return Ok(());
         }
         window::bcast(self.inner.world.as_raw(), root, buf)
     }
 
     fn all_reduce_in<T: Element>(&self, buf: &mut [T], op: ReduceOp) -> Result<()> {
-        self.agree_call::<T>(Call::AllReduce { op }, buf.len(), Ok(()))?;
-        if buf.is_empty() {
+        let abs_first = matches!(op, ReduceOp::AbsMax | ReduceOp::AbsMin);
+        let red = op.reduction();
+        let combine = match red {
+            Reduction::Sum => Combine::Sum,
+            Reduction::Prod => Combine::Prod,
+            Reduction::Max => Combine::Max,
+            Reduction::Min => Combine::Min,
+        };
+        let call = Call::AllReduce { op };
+        if size_of_val(buf) <= PACKET_DATA {
+            // A short buffer travels with the agreement, through a copy,
+            // so that `buf` is written only once the ranks agreed.
+            let mut small = [T::zero(); PACKET_DATA];
+            let copy = &mut small[..buf.len()];
+            copy.copy_from_slice(buf);
+            if abs_first {
+                copy.iter_mut().for_each(|x| *x = abs(*x));
+            }
+            self.agree_call(call, copy, true, combine, Ok(()))?;
+            buf.copy_from_slice(copy);
             return Ok(());
         }
-        if matches!(op, ReduceOp::AbsMax | ReduceOp::AbsMin) {
+        // Too long for the packet: agreed first (`buf` untouched), then
+        // reduced in place.
+        self.agree_call(call, buf, true, combine, Ok(()))?;
+        if abs_first {
             buf.iter_mut().for_each(|x| *x = abs(*x));
         }
         let comm = self.inner.world.as_raw();
-        let red = op.reduction();
-        let wide =
-            T::IS_INTEGER && size_of::<T>() < 4 && matches!(red, Reduction::Sum | Reduction::Prod);
+        let wide = T::IS_INTEGER
+            && size_of::<T>() < 4
+            && matches!(red, Reduction::Sum | Reduction::Prod);
         if !wide {
             return window::allreduce_in_place(comm, buf, red);
         }

@@ -510,16 +510,6 @@ impl Runtime {
         fault::agree_arguments(&self.inner.world, local)
     }
 
-    /// Collective: the agreement on a call's arguments by digest
-    /// ([`fault::agree_digest`]), for latency-bound collectives.
-    pub(crate) fn agree_digest(
-        &self,
-        local: Result<u64>,
-        args: impl FnOnce() -> Vec<(&'static str, String)>,
-    ) -> Result<()> {
-        fault::agree_digest(&self.inner.world, local, args)
-    }
-
     /// Collective: whether a step every rank took succeeded everywhere
     /// ([`fault::agree_success`]).
     pub(crate) fn agree_success(&self, local: Result<()>, kind: ErrorKind) -> Result<()> {

@@ -39,7 +39,9 @@
 //! `registry.rs` the live windows for `GA_Sync`, `transfer.rs` cuts
 //! transfers into MPI datatypes, `node_copy.rs` and `mapped.rs` hold
 //! replicated and file-backed storage, `progress.rs` the progress thread,
-//! and `ffi/` every MPI call (communicators, windows, RMA).
+//! `atomics.rs` the words of the mutexes (`crate::mutex`) and their
+//! single-word MPI atomics, and `ffi/` every MPI call (communicators,
+//! windows, RMA, atomics).
 //!
 //! File-backed windows (`mapped.rs`) keep their data in a mapping of a
 //! file instead of the node window: see [`Window::map_file`].
@@ -66,8 +68,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 pub(crate) use ffi::{
-    NbMax, Reduction, abort_world, allreduce_in_place, at_exit, bcast, comm_errors_return,
-    library_version, set_thread_level, world_rank,
+    Combine, NbMax, PACKET_DATA, Reduction, abort_world, allreduce_in_place, allreduce_packet,
+    at_exit, bcast, comm_errors_return, library_version, set_thread_level, world_rank,
 };
 use pending::Pending;
 

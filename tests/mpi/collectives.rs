@@ -33,6 +33,7 @@ pub const CASES: &[Case] = &[
     case!(coll_broadcast::<f32>; Light),
     case!(coll_broadcast::<f64>; Light, Hosts),
     case!(coll_mismatched_arguments; Light, Hosts),
+    case!(coll_over_2_gib; Large),
 ];
 
 const OPS: [ReduceOp; 6] = [
@@ -233,4 +234,30 @@ fn coll_mismatched_arguments(rt: &Runtime) {
     };
     expect("different calls", r, inconsistent);
     in_step("different calls");
+}
+
+/// A broadcast and an all-reduce of more than 2^31 bytes, longer than
+/// one MPI count: sent in pieces, every byte arrives. (Slice copies and
+/// compares keep it fast in unoptimised test builds.)
+fn coll_over_2_gib(rt: &Runtime) {
+    let big = (1usize << 31) + 4099;
+    let pattern: Vec<u8> = (0..251 * 4096).map(|i| (i % 251) as u8 + 1).collect();
+    let mut buf = vec![0u8; big];
+    if rt.rank() == 0 {
+        for c in buf.chunks_mut(pattern.len()) {
+            c.copy_from_slice(&pattern[..c.len()]);
+        }
+    }
+    rt.broadcast(&mut buf, 0).unwrap();
+    let same = |buf: &[u8]| {
+        buf.chunks(pattern.len())
+            .all(|c| c == &pattern[..c.len()])
+    };
+    assert!(same(&buf), "the broadcast of {big} bytes");
+    // The maximum of the pattern (rank 0) and zeros (the others).
+    if rt.rank() != 0 {
+        buf.fill(0);
+    }
+    rt.all_reduce(&mut buf, ReduceOp::Max).unwrap();
+    assert!(same(&buf), "the all-reduce of {big} bytes");
 }

@@ -7,6 +7,7 @@
 
 mod atomics;
 mod comm;
+mod fused;
 mod rma;
 mod win;
 
@@ -15,6 +16,7 @@ pub(crate) use comm::{
     NbMax, Reduction, allgather_u64, allreduce_in_place, barrier, bcast, bcast_bytes, comm_dup,
     comm_errors_return, comm_free, comm_rank, comm_size, comm_split, poke_progress, world_rank,
 };
+pub(crate) use fused::{Combine, PACKET_DATA, allreduce_packet};
 pub(crate) use rma::{Rma, fetch_and_add, rma};
 pub(crate) use win::{
     allocate_shared, complete_gets, complete_gets_all, create_world, flush, flush_all, flush_local,
