@@ -594,6 +594,8 @@ impl std::fmt::Debug for Mutexes {
 
 impl std::fmt::Debug for MutexGuard<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MutexGuard").field("index", &self.i).finish()
+        f.debug_struct("MutexGuard")
+            .field("index", &self.i)
+            .finish()
     }
 }

@@ -199,13 +199,14 @@ impl Runtime {
         };
         let fits = local.is_ok() && size_of_val(data) <= PACKET_DATA;
         let payload = if fits { data } else { &mut [][..] };
-        let max = window::allreduce_packet(self.inner.world.as_raw(), head, payload, contribute, c)?;
+        let max =
+            window::allreduce_packet(self.inner.world.as_raw(), head, payload, contribute, c)?;
         fault::completed();
         if max[0] == 0 && max[1] == !max[2] {
             return Ok(fits);
         }
         // Every rank saw the disagreement: all take part in naming it.
-        let rendered = vec![
+        let rendered = [
             ("call", call.name().to_string()),
             call.render(),
             ("length", len.to_string()),
@@ -267,9 +268,8 @@ impl Runtime {
             buf.iter_mut().for_each(|x| *x = abs(*x));
         }
         let comm = self.inner.world.as_raw();
-        let wide = T::IS_INTEGER
-            && size_of::<T>() < 4
-            && matches!(red, Reduction::Sum | Reduction::Prod);
+        let wide =
+            T::IS_INTEGER && size_of::<T>() < 4 && matches!(red, Reduction::Sum | Reduction::Prod);
         if !wide {
             return window::allreduce_in_place(comm, buf, red);
         }

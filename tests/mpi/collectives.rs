@@ -249,10 +249,7 @@ fn coll_over_2_gib(rt: &Runtime) {
         }
     }
     rt.broadcast(&mut buf, 0).unwrap();
-    let same = |buf: &[u8]| {
-        buf.chunks(pattern.len())
-            .all(|c| c == &pattern[..c.len()])
-    };
+    let same = |buf: &[u8]| buf.chunks(pattern.len()).all(|c| c == &pattern[..c.len()]);
     assert!(same(&buf), "the broadcast of {big} bytes");
     // The maximum of the pattern (rank 0) and zeros (the others).
     if rt.rank() != 0 {

@@ -191,7 +191,7 @@ fn mutex_bad_input(rt: &Runtime) {
     if np == 1 {
         r.unwrap().destroy().unwrap();
     } else {
-        let e = r.err().expect("mismatched n");
+        let e = r.expect_err("mismatched n");
         assert_eq!(e.kind(), ErrorKind::InconsistentArguments, "{e}");
     }
     // A destroy while rank 0 holds a mutex nobody waits for: an error on

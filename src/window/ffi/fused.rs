@@ -151,8 +151,7 @@ fn handles<T: Element>(c: Combine) -> Result<Handles> {
     if let Some((_, h)) = ops.iter().find(|(k, _)| *k == key) {
         return Ok(*h);
     }
-    let f: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut MPI_Datatype) = match c
-    {
+    let f: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut MPI_Datatype) = match c {
         Combine::Sum => combine::<T, { Combine::Sum as u8 }>,
         Combine::Prod => combine::<T, { Combine::Prod as u8 }>,
         Combine::Max => combine::<T, { Combine::Max as u8 }>,
@@ -161,9 +160,9 @@ fn handles<T: Element>(c: Combine) -> Result<Handles> {
     };
     // SAFETY: reading a constant initialised at load time.
     let mut op = unsafe { sys::RSMPI_MAX };
-    // SAFETY: `f` follows MPI_User_function's signature and contract;
-    // `op` is a valid out-parameter.
     check(
+        // SAFETY: `f` follows MPI_User_function's signature and contract;
+        // `op` is a valid out-parameter.
         unsafe { sys::MPI_Op_create(Some(f), 1, &mut op) },
         "MPI_Op_create",
     )?;
