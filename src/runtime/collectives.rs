@@ -13,8 +13,9 @@
 //! arguments all return
 //! [`InconsistentArguments`](ErrorKind::InconsistentArguments) instead of
 //! entering collectives that do not match, with nothing written. Longer
-//! buffers then move with one `MPI_Allreduce` (in place) or `MPI_Bcast`,
-//! in pieces of 2^30 elements for slices longer than an MPI count.
+//! buffers then move with one `MPI_Allreduce` (in place, with gain's own
+//! user-defined operation: see [`ReduceOp`]) or `MPI_Bcast`, in pieces of
+//! 2^30 elements for slices longer than an MPI count.
 
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -26,15 +27,17 @@ use super::Runtime;
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::{self, during};
-use crate::window::{self, Combine, PACKET_DATA, Reduction};
+use crate::window::{self, Combine, PACKET_DATA};
 
 /// An all-reduce operator of [`Runtime::all_reduce`]: Global Arrays'
 /// `GA_Dgop` operators, parsed from and displayed as their strings
 /// (`"+"`, `"*"`, `"max"`, `"min"`, `"absmax"`, `"absmin"`).
 ///
-/// - `Sum`, `Prod`: integers wrap on overflow, as `MPI_SUM` does (8- and
-///   16-bit integers are added in 64 bits and wrapped back, the same
-///   result without Open MPI's AVX reductions, which saturate them);
+/// - `Sum`, `Prod`: integers wrap on overflow, as `MPI_SUM` does (gain
+///   combines the values itself, in a user-defined MPI operation, so the
+///   results are the same under Open MPI, whose AVX reductions saturate
+///   8- and 16-bit sums, and MPICH, whose `MPI_MAX` compares unsigned
+///   integers as signed);
 /// - `Max`, `Min`: the largest and smallest value;
 /// - `AbsMax`, `AbsMin`: the largest and smallest absolute value, so the
 ///   result is never negative. For unsigned types they are `Max` and `Min`;
@@ -89,13 +92,13 @@ impl ReduceOp {
         }
     }
 
-    /// The MPI reduction applied after the absolute values are taken.
-    fn reduction(self) -> Reduction {
+    /// How the values combine once the absolute values are taken.
+    fn combine(self) -> Combine {
         match self {
-            ReduceOp::Sum => Reduction::Sum,
-            ReduceOp::Prod => Reduction::Prod,
-            ReduceOp::Max | ReduceOp::AbsMax => Reduction::Max,
-            ReduceOp::Min | ReduceOp::AbsMin => Reduction::Min,
+            ReduceOp::Sum => Combine::Sum,
+            ReduceOp::Prod => Combine::Prod,
+            ReduceOp::Max | ReduceOp::AbsMax => Combine::Max,
+            ReduceOp::Min | ReduceOp::AbsMin => Combine::Min,
         }
     }
 }
@@ -167,10 +170,6 @@ impl Call {
     }
 }
 
-/// Integer elements of fewer than 32 bits are summed and multiplied in
-/// `i64`, this many at a time.
-const WIDE_PIECE: usize = 1 << 16;
-
 impl Runtime {
     /// Collective: the ranks agree on `call`, `data.len()` and the element
     /// type `T`, or all return the same error, before anything is written.
@@ -240,13 +239,7 @@ impl Runtime {
 
     fn all_reduce_in<T: Element>(&self, buf: &mut [T], op: ReduceOp) -> Result<()> {
         let abs_first = matches!(op, ReduceOp::AbsMax | ReduceOp::AbsMin);
-        let red = op.reduction();
-        let combine = match red {
-            Reduction::Sum => Combine::Sum,
-            Reduction::Prod => Combine::Prod,
-            Reduction::Max => Combine::Max,
-            Reduction::Min => Combine::Min,
-        };
+        let combine = op.combine();
         let call = Call::AllReduce { op };
         if size_of_val(buf) <= PACKET_DATA {
             // A short buffer travels with the agreement, through a copy,
@@ -267,25 +260,7 @@ impl Runtime {
         if abs_first {
             buf.iter_mut().for_each(|x| *x = abs(*x));
         }
-        let comm = self.inner.world.as_raw();
-        let wide =
-            T::IS_INTEGER && size_of::<T>() < 4 && matches!(red, Reduction::Sum | Reduction::Prod);
-        if !wide {
-            return window::allreduce_in_place(comm, buf, red);
-        }
-        // Sub-word integers: the sum or product of the `i64`s, wrapped
-        // back, is the wrapped sum or product (every rank's pieces have
-        // the same bounds, so the pieces' reductions match).
-        let mut wide_buf = Vec::with_capacity(buf.len().min(WIDE_PIECE));
-        for piece in buf.chunks_mut(WIDE_PIECE) {
-            wide_buf.clear();
-            wide_buf.extend(piece.iter().map(|x| x.to_i64().unwrap_or(0)));
-            window::allreduce_in_place(comm, &mut wide_buf[..], red)?;
-            for (x, &w) in piece.iter_mut().zip(&wide_buf) {
-                *x = T::wrapping_from_i64(w);
-            }
-        }
-        Ok(())
+        window::allreduce_elements(self.inner.world.as_raw(), buf, combine)
     }
 
     /// Broadcasts `buf` from rank `root` into every other rank's `buf`
@@ -308,7 +283,7 @@ impl Runtime {
     ///
     /// Every rank calls it with the same `root`, `buf.len()` and element
     /// type; it returns once this rank holds root's values (root's `buf`
-    /// is only read).
+    /// keeps its values).
     ///
     /// # Examples
     ///

@@ -11,7 +11,7 @@ use mpi::raw::AsRaw;
 
 use crate::error::Result;
 
-use super::{GAIN_MPI_COMM_WORLD, GAIN_MPI_IN_PLACE, check, may_call_mpi, to_int};
+use super::{GAIN_MPI_COMM_WORLD, check, may_call_mpi, to_int};
 
 /// `MPI_Comm_size`.
 pub(crate) fn comm_size(comm: MPI_Comm) -> Result<usize> {
@@ -245,62 +245,9 @@ pub(crate) fn poke_progress(comm: MPI_Comm) -> Result<()> {
     )
 }
 
-/// The predefined reductions [`allreduce_in_place`] applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reduction {
-    Sum,
-    Prod,
-    Max,
-    Min,
-}
-
-impl Reduction {
-    fn handle(self) -> sys::MPI_Op {
-        // SAFETY: reading constants initialised at load time.
-        unsafe {
-            match self {
-                Reduction::Sum => sys::RSMPI_SUM,
-                Reduction::Prod => sys::RSMPI_PROD,
-                Reduction::Max => sys::RSMPI_MAX,
-                Reduction::Min => sys::RSMPI_MIN,
-            }
-        }
-    }
-}
-
-/// Elements per MPI call of [`allreduce_in_place`] and [`bcast`]: MPI
-/// counts are `int`s, so longer buffers go in pieces of 2^30.
+/// Elements per MPI call of [`bcast`]: MPI counts are `int`s, so longer
+/// buffers go in pieces of 2^30.
 const MAX_COUNT: usize = 1 << 30;
-
-/// Collective over `comm`: `MPI_Allreduce` with `MPI_IN_PLACE` (Standard
-/// section 5.9.6) of `buf` with the predefined `op`, in pieces of at most
-/// 2^30 elements (every rank's `buf` must have the same length).
-pub(crate) fn allreduce_in_place<T: Equivalence>(
-    comm: MPI_Comm,
-    buf: &mut [T],
-    op: Reduction,
-) -> Result<()> {
-    let ty = T::equivalent_datatype().as_raw();
-    for piece in buf.chunks_mut(MAX_COUNT) {
-        check(
-            // SAFETY: `piece` is `piece.len()` initialised, writable elements
-            // of the datatype passed, alive until the blocking call returns;
-            // MPI_IN_PLACE takes the input from the receive buffer.
-            unsafe {
-                sys::MPI_Allreduce(
-                    GAIN_MPI_IN_PLACE,
-                    piece.as_mut_ptr() as *mut c_void,
-                    to_int(piece.len(), "reduction count")?,
-                    ty,
-                    op.handle(),
-                    comm,
-                )
-            },
-            "MPI_Allreduce",
-        )?;
-    }
-    Ok(())
-}
 
 /// Collective over `comm`: `MPI_Bcast` (Standard section 5.4) of `buf`
 /// from rank `root` into every other rank's `buf` (of the same length),

@@ -46,14 +46,38 @@ struct Packet {
     data: [u8; PACKET_DATA],
 }
 
-/// The user function of `MPI_Op_create` for elements `T` and `Combine`
-/// `C` (as its discriminant): `inout = in op inout`, packet by packet.
-/// Integer arithmetic wraps; nothing here can panic.
+/// `x op y` for the combination `C` (a [`Combine`] discriminant other
+/// than `Or`). Integer arithmetic wraps; nothing here can panic.
+#[inline(always)]
+fn apply<T: Element, const C: u8>(x: T, y: T) -> T {
+    match C {
+        c if c == Combine::Sum as u8 => x.wrapping_add(y),
+        c if c == Combine::Prod as u8 => x.wrapping_mul(y),
+        c if c == Combine::Max as u8 => {
+            if x > y {
+                x
+            } else {
+                y
+            }
+        }
+        _ => {
+            if x < y {
+                x
+            } else {
+                y
+            }
+        }
+    }
+}
+
+/// The user function of `MPI_Op_create` over packets, for elements `T`
+/// and `Combine` `C` (as its discriminant): `inout = in op inout`, packet
+/// by packet: the header by maximum, the data bytes by `C`.
 ///
 /// # Safety
 /// MPI passes `len` packets at `inv` and `inout` (the datatype is the
 /// packet, one contiguous 64-byte element).
-unsafe extern "C" fn combine<T: Element, const C: u8>(
+unsafe extern "C" fn combine_packets<T: Element, const C: u8>(
     inv: *mut c_void,
     inout: *mut c_void,
     len: *mut c_int,
@@ -61,8 +85,8 @@ unsafe extern "C" fn combine<T: Element, const C: u8>(
 ) {
     // SAFETY: see the function's contract; packets are 8-aligned copies
     // MPI made or the caller's, and elements are read and written
-    // unaligned within the 40 data bytes (`size_of::<T>() <= 40`, checked
-    // before an operation is made for `T`).
+    // unaligned within the 40 data bytes (`size_of::<T>() <= 40`: the
+    // caller's data fit).
     unsafe {
         for k in 0..(*len).max(0) as usize {
             let a = &*(inv as *const Packet).add(k);
@@ -79,27 +103,31 @@ unsafe extern "C" fn combine<T: Element, const C: u8>(
             let n = PACKET_DATA / size_of::<T>();
             let (pa, pb) = (a.data.as_ptr() as *const T, b.data.as_mut_ptr() as *mut T);
             for i in 0..n {
-                let (x, y) = (pa.add(i).read_unaligned(), pb.add(i).read_unaligned());
-                let r = match C {
-                    c if c == Combine::Sum as u8 => x.wrapping_add(y),
-                    c if c == Combine::Prod as u8 => x.wrapping_mul(y),
-                    c if c == Combine::Max as u8 => {
-                        if x > y {
-                            x
-                        } else {
-                            y
-                        }
-                    }
-                    _ => {
-                        if x < y {
-                            x
-                        } else {
-                            y
-                        }
-                    }
-                };
+                let r = apply::<T, C>(pa.add(i).read_unaligned(), pb.add(i).read_unaligned());
                 pb.add(i).write_unaligned(r);
             }
+        }
+    }
+}
+
+/// The user function of `MPI_Op_create` over elements `T`: `inout[i] =
+/// in[i] op inout[i]` for the `len` elements MPI passes.
+///
+/// # Safety
+/// MPI passes `len` elements of `T`'s datatype at `inv` and `inout`.
+unsafe extern "C" fn combine_elements<T: Element, const C: u8>(
+    inv: *mut c_void,
+    inout: *mut c_void,
+    len: *mut c_int,
+    _ty: *mut MPI_Datatype,
+) {
+    // SAFETY: see the function's contract; read and written unaligned, as
+    // MPI's own buffers carry no alignment promise.
+    unsafe {
+        let (pa, pb) = (inv as *const T, inout as *mut T);
+        for i in 0..(*len).max(0) as usize {
+            let r = apply::<T, C>(pa.add(i).read_unaligned(), pb.add(i).read_unaligned());
+            pb.add(i).write_unaligned(r);
         }
     }
 }
@@ -119,12 +147,13 @@ unsafe impl Send for Handles {}
 // SAFETY: as for `Send`: shared handles are only read.
 unsafe impl Sync for Handles {}
 
-/// The packet datatype (made once) and the operation for `T` and `c`
-/// (made at first use, kept until `MPI_Finalize`).
-fn handles<T: Element>(c: Combine) -> Result<Handles> {
+/// The operation for `T` and `c` over packets (with the packet datatype,
+/// made once) or over `T`'s elements (with `T`'s datatype), made at first
+/// use and kept until `MPI_Finalize`.
+fn handles<T: Element>(c: Combine, packets: bool) -> Result<Handles> {
     static TYPE: OnceLock<std::result::Result<Handles, crate::Error>> = OnceLock::new();
-    static OPS: Mutex<Vec<((TypeId, Combine), Handles)>> = Mutex::new(Vec::new());
-    let ty = TYPE
+    static OPS: Mutex<Vec<((TypeId, Combine, bool), Handles)>> = Mutex::new(Vec::new());
+    let packet_ty = TYPE
         .get_or_init(|| {
             let byte = <u8 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
             let mut ty = byte;
@@ -146,17 +175,29 @@ fn handles<T: Element>(c: Combine) -> Result<Handles> {
         })
         .clone()?
         .ty;
-    let key = (TypeId::of::<T>(), c);
+    let ty = if packets {
+        packet_ty
+    } else {
+        T::equivalent_datatype().as_raw()
+    };
+    let key = (TypeId::of::<T>(), c, packets);
     let mut ops = OPS.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, h)) = ops.iter().find(|(k, _)| *k == key) {
         return Ok(*h);
     }
-    let f: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut MPI_Datatype) = match c {
-        Combine::Sum => combine::<T, { Combine::Sum as u8 }>,
-        Combine::Prod => combine::<T, { Combine::Prod as u8 }>,
-        Combine::Max => combine::<T, { Combine::Max as u8 }>,
-        Combine::Min => combine::<T, { Combine::Min as u8 }>,
-        Combine::Or => combine::<T, { Combine::Or as u8 }>,
+    type UserFn = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut MPI_Datatype);
+    let f: UserFn = match (c, packets) {
+        (Combine::Sum, true) => combine_packets::<T, { Combine::Sum as u8 }>,
+        (Combine::Prod, true) => combine_packets::<T, { Combine::Prod as u8 }>,
+        (Combine::Max, true) => combine_packets::<T, { Combine::Max as u8 }>,
+        (Combine::Min, true) => combine_packets::<T, { Combine::Min as u8 }>,
+        (Combine::Or, true) => combine_packets::<T, { Combine::Or as u8 }>,
+        (Combine::Sum, false) => combine_elements::<T, { Combine::Sum as u8 }>,
+        (Combine::Prod, false) => combine_elements::<T, { Combine::Prod as u8 }>,
+        (Combine::Max, false) => combine_elements::<T, { Combine::Max as u8 }>,
+        (Combine::Min, false) | (Combine::Or, false) => {
+            combine_elements::<T, { Combine::Min as u8 }>
+        }
     };
     // SAFETY: reading a constant initialised at load time.
     let mut op = unsafe { sys::RSMPI_MAX };
@@ -191,7 +232,7 @@ pub(crate) fn allreduce_packet<T: Element>(
         "{} bytes in a packet of {PACKET_DATA}",
         size_of_val(data)
     );
-    let h = handles::<T>(c)?;
+    let h = handles::<T>(c, true)?;
     let mut p = Packet {
         head,
         data: [0; PACKET_DATA],
@@ -225,4 +266,44 @@ pub(crate) fn allreduce_packet<T: Element>(
         *x = unsafe { out.add(i).read_unaligned() };
     }
     Ok(p.head)
+}
+
+/// Elements per call of [`allreduce_elements`]: MPI counts are `int`s.
+const MAX_COUNT: usize = 1 << 30;
+
+/// Collective over `comm`: `MPI_Allreduce` with `MPI_IN_PLACE` of `buf`,
+/// combined by `c` (not `Or`) with gain's own user-defined operation, in
+/// pieces of at most 2^30 elements (every rank's `buf` must have the same
+/// length). gain combines the elements itself, not with `MPI_SUM` and
+/// friends, so that the results are the same under every library: Open
+/// MPI 4.1's AVX reductions saturate overflowing 8- and 16-bit sums
+/// (open-mpi/ompi#8045), and MPICH 4.0.2's `MPI_MAX` and `MPI_MIN`
+/// compare unsigned integers as signed (a plain C program of two ranks
+/// found the maximum of 60 and 255 to be 60).
+pub(crate) fn allreduce_elements<T: Element>(
+    comm: MPI_Comm,
+    buf: &mut [T],
+    c: Combine,
+) -> Result<()> {
+    debug_assert!(c != Combine::Or, "or is for packets");
+    let h = handles::<T>(c, false)?;
+    for piece in buf.chunks_mut(MAX_COUNT) {
+        check(
+            // SAFETY: `piece` is `piece.len()` initialised, writable
+            // elements of the datatype `h.ty`, alive until the blocking call
+            // returns; MPI_IN_PLACE takes the input from it.
+            unsafe {
+                sys::MPI_Allreduce(
+                    GAIN_MPI_IN_PLACE,
+                    piece.as_mut_ptr() as *mut c_void,
+                    piece.len() as c_int,
+                    h.ty,
+                    h.op,
+                    comm,
+                )
+            },
+            "MPI_Allreduce",
+        )?;
+    }
+    Ok(())
 }

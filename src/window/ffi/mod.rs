@@ -13,10 +13,10 @@ mod win;
 
 pub(crate) use atomics::{AtomicOp, allocate_world, compare_and_swap, fetch_and_op};
 pub(crate) use comm::{
-    NbMax, Reduction, allgather_u64, allreduce_in_place, barrier, bcast, bcast_bytes, comm_dup,
+    NbMax, allgather_u64, barrier, bcast, bcast_bytes, comm_dup,
     comm_errors_return, comm_free, comm_rank, comm_size, comm_split, poke_progress, world_rank,
 };
-pub(crate) use fused::{Combine, PACKET_DATA, allreduce_packet};
+pub(crate) use fused::{Combine, PACKET_DATA, allreduce_elements, allreduce_packet};
 pub(crate) use rma::{Rma, fetch_and_add, rma};
 pub(crate) use win::{
     allocate_shared, complete_gets, complete_gets_all, create_world, flush, flush_all, flush_local,
