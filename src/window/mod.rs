@@ -68,8 +68,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 pub(crate) use ffi::{
-    Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet,
-    at_exit, bcast, comm_errors_return, library_version, set_thread_level, world_rank,
+    Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet, at_exit, bcast,
+    comm_errors_return, library_version, set_thread_level, world_rank,
 };
 use pending::Pending;
 

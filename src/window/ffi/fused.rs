@@ -152,7 +152,9 @@ unsafe impl Sync for Handles {}
 /// use and kept until `MPI_Finalize`.
 fn handles<T: Element>(c: Combine, packets: bool) -> Result<Handles> {
     static TYPE: OnceLock<std::result::Result<Handles, crate::Error>> = OnceLock::new();
-    static OPS: Mutex<Vec<((TypeId, Combine, bool), Handles)>> = Mutex::new(Vec::new());
+    /// An operation's key: element type, combination, over packets.
+    type Key = (TypeId, Combine, bool);
+    static OPS: Mutex<Vec<(Key, Handles)>> = Mutex::new(Vec::new());
     let packet_ty = TYPE
         .get_or_init(|| {
             let byte = <u8 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
