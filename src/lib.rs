@@ -27,8 +27,11 @@
 //! - [`cluster`], [`linalg`], [`random`]: k-means, distributed GEMM and
 //!   transpose, counter-based random arrays, on `GlobalArray`'s public API;
 //! - [`Runtime`] / [`init`]: start-up, the node topology and the thread
-//!   pool; the fault handling of [`guide::faults`] is a private module of
+//!   pool, and broadcast and all-reduce of values and slices
+//!   ([`Runtime::all_reduce`], [`ReduceOp`]); the fault handling of [`guide::faults`] is a private module of
 //!   its own;
+//! - [`Mutexes`]: Global Arrays' mutexes, fair (FIFO) queue locks over
+//!   MPI atomics, on the runtime and the window layer;
 //! - [`prefetch`], [`prefetch_l1`]: CPU cache hints for local kernels;
 //! - [`threads`]: how many threads of rayon's pool a rank's local kernels
 //!   run on (pure; the runtime sizes the pool).
@@ -211,6 +214,7 @@ mod dist;
 mod element;
 mod error;
 mod fault;
+mod mutex;
 mod prefetch;
 mod replicated;
 mod runtime;
@@ -234,10 +238,11 @@ pub use dist::{
 };
 pub use element::Element;
 pub use error::{Error, ErrorKind, Result};
+pub use mutex::{MutexGuard, Mutexes};
 pub use prefetch::{prefetch, prefetch_l1};
 pub use replicated::Replicated;
 pub use runtime::threads::threads;
-pub use runtime::{Runtime, init};
+pub use runtime::{ReduceOp, Runtime, init};
 // The threads' parallel loops, for the local kernels of every layer.
 pub(crate) use runtime::threads;
 

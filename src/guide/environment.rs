@@ -75,6 +75,15 @@
 //! `OMPI_MCA_op=^avx` (the tests' `np3_remote_op_no_avx` configuration
 //! does) or keep counters that may overflow at 32 or 64 bits.
 //!
+//! Two more defects gain works around, for programs that reduce or lock
+//! with raw MPI next to it: MPICH 4.0.2's `MPI_MAX` and `MPI_MIN`
+//! compare unsigned integers as signed (the maximum of 60 and 255 is 60),
+//! so [`Runtime::all_reduce`](crate::Runtime::all_reduce) combines values
+//! with its own user-defined operation; and Open MPI 4.1's
+//! `MPI_Compare_and_swap` on a window of `osc/rdma` over `vader` (one
+//! host, `MPI_Win_allocate`) crashes, so [`Mutexes`](crate::Mutexes) on
+//! one host use a shared-memory window.
+//!
 //! With Open MPI 4.1, arrays created at the same moment on disjoint
 //! sub-communicators of one split
 //! ([`Runtime::from_comm`](crate::Runtime::from_comm)) can fail in

@@ -37,7 +37,9 @@
 //!   (per-target ordering, non-blocking gets) and `nb.rs` (non-blocking
 //!   puts and accumulates, request-based, and the scope that outlives
 //!   their sources), ghost fills into a rank's own padded block in
-//!   `halo.rs`, stepped sections in `strided.rs`.
+//!   `halo.rs`, stepped sections in `strided.rs`, element lists in
+//!   `elements.rs`, the mutexes' words and their MPI atomics in
+//!   `atomics.rs`.
 //!   `shim.c` exports MPI handle constants that differ between Open MPI
 //!   and MPICH.
 //! - `src/sys.rs` — the other OS and CPU calls behind safe functions:
@@ -47,7 +49,10 @@
 //! - `src/runtime/` — `gain::init`, `Runtime::from_comm`, node topology,
 //!   `Runtime::sync` (every array) in `mod.rs`; the `GAIN_*` variables in
 //!   `env.rs`; the thread pool's size and its order-keeping loops in
-//!   `threads.rs`.
+//!   `threads.rs`; broadcast and all-reduce of values and slices
+//!   (`ReduceOp`) in `collectives.rs`.
+//! - `src/mutex.rs` — `Mutexes`, Global Arrays' mutexes: MCS queue locks
+//!   on the window layer's `AtomicWords` and the runtime.
 //! - `src/array/` — `GlobalArray`: construction (`construct.rs`),
 //!   one-sided movement (`rma.rs`), stepped and periodic sections
 //!   (`strided.rs`, `periodic.rs`), non-blocking puts and accumulates

@@ -39,7 +39,12 @@
 //! [`GlobalArray`](crate::GlobalArray) and [`Runtime`](crate::Runtime) are
 //! `Sync`, so the threads of a rank may call `get`, `put`, `acc` and
 //! `read_inc` on the same arrays at once (collectives stay in one order on
-//! every rank). A view held by one thread refuses another thread's write
+//! every rank: one thread of each rank calls them, the value collectives
+//! [`Runtime::broadcast`](crate::Runtime::broadcast) and
+//! [`Runtime::all_reduce`](crate::Runtime::all_reduce) included, while
+//! other threads may go on with one-sided calls). Any thread may lock a
+//! [`Mutexes`](crate::Mutexes) mutex; the threads of one rank wait for
+//! each other first, then queue with the other ranks as one. A view held by one thread refuses another thread's write
 //! into its block with `Borrowed`, as it does its own. gain does not
 //! serialise MPI calls: a program that initialises MPI itself below
 //! `MPI_THREAD_MULTIPLE` ([`Runtime::thread_level`](crate::Runtime::thread_level)

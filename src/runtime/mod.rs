@@ -4,6 +4,7 @@
 //! `env.rs`, the pool's size in `threads.rs`; the fault handling it
 //! installs and calls is `crate::fault`'s.
 
+mod collectives;
 mod env;
 pub(crate) mod threads;
 
@@ -20,6 +21,7 @@ use mpi::traits::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::{self, during};
 use crate::window::{self, Placement, Registry, SharedComm};
+pub use collectives::ReduceOp;
 pub(crate) use env::positive_env;
 use env::{
     ProgressMode, osc_across_hosts, progress_from_env, ranks_per_node, thread_level_from_env,

@@ -42,14 +42,16 @@
 //! ghost fills, `registry.rs` the live windows for `GA_Sync`,
 //! `transfer.rs` cuts transfers into MPI datatypes, `node_copy.rs` and
 //! `mapped.rs` hold replicated and file-backed storage, `progress.rs` the
-//! progress thread, and `ffi/` every MPI call (communicators, windows,
-//! RMA, requests).
+//! progress thread, `atomics.rs` the words of the mutexes
+//! (`crate::mutex`) and their single-word MPI atomics, and `ffi/` every
+//! MPI call (communicators, windows, RMA, requests, atomics).
 //!
 //! File-backed windows (`mapped.rs`) keep their data in a mapping of a
 //! file instead of the node window: see [`Window::map_file`].
 #![allow(unsafe_code)]
 
 mod alloc;
+mod atomics;
 mod copy;
 mod elements;
 mod ffi;
@@ -73,10 +75,12 @@ use crate::element::Element;
 use crate::error::Result;
 
 pub(crate) use ffi::{
-    NbMax, abort_world, at_exit, comm_errors_return, library_version, set_thread_level, world_rank,
+    Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet, at_exit, bcast,
+    comm_errors_return, library_version, set_thread_level, world_rank,
 };
 use pending::Pending;
 
+pub(crate) use atomics::AtomicWords;
 pub(crate) use copy::Piece;
 pub(crate) use elements::{ElementAt, Targets};
 pub(crate) use nb::{PendingWrite, WriteScope};

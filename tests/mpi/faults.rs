@@ -170,6 +170,30 @@ pub const SCENARIOS: &[Scenario] = &[
         body: one_rank_exits_early,
     },
     Scenario {
+        name: "mutex_holder_panics_while_others_wait",
+        expect: |np, _| {
+            vec![
+                format!("deliberate panic on rank {} holding mutex 0", np - 1),
+                format!("gain: rank {} panicked", np - 1),
+            ]
+        },
+        env: no_env,
+        shm: "64m",
+        body: mutex_holder_panics,
+    },
+    Scenario {
+        name: "mutex_holder_exits_while_others_wait",
+        expect: |np, _| {
+            vec![format!(
+                "gain: rank {} is exiting while MPI is still running",
+                np - 1
+            )]
+        },
+        env: no_env,
+        shm: "64m",
+        body: mutex_holder_exits,
+    },
+    Scenario {
         name: "local_mut_of_a_read_only_file_panics",
         expect: |np, _| {
             vec![
@@ -379,4 +403,34 @@ fn local_mut_of_a_read_only_file() -> Result<()> {
     }
     ga.sync()?;
     Ok(())
+}
+
+/// The last rank locks mutex 0, the others queue for it; the holder
+/// panics (`exit`: calls `std::process::exit`) inside its critical
+/// section, so the others would wait for ever without the fault hooks.
+fn mutex_holder_dies(exit: bool) -> Result<()> {
+    let rt = gain::init()?;
+    let locks = gain::Mutexes::new(&rt, 1)?;
+    let last = rt.size() - 1;
+    if rt.rank() == last {
+        let _held = locks.lock(0)?;
+        rt.all_reduce_value(1u8, gain::ReduceOp::Max)?;
+        // Give the others time to queue behind this rank.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if exit {
+            std::process::exit(0);
+        }
+        panic!("deliberate panic on rank {last} holding mutex 0");
+    }
+    rt.all_reduce_value(1u8, gain::ReduceOp::Max)?;
+    let _turn = locks.lock(0)?;
+    Ok(())
+}
+
+fn mutex_holder_panics() -> Result<()> {
+    mutex_holder_dies(false)
+}
+
+fn mutex_holder_exits() -> Result<()> {
+    mutex_holder_dies(true)
 }

@@ -14,6 +14,7 @@
 mod bad_input;
 mod cases;
 mod cluster;
+mod collectives;
 mod elements;
 mod faults;
 mod ghosts;
@@ -21,6 +22,7 @@ mod harness;
 mod io;
 mod mapped;
 mod model;
+mod mutexes;
 mod nonblocking;
 mod numeric;
 mod numpy;

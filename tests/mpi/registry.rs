@@ -89,6 +89,8 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::nonblocking::CASES,
         crate::ghosts::CASES,
         crate::elements::CASES,
+        crate::collectives::CASES,
+        crate::mutexes::CASES,
     ]
     .into_iter()
     .flatten()

@@ -5,6 +5,7 @@
 
 use std::ffi::{c_int, c_void};
 
+use mpi::datatype::Equivalence;
 use mpi::ffi::{self as sys, MPI_Comm};
 use mpi::raw::AsRaw;
 
@@ -242,4 +243,52 @@ pub(crate) fn poke_progress(comm: MPI_Comm) -> Result<()> {
         unsafe { sys::MPI_Iprobe(0, 0, comm, &mut flag, status.as_mut_ptr()) },
         "MPI_Iprobe",
     )
+}
+
+/// Elements per MPI call of [`bcast`]: MPI counts are `int`s, so longer
+/// buffers go in pieces of 2^30.
+const MAX_COUNT: usize = 1 << 30;
+
+/// Collective over `comm`: `MPI_Bcast` (Standard section 5.4) of `buf`
+/// from rank `root` into every other rank's `buf` (of the same length),
+/// in pieces of at most 2^30 elements.
+pub(crate) fn bcast<T: Equivalence>(comm: MPI_Comm, root: usize, buf: &mut [T]) -> Result<()> {
+    let ty = T::equivalent_datatype().as_raw();
+    let root = to_int(root, "root")?;
+    for piece in buf.chunks_mut(MAX_COUNT) {
+        check(
+            // SAFETY: `piece` is `piece.len()` writable elements of the
+            // datatype passed (the root's are only read), alive until the
+            // blocking call returns.
+            unsafe {
+                sys::MPI_Bcast(
+                    piece.as_mut_ptr() as *mut c_void,
+                    to_int(piece.len(), "broadcast count")?,
+                    ty,
+                    root,
+                    comm,
+                )
+            },
+            "MPI_Bcast",
+        )?;
+    }
+    Ok(())
+}
+
+/// Collective over `comm`: whether all its ranks share memory (one
+/// `MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)`, Standard section 6.4.2,
+/// whose communicator is freed at once), whatever `GAIN_RANKS_PER_NODE`
+/// pretends.
+pub(crate) fn comm_shares_memory(comm: MPI_Comm) -> Result<bool> {
+    // SAFETY: reading constants initialised at load time.
+    let (shared, mut new) = unsafe { (sys::RSMPI_COMM_TYPE_SHARED, sys::RSMPI_COMM_NULL) };
+    check(
+        // SAFETY: `comm` is a valid communicator; `new` is a valid
+        // out-parameter.
+        unsafe { sys::MPI_Comm_split_type(comm, shared, 0, sys::RSMPI_INFO_NULL, &mut new) },
+        "MPI_Comm_split_type",
+    )?;
+    let all = comm_size(new).and_then(|n| Ok(n == comm_size(comm)?));
+    comm_free(new)?;
+    all
 }

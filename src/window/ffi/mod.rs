@@ -5,15 +5,19 @@
 //! are switched to `MPI_ERRORS_RETURN` when created, so their failures come
 //! back as codes instead of aborting the job.
 
+mod atomics;
 mod comm;
+mod fused;
 mod request;
 mod rma;
 mod win;
 
+pub(crate) use atomics::{AtomicOp, allocate_world, compare_and_swap, fetch_and_op};
 pub(crate) use comm::{
-    NbMax, allgather_u64, barrier, bcast_bytes, comm_dup, comm_errors_return, comm_free, comm_rank,
-    comm_size, comm_split, poke_progress, world_rank,
+    NbMax, allgather_u64, barrier, bcast, bcast_bytes, comm_dup, comm_errors_return, comm_free,
+    comm_rank, comm_size, comm_split, poke_progress, world_rank,
 };
+pub(crate) use fused::{Combine, PACKET_DATA, allreduce_elements, allreduce_packet};
 pub(crate) use request::Requests;
 pub(crate) use rma::{Rma, fetch_and_add, rma, rma_indexed, rma_request};
 pub(crate) use win::{
@@ -33,6 +37,9 @@ use crate::error::{Error, ErrorKind, Result};
 // Handle constants from `shim.c` (values differ between MPI libraries).
 unsafe extern "C" {
     pub(super) static GAIN_MPI_SUM: MPI_Op;
+    pub(super) static GAIN_MPI_REPLACE: MPI_Op;
+    pub(super) static GAIN_MPI_NO_OP: MPI_Op;
+    pub(super) static GAIN_MPI_IN_PLACE: *const c_void;
     pub(super) static GAIN_MPI_INFO_NULL: MPI_Info;
     pub(super) static GAIN_MPI_COMM_WORLD: MPI_Comm;
     pub(super) static GAIN_MPI_WIN_NULL: MPI_Win;

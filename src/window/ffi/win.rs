@@ -80,7 +80,7 @@ pub(crate) fn shared_query(win: MPI_Win, rank: usize) -> Result<(*mut u8, MPI_Ai
 /// world communicator is `MPI_ERRORS_ARE_FATAL`: this way a failed
 /// `MPI_Win_create` (MPI refusing to expose a file mapping, say) is an
 /// error the caller can report instead of an abort inside MPI.
-fn with_errors_return<R>(comm: MPI_Comm, f: impl FnOnce() -> Result<R>) -> Result<R> {
+pub(super) fn with_errors_return<R>(comm: MPI_Comm, f: impl FnOnce() -> Result<R>) -> Result<R> {
     // SAFETY: reading a constant initialised at load time (a placeholder
     // MPI overwrites).
     let mut previous = unsafe { sys::RSMPI_ERRORS_RETURN };
