@@ -192,7 +192,9 @@ fn main() {
                 &mut || {
                     ga.nb_scope(|nb| -> gain::Result<()> {
                         let handles = (0..64)
-                            .map(|i| nb.put_nb(n + i * k..n + (i + 1) * k, &src[i * k..(i + 1) * k]))
+                            .map(|i| {
+                                nb.put_nb(n + i * k..n + (i + 1) * k, &src[i * k..(i + 1) * k])
+                            })
                             .collect::<gain::Result<Vec<_>>>()?;
                         for h in handles {
                             h.wait()?;
@@ -219,12 +221,9 @@ fn main() {
             11,
             2000,
             &mut || {},
-            &mut [
-                &mut || drop(mutexes.lock(1).unwrap()),
-                &mut || {
-                    black_box(counter.read_inc(&[1], 1).unwrap());
-                },
-            ],
+            &mut [&mut || drop(mutexes.lock(1).unwrap()), &mut || {
+                black_box(counter.read_inc(&[1], 1).unwrap());
+            }],
         );
         out.push(("mutex_lock_unlock_s".into(), t[0]));
         out.push(("read_inc_s".into(), t[1]));
@@ -240,7 +239,7 @@ fn main() {
     let grid = GlobalArray::<f64, _>::zeros(&rt, [rows, cols]).unwrap();
     let theirs = grid.distribution(1).expect("rank 1 owns a block");
     let (lo, hi) = (theirs.lo()[0], theirs.hi()[0]);
-    assert_eq!(theirs.extents()[1], cols, "blocks are bands of rows");
+    assert_eq!(theirs.shape()[1], cols, "blocks are bands of rows");
     if rt.rank() == 0 && remote {
         let picked = (hi - lo).div_ceil(4);
         let mut strided = Array2::<f64>::zeros((picked, cols));
@@ -272,7 +271,7 @@ fn main() {
         GlobalArray::<f64, _>::zeros_with_ghosts(&rt, [rows, cols], &[1, 1], &[false, false])
             .unwrap();
     let mine = ghosts.distribution(rt.rank()).expect("a block");
-    let my_rows = mine.extents()[0];
+    let my_rows = mine.shape()[0];
     let mut halo = Array2::<f64>::zeros((my_rows + 2, cols + 2));
     let world = rt.comm();
     let other = world.process_at_rank(1 - rt.rank() as i32);
@@ -280,23 +279,19 @@ fn main() {
         11,
         20,
         &mut || world.barrier(),
-        &mut [
-            &mut || ghosts.update_ghosts().unwrap(),
-            &mut || {
-                // Rank 0 sends its last row down and receives rank 1's
-                // first row into its bottom ghost row; rank 1 the mirror.
-                let (send_row, recv_row) = if rt.rank() == 0 {
-                    (my_rows, my_rows + 1)
-                } else {
-                    (1, 0)
-                };
-                let (send, mut recv) =
-                    halo.multi_slice_mut((s![send_row, ..], s![recv_row, ..]));
-                let send = send.as_slice().expect("rows are contiguous");
-                let recv = recv.as_slice_mut().expect("rows are contiguous");
-                p2p::send_receive_into(send, &other, recv, &other);
-            },
-        ],
+        &mut [&mut || ghosts.update_ghosts().unwrap(), &mut || {
+            // Rank 0 sends its last row down and receives rank 1's
+            // first row into its bottom ghost row; rank 1 the mirror.
+            let (send_row, recv_row) = if rt.rank() == 0 {
+                (my_rows, my_rows + 1)
+            } else {
+                (1, 0)
+            };
+            let (send, mut recv) = halo.multi_slice_mut((s![send_row, ..], s![recv_row, ..]));
+            let send = send.as_slice().expect("rows are contiguous");
+            let recv = recv.as_slice_mut().expect("rows are contiguous");
+            p2p::send_receive_into(send, &other, recv, &other);
+        }],
     );
     if rt.rank() == 0 {
         out.push(("update_ghosts_4096sq_s".into(), t[0]));

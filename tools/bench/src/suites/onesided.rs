@@ -204,10 +204,8 @@ mod tests {
         near("hosts.ghost_update_vs_mpi_halo", 2.0);
         assert_eq!(f.get("same.local_loop_1k_s"), Some(1e-6));
         assert_eq!(f.get("hosts.read_inc_s"), Some(3e-6));
-        let no_bed = Records::from_lines(&format!(
-            "BENCH {{\"program\":\"onesided\",{remote}}}"
-        ))
-        .unwrap();
+        let no_bed =
+            Records::from_lines(&format!("BENCH {{\"program\":\"onesided\",{remote}}}")).unwrap();
         assert!(figures(&no_bed).is_err());
     }
 }
