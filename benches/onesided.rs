@@ -61,13 +61,41 @@ impl Drop for Indexed {
     }
 }
 
-/// Raw gather: one `MPI_Get` of `buf.len()` doubles from `rank`'s segment
-/// at byte `disp`, laid out by `target`, then `MPI_Win_flush_local`.
-fn raw_indexed_get(
+/// A committed `MPI_Type_vector` of `count` runs of `len` doubles,
+/// `stride` doubles apart: the target side of the raw strided get.
+struct Vector(ffi::MPI_Datatype);
+
+impl Vector {
+    fn new(count: usize, len: usize, stride: usize) -> Vector {
+        let mut ty = f64::equivalent_datatype().as_raw();
+        // SAFETY: `ty` is an out-parameter, then committed.
+        unsafe {
+            let base = ty;
+            assert_eq!(
+                ffi::MPI_Type_vector(count as i32, len as i32, stride as i32, base, &mut ty),
+                0
+            );
+            assert_eq!(ffi::MPI_Type_commit(&mut ty), 0);
+        }
+        Vector(ty)
+    }
+}
+
+impl Drop for Vector {
+    fn drop(&mut self) {
+        // SAFETY: a committed type of ours, no operation pending.
+        unsafe { assert_eq!(ffi::MPI_Type_free(&mut self.0), 0) };
+    }
+}
+
+/// One `MPI_Get` of `buf.len()` contiguous doubles from `rank`'s segment
+/// at byte `disp`, laid out there by `target` (an indexed or a vector
+/// type), then `MPI_Win_flush_local`.
+fn raw_typed_get(
     win: ffi::MPI_Win,
     rank: i32,
     disp: ffi::MPI_Aint,
-    target: &Indexed,
+    target: &ffi::MPI_Datatype,
     buf: &mut [f64],
 ) {
     let ty = f64::equivalent_datatype().as_raw();
@@ -83,7 +111,7 @@ fn raw_indexed_get(
                 rank,
                 disp,
                 1,
-                target.0,
+                *target,
                 win
             ),
             0
@@ -142,7 +170,7 @@ fn main() {
                 200,
                 &mut || {},
                 &mut [
-                    &mut || raw_indexed_get(world, 1, disp, &target, &mut base),
+                    &mut || raw_typed_get(world, 1, disp, &target.0, &mut base),
                     &mut || ga.gather_elements_into(&indices, &mut got).unwrap(),
                 ],
             );
@@ -208,6 +236,35 @@ fn main() {
         );
         out.push(("blocking_put_64x64kb_s".into(), t[0]));
         out.push(("nb_put_64x64kb_s".into(), t[1]));
+        // The same with 8 B puts, where the time is latency, not bytes.
+        let t = compare(
+            11,
+            50,
+            &mut || {},
+            &mut [
+                &mut || {
+                    for i in 0..64 {
+                        ga.put(n + i * k..n + i * k + 1, &src[i..i + 1]).unwrap();
+                    }
+                    ga.fence().unwrap();
+                },
+                &mut || {
+                    ga.nb_scope(|nb| -> gain::Result<()> {
+                        let handles = (0..64)
+                            .map(|i| nb.put_nb(n + i * k..n + i * k + 1, &src[i..i + 1]))
+                            .collect::<gain::Result<Vec<_>>>()?;
+                        for h in handles {
+                            h.wait()?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                    ga.fence().unwrap();
+                },
+            ],
+        );
+        out.push(("blocking_put_64x8b_s".into(), t[0]));
+        out.push(("nb_put_64x8b_s".into(), t[1]));
     }
     rt.comm().barrier();
     drop(ga);
@@ -242,6 +299,10 @@ fn main() {
     assert_eq!(theirs.shape()[1], cols, "blocks are bands of rows");
     if rt.rank() == 0 && remote {
         let picked = (hi - lo).div_ceil(4);
+        let world = grid.mpi_windows().1.expect("a world window");
+        let (_, disp) = grid.mpi_displacement(&[lo, 0]).unwrap();
+        let rows_every_4th = Vector::new(picked, cols, 4 * cols);
+        let mut raw = Array2::<f64>::zeros((picked, cols));
         let mut strided = Array2::<f64>::zeros((picked, cols));
         let mut contiguous = Array2::<f64>::zeros((picked, cols));
         let t = compare(
@@ -257,10 +318,16 @@ fn main() {
                     grid.get_strided_into(s![lo..hi;4, ..], strided.view_mut())
                         .unwrap()
                 },
+                &mut || {
+                    let buf = raw.as_slice_mut().expect("standard layout");
+                    raw_typed_get(world, 1, disp, &rows_every_4th.0, buf)
+                },
             ],
         );
+        assert_eq!(strided, raw, "both read the same rows");
         out.push(("contiguous_get_16mb_s".into(), t[0]));
         out.push(("strided_get_16mb_s".into(), t[1]));
+        out.push(("mpi_vector_get_16mb_s".into(), t[2]));
     }
     rt.comm().barrier();
     drop(grid);

@@ -39,6 +39,11 @@ pub const SPECS: &[Spec] = &[
         Some(AtMost(1.3)),
     ),
     spec(
+        "strided_get_vs_mpi_vector_get",
+        "the same strided get ÷ one `MPI_Get` with a vector datatype of those rows + `MPI_Win_flush_local`",
+        None,
+    ),
+    spec(
         "nb_put_overlap_speedup",
         "64 blocking 64 KB puts to a remote rank ÷ 64 `put_nb` then the waits, \"remote\" on one host",
         None,
@@ -47,6 +52,16 @@ pub const SPECS: &[Spec] = &[
         "hosts.nb_put_overlap_speedup",
         "the same between two hosts of the bed",
         Some(AtLeast(2.0)),
+    ),
+    spec(
+        "nb_put_8b_overlap_speedup",
+        "the same with 64 puts of 8 B, \"remote\" on one host",
+        None,
+    ),
+    spec(
+        "hosts.nb_put_8b_overlap_speedup",
+        "the same with 64 puts of 8 B between two hosts of the bed",
+        None,
     ),
     spec(
         "mutex_uncontended_vs_read_inc",
@@ -147,6 +162,18 @@ fn figures(r: &Records) -> Result<Figures> {
         remote.ratio("strided_get_16mb_s", "contiguous_get_16mb_s"),
     )?;
     f.add(
+        "strided_get_vs_mpi_vector_get",
+        remote.ratio("strided_get_16mb_s", "mpi_vector_get_16mb_s"),
+    )?;
+    f.add(
+        "nb_put_8b_overlap_speedup",
+        remote.ratio("blocking_put_64x8b_s", "nb_put_64x8b_s"),
+    )?;
+    f.add(
+        "hosts.nb_put_8b_overlap_speedup",
+        bed.ratio("blocking_put_64x8b_s", "nb_put_64x8b_s"),
+    )?;
+    f.add(
         "nb_put_overlap_speedup",
         remote.ratio("blocking_put_64x64kb_s", "nb_put_64x64kb_s"),
     )?;
@@ -183,7 +210,7 @@ mod tests {
 
     #[test]
     fn ratios_of_the_three_runs() {
-        let remote = r#""mode":"remote","mpi_indexed_get_1k_s":1e-5,"gather_1k_s":1.2e-5,"blocking_put_64x64kb_s":4e-3,"nb_put_64x64kb_s":1e-3,"mutex_lock_unlock_s":6e-6,"read_inc_s":3e-6,"contiguous_get_16mb_s":2e-3,"strided_get_16mb_s":2.2e-3,"update_ghosts_4096sq_s":2e-5,"mpi_sendrecv_halo_4096sq_s":1e-5"#;
+        let remote = r#""mode":"remote","mpi_indexed_get_1k_s":1e-5,"gather_1k_s":1.2e-5,"blocking_put_64x64kb_s":4e-3,"nb_put_64x64kb_s":1e-3,"blocking_put_64x8b_s":1e-4,"nb_put_64x8b_s":5e-5,"mpi_vector_get_16mb_s":2e-3,"mutex_lock_unlock_s":6e-6,"read_inc_s":3e-6,"contiguous_get_16mb_s":2e-3,"strided_get_16mb_s":2.2e-3,"update_ghosts_4096sq_s":2e-5,"mpi_sendrecv_halo_4096sq_s":1e-5"#;
         let bed = remote.replace("\"remote\"", "\"bed\"");
         let r = Records::from_lines(&format!(
             "BENCH {{\"program\":\"onesided\",\"mode\":\"same\",\"local_loop_1k_s\":1e-6,\"gather_1k_s\":1.5e-6,\"mutex_lock_unlock_s\":1e-7,\"read_inc_s\":5e-8,\"update_ghosts_4096sq_s\":1.1e-5,\"mpi_sendrecv_halo_4096sq_s\":1e-5}}\nBENCH {{\"program\":\"onesided\",{remote}}}\nBENCH {{\"program\":\"onesided\",{bed}}}"
@@ -198,6 +225,8 @@ mod tests {
         near("gather_same_node_1k_vs_local_loop", 1.5);
         near("strided_get_vs_contiguous_same_bytes", 1.1);
         near("nb_put_overlap_speedup", 4.0);
+        near("nb_put_8b_overlap_speedup", 2.0);
+        near("strided_get_vs_mpi_vector_get", 1.1);
         near("hosts.nb_put_overlap_speedup", 4.0);
         near("mutex_uncontended_vs_read_inc", 2.0);
         near("ghost_update_vs_mpi_halo", 1.1);
