@@ -130,6 +130,12 @@ impl Local {
 /// the error, naming this rank, and aborts the job, as gain's other
 /// drop paths do.
 ///
+/// # One-sided
+///
+/// Only the calling rank takes part: the unlock hands the mutex to the
+/// next rank waiting in its queue with MPI atomics on the mutex's home
+/// rank, and waits for no one.
+///
 /// # Examples
 ///
 /// ```

@@ -16,6 +16,10 @@ use crate::window::Window;
 
 /// How [`GlobalArray::map_npy`] maps its file.
 ///
+/// # Local
+///
+/// A value: choosing it involves no communication.
+///
 /// # Examples
 ///
 /// ```

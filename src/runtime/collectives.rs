@@ -44,6 +44,10 @@ use crate::window::{self, Combine, PACKET_DATA};
 ///   the absolute value of a signed type's `MIN` saturates to its `MAX`
 ///   (it has no positive counterpart).
 ///
+/// # Local
+///
+/// A value: parsing and displaying it involve no communication.
+///
 /// # Examples
 ///
 /// ```
