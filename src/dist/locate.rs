@@ -1,0 +1,101 @@
+//! Element lookups for element lists: the owner of an N-d index and its
+//! row-major offset in the owner's stored (ghost-padded) block, in one
+//! pass over the axes, with everything the pass reads gathered once per
+//! list ([`Locator`]) so that the per-element work is a few compares and
+//! multiply-adds.
+
+use super::{Distribution, MAX_DIMS};
+
+/// The per-axis facts an element lookup reads, copied out of a
+/// [`Distribution`] and the ghost widths once per list.
+pub(crate) struct Locator<'a> {
+    ndim: usize,
+    /// Each axis' block bounds (`Distribution::bounds`).
+    bounds: [&'a [usize]; MAX_DIMS],
+    /// Blocks per axis.
+    grid: [usize; MAX_DIMS],
+    /// Ghost width per axis: a block is stored padded by it on each side.
+    widths: [usize; MAX_DIMS],
+}
+
+impl<'a> Locator<'a> {
+    /// The lookups of `dist` for blocks stored padded by `widths` (one per
+    /// axis).
+    pub(crate) fn new(dist: &'a Distribution, widths: &[usize]) -> Locator<'a> {
+        let ndim = dist.ndim();
+        let mut bounds: [&[usize]; MAX_DIMS] = [&[]; MAX_DIMS];
+        let mut grid = [1; MAX_DIMS];
+        let mut w = [0; MAX_DIMS];
+        for d in 0..ndim {
+            bounds[d] = dist.bounds(d);
+            grid[d] = dist.grid()[d];
+            w[d] = widths[d];
+        }
+        Locator {
+            ndim,
+            bounds,
+            grid,
+            widths: w,
+        }
+    }
+
+    /// The owner of `index` (inside the shape, one coordinate per axis:
+    /// the caller checked) and its row-major offset in the owner's block
+    /// padded by the ghost widths: per axis, a binary search of the block
+    /// bounds, then the coordinate from the block's low corner.
+    #[inline]
+    pub(crate) fn element_at(&self, index: &[usize]) -> (usize, usize) {
+        let mut rank = 0;
+        let mut offset = 0;
+        for (d, &i) in index.iter().enumerate().take(self.ndim) {
+            let b = self.bounds[d];
+            let c = b.partition_point(|&s| s <= i) - 1;
+            let (lo, hi) = (b[c], b[c + 1]);
+            let w = self.widths[d];
+            rank = rank * self.grid[d] + c;
+            offset = offset * (hi - lo + 2 * w) + (i - lo + w);
+        }
+        (rank, offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::ghosts::padded_shape;
+
+    /// Every element of a few distributions, with and without ghosts,
+    /// against the owner and the block offset computed the long way.
+    #[test]
+    fn element_at_matches_owner_and_block_offset() {
+        for (shape, nranks, widths) in [
+            (vec![10], 3, vec![0]),
+            (vec![7, 5], 4, vec![1, 0]),
+            (vec![4, 3, 5], 6, vec![0, 2, 1]),
+            (vec![3], 5, vec![1]),
+        ] {
+            let dist = Distribution::regular(&shape, nranks, None).unwrap();
+            let loc = Locator::new(&dist, &widths);
+            let total: usize = shape.iter().product();
+            for flat in 0..total {
+                let mut index = vec![0; shape.len()];
+                let mut rem = flat;
+                for d in (0..shape.len()).rev() {
+                    index[d] = rem % shape[d];
+                    rem /= shape[d];
+                }
+                let rank = dist.owner(&index).unwrap();
+                let block = dist.block(rank).unwrap();
+                let padded = padded_shape(&block, &widths);
+                let offset = (0..shape.len()).fold(0, |acc, d| {
+                    acc * padded[d] + (index[d] - block.lo()[d] + widths[d])
+                });
+                assert_eq!(
+                    loc.element_at(&index),
+                    (rank, offset),
+                    "{shape:?} {index:?}"
+                );
+            }
+        }
+    }
+}
