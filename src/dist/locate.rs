@@ -6,12 +6,19 @@
 
 use super::{Distribution, MAX_DIMS};
 
+/// The most inner bounds an axis may have for its block to be found by
+/// counting them rather than by a binary search.
+const LINEAR: usize = 16;
+
 /// The per-axis facts an element lookup reads, copied out of a
 /// [`Distribution`] and the ghost widths once per list.
 pub(crate) struct Locator<'a> {
     ndim: usize,
     /// Each axis' block bounds (`Distribution::bounds`).
     bounds: [&'a [usize]; MAX_DIMS],
+    /// Each axis' inner bounds: those between its blocks (all but the
+    /// first and last).
+    inner: [&'a [usize]; MAX_DIMS],
     /// Blocks per axis.
     grid: [usize; MAX_DIMS],
     /// Ghost width per axis: a block is stored padded by it on each side.
@@ -24,16 +31,21 @@ impl<'a> Locator<'a> {
     pub(crate) fn new(dist: &'a Distribution, widths: &[usize]) -> Locator<'a> {
         let ndim = dist.ndim();
         let mut bounds: [&[usize]; MAX_DIMS] = [&[]; MAX_DIMS];
+        let mut inner: [&[usize]; MAX_DIMS] = [&[]; MAX_DIMS];
         let mut grid = [1; MAX_DIMS];
         let mut w = [0; MAX_DIMS];
         for d in 0..ndim {
             bounds[d] = dist.bounds(d);
+            inner[d] = bounds[d]
+                .get(1..bounds[d].len().saturating_sub(1))
+                .unwrap_or(&[]);
             grid[d] = dist.grid()[d];
             w[d] = widths[d];
         }
         Locator {
             ndim,
             bounds,
+            inner,
             grid,
             widths: w,
         }
@@ -41,15 +53,23 @@ impl<'a> Locator<'a> {
 
     /// The owner of `index` (inside the shape, one coordinate per axis:
     /// the caller checked) and its row-major offset in the owner's block
-    /// padded by the ghost widths: per axis, a binary search of the block
-    /// bounds, then the coordinate from the block's low corner.
+    /// padded by the ghost widths: per axis, the block that holds the
+    /// coordinate, then the coordinate from the block's low corner.
     #[inline]
     pub(crate) fn element_at(&self, index: &[usize]) -> (usize, usize) {
         let mut rank = 0;
         let mut offset = 0;
         for (d, &i) in index.iter().enumerate().take(self.ndim) {
             let b = self.bounds[d];
-            let c = b.partition_point(|&s| s <= i) - 1;
+            // The block is the number of inner bounds at or below `i`:
+            // counted without branches for the few blocks of most axes,
+            // by a binary search for many.
+            let inner = self.inner[d];
+            let c = if inner.len() <= LINEAR {
+                inner.iter().map(|&s| usize::from(s <= i)).sum()
+            } else {
+                inner.partition_point(|&s| s <= i)
+            };
             let (lo, hi) = (b[c], b[c + 1]);
             let w = self.widths[d];
             rank = rank * self.grid[d] + c;
@@ -73,6 +93,8 @@ mod tests {
             (vec![7, 5], 4, vec![1, 0]),
             (vec![4, 3, 5], 6, vec![0, 2, 1]),
             (vec![3], 5, vec![1]),
+            (vec![40], 40, vec![0]),
+            (vec![60, 2], 30, vec![2, 1]),
         ] {
             let dist = Distribution::regular(&shape, nranks, None).unwrap();
             let loc = Locator::new(&dist, &widths);
