@@ -8,13 +8,18 @@
 //! in the caller's order.
 //!
 //! Same-node owners are read and written with plain loads and stores into
-//! their blocks; remote owners get one RMA call per owner (or per
+//! their blocks (on a single node without grouping: `read_on_node`,
+//! `write_on_node`, which look a block up only when the owner changes); remote owners get one RMA call per owner (or per
 //! `GAIN_MAX_TRANSFER_BYTES` worth of elements) whose target datatype
 //! picks the elements out of the block (`ffi::rma_indexed`), from or into
 //! a contiguous buffer here. Accumulates take the route every accumulate
 //! of the window takes (the module docs of `window`): under the block's
 //! lock on one node, `MPI_Accumulate` for every owner when the job spans
 //! nodes.
+//!
+//! Integer accumulates under the block lock add each repeat on its own, in
+//! list order, unsorted: wrapping sums make that the same as adding the
+//! repeats' sum once.
 //!
 //! MPI forbids a datatype that names one target element twice in a put or
 //! accumulate, so repeats are combined first: a scatter stores the last
