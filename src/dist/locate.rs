@@ -10,6 +10,25 @@ use super::{Distribution, MAX_DIMS};
 /// counting them rather than by a binary search.
 const LINEAR: usize = 16;
 
+/// The most blocks along an axis for its lookups to come from a
+/// [`Small`] table.
+const SMALL_GRID: usize = 5;
+
+/// One axis of at most [`SMALL_GRID`] blocks, as fixed-size tables: its
+/// block is found by comparing the coordinate with every inner bound (no
+/// branches, no length), and its start and padded extent read without a
+/// bounds check (the block is masked into the table).
+#[derive(Clone, Copy, Default)]
+struct Small {
+    /// The inner bounds, padded with `usize::MAX` (above every coordinate).
+    inner: [usize; SMALL_GRID - 1],
+    /// Per block: the ghost width less its first coordinate (wrapping), so
+    /// that a coordinate plus it is the coordinate in the padded block.
+    shift: [usize; 8],
+    /// Per block: its extent padded by the ghost width on both sides.
+    extent: [usize; 8],
+}
+
 /// The per-axis facts an element lookup reads, copied out of a
 /// [`Distribution`] and the ghost widths once per list.
 pub(crate) struct Locator<'a> {
@@ -23,6 +42,10 @@ pub(crate) struct Locator<'a> {
     grid: [usize; MAX_DIMS],
     /// Ghost width per axis: a block is stored padded by it on each side.
     widths: [usize; MAX_DIMS],
+    /// Whether every axis has at most [`SMALL_GRID`] blocks, so that
+    /// `small` holds the lookups.
+    all_small: bool,
+    small: [Small; MAX_DIMS],
 }
 
 impl<'a> Locator<'a> {
@@ -42,12 +65,26 @@ impl<'a> Locator<'a> {
             grid[d] = dist.grid()[d];
             w[d] = widths[d];
         }
+        let all_small = (0..ndim).all(|d| bounds[d].len() <= SMALL_GRID + 1);
+        let mut small = [Small::default(); MAX_DIMS];
+        if all_small {
+            for (d, t) in small.iter_mut().enumerate().take(ndim) {
+                t.inner = [usize::MAX; SMALL_GRID - 1];
+                t.inner[..inner[d].len()].copy_from_slice(inner[d]);
+                for (c, b) in bounds[d].windows(2).enumerate() {
+                    t.shift[c] = w[d].wrapping_sub(b[0]);
+                    t.extent[c] = b[1] - b[0] + 2 * w[d];
+                }
+            }
+        }
         Locator {
             ndim,
             bounds,
             inner,
             grid,
             widths: w,
+            all_small,
+            small,
         }
     }
 
@@ -59,6 +96,18 @@ impl<'a> Locator<'a> {
     pub(crate) fn element_at(&self, index: &[usize]) -> (usize, usize) {
         let mut rank = 0;
         let mut offset = 0;
+        if self.all_small {
+            for (d, &i) in index.iter().enumerate().take(self.ndim) {
+                let t = &self.small[d];
+                let c: usize = t.inner.iter().map(|&s| usize::from(s <= i)).sum();
+                // `c < SMALL_GRID` already; the mask lets the compiler see
+                // it, so the table reads need no bounds checks.
+                let c = c & 7;
+                rank = rank * self.grid[d] + c;
+                offset = offset * t.extent[c] + i.wrapping_add(t.shift[c]);
+            }
+            return (rank, offset);
+        }
         for (d, &i) in index.iter().enumerate().take(self.ndim) {
             let b = self.bounds[d];
             // The block is the number of inner bounds at or below `i`:
