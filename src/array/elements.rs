@@ -4,8 +4,9 @@
 use ndarray::Dimension;
 
 use super::GlobalArray;
+use crate::dist::locate::Locator;
 use crate::element::Element;
-use crate::error::{Result, bail};
+use crate::error::{Error, ErrorKind, Result, bail};
 use crate::fault::during;
 use crate::window::{ElementAt, Targets};
 
@@ -183,18 +184,22 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     }
 
     /// Reads the elements at `indices` into `out` (as long). On a single
-    /// node every element is one load from shared memory, in list order,
-    /// after a first pass has checked every index (no grouping, no
-    /// allocation: about a loop of [`at`](Self::at)); otherwise the list
-    /// is grouped by owner and each remote owner read with one call.
+    /// node a first pass checks every index, and a second loads each
+    /// element from shared memory in list order, locating it as it goes
+    /// (no grouping, no allocation); otherwise the list is grouped by
+    /// owner and each remote owner read with one call.
     fn read_list<I: AsRef<[usize]>>(&self, indices: &[I], out: &mut [T]) -> Result<()> {
         if self.win.single_node() {
-            for (pos, index) in indices.iter().enumerate() {
-                self.check_index(pos, index.as_ref())?;
-            }
-            for (slot, index) in out.iter_mut().zip(indices) {
-                let (rank, offset) = self.element_at(index.as_ref())?;
-                *slot = self.win.read_one(rank, offset)?;
+            self.check_list(indices)?;
+            let loc = self.locator();
+            // Locating a chunk first, then loading it in a tight loop,
+            // lets the loads of many elements be in flight together.
+            let mut at = [(0, 0); CHUNK];
+            for (list, out) in indices.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+                for (a, index) in at.iter_mut().zip(list) {
+                    *a = loc.element_at(index.as_ref());
+                }
+                self.win.read_on_node(out, at.iter().copied())?;
             }
             return Ok(());
         }
@@ -207,63 +212,94 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// owners, to claim their blocks; the second stores the values in list
     /// order (so the last of repeats wins), without grouping.
     fn scatter_on_node<I: AsRef<[usize]>>(&self, indices: &[I], values: &[T]) -> Result<()> {
+        self.check_list(indices)?;
         let mut owners = vec![false; self.blocks.len()];
-        for (pos, index) in indices.iter().enumerate() {
-            self.check_index(pos, index.as_ref())?;
-            owners[self.element_at(index.as_ref())?.0] = true;
+        let loc = self.locator();
+        let mut last = usize::MAX;
+        for index in indices {
+            let rank = loc.element_at(index.as_ref()).0;
+            if rank != last {
+                owners[rank] = true;
+                last = rank;
+            }
         }
         self.win.check_writable()?;
         let ranks = owners.iter().enumerate().filter(|o| *o.1).map(|o| o.0);
         let _claims = self.claim_writes(ranks)?;
-        for (index, &v) in indices.iter().zip(values) {
-            let (rank, offset) = self.element_at(index.as_ref())?;
-            self.win.write_one(rank, offset, v)?;
-        }
-        Ok(())
+        let at = indices.iter().map(|index| loc.element_at(index.as_ref()));
+        self.win.write_on_node(values, at)
     }
 
     /// Checks every index of the list and returns the elements' owners and
     /// block offsets, grouped by owner ([`Targets`]).
     fn targets<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<Targets> {
-        let mut list = Vec::with_capacity(indices.len());
-        for (pos, index) in indices.iter().enumerate() {
-            self.check_index(pos, index.as_ref())?;
-            let (rank, offset) = self.element_at(index.as_ref())?;
-            list.push(ElementAt { rank, offset, pos });
-        }
+        self.check_list(indices)?;
+        let loc = self.locator();
+        let list = indices
+            .iter()
+            .enumerate()
+            .map(|(pos, index)| {
+                let (rank, offset) = loc.element_at(index.as_ref());
+                ElementAt { rank, offset, pos }
+            })
+            .collect();
         Ok(Targets::new(list, self.blocks.len()))
     }
 
-    /// An error naming `pos` when `index`, entry `pos` of a list, is out of
-    /// bounds or has the wrong number of dimensions.
-    fn check_index(&self, pos: usize, index: &[usize]) -> Result<()> {
+    /// Checks every index of the list: an error naming the first one that
+    /// is out of bounds or has the wrong number of dimensions. The check
+    /// is inlined, its error path ([`bad_index`](Self::bad_index)) not.
+    #[inline]
+    fn check_list<I: AsRef<[usize]>>(&self, indices: &[I]) -> Result<()> {
         let shape = self.shape();
-        if index.len() != shape.len() {
-            bail!(
-                DimensionMismatch,
-                "index {pos} of the list, {index:?}, has {} dimensions, the array has {}",
-                index.len(),
-                shape.len()
-            );
-        }
-        if let Some(d) = (0..shape.len()).find(|&d| index[d] >= shape[d]) {
-            bail!(
-                OutOfBounds,
-                "index {pos} of the list, {index:?}, is out of bounds in dimension {d} \
-                 of extent {}",
-                shape[d]
-            );
+        for (pos, index) in indices.iter().enumerate() {
+            let index = index.as_ref();
+            if index.len() != shape.len() || index.iter().zip(shape).any(|(&i, &n)| i >= n) {
+                return Err(self.bad_index(pos, index));
+            }
         }
         Ok(())
     }
 
-    /// The owner of `index` (checked by [`check_index`](Self::check_index))
-    /// and its offset in the owner's block.
-    fn element_at(&self, index: &[usize]) -> Result<(usize, usize)> {
-        let rank = self.dist.owner(index)?;
-        Ok((rank, self.block_offset(rank, index)))
+    /// The error for `index`, entry `pos` of a list, found out of bounds
+    /// or with the wrong number of dimensions by
+    /// [`check_list`](Self::check_list).
+    #[cold]
+    #[inline(never)]
+    fn bad_index(&self, pos: usize, index: &[usize]) -> Error {
+        let shape = self.shape();
+        if index.len() != shape.len() {
+            return Error::new(
+                ErrorKind::DimensionMismatch,
+                format!(
+                    "index {pos} of the list, {index:?}, has {} dimensions, the array has {}",
+                    index.len(),
+                    shape.len()
+                ),
+            );
+        }
+        let d = (0..shape.len())
+            .find(|&d| index[d] >= shape[d])
+            .unwrap_or(0);
+        Error::new(
+            ErrorKind::OutOfBounds,
+            format!(
+                "index {pos} of the list, {index:?}, is out of bounds in dimension {d} \
+                 of extent {}",
+                shape[d]
+            ),
+        )
+    }
+
+    /// The element lookups of this array: owners and offsets in the
+    /// stored (ghost-padded) blocks.
+    fn locator(&self) -> Locator<'_> {
+        Locator::new(&self.dist, &self.ghosts.widths)
     }
 }
+
+/// Elements a single-node gather locates before loading them.
+const CHUNK: usize = 64;
 
 /// A `ShapeMismatch` unless a buffer of `what` has one entry per index.
 fn same_length(indices: usize, len: usize, what: &str) -> Result<()> {

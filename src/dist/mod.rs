@@ -13,6 +13,7 @@
 
 pub(crate) mod ghosts;
 mod into_section;
+pub(crate) mod locate;
 mod periodic;
 mod section;
 mod strided;

@@ -8,13 +8,18 @@
 //! in the caller's order.
 //!
 //! Same-node owners are read and written with plain loads and stores into
-//! their blocks; remote owners get one RMA call per owner (or per
+//! their blocks (on a single node without grouping: `read_on_node`,
+//! `write_on_node`, which look a block up only when the owner changes); remote owners get one RMA call per owner (or per
 //! `GAIN_MAX_TRANSFER_BYTES` worth of elements) whose target datatype
 //! picks the elements out of the block (`ffi::rma_indexed`), from or into
 //! a contiguous buffer here. Accumulates take the route every accumulate
 //! of the window takes (the module docs of `window`): under the block's
 //! lock on one node, `MPI_Accumulate` for every owner when the job spans
 //! nodes.
+//!
+//! Integer accumulates under the block lock add each repeat on its own, in
+//! list order, unsorted: wrapping sums make that the same as adding the
+//! repeats' sum once.
 //!
 //! MPI forbids a datatype that names one target element twice in a put or
 //! accumulate, so repeats are combined first: a scatter stores the last
@@ -103,21 +108,74 @@ fn repeats(run: &[ElementAt]) -> impl Iterator<Item = &[ElementAt]> {
 impl<T: Element> Window<T> {
     /// Whether every rank of the job shares this node's memory, so that
     /// element lists need no grouping: each element is one load or store
-    /// ([`write_one`](Self::write_one), `read_one`).
+    /// ([`read_on_node`](Self::read_on_node),
+    /// [`write_on_node`](Self::write_on_node)).
     pub(crate) fn single_node(&self) -> bool {
         self.world.is_none()
     }
 
-    /// Stores `v` into element `offset` of same-node `rank`'s block: the
-    /// one-element scatter of a single-node job. The caller checked that
-    /// the window is writable.
-    pub(crate) fn write_one(&self, rank: usize, offset: usize, v: T) -> Result<()> {
+    /// The base and length of same-node `rank`'s block, after settling
+    /// this rank's operations to it: looked up once per run of one owner
+    /// by the single-node element loops.
+    #[inline]
+    fn block_on_node(&self, rank: usize) -> Result<(*mut T, usize)> {
         let nr = self.node_rank_of[rank].expect("same-node rank");
         self.settle(rank)?;
-        let (p, n) = self.peers[nr];
-        assert!(offset < n, "element outside its block");
-        // SAFETY: in bounds; a volatile store, as in `write_elements`.
-        unsafe { p.add(offset).write_volatile(v) };
+        Ok(self.peers[nr])
+    }
+
+    /// Reads into `out[k]` the element at the `k`-th `(rank, offset)` of
+    /// `at` (same-node owners, offsets inside their blocks, as many as
+    /// `out` has slots): the gather of a single-node job, one volatile load
+    /// per element in list order, the block looked up (and settled) only
+    /// when the owner changes.
+    #[inline]
+    pub(crate) fn read_on_node(
+        &self,
+        out: &mut [T],
+        at: impl Iterator<Item = (usize, usize)>,
+    ) -> Result<()> {
+        let mut owner = usize::MAX;
+        let (mut p, mut n) = (std::ptr::null_mut::<T>(), 0);
+        for (slot, (rank, offset)) in out.iter_mut().zip(at) {
+            if rank != owner {
+                (p, n) = self.block_on_node(rank)?;
+                owner = rank;
+            }
+            assert!(offset < n, "element outside its block");
+            // SAFETY: `p` is the base of `rank`'s live block of `n`
+            // elements and `offset < n`; a volatile load, as other ranks
+            // may store to shared memory between synchronisations.
+            *slot = unsafe { p.add(offset).read_volatile() };
+        }
+        Ok(())
+    }
+
+    /// Stores `values[k]` into the element at the `k`-th `(rank, offset)`
+    /// of `at` (as [`read_on_node`](Self::read_on_node)), in list order so
+    /// that the last of repeats wins: the scatter of a single-node job.
+    /// The caller checked that the window is writable and claimed the
+    /// owners' blocks.
+    #[inline]
+    pub(crate) fn write_on_node(
+        &self,
+        values: &[T],
+        at: impl Iterator<Item = (usize, usize)>,
+    ) -> Result<()> {
+        let mut owner = usize::MAX;
+        let (mut p, mut n) = (std::ptr::null_mut::<T>(), 0);
+        for (&v, (rank, offset)) in values.iter().zip(at) {
+            if rank != owner {
+                (p, n) = self.block_on_node(rank)?;
+                owner = rank;
+            }
+            assert!(offset < n, "element outside its block");
+            // SAFETY: `p` is the base of `rank`'s live block of `n`
+            // elements and `offset < n`; a volatile store, as other ranks
+            // may read or write shared memory between synchronisations (as
+            // `write`'s copies do).
+            unsafe { p.add(offset).write_volatile(v) };
+        }
         Ok(())
     }
 
@@ -252,11 +310,30 @@ impl<T: Element> Window<T> {
         let mut rel = Vec::new();
         for run in at.runs_mut() {
             let rank = run[0].rank;
-            by_offset(run);
             match self.route {
+                AccRoute::SharedLock if T::IS_INTEGER => {
+                    // Wrapping integer sums are associative and
+                    // commutative: adding each repeat on its own, under the
+                    // lock, gives the element the same sum as adding the
+                    // repeats' sum once, so the run needs no sorting.
+                    let nr = self.node_rank_of[rank].expect("single-node job");
+                    let (p, n) = self.peers[nr];
+                    let _guard = self.lock(nr);
+                    for e in run.iter() {
+                        assert!(e.offset < n, "element outside its block");
+                        // SAFETY: in bounds; the block lock serialises
+                        // every accumulate and fetch-add on this block, and
+                        // volatile accesses as in `accumulate_one`.
+                        unsafe {
+                            let at = p.add(e.offset);
+                            at.write_volatile(at.read_volatile().wrapping_add(scaled(e)));
+                        }
+                    }
+                }
                 AccRoute::SharedLock => {
                     let nr = self.node_rank_of[rank].expect("single-node job");
                     let (p, n) = self.peers[nr];
+                    by_offset(run);
                     let _guard = self.lock(nr);
                     for same in repeats(run) {
                         let offset = same[0].offset;
@@ -272,6 +349,7 @@ impl<T: Element> Window<T> {
                 }
                 AccRoute::Mpi => {
                     let world = self.world.expect("multi-node job");
+                    by_offset(run);
                     buf.clear();
                     offsets.clear();
                     for same in repeats(run) {

@@ -28,6 +28,8 @@ pub const CASES: &[Case] = &[
     case!(elements_acc_wraps::<u32>; Light, Wraps),
     case!(elements_threads_acc; Threads),
     case!(elements_bad_input; Light, Rma),
+    case!(elements_ghosts::<f64>; Light, Rma, Hosts),
+    case!(elements_ghosts::<i64>; Light, Rma, Hosts),
 ];
 
 /// A random index list of `ga`: empty, all on one owner's block, or spread
@@ -166,6 +168,83 @@ fn elements_acc_contention<T: Element>(rt: &Runtime) {
             ga.get(Section::full(&shape)).unwrap(),
             model,
             "scatter_acc into {shape:?} (round {round})"
+        );
+    }
+}
+
+/// Arrays with ghost cells (blocks stored padded): long random lists
+/// (past the single-node gather's chunk of 64) gathered, scattered and
+/// accumulated by every rank in turn, against the model; the ghost cells
+/// stay out of it.
+fn elements_ghosts<T: Element>(rt: &Runtime) {
+    let (np, me) = (rt.size(), rt.rank());
+    let mut rng = Rng::new(93);
+    for round in 0..8 {
+        let ndim = 1 + round % 3;
+        // At least 8 along each axis: blocks as wide as the widths (up to 2)
+        // on up to 4 ranks.
+        let shape: Vec<usize> = (0..ndim).map(|_| 8 + rng.below(6)).collect();
+        let widths: Vec<usize> = (0..ndim).map(|_| rng.below(3)).collect();
+        let periodic: Vec<bool> = (0..ndim).map(|_| rng.below(2) == 0).collect();
+        let ga = GlobalArray::<T, IxDyn>::zeros_with_ghosts(rt, IxDyn(&shape), &widths, &periodic)
+            .unwrap();
+        let mut model = rng.data::<T>(&shape);
+        if me == 0 {
+            ga.put(Section::full(&shape), model.view()).unwrap();
+        }
+        ga.sync().unwrap();
+        let random = |rng: &mut Rng| -> Vec<Vec<usize>> {
+            (0..rng.below(300))
+                .map(|_| shape.iter().map(|&n| rng.below(n)).collect())
+                .collect()
+        };
+        for r in 0..np {
+            let list = random(&mut rng);
+            if r == me {
+                let want: Vec<T> = list.iter().map(|i| model[i.as_slice()]).collect();
+                assert_eq!(
+                    ga.gather_elements(&list).unwrap(),
+                    want,
+                    "{shape:?} {widths:?}"
+                );
+            }
+        }
+        ga.sync().unwrap();
+        for r in 0..np {
+            let list: Vec<Vec<usize>> = random(&mut rng)
+                .into_iter()
+                .filter(|i| linear(&shape, i) % np == r)
+                .collect();
+            let values: Vec<T> = (0..list.len())
+                .map(|_| T::from(rng.below(100)).unwrap())
+                .collect();
+            for (i, &v) in list.iter().zip(&values) {
+                model[i.as_slice()] = v;
+            }
+            if r == me {
+                ga.scatter_elements(&list, &values).unwrap();
+            }
+        }
+        ga.sync().unwrap();
+        for r in 0..np {
+            let list = random(&mut rng);
+            let values: Vec<T> = (0..list.len())
+                .map(|_| T::from(rng.below(10)).unwrap())
+                .collect();
+            for (i, &v) in list.iter().zip(&values) {
+                let m = &mut model[i.as_slice()];
+                *m = *m + T::from(2).unwrap() * v;
+            }
+            if r == me {
+                ga.scatter_acc_elements(&list, &values, T::from(2).unwrap())
+                    .unwrap();
+            }
+        }
+        ga.sync().unwrap();
+        assert_eq!(
+            ga.get(Section::full(&shape)).unwrap(),
+            model,
+            "{shape:?} {widths:?} (round {round})"
         );
     }
 }
