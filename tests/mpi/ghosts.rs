@@ -225,7 +225,11 @@ fn ghost_update_with_a_halo_view(rt: &Runtime) {
         t.global += &add;
         let before = t.padded();
         t.ga.update_ghosts().unwrap();
-        assert_eq!(t.padded(), t.model(rt, &before, |_| true), "trial {it} again");
+        assert_eq!(
+            t.padded(),
+            t.model(rt, &before, |_| true),
+            "trial {it} again"
+        );
     }
 }
 
