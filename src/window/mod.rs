@@ -83,7 +83,7 @@ use pending::Pending;
 pub(crate) use atomics::AtomicWords;
 pub(crate) use copy::Piece;
 pub(crate) use elements::{ElementAt, Targets};
-pub(crate) use halo::HaloSwap;
+pub(crate) use halo::{HaloBuffers, HaloSwap};
 pub(crate) use nb::{PendingWrite, WriteScope};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;

@@ -200,6 +200,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                         .to_owned(),
                 ),
             };
+            // Held for the whole update: concurrent updates of one array
+            // (from two threads; collectives are not meant to be) queue.
+            let mut pool = g.buffers.lock().unwrap_or_else(|p| p.into_inner());
             for axis in 0..self.dim.ndim() {
                 let swaps: Vec<HaloSwap> =
                     ghosts::exchanges(&self.dist, &g.widths, &g.periodic, me, axis)
@@ -224,7 +227,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                             }
                         })
                         .collect();
-                self.win.swap_halos(me, own, &swaps, shadow.as_mut())?;
+                if !swaps.is_empty() {
+                    self.win
+                        .swap_halos(me, own, &swaps, shadow.as_mut(), &mut pool)?;
+                }
             }
             claim.map(drop)
         })
