@@ -3,9 +3,8 @@
 //!
 //! Both grids are created with a one-cell halo around every block
 //! (`zeros_with_ghosts`, Global Arrays' `NGA_Create_ghosts`). Every step
-//! `update_ghosts` fills each rank's halo from its neighbours (straight
-//! from shared memory on the node, one MPI RMA get per neighbour across
-//! nodes), each rank reads its padded block with `local_with_ghosts` and
+//! `update_ghosts` fills each rank's halo from its neighbours (one
+//! message per neighbour and axis, no barrier), each rank reads its padded block with `local_with_ghosts` and
 //! writes the new values into its own block of the second grid through a
 //! zero-copy `local_mut` view, and adds its share of the residual into a
 //! one-element global array with an atomic `acc`. A shared counter handed
@@ -65,8 +64,9 @@ fn main() -> gain::Result<()> {
             (&b, &mut a)
         };
         let mut local_res = 0.0;
-        // Collective: synchronises (every rank's last step is written),
-        // fills every halo, and synchronises again.
+        // Collective: each rank sends the edges of its block (its last
+        // step, written locally) to its neighbours and receives theirs
+        // into its halo; no barrier.
         src.update_ghosts()?;
         if let Some(block) = src.distribution(rt.rank()) {
             // The block with its halo: element (i, j) of the grid is at
@@ -91,7 +91,7 @@ fn main() -> gain::Result<()> {
             }
         }
         residual.acc(0..1, ndarray::arr1(&[local_res]).view(), 1.0)?;
-        // (`dst`'s writes are synchronised by its next `update_ghosts`.)
+        // (`dst`'s local writes travel with its next `update_ghosts`.)
         residual.sync()?;
         if step % 50 == 49 {
             // Whoever draws ticket 0 of this round reports.

@@ -224,7 +224,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         dist: Distribution,
         blocks: Vec<Option<Section>>,
         win: Window<T>,
-        ghosts: Ghosts,
+        ghosts: Ghosts<T>,
     ) -> Self {
         let block_shapes = blocks
             .iter()

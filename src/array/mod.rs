@@ -101,7 +101,7 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     block_shapes: Vec<Vec<usize>>,
     /// Ghost widths and periodic axes (all zero: no ghosts), and this
     /// process's uses of its own halo.
-    ghosts: ghosts::Ghosts,
+    ghosts: ghosts::Ghosts<T>,
     /// Per node rank: the views of that rank's block this process holds
     /// ([`LocalView`], [`Access`]) and its writes into it in progress,
     /// kept apart (`local.rs`), whichever threads of the rank make them.

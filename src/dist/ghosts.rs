@@ -153,6 +153,49 @@ pub(crate) fn fill(
     Some(GhostFill { from, src, dst })
 }
 
+/// One neighbour of a rank in the message-passing update of one axis
+/// (GA's `pnga_update4_ghosts`): the rank sends its box `send` to `peer`
+/// and receives `peer`'s cells into its box `recv` (both in the
+/// coordinates of the rank's padded block), on `side` of the axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exchange {
+    pub side: Side,
+    pub peer: usize,
+    pub send: Section,
+    pub recv: Section,
+}
+
+/// The exchanges of `rank` along `axis` in a full update done axis by
+/// axis: one per side with a neighbour (none for a zero width, no block,
+/// or the boundary of a non-periodic axis). The boxes span the halo of
+/// the axes before `axis` (the corners ride along). Neighbours are
+/// mutual: `peer`'s exchange on the other side names `rank`, with the
+/// boxes swapped in extents, so messages pair up one to one.
+pub(crate) fn exchanges(
+    dist: &Distribution,
+    widths: &[usize],
+    periodic: &[bool],
+    rank: usize,
+    axis: usize,
+) -> Vec<Exchange> {
+    let before = |e: usize| e < axis;
+    [(Side::Low, Side::High), (Side::High, Side::Low)]
+        .into_iter()
+        .filter_map(|(side, other)| {
+            let f = fill(dist, widths, periodic, rank, axis, side, before)?;
+            let back = fill(dist, widths, periodic, f.from, axis, other, before)
+                .expect("neighbours are mutual");
+            debug_assert_eq!(back.from, rank, "neighbours are mutual");
+            Some(Exchange {
+                side,
+                peer: f.from,
+                send: back.src,
+                recv: f.dst,
+            })
+        })
+        .collect()
+}
+
 /// Row-major grid coordinates of the block of `rank`.
 fn grid_coords(grid: &[usize], rank: usize) -> Vec<usize> {
     let mut c = vec![0; grid.len()];
@@ -237,6 +280,44 @@ mod tests {
         full_update(&[6, 5, 4], 4, &[1, 1, 2], &[true, true, false]);
         full_update(&[6, 5, 4], 1, &[2, 3, 1], &[true, false, true]);
         full_update(&[5, 4], 2, &[0, 1], &[true, true]);
+    }
+
+    /// The exchanges of every rank, applied axis by axis as messages, give
+    /// what the fills give (`full_update`'s padded global array).
+    #[test]
+    fn exchanges_pair_up_and_fill_the_halo() {
+        for (shape, nranks, widths, periodic) in [
+            (vec![10], 3, vec![2], vec![true]),
+            (vec![7, 9], 4, vec![1, 2], vec![true, false]),
+            (vec![9, 9], 4, vec![2, 2], vec![false, true]),
+            (vec![6, 5, 4], 4, vec![1, 1, 2], vec![true, true, false]),
+            (vec![6, 5, 4], 1, vec![2, 3, 1], vec![true, false, true]),
+            (vec![5, 4], 2, vec![0, 1], vec![true, true]),
+            (vec![8, 4], 2, vec![1, 1], vec![true, true]),
+        ] {
+            let dist = Distribution::regular(&shape, nranks, None).unwrap();
+            for axis in 0..shape.len() {
+                for r in 0..nranks {
+                    let fills: Vec<_> = [Side::Low, Side::High]
+                        .into_iter()
+                        .filter_map(|s| fill(&dist, &widths, &periodic, r, axis, s, |e| e < axis))
+                        .collect();
+                    let ex = exchanges(&dist, &widths, &periodic, r, axis);
+                    assert_eq!(ex.len(), fills.len());
+                    for (x, f) in ex.iter().zip(&fills) {
+                        assert_eq!((x.peer, x.recv), (f.from, f.dst));
+                        // The peer sends exactly the box the fill reads.
+                        let theirs = exchanges(&dist, &widths, &periodic, x.peer, axis);
+                        let back = theirs
+                            .iter()
+                            .find(|y| y.peer == r && y.side != x.side)
+                            .unwrap();
+                        assert_eq!(back.send, f.src);
+                        assert_eq!(back.send.shape(), x.recv.shape());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -79,10 +79,10 @@
 //! (get, put, accumulate, views, files, the NumPy layer) sees the array
 //! as if it had none.
 //! [`update_ghosts`](crate::GlobalArray::update_ghosts) (collective,
-//! synchronising before and after) fills every halo, corners included,
-//! from the neighbours: a same-node neighbour's edge is copied through
-//! shared memory, a remote one's comes with one `MPI_Get` of a derived
-//! datatype per neighbour box; the halo past a non-periodic edge is left
+//! without any barrier) fills every halo, corners included, with
+//! messages as Global Arrays 5 does: axis by axis, each rank sends its
+//! edge layers to its neighbours (`MPI_Isend` of a packed box) and
+//! receives theirs into its halo; the halo past a non-periodic edge is left
 //! as it was. [`update_ghost_dir_nb`](crate::GlobalArray::update_ghost_dir_nb)
 //! updates one side of one axis one-sidedly while the interior is computed,
 //! and [`local_with_ghosts`](crate::GlobalArray::local_with_ghosts) views

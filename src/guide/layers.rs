@@ -36,8 +36,8 @@
 //!   same-node copies in `copy.rs`, what is in flight in `pending.rs`
 //!   (per-target ordering, non-blocking gets) and `nb.rs` (non-blocking
 //!   puts and accumulates, request-based, and the scope that outlives
-//!   their sources), ghost fills into a rank's own padded block in
-//!   `halo.rs`, stepped sections in `strided.rs`, element lists in
+//!   their sources), ghost fills into a rank's own padded block and the
+//!   ghost update's message exchange in `halo.rs`, stepped sections in `strided.rs`, element lists in
 //!   `elements.rs`, the mutexes' words and their MPI atomics in
 //!   `atomics.rs`.
 //!   `shim.c` exports MPI handle constants that differ between Open MPI

@@ -76,7 +76,8 @@ struct Inner {
     progress: Option<window::Progress>,
     world: SharedComm,
     node: SharedComm,
-    /// For the exit points of the fault handling alone (`crate::fault`).
+    /// For the exit points of the fault handling (`crate::fault`) and the
+    /// messages of ghost updates alone.
     control: SharedComm,
     registry: Arc<Registry>,
     node_rank_of: Vec<Option<usize>>,

@@ -83,6 +83,7 @@ use pending::Pending;
 pub(crate) use atomics::AtomicWords;
 pub(crate) use copy::Piece;
 pub(crate) use elements::{ElementAt, Targets};
+pub(crate) use halo::{HaloBuffers, HaloSwap};
 pub(crate) use nb::{PendingWrite, WriteScope};
 pub(crate) use node_copy::{NodeCopy, even_share};
 pub(crate) use pending::PendingRead;
@@ -110,8 +111,10 @@ pub(crate) struct Placement<'a> {
     pub node_rank_of: &'a [Option<usize>],
     /// Whether some rank of `world` is on another node.
     pub spans_nodes: bool,
-    /// A duplicate of `world` for the exit points of [`exit_point`] alone,
-    /// so they never match a collective of the program's.
+    /// A duplicate of `world` for the exit points of [`exit_point`] and
+    /// the messages of ghost updates ([`Window::swap_halos`]), so they never
+    /// match a collective or a message of the program's (point-to-point
+    /// messages never match collectives, so the two uses stay apart).
     pub control: MPI_Comm,
     /// The runtime's live windows, for [`sync_all`].
     pub registry: &'a Arc<Registry>,

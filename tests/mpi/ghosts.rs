@@ -17,6 +17,7 @@ use crate::registry::{Case, case};
 /// them (`registry::Tag`).
 pub const CASES: &[Case] = &[
     case!(ghost_update_matches_padded_model; Light, Rma, Hosts),
+    case!(ghost_update_with_a_halo_view; Light, Rma, Hosts),
     case!(ghost_dir_updates_one_side; Light, Rma, Hosts, Threads),
     case!(ghost_arrays_behave_like_plain_arrays; Light),
     case!(ghost_bad_input; Light),
@@ -180,6 +181,55 @@ fn ghost_update_matches_padded_model(rt: &Runtime) {
         let before = t.padded();
         t.ga.update_ghosts().unwrap();
         assert_eq!(t.padded(), t.model(rt, &before, |_| true));
+    }
+}
+
+/// A rank whose process views its halo gets `Borrowed` from
+/// `update_ghosts` and keeps its halo; the others, its neighbours included,
+/// get `Ok` and their full halos, corners too (which travel through the
+/// viewing rank's halo along the earlier axes). After the view is dropped
+/// an update fills every halo.
+fn ghost_update_with_a_halo_view(rt: &Runtime) {
+    let mut rng = Rng::new(0x6a10);
+    for it in 0..10 {
+        let mut t = trial(rt, &mut rng);
+        let viewer = rng.below(rt.size());
+        let before = t.padded();
+        let view = (rt.rank() == viewer).then(|| t.ga.local_with_ghosts().unwrap());
+        let r = t.ga.update_ghosts();
+        let want = t.model(rt, &before, |_| true);
+        if let Some(v) = &view {
+            let e = r.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Borrowed, "{e}");
+            assert_eq!(**v, before.view(), "trial {it}: the viewed halo changed");
+        } else {
+            r.unwrap();
+            assert_eq!(
+                t.padded(),
+                want,
+                "rank {} trial {it} viewer {viewer} widths {:?} periodic {:?} dist {:?}",
+                rt.rank(),
+                t.widths,
+                t.periodic,
+                t.ga.distribution_map()
+            );
+        }
+        drop(view);
+        // Writes of the interiors right after (no barrier needed), then
+        // an update with every view dropped.
+        let add = rng.data::<i64>(t.global.shape());
+        if let Some(b) = t.ga.distribution(rt.rank()) {
+            let mut local = t.ga.local_mut();
+            local += &add.slice(slice_of(&b).as_slice());
+        }
+        t.global += &add;
+        let before = t.padded();
+        t.ga.update_ghosts().unwrap();
+        assert_eq!(
+            t.padded(),
+            t.model(rt, &before, |_| true),
+            "trial {it} again"
+        );
     }
 }
 
@@ -372,11 +422,13 @@ fn ghost_bad_input(rt: &Runtime) {
         let e = ga.update_ghost_dir_nb(axis, dir, true).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     }
-    // A view of the halo on the last rank: Borrowed everywhere.
+    // A view of the halo on the last rank: Borrowed there, the others
+    // update (ghost_update_with_a_halo_view checks their halos).
     let view = (rt.rank() == np - 1).then(|| ga.local_with_ghosts().unwrap());
-    let e = ga.update_ghosts().unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Borrowed, "{e}");
+    let r = ga.update_ghosts();
     if view.is_some() {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Borrowed, "{e}");
         let e = ga.update_ghost_dir(0, 1, false).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Borrowed);
         // The view counts for the block too.
@@ -384,6 +436,8 @@ fn ghost_bad_input(rt: &Runtime) {
         let zeros = ndarray::Array2::zeros((mine.shape()[0], mine.shape()[1]));
         let e = ga.put(&mine, &zeros).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Borrowed);
+    } else {
+        r.unwrap();
     }
     drop(view);
     ga.update_ghosts().unwrap();

@@ -42,6 +42,7 @@ mod update;
 
 pub use update::NbGhosts;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArrayViewMut, Dimension, IntoDimension};
@@ -53,10 +54,11 @@ use crate::element::Element;
 use crate::error::{Result, bail};
 use crate::fault::during;
 use crate::runtime::Runtime;
+use crate::window::HaloBuffers;
 
-/// An array's ghost widths and periodic axes, and this process's uses of
-/// its own block's halo.
-pub(super) struct Ghosts {
+/// An array's ghost widths and periodic axes, this process's uses of its
+/// own block's halo, and the message buffers of its ghost updates.
+pub(super) struct Ghosts<T: Element> {
     pub(super) widths: Vec<usize>,
     pub(super) periodic: Vec<bool>,
     /// Views of the halo ([`GlobalArray::local_with_ghosts`]) as views,
@@ -64,20 +66,24 @@ pub(super) struct Ghosts {
     uses: BlockUse,
     /// Non-blocking fills started and not yet completed ([`NbGhosts`]).
     in_flight: AtomicUsize,
+    /// The buffers of [`GlobalArray::update_ghosts`]'s messages, kept
+    /// from one update to the next (see [`HaloBuffers`]).
+    buffers: Mutex<HaloBuffers<T>>,
 }
 
-impl Ghosts {
-    pub(super) fn new(widths: Vec<usize>, periodic: Vec<bool>) -> Ghosts {
+impl<T: Element> Ghosts<T> {
+    pub(super) fn new(widths: Vec<usize>, periodic: Vec<bool>) -> Ghosts<T> {
         Ghosts {
             widths,
             periodic,
             uses: BlockUse::new(),
             in_flight: AtomicUsize::new(0),
+            buffers: Mutex::new(HaloBuffers::default()),
         }
     }
 
     /// No ghost cells, `ndim` axes.
-    pub(super) fn none(ndim: usize) -> Ghosts {
+    pub(super) fn none(ndim: usize) -> Ghosts<T> {
         Ghosts::new(vec![0; ndim], vec![false; ndim])
     }
 

@@ -8,11 +8,18 @@ use ndarray::Dimension;
 
 use super::super::GlobalArray;
 use super::super::local::WriteClaims;
+use crate::dist::Section;
 use crate::dist::ghosts::{self, Side};
 use crate::element::Element;
-use crate::error::{ErrorKind, Result, bail};
+use crate::error::{Result, bail};
 use crate::fault::during;
-use crate::window::abort_world;
+use crate::window::{HaloSwap, abort_world};
+
+/// The first message tag of [`GlobalArray::update_ghosts`]; axis `a` uses
+/// this plus `2a` (towards higher indices) and `2a + 1` (towards lower).
+/// With at most [`MAX_DIMS`](crate::dist::MAX_DIMS) axes the tags stay
+/// far below 32767, the least upper bound MPI allows.
+const HALO_TAG: u16 = 0x4000;
 
 /// A one-sided ghost update in flight, from
 /// [`GlobalArray::update_ghost_dir_nb`] (`NGA_NbGet_ghost_dir`'s handle):
@@ -111,25 +118,42 @@ impl<T: Element, D: Dimension> Drop for NbGhosts<'_, T, D> {
 impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// Fills every rank's ghost cells from its neighbours
     /// (`GA_Update_ghosts`), corners included: afterwards each ghost cell
-    /// holds the element it stands for, wrapped around on periodic axes,
-    /// as of the synchronisation at the start; a ghost cell past the edge
-    /// of a non-periodic axis is left as it was. For an array without
-    /// ghosts it is a [`sync`](Self::sync).
+    /// holds the element it stands for, wrapped around on periodic axes; a
+    /// ghost cell past the edge of a non-periodic axis is left as it was.
+    /// For an array without ghosts it does nothing.
     ///
-    /// Errors: [`Borrowed`](crate::ErrorKind::Borrowed) on every rank when
-    /// some rank's process views its halo
-    /// ([`local_with_ghosts`](Self::local_with_ghosts)), before anything
-    /// is copied (the rank holding the view names it; the others name that
-    /// rank); [`Mpi`](crate::ErrorKind::Mpi).
+    /// It exchanges messages as Global Arrays 5 does
+    /// (`pnga_update4_ghosts`, the shift algorithm): axis by axis, each
+    /// rank sends the edge layers of its block to its neighbours on either
+    /// side and receives their edges into its halo, the boxes of an axis
+    /// spanning the halo of the axes before it, so corners ride along. A
+    /// rank that is its own neighbour (a periodic axis with one block
+    /// along it) copies locally.
+    ///
+    /// What arrives: each halo receives the neighbour's cells as the
+    /// neighbour holds them when it calls `update_ghosts`: its own local
+    /// writes, and its own puts and accumulates into its own block,
+    /// included; one-sided writes by other ranks into that block only once
+    /// a [`sync`](Self::sync) completed them before (the usual Global
+    /// Arrays rule). On return this rank's halo is filled and the messages
+    /// have copied the data, so every rank may write its interior at once.
+    ///
+    /// Errors: [`Borrowed`](crate::ErrorKind::Borrowed) on a rank whose
+    /// process views its halo ([`local_with_ghosts`](Self::local_with_ghosts)):
+    /// that rank still sends its edges and receives (and discards) its
+    /// neighbours', so the other ranks complete the update and return
+    /// `Ok`, and its own halo is left as it was;
+    /// [`SizeOverflow`](crate::ErrorKind::SizeOverflow) for a box of more
+    /// than 2^31 - 1 elements; [`Mpi`](crate::ErrorKind::Mpi).
     ///
     /// # Collective
     ///
-    /// Every rank must call it. It synchronises first (every earlier put,
-    /// accumulate and local write to the array, by any rank, is complete
-    /// and visible), then copies axis by axis with a synchronisation after
-    /// each axis with ghosts, so it returns with every rank's halo filled
-    /// and no rank still reading a neighbour's block: writes after it
-    /// cannot reach a neighbour's halo before the next update.
+    /// Every rank must call it, in the same order as its other collective
+    /// calls on the runtime. There is no barrier: a rank waits only for the
+    /// messages of its neighbours, and returns as soon as its own halo is
+    /// filled, while the neighbours may still be waiting for theirs. A rank
+    /// that fails before calling it leaves its neighbours waiting, as in
+    /// any collective, until the fault handling ends the job.
     ///
     /// # Examples
     ///
@@ -150,24 +174,65 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// ```
     pub fn update_ghosts(&self) -> Result<()> {
         during("GlobalArray::update_ghosts", move || -> Result<()> {
+            let me = self.rt.rank();
+            let g = &self.ghosts;
             let claim = self.claim_halo();
-            let agreed = claim.as_ref().map(|_| ()).map_err(Clone::clone);
-            self.rt.agree_success(agreed, ErrorKind::Borrowed)?;
-            let _claim = claim?;
-            self.sync()?;
-            for axis in 0..self.dim.ndim() {
-                if self.ghosts.widths[axis] == 0 {
-                    continue;
-                }
-                // The axes before this one are done everywhere: their halo
-                // rides along (the corners).
-                let remote = self.fill_halo(axis, &[Side::Low, Side::High], |e| e < axis)?;
-                if remote {
-                    self.win.complete_fills()?;
-                }
-                self.sync()?;
+            if self.dist.block(me).is_none() || g.widths.iter().all(|&w| w == 0) {
+                return claim.map(drop); // no halo here, so no neighbour either
             }
-            Ok(())
+            let own = &self.block_shapes[me];
+            // A process viewing its halo works on a copy of its padded
+            // block: it must send what the others expect (its corners
+            // included) without writing the halo it views.
+            let mut shadow = match &claim {
+                Ok(_) => {
+                    // Forgotten non-blocking fills must land before the
+                    // halo is written.
+                    if g.in_flight.load(Ordering::Acquire) > 0 {
+                        self.win.complete_fills()?;
+                    }
+                    None
+                }
+                Err(_) => Some(
+                    self.win
+                        .peer_box(me, own, &Section::full(own))
+                        .expect("a rank's own block is on its node")
+                        .to_owned(),
+                ),
+            };
+            // Held for the whole update: concurrent updates of one array
+            // (from two threads; collectives are not meant to be) queue.
+            let mut pool = g.buffers.lock().unwrap_or_else(|p| p.into_inner());
+            for axis in 0..self.dim.ndim() {
+                let swaps: Vec<HaloSwap> =
+                    ghosts::exchanges(&self.dist, &g.widths, &g.periodic, me, axis)
+                        .into_iter()
+                        .map(|x| {
+                            // One tag per axis and direction of travel:
+                            // a pair of ranks that are neighbours on both
+                            // sides (two blocks, periodic) tells the two
+                            // messages apart, and messages of later
+                            // updates queue behind (MPI keeps their order).
+                            let up = HALO_TAG + 2 * axis as u16;
+                            let (recv_tag, send_tag) = match x.side {
+                                Side::Low => (up, up + 1),
+                                Side::High => (up + 1, up),
+                            };
+                            HaloSwap {
+                                peer: x.peer,
+                                send: x.send,
+                                send_tag,
+                                recv: x.recv,
+                                recv_tag,
+                            }
+                        })
+                        .collect();
+                if !swaps.is_empty() {
+                    self.win
+                        .swap_halos(me, own, &swaps, shadow.as_mut(), &mut pool)?;
+                }
+            }
+            claim.map(drop)
         })
     }
 
