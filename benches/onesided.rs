@@ -146,7 +146,14 @@ fn main() {
         (true, true) => "bed",
     };
     let mut out: Vec<(String, f64)> = Vec::new();
+    // Progress on stderr, so a run that stalls says where.
+    let stage = |what: &str| {
+        if rt.rank() == 0 {
+            eprintln!("onesided ({mode}): {what}");
+        }
+    };
 
+    stage("gathers");
     // Element gathers: 1,024 random elements of rank 1's 8 MB block.
     let n = 1 << 20;
     let mut ga = GlobalArray::<f64, _>::zeros(&rt, 2 * n).unwrap();
@@ -200,6 +207,7 @@ fn main() {
     }
     rt.comm().barrier();
 
+    stage("non-blocking puts");
     // Non-blocking puts: 64 puts of 64 KB into rank 1's block, then one
     // wait, against 64 blocking puts.
     if rt.rank() == 0 && remote {
@@ -269,6 +277,7 @@ fn main() {
     rt.comm().barrier();
     drop(ga);
 
+    stage("mutex");
     // A mutex held by nobody else, against a read_inc, both homed on
     // rank 1 (mutex i lives on rank i % size).
     let mutexes = Mutexes::new(&rt, 2).unwrap();
@@ -289,6 +298,7 @@ fn main() {
     drop(counter);
     drop(mutexes);
 
+    stage("strided get");
     // Strided get: every 4th row of rank 1's 64 MB block, against a
     // contiguous get of the same bytes.
     let rows = 4096;
@@ -332,6 +342,7 @@ fn main() {
     rt.comm().barrier();
     drop(grid);
 
+    stage("ghost cells");
     // Ghost cells: update_ghosts of a 4096² array (width 1, corners)
     // against a hand-written MPI_Sendrecv halo exchange of the same rows.
     let ghosts =

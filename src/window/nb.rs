@@ -55,6 +55,8 @@ pub(crate) struct PendingWrite<'scope, T: Element> {
     /// (from before its first request until its requests completed).
     open: Option<&'scope AtomicUsize>,
     requests: Requests,
+    /// The world window the requests' operations went through.
+    world: Option<MPI_Win>,
     /// Copies of source parts MPI reads; freed once the requests completed
     /// (leaked if the handle is forgotten, so never freed under MPI).
     keep: Vec<Array<T, IxDyn>>,
@@ -109,7 +111,7 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         src: ArrayView<'scope, T, IxDyn>,
     ) -> Result<PendingWrite<'scope, T>> {
         self.win.check_writable()?;
-        let mut w = PendingWrite::new();
+        let mut w = PendingWrite::new(self.win.world);
         for p in pieces {
             if self.win.node_rank_of[p.rank].is_some() {
                 self.win.write(std::slice::from_ref(p), src.view())?;
@@ -132,7 +134,7 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         alpha: T,
     ) -> Result<PendingWrite<'scope, T>> {
         self.win.check_writable()?;
-        let mut w = PendingWrite::new();
+        let mut w = PendingWrite::new(self.win.world);
         match self.win.route {
             AccRoute::SharedLock => self.win.accumulate(pieces, src, alpha)?,
             AccRoute::Mpi => {
@@ -261,10 +263,11 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
 }
 
 impl<T: Element> PendingWrite<'_, T> {
-    fn new() -> Self {
+    fn new(world: Option<MPI_Win>) -> Self {
         PendingWrite {
             open: None,
             requests: Requests::default(),
+            world,
             keep: Vec::new(),
         }
     }
@@ -285,6 +288,18 @@ impl<T: Element> PendingWrite<'_, T> {
     }
 
     fn complete(&mut self) -> Result<()> {
+        if self.requests.len() > 0
+            && let Some(world) = self.world
+        {
+            // Open MPI 4.1's `osc/ucx` now and then never completes an
+            // `MPI_Rput` request while its origin waits in `MPI_Waitall`
+            // across hosts (seen once in about 40,000 8 B puts between
+            // the bed's hosts: rank 0 in `MPI_Waitall`, the target in a
+            // barrier, for 600 s). A local flush of the window completes
+            // the operations themselves first; the wait then only
+            // retires the requests.
+            ffi::flush_local_all(world)?;
+        }
         self.requests.wait()?;
         self.done();
         Ok(())
