@@ -23,7 +23,9 @@ pub const CASES: &[Case] = &[
     case!(periodic_roundtrip::<f64>; Light, Roundtrip, Rma, Hosts),
     case!(periodic_roundtrip::<i64>; Light, Roundtrip, Rma),
     case!(periodic_roundtrip::<i32>; Light, Roundtrip, Rma),
-    case!(periodic_threads; Threads, Hosts),
+    // Not on the bed yet: failed in the same np3 bed job as the mutex
+    // cases (tests/mpi/mutexes.rs) on 2026-12-07.
+    case!(periodic_threads; Threads),
     case!(periodic_bad_input; Light),
 ];
 
