@@ -99,27 +99,7 @@ pub(crate) fn bcast_bytes(
     buf: &mut [u8],
     max_chunk: usize,
 ) -> Result<()> {
-    let chunk = max_chunk.clamp(1, 1 << 30);
-    let ty = <u8 as mpi::datatype::Equivalence>::equivalent_datatype().as_raw();
-    let root = to_int(root, "root")?;
-    for piece in buf.chunks_mut(chunk) {
-        check(
-            // SAFETY: `piece` is `piece.len()` writable bytes (the root's are
-            // only read), of the datatype passed, alive until the blocking call
-            // returns.
-            unsafe {
-                sys::MPI_Bcast(
-                    piece.as_mut_ptr() as *mut c_void,
-                    to_int(piece.len(), "broadcast count")?,
-                    ty,
-                    root,
-                    comm,
-                )
-            },
-            "MPI_Bcast",
-        )?;
-    }
-    Ok(())
+    bcast_chunked(comm, root, buf, max_chunk)
 }
 
 /// `MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)`: failures of
@@ -253,9 +233,20 @@ const MAX_COUNT: usize = 1 << 30;
 /// from rank `root` into every other rank's `buf` (of the same length),
 /// in pieces of at most 2^30 elements.
 pub(crate) fn bcast<T: Equivalence>(comm: MPI_Comm, root: usize, buf: &mut [T]) -> Result<()> {
+    bcast_chunked(comm, root, buf, MAX_COUNT)
+}
+
+/// [`bcast`] in pieces of at most `max_chunk` elements (clamped to
+/// 1..=2^30: MPI counts are `int`s).
+fn bcast_chunked<T: Equivalence>(
+    comm: MPI_Comm,
+    root: usize,
+    buf: &mut [T],
+    max_chunk: usize,
+) -> Result<()> {
     let ty = T::equivalent_datatype().as_raw();
     let root = to_int(root, "root")?;
-    for piece in buf.chunks_mut(MAX_COUNT) {
+    for piece in buf.chunks_mut(max_chunk.clamp(1, MAX_COUNT)) {
         check(
             // SAFETY: `piece` is `piece.len()` writable elements of the
             // datatype passed (the root's are only read), alive until the
