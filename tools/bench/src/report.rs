@@ -98,12 +98,13 @@ impl Report {
     /// unless the suite holds none to a goal.
     pub fn table(&self, rows: Rows) -> String {
         // A suite that holds no figure to a goal (the criterion suites)
-        // shows them all: its table would be empty otherwise.
+        // shows its ratios and rates instead (its table would be empty
+        // otherwise); the baselines' absolute times stay in the full table.
         let specs = specs(&self.suite);
-        let rows = if specs.iter().any(|s| s.goal.is_some()) {
-            rows
+        let rows = if rows == Rows::WithGoal && specs.iter().all(|s| s.goal.is_none()) {
+            Rows::Relative
         } else {
-            Rows::All
+            rows
         };
         let mut body = String::new();
         let mut left_out = 0;
@@ -111,7 +112,12 @@ impl Report {
             let Some(f) = self.figures.iter().find(|f| f.name == spec.name) else {
                 continue;
             };
-            if rows == Rows::WithGoal && spec.goal.is_none() {
+            let shown = match rows {
+                Rows::All => true,
+                Rows::WithGoal => spec.goal.is_some(),
+                Rows::Relative => !is_absolute_time(spec.name),
+            };
+            if !shown {
                 left_out += 1;
                 continue;
             }
@@ -128,14 +134,16 @@ impl Report {
             };
             body += &format!("| `{}` | {} | {goal} | {value} |\n", spec.name, spec.what);
         }
+        let what = if rows == Rows::Relative {
+            "absolute times"
+        } else {
+            "without a goal"
+        };
         let more = match left_out {
             0 => String::new(),
-            1 => format!(
-                " (1 more figure, without a goal: `{OUT_DIR}/{}.md`)",
-                self.output
-            ),
+            1 => format!(" (1 more figure, {what}: `{OUT_DIR}/{}.md`)", self.output),
             n => format!(
-                " ({n} more figures, without a goal: `{OUT_DIR}/{}.md`)",
+                " ({n} more figures, {what}: `{OUT_DIR}/{}.md`)",
                 self.output
             ),
         };
@@ -155,8 +163,16 @@ impl Report {
 pub enum Rows {
     /// Every figure the run produced (`target/bench/<output>.md`).
     All,
-    /// The figures held to a goal (BENCHMARKS.md).
+    /// The figures held to a goal (BENCHMARKS.md); for a suite that holds
+    /// none to a goal, [`Rows::Relative`].
     WithGoal,
+    /// Every figure but absolute times (names ending in `_ns` or `_s`).
+    Relative,
+}
+
+/// Whether a figure's name says it is an absolute time.
+fn is_absolute_time(name: &str) -> bool {
+    name.ends_with("_ns") || (name.ends_with("_s") && !name.ends_with("_per_s"))
 }
 
 fn begin_marker(output: &str) -> String {
@@ -264,10 +280,12 @@ mod tests {
     }
 
     #[test]
-    fn a_suite_without_goals_shows_every_figure() {
+    fn a_suite_without_goals_shows_its_ratios_and_rates() {
         let mut f = Figures::new(specs("kernels"));
+        f.add("kmeans_kernel_ndarray_rows_ns", Ok(5.8e6)).unwrap();
         f.add("kmeans_kernel_gain_speedup_vs_ndarray", Ok(16.75))
             .unwrap();
+        f.add("kmeans_kernel_gain_gbytes_per_s", Ok(24.5)).unwrap();
         let r = Report {
             suite: "kernels".into(),
             output: "kernels".into(),
@@ -277,8 +295,11 @@ mod tests {
             figures: f.0,
             records: vec![],
         };
-        assert_eq!(r.table(Rows::WithGoal), r.table(Rows::All));
-        assert!(r.table(Rows::WithGoal).contains("| 16.75 |"));
+        let t = r.table(Rows::WithGoal);
+        assert!(t.contains("| 16.75 |") && t.contains("| 24.5 |"), "{t}");
+        assert!(!t.contains("5.8e6"), "{t}");
+        assert!(t.contains("(1 more figure, absolute times:"), "{t}");
+        assert!(r.table(Rows::All).contains("5.8e6"));
     }
 
     #[test]

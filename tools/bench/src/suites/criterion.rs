@@ -28,7 +28,7 @@ pub const LOCAL_SPECS: &[Spec] = &[
     ),
     spec(
         "get_1elem_gain_vs_ndarray",
-        "gain `get` time ÷ ndarray time",
+        "gain `get` of one element ÷ ndarray `slice(..).to_owned()`",
         None,
     ),
     spec(
@@ -38,7 +38,7 @@ pub const LOCAL_SPECS: &[Spec] = &[
     ),
     spec(
         "get_64kb_rows_gain_vs_ndarray",
-        "gain `get` time ÷ ndarray time",
+        "the same, 8 whole rows (64 KB, contiguous)",
         None,
     ),
     spec(
@@ -48,7 +48,7 @@ pub const LOCAL_SPECS: &[Spec] = &[
     ),
     spec(
         "get_64kb_tile_gain_vs_ndarray",
-        "gain `get` time ÷ ndarray time",
+        "the same, a 90 × 90 tile (64 KB, strided)",
         None,
     ),
     spec(
@@ -58,7 +58,7 @@ pub const LOCAL_SPECS: &[Spec] = &[
     ),
     spec(
         "acc_64kb_tile_gain_vs_ndarray",
-        "gain `acc` time (with the block's lock) ÷ ndarray time",
+        "gain `acc` of the tile (with the block's lock) ÷ ndarray `scaled_add`, α = 0.5",
         None,
     ),
 ];
@@ -73,7 +73,7 @@ pub const KERNELS_SPECS: &[Spec] = &[
     ),
     spec(
         "kmeans_kernel_gain_speedup_vs_ndarray",
-        "ndarray time ÷ gain time",
+        "k-means first iteration (every point added to a sum), ndarray rows time ÷ gain time",
         None,
     ),
     spec(
@@ -88,7 +88,7 @@ pub const KERNELS_SPECS: &[Spec] = &[
     ),
     spec(
         "kmeans_relabel_gain_speedup_vs_ndarray",
-        "ndarray time ÷ gain time",
+        "the same, an iteration where no label changes",
         None,
     ),
     spec(
