@@ -23,6 +23,14 @@
 //! `GAIN_THREAD_LEVEL` in [`super::environment`]) and runs no progress
 //! thread.
 //!
+//! `osc/ucx` fails when several threads of one process make RMA calls at
+//! once (`MPI_Win_flush` errors after UCX's "Endpoint timeout", within a
+//! minute at 3 or 4 ranks of 4 threads on the bed), so in an Open MPI job
+//! that spans nodes the RMA calls and flushes of a process take turns: a
+//! threaded rank's remote calls run one at a time, at about a millisecond
+//! each for an `acc` over TCP here (its atomicity costs the target's
+//! progress thread several turns). MPICH needs no turns.
+//!
 //! Open MPI passes no environment variable to other hosts unless named:
 //! `-x GAIN_THREADS`, `-x GAIN_...`. When a host has two or more ranks,
 //! UCX may print "Endpoint timeout" warnings from `MPI_Finalize`; the job

@@ -240,6 +240,11 @@ impl Runtime {
         // count, the same thread level.
         let spans = next < size;
         let multiple = threading == Threading::Multiple;
+        // Open MPI's world window across nodes (osc/ucx) needs this
+        // process's RMA calls one at a time (window::take_rma_turns).
+        if spans && !window::is_mpich() {
+            window::take_rma_turns();
+        }
         let progress = match progress_mode {
             ProgressMode::Off => None,
             ProgressMode::Auto if !(spans && multiple) => None,

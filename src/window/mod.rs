@@ -76,7 +76,7 @@ use crate::error::Result;
 
 pub(crate) use ffi::{
     Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet, at_exit, bcast,
-    comm_errors_return, library_version, set_thread_level, world_rank,
+    comm_errors_return, is_mpich, library_version, set_thread_level, take_rma_turns, world_rank,
 };
 use pending::Pending;
 

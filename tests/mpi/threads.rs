@@ -18,7 +18,7 @@ use crate::registry::{Case, case};
 /// configurations run them (`registry::Tag`).
 pub const CASES: &[Case] = &[
     case!(threads_same_bits_on_any_pool; Threads),
-    case!(threads_concurrent_one_sided_calls; Threads),
+    case!(threads_concurrent_one_sided_calls; Threads, Hosts),
 ];
 
 /// Everything one pool computes, gathered on every rank, to compare bits.
@@ -186,6 +186,15 @@ pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
     let threads = 4;
     let (np, me) = (rt.size(), rt.rank());
     let n = 97 * np + 13;
+    // Fewer rounds where Open MPI spans nodes: its calls take turns
+    // there (window::ffi::rma_turn) and each costs about a millisecond on
+    // the bed. MPICH keeps them all (this case found its get defect).
+    let open_mpi = mpi::environment::library_version().is_ok_and(|v| v.contains("Open MPI"));
+    let rounds = if rt.spans_nodes() && open_mpi {
+        40
+    } else {
+        150
+    };
     let tickets = 400;
     let sums = GlobalArray::<i64, Ix1>::zeros(rt, n).unwrap();
     let counter = GlobalArray::<i64, Ix1>::zeros(rt, np).unwrap();
@@ -198,7 +207,7 @@ pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
             let (sums, counter, seen, slots, mine) = (&sums, &counter, &seen, &slots, &mine);
             scope.spawn(move || {
                 let mut rng = Rng::new((me * threads + t) as u64);
-                for i in 0..150 {
+                for i in 0..rounds {
                     // acc of (rank + 1) over a random section.
                     let lo = rng.below(n);
                     let hi = lo + 1 + rng.below(n - lo);
@@ -229,7 +238,7 @@ pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
     for r in 0..np {
         for t in 0..threads {
             let mut rng = Rng::new((r * threads + t) as u64);
-            for _ in 0..150 {
+            for _ in 0..rounds {
                 let lo = rng.below(n);
                 let hi = lo + 1 + rng.below(n - lo);
                 for w in &mut want[lo..hi] {
@@ -239,7 +248,7 @@ pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
         }
     }
     assert_eq!(sums.get(..).unwrap().to_vec(), want);
-    let drawn = (np * threads * 150) as i64;
+    let drawn = (np * threads * rounds) as i64;
     assert_eq!(counter.get(np - 1..np).unwrap()[0], drawn);
     let seen_all = seen.get(..).unwrap();
     let expect_seen = (drawn as usize).min(tickets);
@@ -258,7 +267,7 @@ pub fn threads_concurrent_one_sided_calls(rt: &Runtime) {
         assert!(
             last.row(row)
                 .iter()
-                .all(|&x| x == (149 * 1000 + row) as i64)
+                .all(|&x| x == ((rounds - 1) * 1000 + row) as i64)
         );
     }
 

@@ -16,7 +16,7 @@ use super::comm::comm_shares_memory;
 use super::win::with_errors_return;
 use super::{
     GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_NO_OP, GAIN_MPI_REPLACE, GAIN_MPI_WIN_NULL,
-    check, may_call_mpi, set_errors_return, to_int,
+    check, may_call_mpi, rma_turn, set_errors_return, to_int,
 };
 
 /// The operations [`fetch_and_op`] applies.
@@ -105,6 +105,7 @@ pub(crate) fn fetch_and_op(
     let rank = to_int(rank, "rank")?;
     let ty = i64::equivalent_datatype().as_raw();
     let mut old = 0i64;
+    let _one_at_a_time = rma_turn();
     // SAFETY: reading constants initialised at load time.
     let op = unsafe {
         match op {
@@ -148,6 +149,7 @@ pub(crate) fn compare_and_swap(
     let rank = to_int(rank, "rank")?;
     let ty = i64::equivalent_datatype().as_raw();
     let mut old = 0i64;
+    let _one_at_a_time = rma_turn();
     // SAFETY: as in `fetch_and_op`: three `i64`s of datatype `ty` alive
     // across the flush, the target word inside the segment.
     unsafe {

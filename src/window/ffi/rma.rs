@@ -11,7 +11,7 @@ use super::super::transfer::Dim;
 use crate::element::Element;
 use crate::error::Result;
 
-use super::{GAIN_MPI_SUM, check, may_call_mpi, to_int};
+use super::{GAIN_MPI_SUM, check, may_call_mpi, rma_turn, to_int};
 
 /// A datatype describing one side of a transfer: `count` items of `ty`.
 struct Described {
@@ -84,7 +84,7 @@ impl Described {
 }
 
 /// The RMA calls `rma` can issue.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rma {
     Get,
     Put,
@@ -175,6 +175,7 @@ unsafe fn rma_into<T: Element>(
         }
     };
     let named = op.call(request.is_some());
+    let _one_at_a_time = rma_turn();
     // SAFETY: the caller guarantees the origin memory; the target
     // displacement lies inside the segment because the box was derived
     // from the owner's block shape; `request` is a valid out-parameter.
@@ -219,6 +220,7 @@ pub(crate) fn fetch_and_add<T: Element>(
     let ty = T::equivalent_datatype().as_raw();
     let inc_ptr = (&inc) as *const T as *const c_void;
     let old_ptr = (&mut old) as *mut T as *mut c_void;
+    let _one_at_a_time = rma_turn();
     // SAFETY: `inc` and `old` are one `T` each of datatype `ty` and live
     // across the flush that completes the call.
     unsafe {
@@ -306,6 +308,7 @@ pub(crate) unsafe fn rma_indexed<T: Element>(
             derived: true,
         }
     };
+    let _one_at_a_time = rma_turn();
     // SAFETY: the caller guarantees the origin memory and that the target
     // displacements lie inside the block.
     let code = unsafe {

@@ -2,6 +2,7 @@
 //! memory models, flushes and `MPI_Win_sync`.
 
 use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use mpi::ffi::{self as sys, MPI_Aint, MPI_Comm, MPI_Win};
 
@@ -172,6 +173,7 @@ pub(crate) fn free(mut win: MPI_Win) -> Result<()> {
 /// `MPI_Win_flush_all`: remote completion of every pending operation.
 pub(crate) fn flush_all(win: MPI_Win) -> Result<()> {
     may_call_mpi("MPI_Win_flush_all")?;
+    let _one_at_a_time = rma_turn();
     // SAFETY: `win` is valid and in a passive-target epoch.
     check(unsafe { sys::MPI_Win_flush_all(win) }, "MPI_Win_flush_all")
 }
@@ -179,6 +181,7 @@ pub(crate) fn flush_all(win: MPI_Win) -> Result<()> {
 /// `MPI_Win_flush`: remote completion of the operations to `rank`.
 pub(crate) fn flush(win: MPI_Win, rank: usize) -> Result<()> {
     may_call_mpi("MPI_Win_flush")?;
+    let _one_at_a_time = rma_turn();
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush(to_int(rank, "rank")?, win) },
@@ -189,6 +192,7 @@ pub(crate) fn flush(win: MPI_Win, rank: usize) -> Result<()> {
 /// `MPI_Win_flush_local`: local completion of the operations to `rank`.
 pub(crate) fn flush_local(win: MPI_Win, rank: usize) -> Result<()> {
     may_call_mpi("MPI_Win_flush_local")?;
+    let _one_at_a_time = rma_turn();
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush_local(to_int(rank, "rank")?, win) },
@@ -219,6 +223,7 @@ pub(crate) fn complete_gets(win: MPI_Win, rank: usize) -> Result<()> {
 /// target.
 pub(crate) fn flush_local_all(win: MPI_Win) -> Result<()> {
     may_call_mpi("MPI_Win_flush_local_all")?;
+    let _one_at_a_time = rma_turn();
     // SAFETY: as in `flush_all`.
     check(
         unsafe { sys::MPI_Win_flush_local_all(win) },
@@ -241,6 +246,40 @@ pub(crate) fn complete_gets_all(win: MPI_Win) -> Result<()> {
 pub(crate) fn is_mpich() -> bool {
     static MPICH: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *MPICH.get_or_init(|| library_version().contains("MPICH"))
+}
+
+/// Whether [`rma_turn`] takes turns: set once at start-up
+/// ([`take_rma_turns`]).
+static RMA_TURNS: AtomicBool = AtomicBool::new(false);
+
+/// Makes every RMA call and flush of this process take turns from here on
+/// ([`rma_turn`]); the runtime calls it at start-up, before any window
+/// exists, when an Open MPI job spans nodes.
+pub(crate) fn take_rma_turns() {
+    RMA_TURNS.store(true, Ordering::Release);
+}
+
+/// One RMA call or flush of this process at a time, once
+/// [`take_rma_turns`] was called: the guard to hold across the call (and
+/// the flush that completes an atomic), `None` otherwise.
+///
+/// Open MPI 4.1's `osc/ucx` (gain's world window when a job spans hosts)
+/// fails under concurrent calls from several threads of one process,
+/// although it grants `MPI_THREAD_MULTIPLE`. On the bed (TCP), 4 threads
+/// of each of 3 or 4 ranks doing `acc`, `read_inc`, `put` and `get` at
+/// random failed within a minute: `MPI_Win_flush` returned an error after
+/// UCX logged "Endpoint timeout". With accumulate-family calls taken one
+/// at a time, 3 ranks passed and 4 still failed in `MPI_Win_flush`; with
+/// every call and flush taken in turn, both pass. MPICH passes the same
+/// cases with no turns, and one thread per rank never waits for one.
+/// A turn is never held across a wait for another thread of the process
+/// (only inside one MPI call or flush), so it cannot deadlock.
+pub(crate) fn rma_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A panic while holding the turn leaves nothing half-done in it.
+    RMA_TURNS
+        .load(Ordering::Acquire)
+        .then(|| TURN.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// `MPI_Win_sync`: synchronises the public and private window copies and
