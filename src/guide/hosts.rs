@@ -38,7 +38,7 @@
 //!
 //! # MPICH 4.0.2
 //!
-//! MPICH (hydra passes the whole environment) needs nothing, with two
+//! MPICH (hydra passes the whole environment) needs nothing, with three
 //! defects of Debian 12's 4.0.2 to know:
 //!
 //! - A job across hosts can hang in `MPI_Finalize` after all its work: one
@@ -54,6 +54,12 @@
 //! - `MPI_Win_flush_local` can return before an `MPI_Get`'s data has
 //!   arrived when other threads of the rank put to the same target, so
 //!   under MPICH gain completes its gets with `MPI_Win_flush`.
+//! - Atomics on an `MPI_Win_allocate` window are not atomic together when
+//!   some ranks share a node and others do not (same-node ones go through
+//!   shared memory, the rest as messages): the mutexes' MCS queue lost a
+//!   hand-over at 2 + 1 ranks and every rank waited for its turn. Under
+//!   MPICH, a [`Mutexes`](crate::Mutexes) set spanning nodes lies on memory
+//!   of gain's own (`MPI_Win_create`), where every atomic is a message.
 //!
 //! # Progress
 //!

@@ -24,6 +24,9 @@ pub(crate) struct AtomicWords {
     world: MPI_Comm,
     control: MPI_Comm,
     freed: bool,
+    /// The memory under the window when MPI did not allocate it
+    /// (`ffi::allocate_world`); dropped after `Drop` freed the window.
+    _memory: Option<Box<[i64]>>,
 }
 
 // SAFETY: the threads of a rank share `&AtomicWords` to issue atomics
@@ -46,7 +49,7 @@ impl AtomicWords {
         init: impl Fn(usize) -> i64,
     ) -> Result<Self> {
         let made = ffi::allocate_world(place.world, len);
-        let (win, base) = agree_outcome(
+        let (win, base, memory) = agree_outcome(
             place.control,
             made,
             "the end of a window of atomics' allocation",
@@ -59,6 +62,7 @@ impl AtomicWords {
             world: place.world,
             control: place.control,
             freed: false,
+            _memory: memory,
         };
         // SAFETY: `base` is this rank's segment of at least `len` words,
         // which no other rank touches before the barrier below.
@@ -71,7 +75,10 @@ impl AtomicWords {
         // the separate memory model) before any rank passes the barrier.
         let ready = ffi::win_sync(win).and_then(|()| ffi::barrier(place.world));
         if let Err(e) = ready {
+            // The window is left to MPI; so is the memory under it, which
+            // MPI may still reach.
             words.freed = true;
+            std::mem::forget(words._memory.take());
             return Err(e);
         }
         fault::completed();

@@ -13,7 +13,7 @@ use mpi::raw::AsRaw;
 use crate::error::Result;
 
 use super::comm::comm_shares_memory;
-use super::win::with_errors_return;
+use super::win::{is_mpich, with_errors_return};
 use super::{
     GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_NO_OP, GAIN_MPI_REPLACE, GAIN_MPI_WIN_NULL,
     check, may_call_mpi, rma_turn, set_errors_return, to_int,
@@ -28,6 +28,11 @@ pub(crate) enum AtomicOp {
     NoOp,
 }
 
+/// A window of atomics: its handle, this rank's words, and the memory
+/// under them when the window does not own it (free it only after the
+/// window).
+pub(crate) type WorldWords = (MPI_Win, *mut i64, Option<Box<[i64]>>);
+
 /// Collective over `comm`: a window of `words` `i64`s on every rank
 /// (displacement unit 8; at least one word, so every rank has a base
 /// address), with errors returned as codes, then `MPI_Win_lock_all`.
@@ -40,7 +45,7 @@ pub(crate) enum AtomicOp {
 /// segmentation fault in `mca_btl_vader_emu_acswap`, to any target, in a
 /// plain C program too). Either way the words are only reached through
 /// MPI's atomics.
-pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *mut i64)> {
+pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<WorldWords> {
     let bytes = words
         .max(1)
         .checked_mul(8)
@@ -52,6 +57,13 @@ pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *
             )
         })?;
     let one_node = comm_shares_memory(comm)?;
+    // MPICH 4.0.2 serves the atomics of an `MPI_Win_allocate` window
+    // between ranks of one node in shared memory and the others as
+    // messages, and the two are not atomic together: an MCS queue of
+    // ranks on two hosts (2 + 1) lost a hand-over and every rank waited
+    // for its turn (the `disable_shm_accumulate` info key did not help).
+    // Over memory of its own (`MPI_Win_create`) every atomic is a message.
+    let mut owned = (!one_node && is_mpich()).then(|| vec![0i64; words.max(1)].into_boxed_slice());
     let mut base: *mut i64 = std::ptr::null_mut();
     // SAFETY: reading a constant initialised at load time.
     let mut win = unsafe { GAIN_MPI_WIN_NULL };
@@ -67,6 +79,16 @@ pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *
                     GAIN_MPI_INFO_NULL,
                     comm,
                     out,
+                    &mut win,
+                )
+            } else if let Some(mem) = owned.as_mut() {
+                base = mem.as_mut_ptr();
+                sys::MPI_Win_create(
+                    base as *mut c_void,
+                    bytes as MPI_Aint,
+                    8,
+                    GAIN_MPI_INFO_NULL,
+                    comm,
                     &mut win,
                 )
             } else {
@@ -88,7 +110,7 @@ pub(crate) fn allocate_world(comm: MPI_Comm, words: usize) -> Result<(MPI_Win, *
         unsafe { sys::MPI_Win_lock_all(GAIN_MPI_MODE_NOCHECK, win) },
         "MPI_Win_lock_all",
     )?;
-    Ok((win, base))
+    Ok((win, base, owned))
 }
 
 /// `MPI_Fetch_and_op` of one `i64` at word `index` of `rank`'s segment,
