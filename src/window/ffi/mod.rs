@@ -91,9 +91,10 @@ pub(crate) fn set_thread_level(multiple: bool) {
 
 /// Whether this thread may make gain's one-sided MPI calls: any thread
 /// under `MPI_THREAD_MULTIPLE` (one relaxed load), else only the thread
-/// that built the runtime. gain never serialises MPI calls itself; a
-/// program initialising MPI at a lower level calls gain's one-sided
-/// operations on remote blocks from that one thread.
+/// that built the runtime. gain serialises no MPI calls itself, except
+/// where Open MPI's `osc/ucx` needs it ([`rma_turn`]); a program
+/// initialising MPI at a lower level calls gain's one-sided operations on
+/// remote blocks from that one thread.
 pub(super) fn may_call_mpi(call: &str) -> Result<()> {
     if MULTIPLE.load(Ordering::Relaxed) || MAIN.get() == Some(&std::thread::current().id()) {
         return Ok(());
