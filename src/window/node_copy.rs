@@ -135,7 +135,7 @@ impl<T: Element> NodeCopy<T> {
         // Node rank 0 tells the others how far into the segment the data
         // starts: its mapping and theirs need not agree modulo `ALIGN`.
         let mut at = ((base as usize).wrapping_neg() % ALIGN).to_ne_bytes();
-        ffi::bcast_bytes(node, 0, &mut at, usize::MAX)?;
+        ffi::bcast(node, 0, &mut at)?;
         let at = usize::from_ne_bytes(at);
         let (seg, size) = ffi::shared_query(win, 0)?;
         let need = at + len * size_of::<T>();
@@ -297,7 +297,7 @@ impl<T: Element> NodeCopy<T> {
             // Any bytes received form valid `T`s: the root's copy holds
             // `T`s, and integers and floats have no invalid bit patterns.
             let bytes = unsafe { std::slice::from_raw_parts_mut(self.data as *mut u8, n) };
-            ffi::bcast_bytes(leaders, root, bytes, self.max_transfer_bytes)?;
+            ffi::bcast_chunked(leaders, root, bytes, self.max_transfer_bytes)?;
         }
         self.sync_node()
     }

@@ -89,19 +89,6 @@ pub(crate) fn comm_free(mut comm: MPI_Comm) -> Result<()> {
     check(unsafe { sys::MPI_Comm_free(&mut comm) }, "MPI_Comm_free")
 }
 
-/// Collective over `comm`: `MPI_Bcast` (Standard section 5.4) of `buf`
-/// from rank `root` into every other rank's `buf` (which must have the
-/// same length), as bytes, in pieces of at most `max_chunk` bytes and
-/// under 2^31 (MPI counts are `int`s).
-pub(crate) fn bcast_bytes(
-    comm: MPI_Comm,
-    root: usize,
-    buf: &mut [u8],
-    max_chunk: usize,
-) -> Result<()> {
-    bcast_chunked(comm, root, buf, max_chunk)
-}
-
 /// `MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)`: failures of
 /// calls on `comm` (a window allocation that runs out of shared memory)
 /// come back as codes instead of aborting the job.
@@ -238,7 +225,7 @@ pub(crate) fn bcast<T: Equivalence>(comm: MPI_Comm, root: usize, buf: &mut [T]) 
 
 /// [`bcast`] in pieces of at most `max_chunk` elements (clamped to
 /// 1..=2^30: MPI counts are `int`s).
-fn bcast_chunked<T: Equivalence>(
+pub(crate) fn bcast_chunked<T: Equivalence>(
     comm: MPI_Comm,
     root: usize,
     buf: &mut [T],

@@ -14,7 +14,7 @@ mod win;
 
 pub(crate) use atomics::{AtomicOp, allocate_world, compare_and_swap, fetch_and_op};
 pub(crate) use comm::{
-    NbMax, allgather_u64, barrier, bcast, bcast_bytes, comm_dup, comm_errors_return, comm_free,
+    NbMax, allgather_u64, barrier, bcast, bcast_chunked, comm_dup, comm_errors_return, comm_free,
     comm_rank, comm_size, comm_split, poke_progress, world_rank,
 };
 pub(crate) use fused::{Combine, PACKET_DATA, allreduce_elements, allreduce_packet};
