@@ -3,7 +3,7 @@
 //! MPI. Rank 0 times `reps` calls each of `read_inc`, an 8-byte `get` and
 //! an 8-byte `acc`, all into the last rank's block; the last rank first
 //! spins in a plain Rust loop for `--busy-ms` (no MPI call), then, in a
-//! second round, waits in a barrier. Meant for ranks on different hosts
+//! second round, waits in gain's `sync` (a barrier). Meant for ranks on different hosts
 //! (`scripts/hosts run 1 <exe>`), where the remote path is real; on one
 //! node same-node calls are loads and stores and need no progress.
 //!
@@ -68,7 +68,9 @@ fn round(
         .iter()
         .filter(|e| **e < Duration::from_millis(busy_ms))
         .count();
-    rt.comm().barrier();
+    // The idle target waits here: in gain's own collective, as a Global
+    // Arrays program waits in GA_Sync.
+    rt.sync()?;
     Ok((times, during))
 }
 

@@ -11,92 +11,16 @@
 use std::hint::black_box;
 
 use gain::GlobalArray;
-use mpi::datatype::Equivalence;
-use mpi::ffi;
-use mpi::raw::AsRaw;
-use mpi::traits::*;
 
 #[path = "support/alternate.rs"]
 mod alternate;
 use alternate::compare;
+#[path = "support/raw.rs"]
+mod raw;
+use raw::{raw_fetch_add, raw_get, raw_put};
 
 /// Raw `MPI_Get` of `n` doubles at byte `disp` of `rank` in `win`, then
 /// `MPI_Win_flush` (remote) or `MPI_Win_flush_local`; return codes checked.
-fn raw_get(win: ffi::MPI_Win, rank: i32, disp: ffi::MPI_Aint, buf: &mut [f64], flush_remote: bool) {
-    let ty = f64::equivalent_datatype().as_raw();
-    let n = buf.len() as i32;
-    // SAFETY: `buf` holds `n` doubles and outlives the flush; the window
-    // and displacement come from a live GlobalArray.
-    unsafe {
-        assert_eq!(
-            ffi::MPI_Get(buf.as_mut_ptr().cast(), n, ty, rank, disp, n, ty, win),
-            0
-        );
-        let rc = if flush_remote {
-            ffi::MPI_Win_flush(rank, win)
-        } else {
-            ffi::MPI_Win_flush_local(rank, win)
-        };
-        assert_eq!(rc, 0);
-    }
-}
-
-/// Raw `MPI_Put` (or `MPI_Accumulate` with `MPI_SUM` when `acc`) of
-/// `buf` to byte `disp` of `rank` in `win`, then `MPI_Win_flush` (remote)
-/// or `MPI_Win_flush_local`; return codes checked.
-fn raw_put(
-    win: ffi::MPI_Win,
-    rank: i32,
-    disp: ffi::MPI_Aint,
-    buf: &[f64],
-    acc: bool,
-    flush_remote: bool,
-) {
-    let ty = f64::equivalent_datatype().as_raw();
-    let n = buf.len() as i32;
-    // SAFETY: `buf` holds `n` doubles and outlives the flush; the window
-    // and displacement come from a live GlobalArray.
-    unsafe {
-        let p = buf.as_ptr() as *mut std::ffi::c_void;
-        let rc = if acc {
-            ffi::MPI_Accumulate(p, n, ty, rank, disp, n, ty, ffi::RSMPI_SUM, win)
-        } else {
-            ffi::MPI_Put(p, n, ty, rank, disp, n, ty, win)
-        };
-        assert_eq!(rc, 0);
-        let rc = if flush_remote {
-            ffi::MPI_Win_flush(rank, win)
-        } else {
-            ffi::MPI_Win_flush_local(rank, win)
-        };
-        assert_eq!(rc, 0);
-    }
-}
-
-/// Raw `MPI_Fetch_and_op` (`MPI_SUM`) of one `i64` at byte `disp` of
-/// `rank` in `win`, then `MPI_Win_flush`: what a `read_inc` is.
-fn raw_fetch_add(win: ffi::MPI_Win, rank: i32, disp: ffi::MPI_Aint) -> i64 {
-    let ty = i64::equivalent_datatype().as_raw();
-    let one = 1i64;
-    let mut old = 0i64;
-    // SAFETY: both values outlive the flush; the window and displacement
-    // come from a live GlobalArray.
-    unsafe {
-        let rc = ffi::MPI_Fetch_and_op(
-            (&one as *const i64).cast_mut().cast(),
-            (&mut old as *mut i64).cast(),
-            ty,
-            rank,
-            disp,
-            ffi::RSMPI_SUM,
-            win,
-        );
-        assert_eq!(rc, 0);
-        assert_eq!(ffi::MPI_Win_flush(rank, win), 0);
-    }
-    old
-}
-
 fn main() {
     let rt = gain::init().expect("MPI init");
     assert_eq!(rt.size(), 2, "run with two ranks: scripts/bench rma");
@@ -261,6 +185,26 @@ fn main() {
                     out.push((format!("remote_{name}_{label}_s"), t[i]));
                 }
             }
+            // 8 B puts to 64 places in turn against the raw put completed
+            // locally: none touches what an earlier, still pending one
+            // writes, so gain orders none of them with a flush.
+            let (_, disp) = ga.mpi_displacement(&[n]).unwrap();
+            let one = [0.0f64];
+            let mut j = 0;
+            let t = compare(
+                11,
+                2000,
+                &mut || {},
+                &mut [
+                    &mut || raw_put(world, 1, disp, &one, false, false),
+                    &mut || {
+                        j = (j + 1) % 64;
+                        ga.put(n + 8 * j..n + 8 * j + 1, &one[..]).unwrap()
+                    },
+                ],
+            );
+            out.push(("remote_mpi_put_flush_local_spread_8b_s".into(), t[0]));
+            out.push(("remote_put_spread_8b_s".into(), t[1]));
         }
         assert_eq!(buf[7], 7.0, "the gets read rank 1's block");
         if rt.spans_nodes() {
@@ -287,10 +231,14 @@ fn main() {
         // `{:e}` prints every f64 as a JSON number (1.5e-7).
         let times: Vec<String> = out.iter().map(|(k, v)| format!("\"{k}\":{v:e}")).collect();
         println!(
-            "BENCH {{\"program\":\"rma\",\"remote\":{},{}}}",
+            "BENCH {{\"program\":\"rma\",\"remote\":{},\"progress\":{},{}}}",
             rt.spans_nodes(),
+            rt.progress_interval().is_some(),
             times.join(",")
         );
     }
-    rt.comm().barrier();
+    // Rank 1 waits here while rank 0 measures: in gain's own collective,
+    // as a Global Arrays program waits in GA_Sync, so its progress thread
+    // (across hosts) leaves the engine to it.
+    rt.sync().unwrap();
 }

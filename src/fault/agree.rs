@@ -136,12 +136,26 @@ pub(crate) fn share_outcome(
     local: Result<String>,
     kind: ErrorKind,
 ) -> Result<String> {
-    let text = match (&local, world.rank() as usize == root) {
+    let is_root = world.rank() as usize == root;
+    let text = match (&local, is_root) {
         (Ok(t), true) => format!("A{t}"),
         (Err(e), true) => format!("E{e}"),
-        (_, false) => "A".to_string(),
+        (_, false) => String::new(),
     };
-    let (failed, text) = all_gather_text(world, &text).swap_remove(root);
+    // Two broadcasts from root (its length, then its text): O(log P)
+    // messages and no per-rank table, whatever the rank count.
+    let from = world.process_at_rank(root as i32);
+    let mut len = text.len() as u64;
+    from.broadcast_into(&mut len);
+    let mut bytes = if is_root {
+        text.into_bytes()
+    } else {
+        vec![0u8; len as usize]
+    };
+    from.broadcast_into(&mut bytes[..]);
+    let text = String::from_utf8_lossy(&bytes);
+    let failed = text.starts_with('E');
+    let text = text.get(1..).unwrap_or("").to_string();
     super::completed();
     match (world.rank() as usize == root, failed) {
         (true, _) => local,

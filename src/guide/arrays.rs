@@ -45,6 +45,22 @@
 //! concurrent accumulates into one element cannot race. The tests prove it
 //! with all-same-node, all-remote and mixed rank placements.
 //!
+//! # Order of one rank's calls
+//!
+//! A rank's own one-sided calls to one location take effect in the order
+//! it made them: a `get` sees this rank's earlier `put` there, an `acc`
+//! adds onto it. `put` and `acc` return once their buffer may be reused;
+//! on another node the data may still be on its way. So the window layer
+//! records, per target rank, the range of elements its puts and
+//! accumulates in flight may write, and completes them at the target
+//! (`MPI_Win_flush`, one round trip) only before a call that touches that
+//! range. Calls to other places go straight out, and an accumulate after
+//! accumulates needs no flush either, as MPI orders those by default. So
+//! a loop of small puts to different places costs no round trip each,
+//! and repeated puts to one place cost one each. Order between ranks,
+//! or between threads that do not synchronise, is what `sync` and
+//! `fence` are for.
+//!
 //! # Element lists
 //!
 //! [`gather_elements`](crate::GlobalArray::gather_elements),

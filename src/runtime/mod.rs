@@ -80,7 +80,7 @@ struct Inner {
     /// messages of ghost updates alone.
     control: SharedComm,
     registry: Arc<Registry>,
-    node_rank_of: Vec<Option<usize>>,
+    node_rank_of: Arc<[Option<usize>]>,
     rank: usize,
     size: usize,
     /// The thread level the MPI library provides.
@@ -273,7 +273,7 @@ impl Runtime {
                 node: SharedComm::new(node),
                 control: SharedComm::new(control),
                 registry: Arc::default(),
-                node_rank_of,
+                node_rank_of: node_rank_of.into(),
                 rank,
                 size,
                 threading,

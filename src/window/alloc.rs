@@ -2,6 +2,7 @@
 //! over them, and the collective free.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
@@ -10,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::fault::{self, abort_with, agree_outcome, exit_point};
 
 use super::ffi::{self, abort_world};
-use super::pending::Pending;
+use super::pending::Records;
 use super::transfer::{self};
 use super::{ALIGN, AccRoute, HEADER, LEN_AT, Placement, Window};
 
@@ -189,7 +190,7 @@ impl<T: Element> Window<T> {
             peers: Vec::new(),
             heads: segments.clone(),
             data_at,
-            node_rank_of: place.node_rank_of.to_vec(),
+            node_rank_of: Arc::clone(place.node_rank_of),
             my_node_rank,
             separate_model,
             route: if place.spans_nodes {
@@ -197,7 +198,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: Pending::per_rank(place.node_rank_of.len()),
+            pending: Records::per_rank(place.node_rank_of.len()),
             max_transfer_bytes,
             freed: false,
             backing: None,

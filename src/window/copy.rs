@@ -5,6 +5,8 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView, ArrayViewMut, Axis, IxDyn, Zip};
 
 use crate::dist::Section;
+
+use super::pending::{Access, Footprint};
 use crate::element::Element;
 use crate::error::Result;
 
@@ -16,6 +18,14 @@ pub(crate) struct Piece<'a> {
     pub block: &'a [usize],
     pub in_block: Section,
     pub in_buf: Section,
+}
+
+impl Piece<'_> {
+    /// The elements of the owner's block the piece covers, for ordering an
+    /// operation on it (`Window::order_before`).
+    pub(super) fn footprint(&self, access: Access) -> Footprint {
+        Footprint::of_box(self.block, &self.in_block, access)
+    }
 }
 
 pub(super) fn check_cover(pieces: &[Piece<'_>], total: usize) -> Result<()> {

@@ -33,6 +33,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 use super::ffi::{self, Rma, abort_world};
+use super::pending::{Access, Footprint};
+use super::rma::access;
 use super::{AccRoute, Window};
 
 /// One element of a list: its owner, its row-major offset in the owner's
@@ -214,9 +216,9 @@ impl<T: Element> Window<T> {
         let issued = (|| -> Result<()> {
             for run in at.runs().filter(|r| self.node_rank_of[r[0].rank].is_none()) {
                 let rank = run[0].rank;
-                self.order_after_pending(world, rank)?;
                 offsets.clear();
                 offsets.extend(repeats(run).map(|r| r[0].offset));
+                self.order_before(world, rank, Footprint::elements(&offsets, Access::Read))?;
                 // SAFETY: `values` holds `offsets.len()` elements from
                 // `at_value` (its length counted the same repeats), and
                 // outlives the completion below or the one of the error
@@ -375,13 +377,24 @@ impl<T: Element> Window<T> {
         buf: &[T],
         rel: &mut Vec<MPI_Aint>,
     ) -> Result<()> {
-        self.order_after_pending(world, rank)?;
+        let f = Footprint::elements(offsets, access(op));
+        self.order_before(world, rank, f)?;
+        // Small: issued from a copy, which the record keeps until a flush,
+        // so a failure part way needs no drain.
+        let src = ndarray::ArrayView1::from(buf);
+        if let Some(done) = self.issue_from_copy(world, rank, f, &src, &mut |at, _| {
+            // SAFETY: `issue_from_copy` passes its copy of `buf` (one
+            // element per offset), kept until a flush.
+            unsafe { self.issue_elements(world, op, rank, offsets, at, rel) }.map(|()| true)
+        }) {
+            return done;
+        }
         // SAFETY: `buf` holds one element per offset and outlives the
         // local flush below (or the error path's); puts and accumulates
         // only read it.
         let issued =
             unsafe { self.issue_elements(world, op, rank, offsets, buf.as_ptr() as *mut T, rel) };
-        self.pending[rank].issue();
+        self.pending[rank].issue(f);
         match issued {
             Ok(()) => ffi::flush_local(world, rank),
             Err(e) => Err(self.drain(world, e)),

@@ -32,12 +32,13 @@
 
 use std::fs::File;
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
 use super::alloc::world_window_together;
-use super::pending::Pending;
+use super::pending::Records;
 use super::{ALIGN, AccRoute, HEADER, Placement, Window, ffi, transfer};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
@@ -267,7 +268,7 @@ impl<T: Element> Window<T> {
             NonNull::<T>::dangling().as_ptr()
         };
         let mut peers = vec![(NonNull::<T>::dangling().as_ptr(), 0); node_size];
-        for (&(start, len), nr) in blocks.iter().zip(place.node_rank_of) {
+        for (&(start, len), nr) in blocks.iter().zip(place.node_rank_of.iter()) {
             if let Some(nr) = *nr {
                 // SAFETY: the blocks partition the mapped data, so `start`
                 // is inside it or at its end (an empty block).
@@ -297,7 +298,7 @@ impl<T: Element> Window<T> {
             peers,
             heads,
             data_at,
-            node_rank_of: place.node_rank_of.to_vec(),
+            node_rank_of: Arc::clone(place.node_rank_of),
             my_node_rank,
             separate_model,
             route: if place.spans_nodes {
@@ -305,7 +306,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: Pending::per_rank(place.node_rank_of.len()),
+            pending: Records::per_rank(place.node_rank_of.len()),
             max_transfer_bytes,
             freed: false,
             backing: Some(backing),

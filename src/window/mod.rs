@@ -78,7 +78,7 @@ pub(crate) use ffi::{
     Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet, at_exit, bcast,
     comm_errors_return, is_mpich, library_version, set_thread_level, take_rma_turns, world_rank,
 };
-use pending::Pending;
+use pending::Records;
 
 pub(crate) use atomics::AtomicWords;
 pub(crate) use copy::Piece;
@@ -108,7 +108,7 @@ pub(crate) struct Placement<'a> {
     /// The ranks of `world` that share memory with this one.
     pub node: MPI_Comm,
     /// For each world rank, its rank in `node`, `None` when on another node.
-    pub node_rank_of: &'a [Option<usize>],
+    pub node_rank_of: &'a Arc<[Option<usize>]>,
     /// Whether some rank of `world` is on another node.
     pub spans_nodes: bool,
     /// A duplicate of `world` for the exit points of [`exit_point`] and
@@ -144,7 +144,9 @@ pub(crate) struct Window<T: Element> {
     /// Byte offset of each rank's data in its segment, by world rank: the
     /// base of its displacements in either window.
     data_at: Vec<usize>,
-    node_rank_of: Vec<Option<usize>>,
+    /// For each world rank, its node rank: the runtime's one table,
+    /// shared by every window.
+    node_rank_of: Arc<[Option<usize>]>,
     my_node_rank: usize,
     separate_model: bool,
     route: AccRoute,
@@ -152,7 +154,7 @@ pub(crate) struct Window<T: Element> {
     /// completed at the target yet. The next operation to that rank flushes
     /// first, so one rank's operations to one location take effect in issue
     /// order, whichever of its threads issued them.
-    pending: Vec<Pending>,
+    pending: Records,
     max_transfer_bytes: usize,
     freed: bool,
     /// The file mapping holding the blocks of a file-backed window
@@ -231,6 +233,15 @@ impl<T: Element> Window<T> {
     pub(crate) fn settle(&self, rank: usize) -> Result<()> {
         match self.world {
             Some(world) => self.order_after_pending(world, rank),
+            None => Ok(()),
+        }
+    }
+
+    /// [`settle`](Self::settle) for an access with footprint `f` only:
+    /// completes the accumulates in flight that may write what it touches.
+    pub(crate) fn settle_for(&self, rank: usize, f: pending::Footprint) -> Result<()> {
+        match self.world {
+            Some(world) => self.order_before(world, rank, f),
             None => Ok(()),
         }
     }

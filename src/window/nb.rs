@@ -34,6 +34,7 @@ use crate::error::Result;
 
 use super::copy::Piece;
 use super::ffi::{self, Requests, Rma, abort_world};
+use super::rma::access;
 use super::{AccRoute, Window};
 
 /// A scope for non-blocking writes into one window, open while the
@@ -237,7 +238,8 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         strides: &[isize],
         w: &mut PendingWrite<'scope, T>,
     ) -> Result<bool> {
-        self.win.order_after_pending(world, p.rank)?;
+        let f = p.footprint(access(op));
+        self.win.order_before(world, p.rank, f)?;
         if w.open.is_none() {
             // Counted before the first request exists, so the scope's close
             // sees it if the handle is forgotten.
@@ -256,7 +258,7 @@ impl<'scope, T: Element> WriteScope<'scope, '_, T> {
         };
         if requests.len() > before {
             // In flight to `p.rank`: the next operation to it flushes first.
-            self.win.pending[p.rank].issue();
+            self.win.pending[p.rank].issue(f);
         }
         Ok(issued)
     }

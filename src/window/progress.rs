@@ -11,6 +11,16 @@
 //! the one-sided components' progress: Open MPI's `opal_progress` runs
 //! `osc/ucx`'s, MPICH's progress engine its netmod's. It needs
 //! `MPI_THREAD_MULTIPLE`.
+//!
+//! What it costs, and when: nothing while the rank's own threads are in
+//! gain's MPI calls (an RMA call or flush, `sync`, a wait on requests) or
+//! began one since its last look. It does not poke then (a poke would
+//! contend with them for MPI's locks, and on a full node for the cores)
+//! and backs off, doubling its pause up to [`BACK_OFF`] intervals. Once
+//! the rank computes, it pokes again within that pause and every interval
+//! after it. A rank waiting in an MPI call of the program's own (not
+//! gain's) cannot be seen, and is poked every interval: an `MPI_Iprobe`
+//! that competes with that call for the engine.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +31,11 @@ use mpi::ffi::MPI_Comm;
 
 use super::ffi;
 use crate::error::{Error, ErrorKind, Result};
+
+/// The longest pause, in intervals, of a thread whose rank is in MPI: once
+/// the rank leaves MPI to compute, the thread pokes again within this many
+/// intervals, and every interval after that.
+const BACK_OFF: u32 = 32;
 
 /// A communicator handle moved into the progress thread.
 struct ProbeComm(MPI_Comm);
@@ -79,17 +94,31 @@ impl Progress {
             .name("gain-progress".into())
             .spawn(move || {
                 let probe = probe;
+                let mut seen = ffi::calls_begun();
+                let mut pause = interval;
                 while !flag.load(Ordering::Acquire) {
-                    if let Err(e) = ffi::poke_progress(probe.0) {
-                        eprintln!("gain: rank {rank}: the progress thread stops: {e}");
-                        return;
-                    }
                     if interval.is_zero() {
                         // A core to itself: poll on, letting others run
                         // first when the core is shared.
                         std::thread::yield_now();
                     } else {
-                        std::thread::sleep(interval);
+                        std::thread::sleep(pause);
+                    }
+                    // The rank's own threads turn the engine while they are
+                    // in gain's MPI calls, or began one since the last
+                    // look: no poke, which would only contend with them
+                    // for MPI's locks and the cores, and look again later,
+                    // up to `BACK_OFF` intervals.
+                    let now = ffi::calls_begun();
+                    if now != seen || ffi::threads_inside_mpi() > 0 {
+                        seen = now;
+                        pause = (pause * 2).min(interval * BACK_OFF);
+                        continue;
+                    }
+                    pause = interval;
+                    if let Err(e) = ffi::poke_progress(probe.0) {
+                        eprintln!("gain: rank {rank}: the progress thread stops: {e}");
+                        return;
                     }
                 }
             })

@@ -13,13 +13,19 @@ use crate::fault::{self};
 
 use super::copy::{Piece, Slot, add_scaled, check_cover, copy_into, row_major_strides};
 use super::ffi::{self, Rma};
-use super::pending::{Pending, PendingRead};
+use super::pending::{Access, Footprint, Held, Pending, PendingRead};
 use super::transfer::{self, Chunk, Dim};
 use super::{AccRoute, Window};
 
 /// What [`Window::issue_each`] calls once per MPI call: target
 /// displacement, origin address, dimensions.
 pub(super) type IssueCall<'a, T> = dyn FnMut(MPI_Aint, *mut T, &[Dim]) -> Result<()> + 'a;
+
+/// What [`Window::issue_from_copy`] calls to issue from its copy: origin
+/// address, and a view describing the copy's layout; `false` when it
+/// issued nothing.
+pub(super) type IssueFromCopy<'a, T> =
+    dyn FnMut(*mut T, &ArrayView<'_, T, IxDyn>) -> Result<bool> + 'a;
 
 impl<T: Element> Window<T> {
     /// Reads the pieces of a section into a new array of shape `dim`.
@@ -88,7 +94,7 @@ impl<T: Element> Window<T> {
                 continue;
             }
             let world = self.world.expect("remote rank implies a world window");
-            self.order_after_pending(world, p.rank)?;
+            self.order_before(world, p.rank, p.footprint(Access::Read))?;
             let origin = dst.as_mut_ptr() as *mut T;
             if !read.targets.contains(&p.rank) {
                 read.targets.push(p.rank);
@@ -127,7 +133,7 @@ impl<T: Element> Window<T> {
         dst: ArrayViewMut<'_, S, E>,
     ) -> Result<()> {
         if let Some(nr) = self.node_rank_of[p.rank] {
-            self.settle(p.rank)?;
+            self.settle_for(p.rank, p.footprint(Access::Read))?;
             let mut dst = dst;
             if let Some((at, n)) = self.peer_run(nr, p, dst.shape(), dst.strides()) {
                 // SAFETY: `peer_run` checked that `n` elements from `at`
@@ -143,7 +149,7 @@ impl<T: Element> Window<T> {
             return Ok(());
         }
         let world = self.world.expect("remote rank implies a world window");
-        self.order_after_pending(world, p.rank)?;
+        self.order_before(world, p.rank, p.footprint(Access::Read))?;
         let mut dst = dst;
         let origin = dst.as_mut_ptr() as *mut T;
         // SAFETY: `origin` and the strides describe `dst` (a `T` or
@@ -168,7 +174,7 @@ impl<T: Element> Window<T> {
         for p in pieces {
             let part = narrow(src.view(), &p.in_buf);
             if let Some(nr) = self.node_rank_of[p.rank] {
-                self.settle(p.rank)?;
+                self.settle_for(p.rank, p.footprint(Access::Write))?;
                 if let Some((at, n)) = self.peer_run(nr, p, part.shape(), part.strides()) {
                     // SAFETY: as in `read_piece`; `copy` allows overlap.
                     unsafe { std::ptr::copy(part.as_ptr(), at, n) };
@@ -239,22 +245,17 @@ impl<T: Element> Window<T> {
             }
             AccRoute::Mpi => {
                 let world = self.world.expect("multi-node job");
-                self.order_after_pending(world, rank)?;
-                // SAFETY: `v` is one `T` that outlives the local flush
-                // below; an accumulate only reads it.
-                unsafe {
-                    let disp = self.displacement(rank, offset);
-                    ffi::rma(
-                        Rma::AccumulateSum,
-                        world,
-                        rank,
-                        disp,
-                        &v as *const T as *mut T,
-                        &[Dim::run(1)],
-                    )?;
-                }
-                self.pending[rank].issue();
-                ffi::flush_local(world, rank)
+                let f = Footprint::one(offset, Access::Accumulate);
+                self.order_before(world, rank, f)?;
+                let disp = self.displacement(rank, offset);
+                let one = ArrayView::from(std::slice::from_ref(&v));
+                self.issue_from_copy(world, rank, f, &one, &mut |at, _| {
+                    // SAFETY: `at` is the copy of `v`, one `T` kept until
+                    // a flush; an accumulate only reads it.
+                    unsafe { ffi::rma(Rma::AccumulateSum, world, rank, disp, at, &[Dim::run(1)]) }
+                        .map(|()| true)
+                })
+                .expect("one element is small enough to copy")
             }
         }
     }
@@ -263,7 +264,7 @@ impl<T: Element> Window<T> {
     /// this node, one `MPI_Get` otherwise.
     pub(crate) fn read_one(&self, rank: usize, offset: usize) -> Result<T> {
         if let Some(nr) = self.node_rank_of[rank] {
-            self.settle(rank)?;
+            self.settle_for(rank, Footprint::one(offset, Access::Read))?;
             let (p, n) = self.peers[nr];
             assert!(offset < n, "element outside its block");
             // SAFETY: in bounds; a volatile load, as other ranks may store
@@ -271,7 +272,7 @@ impl<T: Element> Window<T> {
             return Ok(unsafe { p.add(offset).read_volatile() });
         }
         let world = self.world.expect("remote rank implies a world window");
-        self.order_after_pending(world, rank)?;
+        self.order_before(world, rank, Footprint::one(offset, Access::Read))?;
         let mut v = T::zero();
         // SAFETY: `v` is one writable `T` that outlives the flush below.
         unsafe {
@@ -312,7 +313,7 @@ impl<T: Element> Window<T> {
             AccRoute::Mpi => {
                 let world = self.world.expect("multi-node job");
                 let disp = self.displacement(rank, offset);
-                self.order_after_pending(world, rank)?;
+                self.order_before(world, rank, Footprint::one(offset, Access::Accumulate))?;
                 ffi::fetch_and_add(world, rank, disp, inc)
             }
         }
@@ -324,9 +325,9 @@ impl<T: Element> Window<T> {
         let Some(w) = self.world else {
             return Ok(());
         };
-        let issued: Vec<u64> = self.pending.iter().map(Pending::issued).collect();
+        let issued: Vec<(&Pending, u64)> = self.pending.made().map(|p| (p, p.issued())).collect();
         ffi::flush_all(w)?;
-        for (p, n) in self.pending.iter().zip(issued) {
+        for (p, n) in issued {
             p.flushed_up_to(n);
         }
         Ok(())
@@ -352,12 +353,26 @@ impl<T: Element> Window<T> {
         Ok(())
     }
 
+    /// Orders what follows after every earlier put and accumulate of this
+    /// rank to `rank`: completes them at the target (`MPI_Win_flush`) if
+    /// any is outstanding.
     pub(super) fn order_after_pending(&self, world: MPI_Win, rank: usize) -> Result<()> {
-        let p = &self.pending[rank];
-        let issued = p.issued();
-        if p.flushed() < issued {
+        self.order_before(world, rank, Footprint::whole(Access::Write))
+    }
+
+    /// Orders an operation with footprint `f` after this rank's earlier
+    /// puts and accumulates to `rank` that it must follow (gain's promise:
+    /// a rank's own operations to one location take effect in the order
+    /// issued): completes them at the target first when any may write
+    /// what `f` touches, unless both are accumulates, which MPI orders.
+    pub(super) fn order_before(&self, world: MPI_Win, rank: usize, f: Footprint) -> Result<()> {
+        // No record: this rank never wrote to `rank` through this window.
+        let Some(p) = self.pending.get(rank) else {
+            return Ok(());
+        };
+        if let Some(n) = p.flush_needed(f) {
             ffi::flush(world, rank)?;
-            p.flushed_up_to(issued);
+            p.flushed_up_to(n);
         }
         Ok(())
     }
@@ -369,7 +384,15 @@ impl<T: Element> Window<T> {
         p: &Piece<'_>,
         src: ArrayView<'_, T, IxDyn>,
     ) -> Result<()> {
-        self.order_after_pending(world, p.rank)?;
+        let f = p.footprint(access(op));
+        self.order_before(world, p.rank, f)?;
+        if let Some(done) = self.issue_from_copy(world, p.rank, f, &src, &mut |at, like| {
+            // SAFETY: `issue_from_copy` passes the start of its packed copy
+            // of `src`, laid out as `like`, which lives until a flush.
+            unsafe { self.issue(world, op, p, at, like.shape(), like.strides()) }
+        }) {
+            return done;
+        }
         let origin = src.as_ptr() as *mut T;
         // SAFETY: `origin` and the strides describe `src`, which outlives
         // the local flush below; puts and accumulates only read it.
@@ -377,8 +400,46 @@ impl<T: Element> Window<T> {
             let packed = src.as_standard_layout();
             return self.put_like(world, op, p, packed.view());
         }
-        self.pending[p.rank].issue();
+        self.pending[p.rank].issue(f);
         ffi::flush_local(world, p.rank)
+    }
+
+    /// Issues a small put or accumulate with footprint `f` to `rank` from a
+    /// copy of `src` ([`Held`]) and returns without waiting for it, so that
+    /// a run of them costs no round trip each (`MPI_Win_flush_local` is one
+    /// under UCX). `issue(origin, like)` makes the MPI calls from the copy,
+    /// which is laid out as `like` (row-major); the target's record keeps
+    /// it until a flush covers the operation, flushing first when it holds
+    /// [`HELD_CAP`](super::pending::HELD_CAP) bytes. `None`, having done
+    /// nothing, when `src` is not small: the caller issues from `src` and
+    /// waits for local completion.
+    pub(super) fn issue_from_copy<D: Dimension>(
+        &self,
+        world: MPI_Win,
+        rank: usize,
+        f: Footprint,
+        src: &ArrayView<'_, T, D>,
+        issue: &mut IssueFromCopy<'_, T>,
+    ) -> Option<Result<()>> {
+        let mut held = Held::of(src)?;
+        let record = &self.pending[rank];
+        if let Some(n) = record.room_for(held.bytes()) {
+            if let Err(e) = ffi::flush(world, rank) {
+                return Some(Err(e));
+            }
+            record.flushed_up_to(n);
+        }
+        let origin = held.origin::<T>();
+        // SAFETY: `origin` starts the copy's `src.len()` elements in
+        // row-major order, aligned for `T`; the view only describes them to
+        // `issue` and is not used after the copy moves into the record (a
+        // heap buffer, which the move does not relocate).
+        let like =
+            unsafe { ArrayView::from_shape_ptr(src.raw_dim().into_dyn(), origin as *const T) };
+        let issued = issue(origin, &like);
+        // Kept even when a call failed part way: MPI may read what it issued.
+        record.issue_held(f, held);
+        Some(issued.map(|ok| debug_assert!(ok, "a packed copy has no negative strides")))
     }
 
     /// Issues `op` between the origin box (`origin`, `shape`, `strides`)
@@ -552,5 +613,14 @@ pub(super) struct BlockLock<'a> {
 impl Drop for BlockLock<'_> {
     fn drop(&mut self) {
         self.word.store(0, Ordering::Release);
+    }
+}
+
+/// What RMA call `op` does at its target.
+pub(super) fn access(op: Rma) -> Access {
+    match op {
+        Rma::Get => Access::Read,
+        Rma::Put => Access::Write,
+        Rma::AccumulateSum => Access::Accumulate,
     }
 }

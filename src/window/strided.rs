@@ -16,6 +16,8 @@ use crate::error::Result;
 
 use super::copy::{Piece, add_scaled, copy_into, row_major_strides};
 use super::ffi::{self, Rma};
+use super::pending::Access;
+use super::rma::access;
 use super::transfer;
 use super::{AccRoute, Window};
 
@@ -38,7 +40,7 @@ impl<T: Element> Window<T> {
                 continue;
             }
             let world = self.world.expect("remote rank implies a world window");
-            self.order_after_pending(world, p.rank)?;
+            self.order_before(world, p.rank, p.footprint(Access::Read))?;
             let origin = part.as_mut_ptr();
             // SAFETY: `origin` and the strides describe `part`, a view of
             // the caller's buffer that outlives the flush below.
@@ -128,7 +130,15 @@ impl<T: Element> Window<T> {
         step: &[usize],
         src: ArrayView<'_, T, IxDyn>,
     ) -> Result<()> {
-        self.order_after_pending(world, p.rank)?;
+        let f = p.footprint(access(op));
+        self.order_before(world, p.rank, f)?;
+        if let Some(done) = self.issue_from_copy(world, p.rank, f, &src, &mut |at, like| {
+            // SAFETY: `issue_from_copy` passes the start of its packed copy
+            // of `src`, laid out as `like`, which lives until a flush.
+            unsafe { self.issue_stepped(world, op, p, step, at, like) }
+        }) {
+            return done;
+        }
         let origin = src.as_ptr() as *mut T;
         // SAFETY: `origin` and the strides describe `src`, which outlives
         // the local flush below; puts and accumulates only read it.
@@ -136,7 +146,7 @@ impl<T: Element> Window<T> {
             let packed = src.as_standard_layout();
             return self.put_stepped(world, op, p, step, packed.view());
         }
-        self.pending[p.rank].issue();
+        self.pending[p.rank].issue(f);
         ffi::flush_local(world, p.rank)
     }
 

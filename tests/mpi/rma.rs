@@ -22,6 +22,7 @@ pub const CASES: &[Case] = &[
     case!(read_inc_signed_increments; Light, Rma, Hosts),
     case!(calls_complete_while_target_computes; Light, Hosts),
     case!(own_operations_stay_in_order; Light, Hosts),
+    case!(own_operations_in_order_at_random; Light, Rma, Hosts),
 ];
 
 /// Every rank accumulates into overlapping sections many times; the result
@@ -224,6 +225,72 @@ fn own_operations_stay_in_order(rt: &Runtime) {
         let row = (4 * (r + 1) + 1) % n;
         assert_eq!(all.row(row).to_vec(), vec![19, 120, 21]);
     }
+}
+
+/// Each rank makes 300 one-sided calls of random kinds on random places
+/// of the next rank's block, which no other rank touches: `put`, `acc`,
+/// `get`, `at`, `read_inc`, element scatter and gather, some to places
+/// pending calls write and some beside them. Every read sees every
+/// earlier call, as the serial model applied in the same order says (a
+/// call that skips a needed flush reads a stale value).
+fn own_operations_in_order_at_random(rt: &Runtime) {
+    let (np, me) = (rt.size(), rt.rank());
+    let b = 64;
+    let ga = GlobalArray::<i64, _>::zeros(rt, b * np).unwrap();
+    let base = ((me + 1) % np) * b;
+    let mut model = vec![0i64; b];
+    let mut rng = Rng::new(900 + me as u64);
+    // Most calls land in a few hot spots, so that many touch places
+    // still pending and many do not.
+    let place = |rng: &mut Rng| {
+        let lo = (rng.below(4) * 16 + rng.below(6)).min(b - 1);
+        let n = 1 + rng.below(4.min(b - lo));
+        (lo, lo + n)
+    };
+    for k in 0..300 {
+        let (lo, hi) = place(&mut rng);
+        let what = rng.below(7);
+        match what {
+            0 => {
+                let v: Vec<i64> = (lo..hi).map(|i| (k * 1000 + i) as i64).collect();
+                ga.put(base + lo..base + hi, &v[..]).unwrap();
+                model[lo..hi].copy_from_slice(&v);
+            }
+            1 => {
+                let v: Vec<i64> = (lo..hi).map(|i| i as i64 + 1).collect();
+                ga.acc(base + lo..base + hi, &v[..], 3).unwrap();
+                for (m, x) in model[lo..hi].iter_mut().zip(&v) {
+                    *m += 3 * x;
+                }
+            }
+            2 => {
+                let got = ga.get(base + lo..base + hi).unwrap();
+                assert_eq!(got.to_vec(), model[lo..hi], "call {k}: get {lo}..{hi}");
+            }
+            3 => assert_eq!(ga.at(&[base + lo]).unwrap(), model[lo], "call {k}: at {lo}"),
+            4 => {
+                let old = ga.read_inc(&[base + lo], 5).unwrap();
+                assert_eq!(old, model[lo], "call {k}: read_inc {lo}");
+                model[lo] += 5;
+            }
+            5 => {
+                let idx: Vec<[usize; 1]> = (lo..hi).rev().map(|i| [base + i]).collect();
+                let v: Vec<i64> = (0..idx.len()).map(|j| -((k * 10 + j) as i64)).collect();
+                ga.scatter_elements(&idx, &v).unwrap();
+                for (i, x) in idx.iter().zip(&v) {
+                    model[i[0] - base] = *x;
+                }
+            }
+            _ => {
+                let idx: Vec<[usize; 1]> = (lo..hi).map(|i| [base + i]).collect();
+                let got = ga.gather_elements(&idx).unwrap();
+                assert_eq!(got, model[lo..hi], "call {k}: gather {lo}..{hi}");
+            }
+        }
+    }
+    ga.sync().unwrap();
+    let all = ga.get(..).unwrap();
+    assert_eq!(all.slice(ndarray::s![base..base + b]).to_vec(), model);
 }
 
 /// One-sided calls aimed at a rank that computes without calling MPI

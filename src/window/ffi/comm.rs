@@ -11,7 +11,7 @@ use mpi::raw::AsRaw;
 
 use crate::error::Result;
 
-use super::{GAIN_MPI_COMM_WORLD, check, may_call_mpi, to_int};
+use super::{GAIN_MPI_COMM_WORLD, InMpi, check, may_call_mpi_uncounted, to_int};
 
 /// `MPI_Comm_size`.
 pub(crate) fn comm_size(comm: MPI_Comm) -> Result<usize> {
@@ -38,6 +38,7 @@ pub(crate) fn world_rank() -> Result<usize> {
 
 /// `MPI_Barrier`.
 pub(crate) fn barrier(comm: MPI_Comm) -> Result<()> {
+    let _inside = InMpi::enter();
     // SAFETY: `comm` is a valid communicator.
     check(unsafe { sys::MPI_Barrier(comm) }, "MPI_Barrier")
 }
@@ -201,7 +202,7 @@ pub(crate) fn allgather_u64(comm: MPI_Comm, x: u64) -> Result<Vec<u64>> {
 /// progress engine (which serves other ranks' one-sided operations on this
 /// rank's memory in components without hardware progress).
 pub(crate) fn poke_progress(comm: MPI_Comm) -> Result<()> {
-    may_call_mpi("MPI_Iprobe")?;
+    may_call_mpi_uncounted("MPI_Iprobe")?;
     let mut flag: c_int = 0;
     let mut status = std::mem::MaybeUninit::<sys::MPI_Status>::uninit();
     // SAFETY: `comm` is a valid communicator; `flag` and `status` are

@@ -27,7 +27,7 @@ pub(crate) use win::{
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
 use mpi::ffi::{self as sys, MPI_Comm, MPI_Info, MPI_Op, MPI_Win};
@@ -94,8 +94,50 @@ pub(crate) fn set_thread_level(multiple: bool) {
 /// that built the runtime. gain serialises no MPI calls itself, except
 /// where Open MPI's `osc/ucx` needs it ([`rma_turn`]); a program
 /// initialising MPI at a lower level calls gain's one-sided operations on
-/// remote blocks from that one thread.
+/// remote blocks from that one thread. Counts the call ([`calls_begun`]).
 pub(super) fn may_call_mpi(call: &str) -> Result<()> {
+    CALLS.fetch_add(1, Ordering::Relaxed);
+    may_call_mpi_uncounted(call)
+}
+
+/// One-sided MPI calls this process has begun ([`may_call_mpi`] counts
+/// them): a rank whose count moves is turning MPI's progress engine itself.
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// How many one-sided MPI calls this process has begun so far.
+pub(crate) fn calls_begun() -> u64 {
+    CALLS.load(Ordering::Relaxed)
+}
+
+/// Threads of this process inside a gain MPI call that may wait (an RMA
+/// call or flush, a barrier, a wait on requests): while any is, the rank
+/// turns MPI's progress engine itself.
+static INSIDE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many threads of this process are inside gain's MPI calls now.
+pub(crate) fn threads_inside_mpi() -> usize {
+    INSIDE.load(Ordering::Relaxed)
+}
+
+/// Marks the calling thread as inside a gain MPI call until it drops
+/// ([`threads_inside_mpi`]).
+pub(crate) struct InMpi(());
+
+impl InMpi {
+    pub(crate) fn enter() -> InMpi {
+        INSIDE.fetch_add(1, Ordering::Relaxed);
+        InMpi(())
+    }
+}
+
+impl Drop for InMpi {
+    fn drop(&mut self) {
+        INSIDE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// [`may_call_mpi`] without counting the call (the progress thread's own).
+pub(super) fn may_call_mpi_uncounted(call: &str) -> Result<()> {
     if MULTIPLE.load(Ordering::Relaxed) || MAIN.get() == Some(&std::thread::current().id()) {
         return Ok(());
     }

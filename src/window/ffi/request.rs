@@ -10,7 +10,7 @@ use mpi::raw::AsRaw;
 
 use crate::error::Result;
 
-use super::{check, may_call_mpi, to_int};
+use super::{InMpi, check, may_call_mpi, to_int};
 
 /// The requests of one non-blocking operation, each completed by MPI
 /// (and set to `MPI_REQUEST_NULL`) as a test or wait finds it complete.
@@ -70,6 +70,7 @@ impl Requests {
             return Ok(());
         }
         may_call_mpi("MPI_Waitall")?;
+        let _inside = InMpi::enter();
         let n = to_int(self.0.len(), "request count")?;
         // SAFETY: as in `test`.
         let code = unsafe { sys::MPI_Waitall(n, self.0.as_mut_ptr(), sys::RSMPI_STATUSES_IGNORE) };

@@ -10,7 +10,7 @@ use crate::error::Result;
 
 use super::{
     GAIN_MPI_INFO_NULL, GAIN_MPI_MODE_NOCHECK, GAIN_MPI_WIN_MODEL, GAIN_MPI_WIN_NULL,
-    GAIN_MPI_WIN_SEPARATE, check, comm_errors_return, library_version, may_call_mpi,
+    GAIN_MPI_WIN_SEPARATE, InMpi, check, comm_errors_return, library_version, may_call_mpi,
     set_errors_return, to_int,
 };
 
@@ -274,12 +274,27 @@ pub(crate) fn take_rma_turns() {
 /// cases with no turns, and one thread per rank never waits for one.
 /// A turn is never held across a wait for another thread of the process
 /// (only inside one MPI call or flush), so it cannot deadlock.
-pub(crate) fn rma_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+///
+/// The guard also marks the thread as inside MPI ([`InMpi`]), so that the
+/// progress thread leaves the engine to it.
+pub(crate) fn rma_turn() -> Turn {
     static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let inside = InMpi::enter();
     // A panic while holding the turn leaves nothing half-done in it.
-    RMA_TURNS
+    let turn = RMA_TURNS
         .load(Ordering::Acquire)
-        .then(|| TURN.lock().unwrap_or_else(|e| e.into_inner()))
+        .then(|| TURN.lock().unwrap_or_else(|e| e.into_inner()));
+    Turn {
+        _turn: turn,
+        _inside: inside,
+    }
+}
+
+/// What [`rma_turn`] returns: the turn, if turns are taken, and the mark
+/// of a thread inside MPI; both end when it drops.
+pub(crate) struct Turn {
+    _turn: Option<std::sync::MutexGuard<'static, ()>>,
+    _inside: InMpi,
 }
 
 /// `MPI_Win_sync`: synchronises the public and private window copies and

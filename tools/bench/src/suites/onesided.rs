@@ -129,7 +129,7 @@ pub fn run(b: &mut Bench) -> Result<Figures> {
     let exe = built.exe(target)?;
     b.launch::<&str>(2, &[], exe, &[])?;
     b.launch::<&str>(2, &[("GAIN_RANKS_PER_NODE", "1")], exe, &[])?;
-    on_bed(b, 2, "1,1", exe, &["--bed".to_string()])?;
+    on_bed(b, 2, "1,1", exe, &["--bed".to_string()], &[])?;
     figures(&b.records)
 }
 
