@@ -232,6 +232,7 @@ pub(crate) fn bcast_chunked<T: Equivalence>(
     buf: &mut [T],
     max_chunk: usize,
 ) -> Result<()> {
+    let _inside = InMpi::enter();
     let ty = T::equivalent_datatype().as_raw();
     let root = to_int(root, "root")?;
     for piece in buf.chunks_mut(max_chunk.clamp(1, MAX_COUNT)) {

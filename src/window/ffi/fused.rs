@@ -21,7 +21,7 @@ use mpi::raw::AsRaw;
 use crate::element::Element;
 use crate::error::Result;
 
-use super::{GAIN_MPI_IN_PLACE, check};
+use super::{GAIN_MPI_IN_PLACE, InMpi, check};
 
 /// Bytes of data a packet carries after its three-word header.
 pub(crate) const PACKET_DATA: usize = 40;
@@ -229,6 +229,7 @@ pub(crate) fn allreduce_packet<T: Element>(
     contribute: bool,
     c: Combine,
 ) -> Result<[u64; 3]> {
+    let _inside = InMpi::enter();
     assert!(
         size_of_val(data) <= PACKET_DATA,
         "{} bytes in a packet of {PACKET_DATA}",
@@ -287,6 +288,7 @@ pub(crate) fn allreduce_elements<T: Element>(
     buf: &mut [T],
     c: Combine,
 ) -> Result<()> {
+    let _inside = InMpi::enter();
     debug_assert!(c != Combine::Or, "or is for packets");
     let h = handles::<T>(c, false)?;
     for piece in buf.chunks_mut(MAX_COUNT) {

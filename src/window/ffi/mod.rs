@@ -110,7 +110,8 @@ pub(crate) fn calls_begun() -> u64 {
 }
 
 /// Threads of this process inside a gain MPI call that may wait (an RMA
-/// call or flush, a barrier, a wait on requests): while any is, the rank
+/// call or flush, a barrier, a broadcast or reduction of the runtime, a
+/// wait on requests): while any is, the rank
 /// turns MPI's progress engine itself.
 static INSIDE: AtomicUsize = AtomicUsize::new(0);
 
