@@ -4,7 +4,7 @@ use ndarray::{Dimension, IntoDimension};
 
 use super::ghosts::Ghosts;
 use super::local::BlockUse;
-use super::{GlobalArray, arguments};
+use super::{BlockTable, GlobalArray, arguments};
 use crate::dist::{Distribution, Section};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result, bail};
@@ -206,34 +206,25 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         });
         rt.agree_arguments(args.as_ref().map(|a| &a[..]).map_err(Error::clone))?;
         let (dist, ghosts) = checked?;
-        let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
-        let len = blocks[rt.rank()].as_ref().map_or(0, |b| {
+        let len = dist.block(rt.rank()).as_ref().map_or(0, |b| {
             crate::dist::ghosts::padded_shape(b, &ghosts.widths)
                 .iter()
                 .product()
         });
         let win = Window::allocate(&rt.placement(), len)?;
-        Ok(Self::assemble(rt, dist, blocks, win, ghosts))
+        Ok(Self::assemble(rt, dist, win, ghosts))
     }
 
-    /// The array over `win`, whose blocks `dist` lays out (`blocks`: each
-    /// rank's, as `dist.block` gives it): the shapes and per-block view
-    /// counters every constructor derives the same way.
+    /// The array over `win`, whose blocks `dist` lays out: the block
+    /// table and per-block view counters every constructor derives the
+    /// same way.
     pub(super) fn assemble(
         rt: &Runtime,
         dist: Distribution,
-        blocks: Vec<Option<Section>>,
         win: Window<T>,
         ghosts: Ghosts<T>,
     ) -> Self {
-        let block_shapes = blocks
-            .iter()
-            .map(|b| {
-                b.as_ref().map_or(vec![0; dist.ndim()], |b| {
-                    crate::dist::ghosts::padded_shape(b, &ghosts.widths)
-                })
-            })
-            .collect();
+        let blocks = BlockTable::new(rt.size());
         let mut dim = D::zeros(dist.ndim());
         dim.slice_mut().copy_from_slice(dist.shape());
         let views = (0..win.node_size()).map(|_| BlockUse::new()).collect();
@@ -242,7 +233,6 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             dist,
             dim,
             blocks,
-            block_shapes,
             ghosts,
             views,
             rt: rt.clone(),

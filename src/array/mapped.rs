@@ -7,7 +7,7 @@ use std::fs::File;
 use ndarray::{ArrayViewMut, Dimension};
 
 use super::GlobalArray;
-use crate::dist::{Distribution, Section};
+use crate::dist::Distribution;
 use crate::element::Element;
 use crate::error::{ErrorKind, Result, bail};
 use crate::fault::during;
@@ -93,11 +93,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             );
         }
         let row: usize = shape.iter().skip(1).product();
-        let blocks: Vec<Option<Section>> = (0..rt.size()).map(|r| dist.block(r)).collect();
         // Each block as a run of elements of the file's data.
-        let runs: Vec<(usize, usize)> = blocks
-            .iter()
-            .map(|b| b.as_ref().map_or((0, 0), |s| (s.lo()[0] * row, s.len())))
+        let runs: Vec<(usize, usize)> = (0..rt.size())
+            .map(|r| dist.block(r).map_or((0, 0), |s| (s.lo()[0] * row, s.len())))
             .collect();
         let win = Window::map_file(
             &rt.placement(),
@@ -107,7 +105,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             mode == MapMode::ReadWrite,
         )?;
         let ghosts = super::ghosts::Ghosts::none(dist.ndim());
-        Ok(Self::assemble(rt, dist, blocks, win, ghosts))
+        Ok(Self::assemble(rt, dist, win, ghosts))
     }
 
     /// Whether the array's blocks live in a mapped file

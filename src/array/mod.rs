@@ -26,6 +26,8 @@ pub use mapped::MapMode;
 pub use nonblocking::{NbAcc, NbPut, NbScope};
 pub use rma::NbGet;
 
+use std::sync::OnceLock;
+
 use ndarray::Dimension;
 
 use crate::dist::{Distribution, IntoSection, Section};
@@ -34,6 +36,39 @@ use crate::error::{Result, bail};
 use crate::fault::during;
 use crate::runtime::Runtime;
 use crate::window::{Piece, Window};
+
+/// Each rank's block and the shape it is stored in, worked out from the
+/// distribution when first asked for: an array costs one slot per rank of
+/// the job (16 bytes), not a block description per rank (some 200 bytes,
+/// 2 MB an array at 10,000 ranks), and most ranks only ever ask for their
+/// own block and those they read.
+pub(crate) struct BlockTable(Box<[OnceLock<Box<BlockEntry>>]>);
+
+/// A rank's block (`None`: owns nothing) and its stored shape.
+type BlockEntry = (Option<Section>, Vec<usize>);
+
+impl BlockTable {
+    /// An empty table for `nranks` ranks.
+    pub(crate) fn new(nranks: usize) -> BlockTable {
+        BlockTable((0..nranks).map(|_| OnceLock::new()).collect())
+    }
+
+    /// The number of ranks.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `rank`'s block under `dist` and its shape padded by `widths`.
+    fn entry(&self, rank: usize, dist: &Distribution, widths: &[usize]) -> &BlockEntry {
+        self.0[rank].get_or_init(|| {
+            let block = dist.block(rank);
+            let stored = block.as_ref().map_or(vec![0; dist.ndim()], |b| {
+                crate::dist::ghosts::padded_shape(b, widths)
+            });
+            Box::new((block, stored))
+        })
+    }
+}
 
 /// An N-d array of `T` block-distributed over the ranks of a [`Runtime`],
 /// in the style of Global Arrays.
@@ -95,10 +130,9 @@ pub struct GlobalArray<T: Element, D: Dimension> {
     win: Window<T>,
     dist: Distribution,
     dim: D,
-    /// Each rank's block (`None`: owns nothing) and the shape it is stored
-    /// in: padded by the ghost widths (`ghosts.rs`), zeros for no block.
-    blocks: Vec<Option<Section>>,
-    block_shapes: Vec<Vec<usize>>,
+    /// Each rank's block and the shape it is stored in, worked out when
+    /// first asked ([`BlockTable`]).
+    blocks: BlockTable,
     /// Ghost widths and periodic axes (all zero: no ghosts), and this
     /// process's uses of its own halo.
     ghosts: ghosts::Ghosts<T>,
@@ -216,7 +250,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// # Ok::<(), gain::Error>(())
     /// ```
     pub fn distribution(&self, rank: usize) -> Option<Section> {
-        self.blocks.get(rank).cloned().flatten()
+        (rank < self.blocks.len())
+            .then(|| self.block_of(rank).copied())
+            .flatten()
     }
 
     /// The whole block map.
@@ -429,7 +465,6 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     win,
                     dist,
                     blocks,
-                    block_shapes,
                     ghosts,
                     views,
                     rt,
@@ -440,7 +475,6 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                     dist,
                     dim,
                     blocks,
-                    block_shapes,
                     ghosts,
                     views,
                     rt,
@@ -516,15 +550,29 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
         )
     }
 
+    /// `rank`'s block, `None` when it owns nothing.
+    pub(crate) fn block_of(&self, rank: usize) -> Option<&Section> {
+        self.blocks
+            .entry(rank, &self.dist, &self.ghosts.widths)
+            .0
+            .as_ref()
+    }
+
+    /// The shape `rank`'s block is stored in: padded by the ghost widths
+    /// (`ghosts.rs`), zeros when it owns nothing.
+    pub(crate) fn stored_shape(&self, rank: usize) -> &[usize] {
+        &self.blocks.entry(rank, &self.dist, &self.ghosts.widths).1
+    }
+
     /// Row-major offset of `index` (owned by `rank`) within `rank`'s
     /// stored block (padded by the ghost widths).
     fn block_offset(&self, rank: usize, index: &[usize]) -> usize {
-        let block = self.blocks[rank].as_ref().expect("owner has a block");
+        let block = self.block_of(rank).expect("owner has a block");
         index
             .iter()
             .zip(block.lo())
             .zip(&self.ghosts.widths)
-            .zip(&self.block_shapes[rank])
+            .zip(self.stored_shape(rank))
             .fold(0, |acc, (((&i, &lo), &w), &n)| acc * n + (i - lo + w))
     }
 }
@@ -616,10 +664,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
 
     /// `part` of `section`, owned by `rank`.
     fn piece(&self, rank: usize, part: &Section, section: &Section) -> Piece<'_> {
-        let block = self.blocks[rank].as_ref().expect("owner has a block");
+        let block = self.block_of(rank).expect("owner has a block");
         Piece {
             rank,
-            block: &self.block_shapes[rank],
+            block: self.stored_shape(rank),
             // Blocks are stored padded by the ghost widths (zero for most
             // arrays, then this is `part.relative_to(block.lo())`): the
             // part's box in the padded block, which `block` is the shape of.

@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
@@ -13,7 +14,7 @@ use crate::fault::{self, abort_with, agree_outcome, exit_point};
 use super::ffi::{self, abort_world};
 use super::pending::Records;
 use super::transfer::{self};
-use super::{ALIGN, AccRoute, HEADER, LEN_AT, Placement, Window};
+use super::{ALIGN, AccRoute, HEADER, LEN_AT, Offsets, Placement, Window};
 
 /// Collective over the world: `MPI_Win_create` of the world window over
 /// `bytes` bytes at `base`, inside this rank's node window `shared`, the
@@ -163,23 +164,23 @@ impl<T: Element> Window<T> {
             }
             segments.push(ptr);
         }
-        let data_at: Vec<usize> = ffi::allgather_u64(place.world, data_at as u64)?
-            .into_iter()
-            .map(|a| a as usize)
-            .collect();
+        let data_at = Offsets::gather(place.world, data_at)?;
         // Where each same-node rank's data starts in its segment, by node
         // rank.
         let mut peer_data_at = vec![0; node_size];
-        for (&nr, &at) in place.node_rank_of.iter().zip(&data_at) {
+        for (r, &nr) in place.node_rank_of.iter().enumerate() {
             if let Some(nr) = nr {
-                peer_data_at[nr] = at;
+                peer_data_at[nr] = data_at.of(r);
             }
         }
         let mut separate_model = ffi::is_separate(shared)?;
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
         }
-        let id = place.registry.add(shared, world, separate_model);
+        let written = Arc::new(AtomicBool::new(false));
+        let id = place
+            .registry
+            .add(shared, world, separate_model, Arc::clone(&written));
         let mut win = Window {
             shared,
             world,
@@ -198,7 +199,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: Records::per_rank(place.node_rank_of.len()),
+            pending: Records::per_rank(place.node_rank_of.len(), written),
             max_transfer_bytes,
             freed: false,
             backing: None,

@@ -33,13 +33,14 @@
 use std::fs::File;
 use std::ptr::NonNull;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 use mpi::ffi::{MPI_Aint, MPI_Win};
 
 use super::alloc::world_window_together;
 use super::pending::Records;
-use super::{ALIGN, AccRoute, HEADER, Placement, Window, ffi, transfer};
+use super::{ALIGN, AccRoute, HEADER, Offsets, Placement, Window, ffi, transfer};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::{abort_with, exit_point};
@@ -277,17 +278,17 @@ impl<T: Element> Window<T> {
         }
         // Where each rank's block starts in its world window.
         let data_at = match world {
-            Some(_) => ffi::allgather_u64(place.world, lead as u64)?
-                .into_iter()
-                .map(|a| a as usize)
-                .collect(),
-            None => vec![0; place.node_rank_of.len()],
+            Some(_) => Offsets::gather(place.world, lead)?,
+            None => Offsets::Same(0),
         };
         let mut separate_model = ffi::is_separate(shared)?;
         if let Some(w) = world {
             separate_model |= ffi::is_separate(w)?;
         }
-        let id = place.registry.add(shared, world, separate_model);
+        let written = Arc::new(AtomicBool::new(false));
+        let id = place
+            .registry
+            .add(shared, world, separate_model, Arc::clone(&written));
         let win = Window {
             shared,
             world,
@@ -306,7 +307,7 @@ impl<T: Element> Window<T> {
             } else {
                 AccRoute::SharedLock
             },
-            pending: Records::per_rank(place.node_rank_of.len()),
+            pending: Records::per_rank(place.node_rank_of.len(), written),
             max_transfer_bytes,
             freed: false,
             backing: Some(backing),

@@ -143,7 +143,7 @@ pub(crate) struct Window<T: Element> {
     heads: Vec<*mut u8>,
     /// Byte offset of each rank's data in its segment, by world rank: the
     /// base of its displacements in either window.
-    data_at: Vec<usize>,
+    data_at: Offsets,
     /// For each world rank, its node rank: the runtime's one table,
     /// shared by every window.
     node_rank_of: Arc<[Option<usize>]>,
@@ -188,7 +188,7 @@ impl<T: Element> Window<T> {
     /// Byte displacement of element `offset` of `rank`'s block in either
     /// window.
     pub(crate) fn displacement(&self, rank: usize, offset: usize) -> MPI_Aint {
-        (self.data_at[rank] + offset * size_of::<T>()) as MPI_Aint
+        (self.data_at.of(rank) + offset * size_of::<T>()) as MPI_Aint
     }
 
     /// The accumulate route of this window.
@@ -243,6 +243,43 @@ impl<T: Element> Window<T> {
         match self.world {
             Some(world) => self.order_before(world, rank, f),
             None => Ok(()),
+        }
+    }
+}
+
+/// Where each rank's data starts in its segment, by world rank: the base
+/// of its displacements in either window.
+pub(crate) enum Offsets {
+    /// Every rank's is the same, as when MPI hands out segments aligned
+    /// alike (both MPIs do here): nothing per rank.
+    Same(usize),
+    /// One per rank.
+    PerRank(Box<[usize]>),
+}
+
+impl Offsets {
+    /// Collective over `world`: every rank's offset `mine`. One allreduce
+    /// of two words learns whether they are all the same; only when they
+    /// are not do the ranks gather every one (O(P) memory and data per
+    /// rank, which a job of 10,000 ranks would pay per array).
+    pub(crate) fn gather(world: MPI_Comm, mine: usize) -> Result<Offsets> {
+        let mut range = [mine as u64, u64::MAX - mine as u64];
+        ffi::allreduce_elements(world, &mut range, ffi::Combine::Max)?;
+        let (hi, lo) = (range[0], u64::MAX - range[1]);
+        if hi == lo {
+            return Ok(Offsets::Same(mine));
+        }
+        let all = ffi::allgather_u64(world, mine as u64)?;
+        Ok(Offsets::PerRank(
+            all.into_iter().map(|a| a as usize).collect(),
+        ))
+    }
+
+    /// World rank `rank`'s offset.
+    pub(crate) fn of(&self, rank: usize) -> usize {
+        match self {
+            Offsets::Same(at) => *at,
+            Offsets::PerRank(all) => all[rank],
         }
     }
 }

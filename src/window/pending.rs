@@ -3,7 +3,8 @@
 
 use std::collections::VecDeque;
 use std::mem::MaybeUninit;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ndarray::{Array, ArrayView, Dimension};
 
@@ -105,7 +106,12 @@ impl Footprint {
 /// completed, only the count it read before; the written range is cleared
 /// only when that count is every operation issued, so no thread skips a
 /// flush on the word of one that does not cover its own earlier write.
-pub(super) struct Pending(Mutex<Unflushed>);
+pub(super) struct Pending {
+    state: Mutex<Unflushed>,
+    /// The window's mark of writes not yet covered by a flush of all
+    /// targets (see [`Records`]), raised after each count.
+    written: Arc<AtomicBool>,
+}
 
 #[derive(Default)]
 struct Unflushed {
@@ -146,21 +152,35 @@ impl Unflushed {
 /// window costs one pointer-sized slot per rank of the job until this rank
 /// writes to a target, so that a job of many ranks does not pay a record
 /// per rank and per array.
-pub(super) struct Records(Box<[OnceLock<Box<Pending>>]>);
+///
+/// `written` is raised by every write counted in any of them, and lowered
+/// by the flush of all targets that `sync` makes ([`super::sync_all`]),
+/// which skips windows with none: a `sync` of arrays only read since the
+/// last one costs a barrier, not an `MPI_Win_flush_all` per array (which
+/// MPICH carries out target by target).
+pub(super) struct Records {
+    records: Box<[OnceLock<Box<Pending>>]>,
+    written: Arc<AtomicBool>,
+}
 
 impl Records {
-    pub(super) fn per_rank(n: usize) -> Records {
-        Records((0..n).map(|_| OnceLock::new()).collect())
+    /// One slot per rank of `n`, sharing the mark `written` with the
+    /// runtime's registry.
+    pub(super) fn per_rank(n: usize, written: Arc<AtomicBool>) -> Records {
+        Records {
+            records: (0..n).map(|_| OnceLock::new()).collect(),
+            written,
+        }
     }
 
     /// `rank`'s record, if this rank ever issued a write to it.
     pub(super) fn get(&self, rank: usize) -> Option<&Pending> {
-        self.0[rank].get().map(|b| &**b)
+        self.records[rank].get().map(|b| &**b)
     }
 
     /// The records made so far.
     pub(super) fn made(&self) -> impl Iterator<Item = &Pending> {
-        self.0.iter().filter_map(|c| c.get().map(|b| &**b))
+        self.records.iter().filter_map(|c| c.get().map(|b| &**b))
     }
 }
 
@@ -169,20 +189,30 @@ impl std::ops::Index<usize> for Records {
 
     /// `rank`'s record, made now if it is the first.
     fn index(&self, rank: usize) -> &Pending {
-        self.0[rank].get_or_init(|| Box::new(Pending(Mutex::default())))
+        self.records[rank].get_or_init(|| Box::new(Pending::new(Arc::clone(&self.written))))
     }
 }
 
 impl Pending {
+    fn new(written: Arc<AtomicBool>) -> Pending {
+        Pending {
+            state: Mutex::default(),
+            written,
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, Unflushed> {
         // The record stays consistent at every unlock; a panic elsewhere
         // while it was held leaves nothing half-written.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts an operation with footprint `f` whose MPI call has returned.
     pub(super) fn issue(&self, f: Footprint) {
         self.state().count(f);
+        // After the count, so that a `sync` that lowered the mark before
+        // this write was counted flushes at the next `sync`.
+        self.written.store(true, Ordering::Release);
     }
 
     /// Counts an operation issued from `held` (its MPI calls returned,
@@ -193,6 +223,8 @@ impl Pending {
         s.held_bytes += held.bytes();
         let n = s.issued;
         s.held.push_back((n, held));
+        drop(s);
+        self.written.store(true, Ordering::Release);
     }
 
     /// The count a flush must cover before `bytes` more may be held, or
@@ -372,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_call_waits_only_for_pending_writes_it_touches() {
-        let p = Pending(Mutex::default());
+        let p = Pending::new(Arc::default());
         assert_eq!(
             p.flush_needed(at(0, 8, Access::Read)),
             None,
@@ -397,7 +429,7 @@ mod tests {
 
     #[test]
     fn accumulates_follow_accumulates_without_a_flush() {
-        let p = Pending(Mutex::default());
+        let p = Pending::new(Arc::default());
         p.issue(at(5, 6, Access::Accumulate));
         assert_eq!(p.flush_needed(at(5, 6, Access::Accumulate)), None);
         assert_eq!(p.flush_needed(at(5, 6, Access::Read)), Some(1));
@@ -409,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_flush_that_missed_later_writes_keeps_their_cover() {
-        let p = Pending(Mutex::default());
+        let p = Pending::new(Arc::default());
         p.issue(at(0, 1, Access::Write));
         // A thread reads the count (1) and flushes; meanwhile another
         // thread issues a write elsewhere.
@@ -424,7 +456,7 @@ mod tests {
 
     #[test]
     fn copies_are_kept_until_a_flush_covers_them() {
-        let p = Pending(Mutex::default());
+        let p = Pending::new(Arc::default());
         let a = ndarray::arr1(&[1.0f64, 2.0]);
         let mut h = Held::of(&a.view()).unwrap();
         // SAFETY: the copy holds two f64s.

@@ -1,7 +1,7 @@
 //! The live windows of a runtime, and `GA_Sync` over all of them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use mpi::ffi::{MPI_Comm, MPI_Win};
 
@@ -10,9 +10,10 @@ use crate::fault::{self};
 
 use super::ffi::{self};
 
-/// A live window in a [`Registry`]: its id, node window, world window
-/// and whether either uses the separate memory model.
-type Live = (u64, MPI_Win, Option<MPI_Win>, bool);
+/// A live window in a [`Registry`]: its id, node window, world window,
+/// whether either uses the separate memory model, and the mark of writes
+/// through the world window not yet covered by a flush of all targets.
+type Live = (u64, MPI_Win, Option<MPI_Win>, bool, Arc<AtomicBool>);
 
 /// The live windows of one runtime, so that [`sync_all`] can complete
 /// every array's operations (`GA_Sync`).
@@ -30,9 +31,15 @@ unsafe impl Send for Registry {}
 unsafe impl Sync for Registry {}
 
 impl Registry {
-    pub(super) fn add(&self, shared: MPI_Win, world: Option<MPI_Win>, separate: bool) -> u64 {
+    pub(super) fn add(
+        &self,
+        shared: MPI_Win,
+        world: Option<MPI_Win>,
+        separate: bool,
+        written: Arc<AtomicBool>,
+    ) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.live().push((id, shared, world, separate));
+        self.live().push((id, shared, world, separate, written));
         id
     }
 
@@ -53,7 +60,7 @@ impl Registry {
 pub(crate) fn sync_all(registry: &Registry, world: MPI_Comm) -> Result<()> {
     let live = registry.live().clone();
     let win_syncs = || -> Result<()> {
-        for &(_, shared, remote, separate) in &live {
+        for &(_, shared, remote, separate, _) in &live {
             ffi::win_sync(shared)?;
             if let Some(w) = remote
                 && separate
@@ -63,8 +70,13 @@ pub(crate) fn sync_all(registry: &Registry, world: MPI_Comm) -> Result<()> {
         }
         Ok(())
     };
-    for &(_, _, remote, _) in &live {
-        if let Some(w) = remote {
+    // Only windows written through since their last flush of all targets
+    // need one: the mark is lowered first, so a write counted meanwhile
+    // raises it again for the next `sync`.
+    for (_, _, remote, _, written) in &live {
+        if let Some(w) = *remote
+            && written.swap(false, Ordering::AcqRel)
+        {
             ffi::flush_all(w)?;
         }
     }

@@ -8,7 +8,7 @@
 //! window segment holds the padded box, row-major, and the block itself,
 //! the *interior*, lies at `w..w + extent` in it (`dist::ghosts` has the
 //! index math). Everything that addresses the array's elements addresses
-//! interiors only, translated by this layer: `block_shapes[rank]` is the
+//! interiors only, translated by this layer: `stored_shape(rank)` is the
 //! padded shape, a piece's box in its block (`GlobalArray::piece`) and an
 //! element's offset (`block_offset`) are shifted by the widths. The window
 //! layer moves boxes of blocks of any shape, so get, put, accumulate,
@@ -271,7 +271,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
                 }
                 let borrow = self.borrow_of(me)?;
                 let view = self
-                    .box_of(me, &Section::full(&self.block_shapes[me]))
+                    .box_of(me, &Section::full(self.stored_shape(me)))
                     .expect("this rank's block is on its node");
                 Ok(LocalView {
                     view,

@@ -180,7 +180,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             if self.dist.block(me).is_none() || g.widths.iter().all(|&w| w == 0) {
                 return claim.map(drop); // no halo here, so no neighbour either
             }
-            let own = &self.block_shapes[me];
+            let own = self.stored_shape(me);
             // A process viewing its halo works on a copy of its padded
             // block: it must send what the others expect (its corners
             // included) without writing the halo it views.
@@ -385,10 +385,10 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             let fill = ghosts::fill(&self.dist, &g.widths, &g.periodic, me, axis, side, &extend);
             if let Some(f) = fill {
                 remote |= self.win.fill_own(
-                    &self.block_shapes[me],
+                    self.stored_shape(me),
                     &f.dst,
                     f.from,
-                    &self.block_shapes[f.from],
+                    self.stored_shape(f.from),
                     &f.src,
                 )?;
             }

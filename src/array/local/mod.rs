@@ -285,7 +285,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
             if owner != self.dist.owner(&section.last()).ok()? {
                 return None;
             }
-            Some((owner, self.view_of(owner)?, self.blocks[owner].as_ref()?))
+            Some((owner, self.view_of(owner)?, self.block_of(owner)?))
         };
         let Some((owner, data, block)) = held() else {
             return Ok(None);
@@ -349,7 +349,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// The stored (padded) shape of `rank`'s block as a dimension.
     pub(super) fn block_dim(&self, rank: usize) -> D {
         let mut d = D::zeros(self.dim.ndim());
-        d.slice_mut().copy_from_slice(&self.block_shapes[rank]);
+        d.slice_mut().copy_from_slice(self.stored_shape(rank));
         d
     }
 
@@ -357,9 +357,9 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// for an array without ghosts; empty when `rank` owns nothing.
     pub(super) fn interior(&self, rank: usize) -> Section {
         let w = &self.ghosts.widths;
-        match &self.blocks[rank] {
+        match self.block_of(rank) {
             Some(b) => crate::dist::ghosts::in_padded(b, b, w),
-            None => Section::full(&self.block_shapes[rank]),
+            None => Section::full(self.stored_shape(rank)),
         }
     }
 
@@ -367,7 +367,7 @@ impl<T: Element, D: Dimension> GlobalArray<T, D> {
     /// view, `None` when `rank` is on another node. The view points into
     /// the segment without referencing anything outside `section`.
     pub(super) fn box_of(&self, rank: usize, section: &Section) -> Option<ArrayView<'_, T, D>> {
-        let v = self.win.peer_box(rank, &self.block_shapes[rank], section)?;
+        let v = self.win.peer_box(rank, self.stored_shape(rank), section)?;
         Some(
             v.into_dimensionality()
                 .expect("a block has the array's dimension"),

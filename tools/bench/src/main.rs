@@ -119,7 +119,7 @@ use std::process::ExitCode;
 pub type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
 const USAGE: &str = "usage: gain-bench SUITE... | plot | render OUTPUT
-suites: rma onesided local kernels kmeans matmul shared_sum numpy faults io hybrid hosts apps all (MPI=mpich for MPICH)";
+suites: rma onesided local kernels kmeans matmul shared_sum numpy faults io hybrid hosts cost apps all (MPI=mpich for MPICH)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -12,6 +12,7 @@ use crate::protocol::Records;
 use crate::report::{Report, today, update_scaling};
 use crate::run::{Bench, Mpi, OUT_DIR, imports, venv_python};
 
+mod cost;
 mod criterion;
 mod faults;
 mod hosts;
@@ -38,6 +39,7 @@ pub const SUITES: &[&str] = &[
     "hybrid",
     "hosts",
     "onesided",
+    "cost",
 ];
 
 /// What a name on the command line runs: a suite, `apps` (the three
@@ -80,6 +82,7 @@ pub fn specs(suite: &str) -> &'static [Spec] {
         "hybrid" => hybrid::SPECS,
         "hosts" => hosts::SPECS,
         "onesided" => onesided::SPECS,
+        "cost" => cost::SPECS,
         _ => &[],
     }
 }
@@ -103,6 +106,7 @@ pub fn run(suite: &'static str, mpi: Mpi) -> Result<()> {
         "hybrid" => hybrid::run(&mut b)?,
         "hosts" => hosts::run(&mut b)?,
         "onesided" => onesided::run(&mut b)?,
+        "cost" => cost::run(&mut b)?,
         other => return Err(format!("no suite {other}").into()),
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
