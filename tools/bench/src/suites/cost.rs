@@ -2,10 +2,10 @@
 //! `benches/cost.rs` measures what an array's creation, a `sync` (with and
 //! without writes pending), a small allreduce and each live array's memory
 //! cost at 1 to 4 ranks on one node and on the bed (`scripts/hosts`: 1+1,
-//! 2+2, 4 hosts of 1; needs root). The figures with goals compare the
-//! runs that grow the rank count with what the model predicts from the
-//! smaller run: collectives in O(log P) rounds, no per-rank state of gain's
-//! that shows below thousands of ranks.
+//! 2+2, 4 hosts of 1; needs root). The figures with goals check what the
+//! model says of memory and of `sync`; times at more ranks than the
+//! machine's two cores measure its scheduler (a rank waits out another's
+//! time slice), so they are reported, not held to the model.
 
 use serde::Deserialize;
 
@@ -21,31 +21,29 @@ use super::hosts::on_bed;
 /// The figures of the `cost` table, in table order.
 pub const SPECS: &[Spec] = &[
     spec(
-        "cost.sync_clean_4hosts_vs_model",
-        "`sync` with 100 arrays live, nothing written, 4 hosts of 1 rank ÷ the model's prediction from 2 hosts (a barrier: log2 P rounds, so × 2)",
-        Some(AtMost(1.5)),
-    ),
-    spec(
-        "cost.allreduce_4hosts_vs_model",
-        "one-`f64` `all_reduce_value`, 4 hosts ÷ the model's prediction from 2 hosts (× 2)",
-        Some(AtMost(1.5)),
-    ),
-    spec(
-        "cost.create_destroy_4hosts_vs_model",
-        "creating and destroying a small array, 4 hosts ÷ the model's prediction from 2 hosts (a fixed number of collectives of log2 P rounds: × 2)",
-        Some(AtMost(1.5)),
-    ),
-    spec(
-        "cost.rss_per_array_np4_vs_np2",
-        "resident memory each live small array adds to a rank, 4 ranks ÷ 2 ranks on one node (no term of gain's grows visibly with P)",
-        Some(AtMost(1.2)),
+        "cost.rss_per_node_peer_b",
+        "resident memory a small array adds to a rank per other rank of its node, bytes ((4 ranks − 2 ranks) ÷ 2, one node): the model says one page, the peer's header, read once",
+        Some(AtMost(5120.0)),
     ),
     spec(
         "cost.rss_per_array_4hosts_vs_2hosts",
-        "the same, 4 hosts of 1 rank ÷ 2 hosts",
+        "resident memory a small array adds to a rank, 4 hosts of 1 rank ÷ 2 hosts: the model says no term visible below thousands of ranks",
         Some(AtMost(1.2)),
     ),
+    spec(
+        "cost.sync_clean_vs_allreduce_2hosts",
+        "`sync` with 100 arrays live and nothing written ÷ one `all_reduce_value`, 2 hosts: the model says one barrier and local work, no message per array",
+        Some(AtMost(2.0)),
+    ),
+    spec(
+        "cost.sync_written_per_array_2hosts_s",
+        "what a `sync` adds per array written since the last one (its `MPI_Win_flush_all`), 2 hosts, seconds",
+        None,
+    ),
 ];
+
+/// The arrays `benches/cost.rs` keeps live (its default `--arrays`).
+const ARRAYS: f64 = 100.0;
 
 /// One run of `benches/cost.rs`.
 #[derive(Deserialize)]
@@ -85,24 +83,20 @@ fn figures(r: &Records) -> Result<Figures> {
     let mut f = Figures::new(SPECS);
     let (two, four) = (find(2, 2)?, find(4, 4)?);
     f.add(
-        "cost.sync_clean_4hosts_vs_model",
-        Ok(four.sync_clean_s / (2.0 * two.sync_clean_s)),
-    )?;
-    f.add(
-        "cost.allreduce_4hosts_vs_model",
-        Ok(four.allreduce_s / (2.0 * two.allreduce_s)),
-    )?;
-    f.add(
-        "cost.create_destroy_4hosts_vs_model",
-        Ok(four.create_destroy_s / (2.0 * two.create_destroy_s)),
-    )?;
-    f.add(
-        "cost.rss_per_array_np4_vs_np2",
-        Ok(find(4, 1)?.rss_per_array_b / find(2, 1)?.rss_per_array_b),
+        "cost.rss_per_node_peer_b",
+        Ok((find(4, 1)?.rss_per_array_b - find(2, 1)?.rss_per_array_b) / 2.0),
     )?;
     f.add(
         "cost.rss_per_array_4hosts_vs_2hosts",
         Ok(four.rss_per_array_b / two.rss_per_array_b),
+    )?;
+    f.add(
+        "cost.sync_clean_vs_allreduce_2hosts",
+        Ok(two.sync_clean_s / two.allreduce_s),
+    )?;
+    f.add(
+        "cost.sync_written_per_array_2hosts_s",
+        Ok((two.sync_written_s - two.sync_clean_s) / ARRAYS),
     )?;
     for x in &runs {
         let at = format!("cost.{}r{}n", x.np, x.nodes);
@@ -140,10 +134,10 @@ mod tests {
             let v = f.get(name).unwrap();
             assert!((v - want).abs() < 1e-9, "{name} = {v}, not {want}");
         };
-        near("cost.sync_clean_4hosts_vs_model", 1.5);
-        near("cost.create_destroy_4hosts_vs_model", 1.5);
-        near("cost.rss_per_array_np4_vs_np2", 1.25);
+        near("cost.rss_per_node_peer_b", 1000.0);
         near("cost.rss_per_array_4hosts_vs_2hosts", 1.0);
+        near("cost.sync_clean_vs_allreduce_2hosts", 1.0);
+        near("cost.sync_written_per_array_2hosts_s", 0.0);
         near("cost.4r2n.sync_clean_s", 2e-4);
         assert!(figures(&Records::from_lines(&lines[..4].join("\n")).unwrap()).is_err());
     }
