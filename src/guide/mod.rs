@@ -9,6 +9,8 @@
 //! - [`threads`]: threads inside a rank, and one rank per node;
 //! - [`hosts`]: jobs across hosts, the MPIs' needs, and the multi-host
 //!   bed `scripts/hosts`;
+//! - [`scaling`]: what each call costs as ranks, nodes and arrays grow,
+//!   and what gives way first at 10,000 ranks;
 //! - [`environment`]: the `GAIN_*` variables and known MPI limitations;
 //! - [`features`]: Cargo features;
 //! - [`layers`]: how the crate is built, layer by layer;
@@ -27,5 +29,6 @@ pub mod files;
 pub mod hosts;
 pub mod layers;
 pub mod numpy;
+pub mod scaling;
 pub mod testing;
 pub mod threads;

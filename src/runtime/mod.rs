@@ -404,8 +404,11 @@ impl Runtime {
     /// progress engine, or `None` when it has none. One-sided calls aimed
     /// at a rank that computes without calling MPI wait for that rank's
     /// next MPI call unless something else moves them (over TCP nothing
-    /// does): the progress thread makes one such call every interval.
-    /// `GAIN_PROGRESS` chooses: `auto` (the default) starts it when the
+    /// does): the progress thread makes one such call every interval
+    /// while the rank computes, and none while a thread of the rank is in
+    /// gain's MPI calls, which turn the engine themselves (then it looks
+    /// less often, up to every 32 intervals; [`crate::guide::hosts`] says
+    /// what it costs). `GAIN_PROGRESS` chooses: `auto` (the default) starts it when the
     /// job spans nodes and MPI provides `MPI_THREAD_MULTIPLE`, `on`
     /// starts it whatever the job (an error below `MULTIPLE`), `off`
     /// never; `GAIN_PROGRESS_US` sets the interval in microseconds
