@@ -64,7 +64,9 @@
 //!   at any size; create once, reuse.
 //! - `sync` of arrays written since the last one costs, under MPICH, a
 //!   flush that visits every target; arrays only read cost nothing but the
-//!   barrier.
+//!   barrier. Under MPICH, small puts go out as accumulates
+//!   (`MPI_REPLACE`), ordered by MPI, so that a put repeated to one place
+//!   waits no round trip.
 //!
 //! What was O(P) per array and is no longer: each rank's block and stored
 //! shape (about 200 B a rank, 2 MB an array at 10,000 ranks) are worked
@@ -83,4 +85,4 @@
 //! Times at more ranks than the machine's two cores are its scheduler's (a
 //! rank that waits busy-polls, and waits out another's time slice: 4 ms
 //! for an allreduce at 4 ranks on the bed), so they are reported in
-//! `target/bench/cost.md`, not held to the model.
+//! `target/bench/cost.json`, not held to the model.

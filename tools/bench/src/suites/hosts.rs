@@ -207,10 +207,29 @@ pub(super) fn on_bed(
             "openmpi"
         },
     )
-    .env("HOSTS_TIMEOUT", "600")
+    .env(
+        "HOSTS_TIMEOUT",
+        if b.mpi == Mpi::Mpich { "300" } else { "600" },
+    )
     .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
     .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
-    b.exec(cmd)
+    let before = b.records.0.len();
+    match b.exec(cmd) {
+        // Every program prints its record last, after its measurements:
+        // one that printed and then timed out (124) hung in MPICH 4.0.2's
+        // known finalisation hang across hosts (gain::guide::hosts).
+        Err(e)
+            if b.mpi == Mpi::Mpich
+                && b.records.0.len() > before
+                && e.to_string().contains("exit status: 124") =>
+        {
+            println!(
+                "bench: it printed its record, then hung in MPI_Finalize (MPICH 4.0.2's known hang across hosts); the record is kept"
+            );
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// Builds the four programs and runs them on the bed.
