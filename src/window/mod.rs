@@ -150,10 +150,12 @@ pub(crate) struct Window<T: Element> {
     my_node_rank: usize,
     separate_model: bool,
     route: AccRoute,
-    /// Per world rank: the puts and accumulates to it that may not have
-    /// completed at the target yet. The next operation to that rank flushes
-    /// first, so one rank's operations to one location take effect in issue
-    /// order, whichever of its threads issued them.
+    /// Per world rank, made on first write: the puts and accumulates to it
+    /// that may not have completed at the target yet, where they write,
+    /// and the copies small ones were issued from. An operation touching
+    /// what they may write flushes first, so one rank's operations to one
+    /// location take effect in issue order, whichever of its threads
+    /// issued them.
     pending: Records,
     max_transfer_bytes: usize,
     freed: bool,
