@@ -171,9 +171,11 @@ struct Outcome {
 /// How often a job that hangs in `MPI_Finalize` after every rank reached
 /// it runs in all (see `finalize_grace`): MPICH 4.0 hangs so in about one
 /// job of four at 2+2 ranks on the bed, but not evenly: the 4-rank k-means
-/// check once hung three times in a row. Eight tries fail together in
-/// about one job of 250 even at one hang in two.
-const FINALIZE_TRIES: usize = 8;
+/// check once hung three times in a row, and the 3-rank matmul check
+/// eight times (2026-12-07, about one hang in two for the examples at 3
+/// and 4 ranks). Sixteen tries fail together in about one job of 65,000
+/// at one hang in two.
+const FINALIZE_TRIES: usize = 16;
 
 /// Runs `job`, with `cases` for a `cases` child; a job that hung in
 /// `MPI_Finalize` after every rank reached it (see `finalize_grace`) runs
