@@ -139,4 +139,4 @@
 //! MPICH; `scripts/test all` runs both after the one-host suites. A bed job
 //! with MPICH 4.0 that hangs in `MPI_Finalize` after every rank reached it
 //! is killed 15 s later, said so on the harness's stderr, and run again, up
-//! to eight times in all (then it fails).
+//! to sixteen times in all (then it fails).
