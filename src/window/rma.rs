@@ -13,7 +13,7 @@ use crate::fault::{self};
 
 use super::copy::{Piece, Slot, add_scaled, check_cover, copy_into, row_major_strides};
 use super::ffi::{self, Rma};
-use super::pending::{Access, Footprint, HELD_MAX, Held, Pending, PendingRead};
+use super::pending::{Access, Footprint, Held, Pending, PendingRead};
 use super::transfer::{self, Chunk, Dim};
 use super::{AccRoute, Window};
 
@@ -384,7 +384,6 @@ impl<T: Element> Window<T> {
         p: &Piece<'_>,
         src: ArrayView<'_, T, IxDyn>,
     ) -> Result<()> {
-        let op = put_as(op, src.len() * size_of::<T>());
         let f = p.footprint(access(op));
         self.order_before(world, p.rank, f)?;
         if let Some(done) = self.issue_from_copy(world, p.rank, f, &src, &mut |at, like| {
@@ -622,22 +621,6 @@ pub(super) fn access(op: Rma) -> Access {
     match op {
         Rma::Get => Access::Read,
         Rma::Put => Access::Write,
-        Rma::AccumulateSum | Rma::AccumulateReplace => Access::Accumulate,
-    }
-}
-
-/// The call a put of `bytes` bytes to another node goes out as: a small
-/// one under MPICH as `MPI_Accumulate` with `MPI_REPLACE`, which MPI orders
-/// after this rank's earlier accumulates to the same place, so that puts
-/// repeated to one place need no flush between them (a round trip each);
-/// MPICH's small accumulates cost no more than its puts (bed: 8 µs against
-/// 10 µs). Otherwise `op` itself: Open MPI's `osc/ucx` carries out an
-/// accumulate under a lock at the target (3.5 times a put's time), and a
-/// large one would lose MPICH's direct puts.
-pub(super) fn put_as(op: Rma, bytes: usize) -> Rma {
-    if op == Rma::Put && bytes <= HELD_MAX && ffi::is_mpich() {
-        Rma::AccumulateReplace
-    } else {
-        op
+        Rma::AccumulateSum => Access::Accumulate,
     }
 }
