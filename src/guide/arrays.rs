@@ -57,9 +57,7 @@
 //! range. Calls to other places go straight out, and an accumulate after
 //! accumulates needs no flush either, as MPI orders those by default. So
 //! a loop of small puts to different places costs no round trip each,
-//! and repeated puts to one place cost one each, except under MPICH,
-//! where small puts go out as accumulates (`MPI_REPLACE`), which MPI
-//! orders among themselves. Order between ranks,
+//! and repeated puts to one place cost one each. Order between ranks,
 //! or between threads that do not synchronise, is what `sync` and
 //! `fence` are for.
 //!

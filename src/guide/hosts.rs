@@ -101,12 +101,7 @@
 //! see [`super::arrays`]), `fence`, `sync`, or the copies of one target
 //! reaching 1 MiB. A loop of 8 B puts to different places on another node
 //! costs 8 µs a put on the bed, against 27 µs for `MPI_Put` and
-//! `MPI_Win_flush_local` (which is a round trip under UCX). Under MPICH a
-//! small put goes out as `MPI_Accumulate` with `MPI_REPLACE`, which MPI
-//! orders after the rank's earlier accumulates to the same place, so that
-//! puts repeated to one place wait no round trip either (MPICH's small
-//! accumulates cost no more than its puts; Open MPI's `osc/ucx` carries
-//! accumulates out under a lock at the target, 3.5 times a put).
+//! `MPI_Win_flush_local` (which is a round trip under UCX).
 //!
 //! # The multi-host bed
 //!

@@ -64,9 +64,7 @@
 //!   at any size; create once, reuse.
 //! - `sync` of arrays written since the last one costs, under MPICH, a
 //!   flush that visits every target; arrays only read cost nothing but the
-//!   barrier. Under MPICH, small puts go out as accumulates
-//!   (`MPI_REPLACE`), ordered by MPI, so that a put repeated to one place
-//!   waits no round trip.
+//!   barrier.
 //!
 //! What was O(P) per array and is no longer: each rank's block and stored
 //! shape (about 200 B a rank, 2 MB an array at 10,000 ranks) are worked
