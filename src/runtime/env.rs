@@ -98,6 +98,13 @@ pub(super) fn pt2pt_across_hosts(var: impl Fn(&str) -> Option<String>) -> bool {
         (num("OMPI_COMM_WORLD_LOCAL_SIZE"), num("OMPI_COMM_WORLD_SIZE")),
         (Some(local), Some(all)) if local < all
     );
+    spans && osc_without_ucx(var)
+}
+
+/// Whether `OMPI_MCA_osc` (read by `var`) leaves `osc/ucx` out of the
+/// one-sided components (`^ucx`, or a list without `ucx`), so that windows
+/// between nodes go through `osc/pt2pt`.
+pub(super) fn osc_without_ucx(var: impl Fn(&str) -> Option<String>) -> bool {
     let Some(osc) = var("OMPI_MCA_osc") else {
         return false;
     };
@@ -106,7 +113,7 @@ pub(super) fn pt2pt_across_hosts(var: impl Fn(&str) -> Option<String>) -> bool {
         None => (false, osc.trim()),
     };
     let names_ucx = list.split(',').any(|c| c.trim() == "ucx");
-    spans && (exclude == names_ucx)
+    exclude == names_ucx
 }
 
 /// `GAIN_RANKS_PER_NODE`, when set: a positive integer, or an

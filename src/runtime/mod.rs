@@ -245,6 +245,13 @@ impl Runtime {
         if spans && !window::is_mpich() {
             window::take_rma_turns();
         }
+        // Under Open MPI's osc/pt2pt a small accumulate costs what a put
+        // does and is ordered, so small puts go out as accumulates
+        // (window::rma::put_as). Nodes simulated with GAIN_RANKS_PER_NODE
+        // count too: the route is correct on any component.
+        if spans && !window::is_mpich() && env::osc_without_ucx(|k| std::env::var(k).ok()) {
+            window::put_small_as_accumulate();
+        }
         let progress = match progress_mode {
             ProgressMode::Off => None,
             ProgressMode::Auto if !(spans && multiple) => None,

@@ -34,7 +34,7 @@ use crate::error::Result;
 
 use super::ffi::{self, Rma, abort_world};
 use super::pending::{Access, Footprint};
-use super::rma::access;
+use super::rma::{access, put_as};
 use super::{AccRoute, Window};
 
 /// One element of a list: its owner, its row-major offset in the owner's
@@ -377,6 +377,7 @@ impl<T: Element> Window<T> {
         buf: &[T],
         rel: &mut Vec<MPI_Aint>,
     ) -> Result<()> {
+        let op = put_as(op, size_of_val(buf));
         let f = Footprint::elements(offsets, access(op));
         self.order_before(world, rank, f)?;
         // Small: issued from a copy, which the record keeps until a flush,

@@ -76,7 +76,8 @@ use crate::error::Result;
 
 pub(crate) use ffi::{
     Combine, NbMax, PACKET_DATA, abort_world, allreduce_elements, allreduce_packet, at_exit, bcast,
-    comm_errors_return, is_mpich, library_version, set_thread_level, take_rma_turns, world_rank,
+    comm_errors_return, is_mpich, library_version, put_small_as_accumulate, set_thread_level,
+    take_rma_turns, world_rank,
 };
 use pending::Records;
 

@@ -17,7 +17,7 @@ use crate::error::Result;
 use super::copy::{Piece, add_scaled, copy_into, row_major_strides};
 use super::ffi::{self, Rma};
 use super::pending::Access;
-use super::rma::access;
+use super::rma::{access, put_as};
 use super::transfer;
 use super::{AccRoute, Window};
 
@@ -130,6 +130,7 @@ impl<T: Element> Window<T> {
         step: &[usize],
         src: ArrayView<'_, T, IxDyn>,
     ) -> Result<()> {
+        let op = put_as(op, src.len() * size_of::<T>());
         let f = p.footprint(access(op));
         self.order_before(world, p.rank, f)?;
         if let Some(done) = self.issue_from_copy(world, p.rank, f, &src, &mut |at, like| {

@@ -22,7 +22,8 @@ pub(crate) use request::Requests;
 pub(crate) use rma::{Rma, fetch_and_add, rma, rma_indexed, rma_request};
 pub(crate) use win::{
     allocate_shared, complete_gets, complete_gets_all, create_world, flush, flush_all, flush_local,
-    flush_local_all, free, is_mpich, is_separate, rma_turn, shared_query, take_rma_turns, win_sync,
+    flush_local_all, free, is_mpich, is_separate, put_small_as_accumulate, puts_as_accumulates,
+    rma_turn, shared_query, take_rma_turns, win_sync,
 };
 
 use std::ffi::{c_char, c_int, c_void};

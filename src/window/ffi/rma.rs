@@ -11,7 +11,7 @@ use super::super::transfer::Dim;
 use crate::element::Element;
 use crate::error::Result;
 
-use super::{GAIN_MPI_SUM, check, may_call_mpi, rma_turn, to_int};
+use super::{GAIN_MPI_REPLACE, GAIN_MPI_SUM, check, may_call_mpi, rma_turn, to_int};
 
 /// A datatype describing one side of a transfer: `count` items of `ty`.
 struct Described {
@@ -89,6 +89,9 @@ pub(crate) enum Rma {
     Get,
     Put,
     AccumulateSum,
+    /// `MPI_Accumulate` with `MPI_REPLACE`: a put that MPI orders after
+    /// the origin's earlier accumulates to the same place.
+    AccumulateReplace,
 }
 
 impl Rma {
@@ -98,10 +101,10 @@ impl Rma {
         match (self, request) {
             (Rma::Get, false) => "MPI_Get",
             (Rma::Put, false) => "MPI_Put",
-            (Rma::AccumulateSum, false) => "MPI_Accumulate",
+            (Rma::AccumulateSum | Rma::AccumulateReplace, false) => "MPI_Accumulate",
             (Rma::Get, true) => "MPI_Rget",
             (Rma::Put, true) => "MPI_Rput",
-            (Rma::AccumulateSum, true) => "MPI_Raccumulate",
+            (Rma::AccumulateSum | Rma::AccumulateReplace, true) => "MPI_Raccumulate",
         }
     }
 }
@@ -188,10 +191,16 @@ unsafe fn rma_into<T: Element>(
             (Rma::AccumulateSum, None) => {
                 sys::MPI_Accumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_SUM, win)
             }
+            (Rma::AccumulateReplace, None) => {
+                sys::MPI_Accumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_REPLACE, win)
+            }
             (Rma::Get, Some(r)) => sys::MPI_Rget(get_at, oc, ot, rank, disp, tc, tt, win, r),
             (Rma::Put, Some(r)) => sys::MPI_Rput(put_at, oc, ot, rank, disp, tc, tt, win, r),
             (Rma::AccumulateSum, Some(r)) => {
                 sys::MPI_Raccumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_SUM, win, r)
+            }
+            (Rma::AccumulateReplace, Some(r)) => {
+                sys::MPI_Raccumulate(put_at, oc, ot, rank, disp, tc, tt, GAIN_MPI_REPLACE, win, r)
             }
         }
     };
@@ -333,7 +342,7 @@ pub(crate) unsafe fn rma_indexed<T: Element>(
                 target.ty,
                 win,
             ),
-            Rma::AccumulateSum => sys::MPI_Accumulate(
+            Rma::AccumulateSum | Rma::AccumulateReplace => sys::MPI_Accumulate(
                 origin as *const c_void,
                 count,
                 base,
@@ -341,7 +350,11 @@ pub(crate) unsafe fn rma_indexed<T: Element>(
                 disp,
                 target.count,
                 target.ty,
-                GAIN_MPI_SUM,
+                if op == Rma::AccumulateSum {
+                    GAIN_MPI_SUM
+                } else {
+                    GAIN_MPI_REPLACE
+                },
                 win,
             ),
         }

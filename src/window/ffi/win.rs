@@ -248,6 +248,23 @@ pub(crate) fn is_mpich() -> bool {
     *MPICH.get_or_init(|| library_version().contains("MPICH"))
 }
 
+/// Whether small puts to other nodes go out as accumulates: set once at
+/// start-up ([`put_small_as_accumulate`]).
+static SMALL_PUTS_AS_ACC: AtomicBool = AtomicBool::new(false);
+
+/// Makes small puts to other nodes go out as `MPI_Accumulate` with
+/// `MPI_REPLACE` from here on ([`puts_as_accumulates`]); the runtime
+/// calls it at start-up, before any window exists, when Open MPI's
+/// `osc/pt2pt` carries the windows across hosts.
+pub(crate) fn put_small_as_accumulate() {
+    SMALL_PUTS_AS_ACC.store(true, Ordering::Release);
+}
+
+/// Whether [`put_small_as_accumulate`] was called.
+pub(crate) fn puts_as_accumulates() -> bool {
+    SMALL_PUTS_AS_ACC.load(Ordering::Acquire)
+}
+
 /// Whether [`rma_turn`] takes turns: set once at start-up
 /// ([`take_rma_turns`]).
 static RMA_TURNS: AtomicBool = AtomicBool::new(false);
