@@ -61,8 +61,25 @@ use crate::window::{NodeCopy, even_share};
 /// it. Unlike a view of a [`GlobalArray`] block, nothing shows through it
 /// between synchronisations.
 ///
-/// The type is neither `Send` nor `Sync`, like [`GlobalArray`]: it belongs
-/// to the rank's thread that holds its [`Runtime`].
+/// Like [`GlobalArray`], the type is `Sync` but not `Send`: the threads of
+/// a rank may read it at once through shared references (every change
+/// takes `&mut self`), and it is dropped, collectively, on the thread that
+/// created it.
+///
+/// ```
+/// # let rt = gain::init()?;
+/// let data = ndarray::Array1::range(0.0, 8.0, 1.0);
+/// let table = gain::Replicated::from_root(&rt, 0, Some(data.view()))?;
+/// let sums: Vec<f64> = std::thread::scope(|s| {
+///     let halves = [0..4, 4..8].map(|r| {
+///         let t = &table;
+///         s.spawn(move || t.as_slice()[r].iter().sum::<f64>())
+///     });
+///     halves.map(|h| h.join().unwrap()).to_vec()
+/// });
+/// assert_eq!(sums, [6.0, 22.0]);
+/// # Ok::<(), gain::Error>(())
+/// ```
 ///
 /// # Collective
 ///

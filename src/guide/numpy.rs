@@ -30,11 +30,11 @@
 //! |---|---|---|
 //! | `a[1:-1, ::-2]`, `a[i]`, `np.newaxis` | `a.slice(s![..])` → `View` (ndarray's `s!` rules); views of views compose into one selection; `slice_mut` → `ViewMut` | local: no communication |
 //! | `a[...] = x`, `fill` | `assign`, `fill`, `zip_mut_with`, `+=` `-=` `*=` `/=` `%=` | collective |
-//! | ufuncs | operators `+ - * / %` and unary `-`; `sqrt exp ln log10 sin cos tan tanh floor ceil round recip abs signum powi powf pow hypot atan2 maximum minimum`; `mapv`, `zip_with` (user ufuncs); `cast` (`astype`) | lazy `Expr<'a, T, D>` |
+//! | ufuncs | operators `+ - * / %` (Rust's: see below) and unary `-`; `floor_divide` (`//`), `remainder` (`np.mod`), `sqrt exp ln log10 sin cos tan tanh floor ceil round rint recip abs signum powi powf pow hypot atan2 maximum minimum`; `mapv`, `zip_with` (user ufuncs); `cast` (`astype`) | lazy `Expr<'a, T, D>` |
 //! | comparisons, `where` | `equal not_equal less less_equal greater greater_equal` → `u8` masks; `logical_and/or/not`; `where_` | lazy |
 //! | broadcasting | NumPy's rules between global arrays, views, ndarray arrays (the same on every rank) and scalars; the result's dimension type is ndarray's `DimMax` of the operands' (a scalar keeps the other's), so `(&a + &b).eval()?` of `Ix2` arrays is `Ix2`; `IxDyn` and `Expr::into_dyn` for dynamic ones | |
 //! | `out=` / numexpr | `Zip::from(out).and(a)…for_each(closure)` (up to eight inputs), `assign(expr)`, `eval()` — no global temporaries | collective |
-//! | reductions | methods of arrays, views and expressions, ndarray's names: `sum prod min max mean var std argmin argmax all any norm_l1 norm_l2 norm_max`, `dot` (1-D); `sum_axis(Axis(k))` and the other `*_axis` return distributed arrays of type `D::Smaller`; `cumsum`, `cumprod`; `var(ddof)` takes a float | collective |
+//! | reductions | methods of arrays, views and expressions, ndarray's names: `sum prod min max mean var std argmin argmax all any norm_l1 norm_l2 norm_max`, `dot` (1-D); `sum_axis(Axis(k))` and the other `*_axis` return distributed arrays of type `D::Smaller`; `cumsum`, `cumprod`; `var(ddof)` takes a float; sums and products of integers (and masks) in `i64`/`u64`, as NumPy's | collective |
 //! | `a.T @ b`, `GA_Dgemm` | [`crate::linalg`]: `a.dot(&b)`, `a.t().dot(&b)`, `matmul`, `matmul_into(alpha, a.t(), b.t(), beta, &mut c)`; `a.t()` is a transposed operand, no data moves | collective |
 //! | creation | `zeros ones full empty *_like eye arange linspace from_fn from_array scatter`, `index_along` (`indices`), `gain::random::uniform/normal`; `to_array`, `gather` | collective |
 //!

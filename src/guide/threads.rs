@@ -52,3 +52,27 @@
 //! thread. `GAIN_THREAD_LEVEL` ([`super::environment`]) and Open MPI's
 //! `osc/pt2pt` across hosts ([`super::hosts`]) lower the level to
 //! `MPI_THREAD_FUNNELED`.
+//!
+//! Threads of your own (`std::thread::scope`, or rayon's `scope`) share an
+//! array by reference. Here two threads of every rank each add ones to a
+//! row of a counter table, one-sidedly; then one thread of each rank
+//! syncs, and every count is the number of ranks:
+//!
+//! ```
+//! # let rt = gain::init()?;
+//! let counts = gain::GlobalArray::<i64, _>::zeros(&rt, [2, rt.size()])?;
+//! let n = rt.size();
+//! let done: Vec<gain::Result<()>> = std::thread::scope(|s| {
+//!     let threads: Vec<_> = (0..2)
+//!         .map(|t| {
+//!             let counts = &counts;
+//!             s.spawn(move || counts.acc([t..t + 1, 0..n], &ndarray::Array2::ones((1, n)), 1))
+//!         })
+//!         .collect();
+//!     threads.into_iter().map(|h| h.join().unwrap()).collect()
+//! });
+//! done.into_iter().collect::<gain::Result<()>>()?;
+//! counts.sync()?; // collective: one thread of each rank
+//! assert!(counts.get([0..2, 0..n])?.iter().all(|&c| c == n as i64));
+//! # Ok::<(), gain::Error>(())
+//! ```

@@ -30,6 +30,30 @@
 //! (NumPy raises for the first four; for `sum_axis` of an empty axis it
 //! gives the identity, which gain does not yet).
 //!
+//! # Where gain differs from NumPy
+//!
+//! Operators on expressions are Rust's, not Python's:
+//! - integer `/` truncates toward zero (NumPy's `//` floors: use
+//!   [`Expr::floor_divide`]);
+//! - `%` keeps the dividend's sign (NumPy's `fmod`; NumPy's `%` is
+//!   [`Expr::remainder`]);
+//! - an integer `/` or `%` by zero panics, which ends the job with its
+//!   message (NumPy warns and gives 0, as `floor_divide` and `remainder`
+//!   do);
+//! - `round` rounds halves away from zero (NumPy's `round` and `rint`
+//!   round them to even: [`Expr::rint`]);
+//! - comparisons give masks of `u8` (1 or 0), not `bool`.
+//!
+//! As in NumPy, sums and products of integers and masks are in `i64` or
+//! `u64` ([`Element::Sum`](crate::Element::Sum)): a mask's `sum` counts
+//! its true elements. `min`/`max` propagate NaN, and `argmin`/`argmax`
+//! (whole and along an axis) point at the first NaN, at any rank count.
+//! A float `sum` adds each rank's tiles in order and then the ranks' sums
+//! in rank order, so it has the same bits at any thread count but may
+//! differ in the last bits between rank counts, as NumPy's pairwise sum
+//! differs from a serial loop (`gain::cluster`'s k-means is the exception,
+//! bit-identical at every rank count).
+//!
 //! Inside, the modules import one way; each uses only those listed before
 //! it:
 //! 1. `geometry.rs` — regions in view coordinates (`Rect`), NumPy's
@@ -271,7 +295,7 @@ pub fn ones<T: Element, Sh: IntoDimension>(
 ///
 /// ```
 /// # let rt = gain::init()?;
-/// let a = gain::numpy::full(&rt, [2, 2], 2.5)?;
+/// let a = gain::numpy::full(&rt, [2, 2], 2.5f64)?;
 /// assert_eq!(a.sum()?, 10.0);
 /// # Ok::<(), gain::Error>(())
 /// ```

@@ -56,6 +56,16 @@ pub(crate) struct NodeCopy<T: Element> {
     _elem: PhantomData<T>,
 }
 
+// SAFETY: a shared reference reads only: the fields, and the copy through
+// `as_slice`, which outside fill phases no process writes (module docs).
+// Everything that writes the copy or frees it (`part_mut`,
+// `spread_from`, `free`) takes `&mut self`, and `sync_node` (`&self`) is
+// called only inside those fill phases, by the `&mut self` methods and
+// constructors of `Replicated`, never through a shared reference another
+// thread holds. Not `Send`: the segment is freed, collectively, on the
+// thread that created it.
+unsafe impl<T: Element> Sync for NodeCopy<T> {}
+
 /// Part `i` of `k` near-equal consecutive parts of `0..n`: the first
 /// `n * i / k` to `n * (i + 1) / k` (in 128-bit arithmetic, which cannot
 /// overflow).

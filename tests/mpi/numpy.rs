@@ -23,6 +23,8 @@ pub const CASES: &[Case] = &[
     case!(numpy_elementwise_and_broadcasting; Light),
     case!(numpy_stencils_on_shifted_views; Light),
     case!(numpy_reductions_and_scans; Light),
+    case!(numpy_nan_extremes_like_numpy; Light),
+    case!(numpy_division_and_counts_like_numpy; Light),
     case!(numpy_static_dimensions_and_axes; Light),
     case!(numpy_zip_six_and_eight_inputs; Light),
     case!(numpy_creation; Light),
@@ -328,6 +330,200 @@ pub fn numpy_reductions_and_scans(rt: &Runtime) {
         numpy::dot(&m, &m).unwrap_err().kind(),
         ErrorKind::ShapeMismatch
     );
+}
+
+/// NumPy's `argmin`/`argmax` of a lane: its first NaN if it holds one,
+/// else its first extreme.
+fn numpy_arg<'a>(lane: impl IntoIterator<Item = &'a f64>, max: bool) -> usize {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, &x) in lane.into_iter().enumerate() {
+        best = match best {
+            Some((_, b)) if b.is_nan() => best,
+            Some((_, b)) if !x.is_nan() && !(if max { x > b } else { x < b }) => best,
+            _ => Some((i, x)),
+        };
+    }
+    best.unwrap().0
+}
+
+/// Extremes of arrays holding NaNs, as NumPy gives them: `min`/`max`
+/// propagate NaN, `argmin`/`argmax` (whole and along an axis) point at the
+/// first NaN in C order, at every rank count and distribution.
+pub fn numpy_nan_extremes_like_numpy(rt: &Runtime) {
+    // The two examples.
+    let a = numpy::from_array(rt, &ndarray::array![[f64::NAN, 1.0], [2.0, 3.0]]).unwrap();
+    let got = a.argmin_axis(Axis(0)).unwrap().to_array().unwrap();
+    assert_eq!(got, ndarray::array![0i64, 0]);
+    let got = a.argmax_axis(Axis(0)).unwrap().to_array().unwrap();
+    assert_eq!(got, ndarray::array![0i64, 1]);
+    let b = numpy::from_array(rt, &ndarray::array![[1.0, f64::NAN], [f64::NAN, 1.0]]).unwrap();
+    assert_eq!(b.argmin().unwrap(), (0, 1));
+    assert_eq!(b.argmax().unwrap(), (0, 1));
+    let mut rng = Rng::new(77);
+    for round in 0..12 {
+        let sh = shape(&mut rng, 7);
+        let mut m = model_f64(&mut rng, &sh);
+        // None, a few, or many NaNs.
+        let every = [0, 17, 3][round % 3];
+        for x in m.iter_mut() {
+            if every > 0 && rng.below(every) == 0 {
+                *x = f64::NAN;
+            }
+        }
+        let g = global(rt, &mut rng, &m);
+        let flat = |idx: &[usize]| idx.iter().zip(&sh).fold(0, |acc, (&i, &n)| acc * n + i);
+        assert_eq!(flat(g.argmin().unwrap().slice()), numpy_arg(&m, false));
+        assert_eq!(flat(g.argmax().unwrap().slice()), numpy_arg(&m, true));
+        let has_nan = m.iter().any(|x| x.is_nan());
+        assert_eq!(g.min().unwrap().is_nan(), has_nan, "round {round}: min");
+        assert_eq!(g.max().unwrap().is_nan(), has_nan, "round {round}: max");
+        if sh.len() < 2 {
+            continue;
+        }
+        for ax in 0..sh.len() {
+            for max in [false, true] {
+                let got = if max {
+                    g.argmax_axis(Axis(ax))
+                } else {
+                    g.argmin_axis(Axis(ax))
+                };
+                let want = m.map_axis(Axis(ax), |l| numpy_arg(l, max) as i64);
+                assert_eq!(
+                    got.unwrap().to_array().unwrap(),
+                    want,
+                    "round {round}: arg{} along {ax}",
+                    if max { "max" } else { "min" }
+                );
+            }
+        }
+    }
+}
+
+/// NumPy's `//` and `%` of integers, in i64 (exact for the i32 operands
+/// used here): floored; 0 for a zero divisor.
+fn numpy_divmod(a: i64, b: i64) -> (i64, i64) {
+    if b == 0 {
+        return (0, 0);
+    }
+    let q = a.div_euclid(b) - i64::from(b < 0 && a.rem_euclid(b) != 0);
+    (q, a - q * b)
+}
+
+/// `floor_divide`, `remainder` and `rint` give NumPy's values (literals
+/// printed by NumPy 1.24), the division rule holds on random integers with
+/// zero divisors, and sums of masks and small integers count in 64 bits,
+/// as NumPy's do.
+pub fn numpy_division_and_counts_like_numpy(rt: &Runtime) {
+    let a = numpy::from_array(rt, &ndarray::array![7i8, -7, 7, -7, 0, 5, -128]).unwrap();
+    let b = ndarray::array![2i8, 2, -2, -2, 3, 0, -1];
+    let q = a
+        .expr()
+        .floor_divide(&b)
+        .eval()
+        .unwrap()
+        .to_array()
+        .unwrap();
+    assert_eq!(q, ndarray::array![3i8, -4, -4, 3, 0, 0, -128]);
+    let r = a.expr().remainder(&b).eval().unwrap().to_array().unwrap();
+    assert_eq!(r, ndarray::array![1i8, 1, -1, -1, 0, 0, 0]);
+    let (inf, nan) = (f64::INFINITY, f64::NAN);
+    let x = ndarray::array![7.5, -7.5, 7.5, -7.5, 0.0, -0.0, 5.0, 1e300, -1.0, 1.0];
+    let y = ndarray::array![2.0, 2.0, -2.0, -2.0, 3.0, 3.0, 0.0, 1e-300, inf, -inf];
+    let gx = numpy::from_array(rt, &x).unwrap();
+    let fq = gx
+        .expr()
+        .floor_divide(&y)
+        .eval()
+        .unwrap()
+        .to_array()
+        .unwrap();
+    let fr = gx.expr().remainder(&y).eval().unwrap().to_array().unwrap();
+    let want_q = [3.0, -4.0, -4.0, 3.0, 0.0, -0.0, inf, inf, -1.0, -1.0];
+    let want_r = [
+        1.5,
+        0.5,
+        -0.5,
+        -1.5,
+        0.0,
+        0.0,
+        nan,
+        4.891554850853602e-301,
+        inf,
+        -inf,
+    ];
+    // Bits, so that signed zeros and NaN compare too.
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(fq.as_slice().unwrap()), bits(&want_q), "floor_divide");
+    assert_eq!(
+        bits(&fr.as_slice().unwrap()[..6]),
+        bits(&want_r[..6]),
+        "mod"
+    );
+    assert!(fr[6].is_nan());
+    assert_eq!(
+        bits(&fr.as_slice().unwrap()[7..]),
+        bits(&want_r[7..]),
+        "mod"
+    );
+    let h = numpy::from_array(
+        rt,
+        &ndarray::array![0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6],
+    )
+    .unwrap();
+    let ri = h.expr().rint().eval().unwrap().to_array().unwrap();
+    let want = [0.0, 2.0, 2.0, -0.0, -2.0, -2.0, 2.0, -3.0];
+    assert_eq!(bits(ri.as_slice().unwrap()), bits(&want), "rint");
+    let mut rng = Rng::new(91);
+    for round in 0..8 {
+        let sh = shape(&mut rng, 9);
+        let ma = Array::from_shape_fn(IxDyn(&sh), |_| rng.below(2001) as i32 - 1000);
+        let mb = Array::from_shape_fn(IxDyn(&sh), |_| rng.below(21) as i32 - 10);
+        let (ga, gb) = (global(rt, &mut rng, &ma), global(rt, &mut rng, &mb));
+        let q = ga
+            .expr()
+            .floor_divide(&gb)
+            .eval()
+            .unwrap()
+            .to_array()
+            .unwrap();
+        let r = ga.expr().remainder(&gb).eval().unwrap().to_array().unwrap();
+        for ((idx, &x), &y) in ma.indexed_iter().zip(&mb) {
+            let (wq, wr) = numpy_divmod(x.into(), y.into());
+            assert_eq!(
+                (q[&idx].into(), r[&idx].into()),
+                (wq, wr),
+                "round {round}: {x} // {y}"
+            );
+        }
+        // Counting a mask past 255, and i32 sums past i32::MAX.
+        let n = ma.len() as u64;
+        assert_eq!(ga.expr().greater_equal(-1000).sum().unwrap(), n);
+        let big = ma.mapv(|x| x.wrapping_add(i32::MAX - 1000));
+        let gbig = global(rt, &mut rng, &big);
+        let want: i64 = big.iter().map(|&x| i64::from(x)).sum();
+        assert_eq!(gbig.sum().unwrap(), want, "round {round}: i32 sum in i64");
+        for ax in 0..sh.len() {
+            let c = gbig.cumsum(Axis(ax)).unwrap().to_array().unwrap();
+            let mut wc = big.mapv(i64::from);
+            wc.accumulate_axis_inplace(Axis(ax), |&p, c| *c += p);
+            assert_eq!(c, wc, "round {round}: cumsum {ax} in i64");
+            if sh.len() > 1 {
+                let s = gbig.sum_axis(Axis(ax)).unwrap().to_array().unwrap();
+                assert_eq!(s, big.mapv(i64::from).sum_axis(Axis(ax)), "round {round}");
+            }
+        }
+    }
+    // The example: 500 of 1000 below 500.0, in a u64.
+    let x = numpy::arange(rt, 0.0, 1000.0, 1.0).unwrap();
+    assert_eq!(x.expr().less(500.0).sum().unwrap(), 500u64);
+    let ones = numpy::full(rt, [40, 30], 255u8).unwrap();
+    assert_eq!(ones.sum().unwrap(), 255 * 1200);
+    // 2^40 of u8 twos, in u64; 2^70 wraps to 0, as in NumPy's uint64.
+    assert_eq!(
+        numpy::full(rt, 40, 2u8).unwrap().prod().unwrap(),
+        1u64 << 40
+    );
+    assert_eq!(numpy::full(rt, 70, 2u8).unwrap().prod().unwrap(), 0);
 }
 
 /// Creation functions against NumPy's definitions.

@@ -118,6 +118,65 @@ comparisons! {
     greater_equal => >=;
 }
 
+/// # NumPy's integer-style division (any element type)
+///
+/// Rust's `/` and `%` on expressions are Rust's: integer `/` truncates
+/// toward zero and panics on a zero divisor (ending the job), `%` keeps
+/// the dividend's sign (NumPy's `fmod`). These are NumPy's `//` and `%`.
+impl<'a, T: Element, D: Dimension> Expr<'a, T, D> {
+    /// Elementwise NumPy `floor_divide` (`self // other`), broadcasting:
+    /// rounds toward minus infinity; an integer zero divisor gives 0, as
+    /// NumPy's (which warns). See [`Element::floor_divide`].
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![7i32, -7, 7])?;
+    /// let d = ndarray::array![2, 2, 0];
+    /// let q = a.expr().floor_divide(&d);
+    /// assert_eq!(q.eval()?.to_array()?, ndarray::array![3, -4, 0]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn floor_divide<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
+        self.zip_with(other, T::floor_divide)
+    }
+
+    /// Elementwise NumPy `mod` / `remainder` (Python's `%`), broadcasting:
+    /// the sign of the divisor; an integer zero divisor gives 0. See
+    /// [`Element::remainder`].
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![7i32, -7, 7])?;
+    /// let d = ndarray::array![2, 2, -2];
+    /// let r = a.expr().remainder(&d);
+    /// assert_eq!(r.eval()?.to_array()?, ndarray::array![1, 1, -1]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn remainder<O>(self, other: O) -> Expr<'a, T, <D as DimMax<O::Dim>>::Output>
+    where
+        O: IntoExpr<'a, T>,
+        D: DimMax<O::Dim>,
+    {
+        self.zip_with(other, T::remainder)
+    }
+}
+
 /// # Masks
 impl<'a, D: Dimension> Expr<'a, u8, D> {
     /// Logical and of two masks (nonzero is true).
@@ -228,6 +287,25 @@ float_unary! {
 
 /// # Float ufuncs with arguments
 impl<'a, T: Element + Float, D: Dimension> Expr<'a, T, D> {
+    /// Elementwise NumPy `rint`: the nearest integer, halves to even
+    /// (`round` rounds them away from zero).
+    ///
+    /// # Local
+    ///
+    /// Builds the expression only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_array(&rt, &ndarray::array![0.5f64, 1.5, 2.5, -2.5, 2.4])?;
+    /// assert_eq!(a.expr().rint().eval()?.to_array()?, ndarray::array![0.0, 2.0, 2.0, -2.0, 2.0]);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn rint(self) -> Self {
+        self.mapv(round_half_even)
+    }
+
     /// Elementwise `x^n` for an integer `n`.
     ///
     /// # Local
@@ -452,4 +530,17 @@ pub fn index_along<'a, Sh: IntoDimension>(shape: Sh, axis: Axis) -> Expr<'a, i64
         shape: shape.to_vec(),
         axis,
     })
+}
+
+/// `x` rounded to the nearest integer, halves to the even neighbour.
+fn round_half_even<T: Float>(x: T) -> T {
+    let r = x.round();
+    let two = T::one() + T::one();
+    // A half lies between two integers, one of them even: the even one is
+    // twice the rounded half of `x` (exact, and -0.5 gives -0.0 as NumPy).
+    if (r - x).abs() == T::one() / two {
+        (x / two).round() * two
+    } else {
+        r
+    }
 }

@@ -12,11 +12,19 @@ use crate::{Element, GlobalArray, Result};
 ///
 /// The result has dimension type `D::Smaller` (`Ix1` for an `Ix2`
 /// expression, `IxDyn` for `IxDyn`), as ndarray's `sum_axis`; the scans
-/// keep `D`. Each is **collective**: every rank must call it, in the same
+/// keep `D`. Sums and products (running ones too) are in
+/// [`Element::Sum`], as NumPy's: `i64` or `u64` for integers, wrapping on
+/// overflow. Each is **collective**: every rank must call it, in the same
 /// order, on the same expression with the same axis. It syncs the arrays
 /// read, creates the result (collectively), and returns after a closing
 /// sync of it.
 impl<T: Element, D: Dimension> Expr<'_, T, D> {
+    /// The expression in [`Element::Sum`], which NumPy sums and multiplies
+    /// in (the same values: the conversion is exact).
+    fn widened(&self) -> Expr<'_, T::Sum, D> {
+        self.clone().mapv(Element::to_sum)
+    }
+
     pub(super) fn reduce_dyn(
         &self,
         axis: Axis,
@@ -48,11 +56,13 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// assert_eq!(s.to_array()?, ndarray::array![0, 6, 12, 18]);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+    pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D::Smaller>> {
         during(
             "Expr::sum_axis",
-            move || -> Result<GlobalArray<T, D::Smaller>> {
-                self.reduce_dyn(axis, |a, x| a + x)?.into_dimensionality()
+            move || -> Result<GlobalArray<T::Sum, D::Smaller>> {
+                self.widened()
+                    .reduce_dyn(axis, Element::wrapping_add)?
+                    .into_dimensionality()
             },
         )
     }
@@ -75,11 +85,13 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// assert_eq!(p.to_array()?, ndarray::array![8, 8]);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+    pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D::Smaller>> {
         during(
             "Expr::prod_axis",
-            move || -> Result<GlobalArray<T, D::Smaller>> {
-                self.reduce_dyn(axis, |a, x| a * x)?.into_dimensionality()
+            move || -> Result<GlobalArray<T::Sum, D::Smaller>> {
+                self.widened()
+                    .reduce_dyn(axis, Element::wrapping_mul)?
+                    .into_dimensionality()
             },
         )
     }
@@ -142,7 +154,13 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
         let d = Domain::new(self)?;
         let ax = axis.index();
         let m = d.reduce_axis(ax, if max { nan_max } else { nan_min })?;
-        let hit = self.clone().into_dyn().equal(along(&m, ax)?);
+        // A lane's extreme is NaN exactly when the lane holds one; then its
+        // first NaN is the answer, as in NumPy (`x != x` marks the NaNs).
+        let x = self.clone().into_dyn();
+        let hit = x
+            .clone()
+            .equal(along(&m, ax)?)
+            .logical_or(x.clone().not_equal(x));
         let idx = where_(hit, index_along(&d.shape[..], axis), i64::MAX);
         idx.reduce_dyn(axis, |a: i64, x| a.min(x))?
             .into_dimensionality()
@@ -219,10 +237,10 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// assert_eq!(c.to_array()?, ndarray::array![1, 3, 6, 10, 15]);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        during("Expr::cumsum", move || -> Result<GlobalArray<T, D>> {
-            Domain::along(self, axis)?
-                .scan(axis.index(), |a, x| a + x)?
+    pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D>> {
+        during("Expr::cumsum", move || -> Result<GlobalArray<T::Sum, D>> {
+            Domain::along(&self.widened(), axis)?
+                .scan(axis.index(), Element::wrapping_add)?
                 .into_dimensionality()
         })
     }
@@ -245,11 +263,14 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// assert_eq!(c.to_array()?, ndarray::array![1, 2, 6, 24, 120]);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
-        during("Expr::cumprod", move || -> Result<GlobalArray<T, D>> {
-            Domain::along(self, axis)?
-                .scan(axis.index(), |a, x| a * x)?
-                .into_dimensionality()
-        })
+    pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D>> {
+        during(
+            "Expr::cumprod",
+            move || -> Result<GlobalArray<T::Sum, D>> {
+                Domain::along(&self.widened(), axis)?
+                    .scan(axis.index(), Element::wrapping_mul)?
+                    .into_dimensionality()
+            },
+        )
     }
 }

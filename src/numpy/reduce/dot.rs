@@ -37,7 +37,7 @@ pub fn dot<'a, T: Element>(a: impl IntoExpr<'a, T>, b: impl IntoExpr<'a, T>) -> 
                 "dot of shapes {sa:?} and {sb:?}: needs two 1-d operands of one length"
             );
         }
-        (a * b).sum()
+        (a * b).sum_in_t()
     })
 }
 

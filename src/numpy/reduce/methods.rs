@@ -38,7 +38,7 @@ macro_rules! reductions {
             /// assert_eq!(x.sum()?, 5050);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn sum(&self) -> Result<T> {
+            pub fn sum(&self) -> Result<T::Sum> {
                 self.expr().sum()
             }
 
@@ -57,7 +57,7 @@ macro_rules! reductions {
             /// assert_eq!(x.prod()?, 120);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn prod(&self) -> Result<T> {
+            pub fn prod(&self) -> Result<T::Sum> {
                 self.expr().prod()
             }
 
@@ -196,7 +196,7 @@ macro_rules! reductions {
             /// assert_eq!(s.to_array()?, ndarray::array![0, 3, 6, 9]);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+            pub fn sum_axis(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D::Smaller>> {
                 self.expr().sum_axis(axis)
             }
 
@@ -216,7 +216,7 @@ macro_rules! reductions {
             /// assert_eq!(x.prod_axis(Axis(0))?.to_array()?, ndarray::array![8, 8]);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T, D::Smaller>> {
+            pub fn prod_axis(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D::Smaller>> {
                 self.expr().prod_axis(axis)
             }
 
@@ -319,7 +319,7 @@ macro_rules! reductions {
             /// assert_eq!(x.cumsum(Axis(0))?.to_array()?, ndarray::array![1, 3, 6, 10, 15]);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
+            pub fn cumsum(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D>> {
                 self.expr().cumsum(axis)
             }
 
@@ -340,7 +340,7 @@ macro_rules! reductions {
             /// assert_eq!(x.cumprod(Axis(0))?.to_array()?, ndarray::array![1, 2, 6, 24, 120]);
             /// # Ok::<(), gain::Error>(())
             /// ```
-            pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T, D>> {
+            pub fn cumprod(&self, axis: Axis) -> Result<GlobalArray<T::Sum, D>> {
                 self.expr().cumprod(axis)
             }
         }

@@ -35,7 +35,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     pub fn mean(&self) -> Result<T> {
         during("Expr::mean", move || -> Result<T> {
             let n = T::from(self.shape()?.iter().product::<usize>()).unwrap_or_else(T::nan);
-            Ok(self.sum()? / n)
+            Ok(self.sum_in_t()? / n)
         })
     }
 
@@ -63,7 +63,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
         during("Expr::var", move || -> Result<T> {
             let m = self.mean()?;
             let n = self.shape()?.iter().product::<usize>();
-            let ss = (self.clone() - m).powi(2).sum()?;
+            let ss = (self.clone() - m).powi(2).sum_in_t()?;
             Ok(ss / dof(n, ddof))
         })
     }
@@ -104,7 +104,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// ```
     pub fn norm_l1(&self) -> Result<T> {
         during("Expr::norm_l1", move || -> Result<T> {
-            self.clone().mapv(T::abs).sum()
+            self.clone().mapv(T::abs).sum_in_t()
         })
     }
 
@@ -124,7 +124,7 @@ impl<T: Element + Float, D: Dimension> Expr<'_, T, D> {
     /// ```
     pub fn norm_l2(&self) -> Result<T> {
         during("Expr::norm_l2", move || -> Result<T> {
-            Ok(self.clone().powi(2).sum()?.sqrt())
+            Ok(self.clone().powi(2).sum_in_t()?.sqrt())
         })
     }
 

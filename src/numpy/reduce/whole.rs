@@ -1,7 +1,8 @@
 //! Reductions over the whole expression (every rank gets the result), and
 //! the index of its extremes.
 
-use ndarray::{Dimension, IxDyn};
+use ndarray::{ArrayViewD, Dimension, IxDyn};
+use num_traits::{One, Zero};
 
 use super::domain::Domain;
 use super::{all_gather, nan_max, nan_min};
@@ -18,9 +19,11 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
     let strides: Vec<usize> = (0..d.shape.len())
         .map(|k| d.shape[k + 1..].iter().product())
         .collect();
-    // The better of two candidates; the lower flat index among equals.
+    // The better of two candidates; the lower flat index among equals
+    // (NaNs equal each other here, so the first NaN wins at any rank
+    // count, as in NumPy).
     let pick = |best: Option<(T, u64)>, (x, flat): (T, u64)| match best {
-        Some((v, f)) if !(better(x, v) || (x == v && flat < f)) => Some((v, f)),
+        Some((v, f)) if !(better(x, v) || (same(x, v) && flat < f)) => Some((v, f)),
         _ => Some((x, flat)),
     };
     let best = d
@@ -52,10 +55,7 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
         if h == 0 {
             continue;
         }
-        win = match win {
-            Some((w, g)) if !(better(v, w) || (v == w && f < g)) => Some((w, g)),
-            _ => Some((v, f)),
-        };
+        win = pick(win, (v, f));
     }
     let mut flat = win.expect("a nonempty expression has an element").1 as usize;
     let mut idx = vec![0; d.shape.len()];
@@ -69,6 +69,33 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
 #[allow(clippy::eq_op)]
 fn is_nan<T: Element>(x: T) -> bool {
     x != x
+}
+
+/// A tile's sum in [`Element::Sum`]: floats by ndarray's `sum` (its
+/// pairwise order, the same bits as before the widening), integers
+/// widened element by element and wrapping.
+fn tile_sum<T: Element>(t: ArrayViewD<'_, T>) -> T::Sum {
+    if T::IS_INTEGER {
+        t.iter()
+            .fold(T::Sum::zero(), |a, &x| a.wrapping_add(x.to_sum()))
+    } else {
+        t.sum().to_sum()
+    }
+}
+
+/// A tile's product in [`Element::Sum`], as [`tile_sum`].
+fn tile_prod<T: Element>(t: ArrayViewD<'_, T>) -> T::Sum {
+    if T::IS_INTEGER {
+        t.iter()
+            .fold(T::Sum::one(), |a, &x| a.wrapping_mul(x.to_sum()))
+    } else {
+        t.product().to_sum()
+    }
+}
+
+/// Whether two candidates tie: equal, or both NaN.
+fn same<T: Element>(x: T, v: T) -> bool {
+    x == v || (is_nan(x) && is_nan(v))
 }
 
 /// `idx` as the index pattern of dimension type `D` (`(i, j)` for `Ix2`).
@@ -92,7 +119,10 @@ fn pattern<D: Dimension>(idx: &[usize]) -> Result<D::Pattern> {
 /// partial results with `MPI_Allgather` in rank order, and returns the
 /// same value on every rank.
 impl<T: Element, D: Dimension> Expr<'_, T, D> {
-    /// The sum of all elements (0 for none).
+    /// The sum of all elements (0 for none), in [`Element::Sum`] as
+    /// NumPy's: `i64` for signed integers, `u64` for unsigned ones and
+    /// masks (so a mask's sum counts its true elements), the type itself
+    /// for floats. Integer sums wrap on overflow, as NumPy's do.
     ///
     /// # Collective
     ///
@@ -105,16 +135,42 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # let rt = gain::init()?;
     /// let a = gain::numpy::arange(&rt, 1i64, 101, 1)?;
     /// assert_eq!((&a * 2).sum()?, 10100);
+    /// // A mask of 300 true elements counts to 300 (a u64).
+    /// let b = gain::numpy::arange(&rt, 0.0, 1000.0, 1.0)?;
+    /// assert_eq!(b.expr().less(300.0).sum()?, 300u64);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn sum(&self) -> Result<T> {
-        during("Expr::sum", move || -> Result<T> {
+    pub fn sum(&self) -> Result<T::Sum> {
+        during("Expr::sum", move || -> Result<T::Sum> {
             let d = Domain::new(self)?;
-            d.fold_all(T::zero(), |a, _, t| a + t.sum(), |a, b| a + b)
+            d.fold_all(
+                T::Sum::zero(),
+                |a, _, t| a.wrapping_add(tile_sum(t)),
+                Element::wrapping_add,
+            )
         })
     }
 
-    /// The product of all elements (1 for none).
+    /// The sum in `T` itself (wrapping for integers): for `dot`, which
+    /// stays in `T` as NumPy's does, and the float statistics, whose `T`
+    /// is their `Sum`.
+    pub(super) fn sum_in_t(&self) -> Result<T> {
+        let d = Domain::new(self)?;
+        d.fold_all(
+            T::zero(),
+            |a, _, t| {
+                if T::IS_INTEGER {
+                    t.iter().fold(a, |a, &x| a.wrapping_add(x))
+                } else {
+                    a + t.sum()
+                }
+            },
+            Element::wrapping_add,
+        )
+    }
+
+    /// The product of all elements (1 for none), in [`Element::Sum`] as
+    /// [`sum`](Self::sum); integer products wrap on overflow.
     ///
     /// # Collective
     ///
@@ -127,12 +183,19 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// # let rt = gain::init()?;
     /// let a = gain::numpy::arange(&rt, 1i64, 6, 1)?;
     /// assert_eq!(a.expr().prod()?, 120);
+    /// // 2^10 of u8 elements, counted in u64.
+    /// let b = gain::numpy::full(&rt, 10, 2u8)?;
+    /// assert_eq!(b.prod()?, 1024u64);
     /// # Ok::<(), gain::Error>(())
     /// ```
-    pub fn prod(&self) -> Result<T> {
-        during("Expr::prod", move || -> Result<T> {
+    pub fn prod(&self) -> Result<T::Sum> {
+        during("Expr::prod", move || -> Result<T::Sum> {
             let d = Domain::new(self)?;
-            d.fold_all(T::one(), |a, _, t| a * t.product(), |a, b| a * b)
+            d.fold_all(
+                T::Sum::one(),
+                |a, _, t| a.wrapping_mul(tile_prod(t)),
+                Element::wrapping_mul,
+            )
         })
     }
 
