@@ -121,6 +121,7 @@ fn main() -> gain::Result<()> {
             .all_reduce_into(&(ok as u8), &mut all_ok, SystemOperation::min());
         ok = all_ok == 1;
     }
+    let (node_bytes, node_ranks) = (table.node_bytes(), table.node_ranks());
     drop(table);
     rt.comm().barrier();
     if rt.rank() == 0 && !cli::flag("--keep") {
@@ -134,6 +135,10 @@ fn main() -> gain::Result<()> {
             rt.size()
         );
         println!("loaded once per node in {load:.3} s (rank 0)");
+        println!(
+            "one copy per node: {:.2} GB of shared memory on rank 0's node, read by its {node_ranks} ranks",
+            node_bytes as f64 / 1e9
+        );
         println!("{queries} queries of {per_query} rows answered in {seconds:.3} s");
         println!("fingerprint: {fingerprint:016x}");
         if ok && cli::flag("--verify") {

@@ -518,6 +518,47 @@ impl<T: Element, D: Dimension> Replicated<T, D> {
         self.len() == 0
     }
 
+    /// The bytes of shared memory the array takes on this rank's node:
+    /// one copy (and up to 64 bytes to align it), however many ranks of
+    /// the node share it; the job holds one per node
+    /// ([`node_ranks`](Self::node_ranks) share each). The MPI tests check
+    /// it against the node's proportional set size (PSS).
+    ///
+    /// # Local
+    ///
+    /// A query of the calling rank's record; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let r = gain::Replicated::from_global(&gain::GlobalArray::<f64, _>::zeros(&rt, 1000)?)?;
+    /// assert_eq!(r.node_bytes(), 8000 + 64);
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn node_bytes(&self) -> usize {
+        self.copy.segment_bytes()
+    }
+
+    /// How many ranks of this rank's node share its copy (the node's
+    /// ranks, counting `GAIN_RANKS_PER_NODE` groups as nodes).
+    ///
+    /// # Local
+    ///
+    /// A query of the calling rank's record; no communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let r = gain::Replicated::from_global(&gain::GlobalArray::<f64, _>::zeros(&rt, 10)?)?;
+    /// assert_eq!(r.node_ranks(), rt.node_ranks().len());
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn node_ranks(&self) -> usize {
+        self.copy.node_size()
+    }
+
     /// The runtime the array lives on.
     ///
     /// # Local

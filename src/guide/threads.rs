@@ -20,7 +20,11 @@
 //! gets.
 //!
 //! One rank per node with a thread per core, or one rank per core, give
-//! the same results:
+//! the same results: bit for bit for k-means, the random fills and every
+//! elementwise or integer result; a float `sum` (and what is built on it:
+//! `mean`, `var`, `dot`) of the NumPy layer adds the ranks' partial sums,
+//! so its last bits may change with the rank count ([`crate::numpy`],
+//! "Where gain differs from NumPy"), never with the thread count:
 //!
 //! ```text
 //! GAIN_THREADS=2 scripts/run-example kmeans 1     # one rank, two threads

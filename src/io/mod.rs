@@ -436,8 +436,21 @@ impl<T: Element, D: Dimension> Replicated<T, D> {
     }
 }
 
-/// `path` as an absolute path, for comparing the ranks' paths.
+/// `path` as the ranks compare it, so that two names of one file agree
+/// (`data/../data/x.npy` and `data/x.npy`, or a link to it): canonical
+/// (absolute, `..` and symbolic links resolved) when the file exists, else
+/// its canonical directory joined with its name (a file about to be
+/// written), else absolute.
 fn absolute(path: &Path) -> String {
-    std::path::absolute(path)
-        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+    let canonical = std::fs::canonicalize(path).ok().or_else(|| {
+        let name = path.file_name()?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::canonicalize(dir).ok().map(|d| d.join(name))
+    });
+    canonical
+        .or_else(|| std::path::absolute(path).ok())
+        .map_or_else(|| path.display().to_string(), |p| p.display().to_string())
 }

@@ -45,7 +45,7 @@
 //! - comparisons give masks of `u8` (1 or 0), not `bool`.
 //!
 //! As in NumPy, sums and products of integers and masks are in `i64` or
-//! `u64` ([`Element::Sum`](crate::Element::Sum)): a mask's `sum` counts
+//! `u64` ([`Element::Sum`]): a mask's `sum` counts
 //! its true elements. `min`/`max` propagate NaN, and `argmin`/`argmax`
 //! (whole and along an axis) point at the first NaN, at any rank count.
 //! A float `sum` adds each rank's tiles in order and then the ranks' sums

@@ -184,3 +184,72 @@ assign_ops!(
     (DivAssign, div_assign, /),
     (RemAssign, rem_assign, %)
 );
+
+/// The comparisons of [`Expr`] as methods of arrays and views, so that
+/// `a.less(0.5)` reads as `a.expr().less(0.5)` (NumPy: `a < 0.5`).
+macro_rules! comparison_methods {
+    ($(($name:ident, $sym:literal)),*) => {
+        /// # Comparisons: masks of `u8` (1 where true, 0 where false)
+        impl<T: Element, D: Dimension> GlobalArray<T, D> {$(
+            #[doc = concat!("`self ", $sym, " other`, elementwise and broadcasting; see [`Expr::", stringify!($name), "`].")]
+            ///
+            /// # Local
+            ///
+            /// Builds the expression only; it is read when evaluated.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 1000.0, 1.0)?;
+            #[doc = concat!("let mask = a.", stringify!($name), "(500.0);")]
+            #[doc = concat!("assert_eq!(mask.sum()?, a.expr().", stringify!($name), "(500.0).sum()?);")]
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn $name<'a, O>(&'a self, other: O) -> Expr<'a, u8, <D as DimMax<O::Dim>>::Output>
+            where
+                O: IntoExpr<'a, T>,
+                D: DimMax<O::Dim>,
+            {
+                self.expr().$name(other)
+            }
+        )*}
+
+        /// # Comparisons: masks of `u8` (1 where true, 0 where false)
+        impl<'a, T: Element, D: Dimension> View<'a, T, D> {$(
+            #[doc = concat!("`self ", $sym, " other`, elementwise and broadcasting; see [`Expr::", stringify!($name), "`].")]
+            ///
+            /// # Local
+            ///
+            /// Builds the expression only; it is read when evaluated.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ndarray::s;
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::arange(&rt, 0.0, 1000.0, 1.0)?;
+            /// let v = a.slice(s![100..])?;
+            #[doc = concat!("let mask = v.", stringify!($name), "(500.0);")]
+            #[doc = concat!("assert_eq!(mask.sum()?, v.expr().", stringify!($name), "(500.0).sum()?);")]
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn $name<O>(&self, other: O) -> Expr<'a, u8, <D as DimMax<O::Dim>>::Output>
+            where
+                O: IntoExpr<'a, T>,
+                D: DimMax<O::Dim>,
+            {
+                self.expr().$name(other)
+            }
+        )*}
+    };
+}
+
+comparison_methods!(
+    (equal, "=="),
+    (not_equal, "!="),
+    (less, "<"),
+    (less_equal, "<="),
+    (greater, ">"),
+    (greater_equal, ">=")
+);

@@ -227,6 +227,12 @@ impl<T: Element> NodeCopy<T> {
         Ok((comm, leader_of))
     }
 
+    /// The bytes of the node's shared segment: the copy and the room to
+    /// align it.
+    pub(crate) fn segment_bytes(&self) -> usize {
+        self.len * size_of::<T>() + ALIGN
+    }
+
     /// This rank's number on its node.
     pub(crate) fn node_rank(&self) -> usize {
         self.node_rank

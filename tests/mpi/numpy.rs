@@ -266,6 +266,13 @@ pub fn numpy_reductions_and_scans(rt: &Runtime) {
             .zip(&sh)
             .fold(0, |acc, (&i, &n)| acc * n + i);
         assert_eq!(flat, flat_argmin, "round {round}: first argmin");
+        // Comparisons as methods of arrays and views count like NumPy's.
+        let below = mi.iter().filter(|&&x| x < 1).count() as u64;
+        assert_eq!(gi.less(1).sum().unwrap(), below);
+        assert_eq!(
+            gi.view().greater_equal(1).sum().unwrap(),
+            mi.len() as u64 - below
+        );
         assert_eq!(gi.all().unwrap(), mi.iter().all(|&x| x != 0));
         assert_eq!(gi.any().unwrap(), mi.iter().any(|&x| x != 0));
         close(gf.sum().unwrap(), mf.sum(), "sum");

@@ -427,6 +427,9 @@ fn pss_of_one_copy(
     let (before, maps_before) = (pss_kib(), pss_by_mapping());
     let r = make();
     assert_eq!(r.view().sum(), r.len() as f64, "{what}: contents");
+    // What the array says it takes on the node, which the PSS checks.
+    assert_eq!(r.node_bytes(), bytes + 64, "{what}: node_bytes");
+    assert_eq!(r.node_ranks(), rt.node_ranks().len(), "{what}: node_ranks");
     // A page's PSS is divided by the processes mapping it at the time of
     // reading: read once every rank has mapped every page.
     rt.comm().barrier();
