@@ -15,6 +15,7 @@ mod ghosts;
 mod local;
 mod mapped;
 mod nonblocking;
+mod patch;
 mod periodic;
 mod rma;
 mod strided;

@@ -26,6 +26,7 @@ mod mutexes;
 mod nonblocking;
 mod numeric;
 mod numpy;
+mod patch;
 mod registry;
 mod replicated;
 mod rma;

@@ -82,6 +82,7 @@ pub fn all() -> impl Iterator<Item = &'static Case> {
         crate::mapped::CASES,
         crate::numeric::CASES,
         crate::numpy::CASES,
+        crate::patch::CASES,
         crate::cluster::CASES,
         crate::bad_input::CASES,
         crate::replicated::CASES,
