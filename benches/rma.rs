@@ -36,6 +36,9 @@ fn main() {
     let (node_win, world_win) = ga.mpi_windows();
     // A counter array of its own: element 1 is rank 1's.
     let counter = GlobalArray::<i64, _>::zeros(&rt, 2).unwrap();
+    if !rt.spans_nodes() {
+        pack(&rt, &mut out);
+    }
     if rt.rank() == 0 {
         // One destination per contender, so the closures borrow apart.
         let mut base = vec![0.0f64; n];
@@ -241,4 +244,44 @@ fn main() {
     // as a Global Arrays program waits in GA_Sync, so its progress thread
     // (across hosts) leaves the engine to it.
     rt.sync().unwrap();
+}
+
+/// GA_Pack of 2^20 `f64` by a half-dense mask at both ranks (collective)
+/// against one rank's serial compaction of its half, alternating, medians
+/// of 15 (rank 0's times into `out`).
+fn pack(rt: &gain::Runtime, out: &mut Vec<(String, f64)>) {
+    let m = 1 << 20;
+    let src = gain::numpy::arange(rt, 0.0, m as f64, 1.0).unwrap();
+    let mut mask = GlobalArray::<u8, _>::zeros(rt, m).unwrap();
+    let lo = src.distribution(rt.rank()).map_or(0, |b| b.lo()[0]);
+    // A pseudo-random half of the elements (no pattern a branch
+    // predictor learns).
+    mask.local_mut().iter_mut().enumerate().for_each(|(i, b)| {
+        *b = u8::from((((lo + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63) == 1)
+    });
+    mask.sync().unwrap();
+    let dst = GlobalArray::<f64, _>::zeros(rt, m).unwrap();
+    let (mine, bits) = (src.local().to_owned(), mask.local().to_owned());
+    let (mut packs, mut locals) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        rt.sync().unwrap();
+        let t = std::time::Instant::now();
+        black_box(src.pack(&dst, &mask, 0..m).unwrap());
+        packs.push(t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
+        let kept: Vec<f64> = mine
+            .iter()
+            .zip(&bits)
+            .filter(|&(_, &b)| b != 0)
+            .map(|(&x, _)| x)
+            .collect();
+        black_box(kept);
+        locals.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    out.push(("pack_1m_s".into(), median(&mut packs)));
+    out.push(("local_compaction_512k_s".into(), median(&mut locals)));
 }

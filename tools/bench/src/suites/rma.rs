@@ -75,6 +75,11 @@ pub const SPECS: &[Spec] = &[
         Some(AtLeast(0.9)),
     ),
     spec(
+        "pack_1m_vs_local_compaction",
+        "`pack` of 2^20 `f64` by a half-dense mask at 2 ranks ÷ one rank's serial compaction of its half, one node",
+        Some(AtMost(1.5)),
+    ),
+    spec(
         "remote_put_vs_mpi_put_8b",
         "`put` time ÷ `MPI_Put` + `MPI_Win_flush` time, 8 B, through the world window",
         None,
@@ -199,6 +204,10 @@ fn figures(r: &Records) -> Result<Figures> {
         "same_node_put_64kb_vs_memcpy",
         Ok(same.time("memcpy_64kb_s")? / same.time("same_node_put_64kb_s")?),
     )?;
+    f.add(
+        "pack_1m_vs_local_compaction",
+        Ok(same.time("pack_1m_s")? / same.time("local_compaction_512k_s")?),
+    )?;
     // Remote: gain's time over the raw call's (above 1: gain slower).
     for size in ["8b", "64kb", "8mb"] {
         let raw = remote.time(&format!("remote_mpi_get_{size}_s"))?;
@@ -237,7 +246,7 @@ mod tests {
     #[test]
     fn ratios_of_the_two_runs() {
         let r = Records::from_lines(concat!(
-            r#"BENCH {"program":"rma","remote":false,"memcpy_8mb_s":3.4e-4,"same_node_get_into_8mb_s":3.5e-4,"same_node_get_alloc_8mb_s":3.1e-4,"same_node_mpi_get_1elem_s":3.6e-8,"same_node_get_1elem_s":1.5e-7,"same_node_get_into_1elem_s":1.1e-7,"same_node_at_1elem_s":2.7e-8,"same_node_acc_1elem_s":6e-8,"same_node_read_inc_s":3e-8,"memcpy_64kb_s":2e-6,"same_node_put_64kb_s":2.5e-6}"#,
+            r#"BENCH {"program":"rma","remote":false,"memcpy_8mb_s":3.4e-4,"same_node_get_into_8mb_s":3.5e-4,"same_node_get_alloc_8mb_s":3.1e-4,"same_node_mpi_get_1elem_s":3.6e-8,"same_node_get_1elem_s":1.5e-7,"same_node_get_into_1elem_s":1.1e-7,"same_node_at_1elem_s":2.7e-8,"same_node_acc_1elem_s":6e-8,"same_node_read_inc_s":3e-8,"memcpy_64kb_s":2e-6,"same_node_put_64kb_s":2.5e-6,"pack_1m_s":3e-3,"local_compaction_512k_s":2e-3}"#,
             "\n",
             r#"BENCH {"program":"rma","remote":true,"remote_mpi_get_8b_s":2.3e-6,"remote_get_8b_s":2.53e-6,"remote_mpi_get_64kb_s":1e-5,"remote_get_64kb_s":1.02e-5,"remote_mpi_get_8mb_s":1e-3,"remote_get_8mb_s":9.5e-4,"remote_at_8b_s":2.461e-6,"remote_put_8b_s":4e-6,"remote_mpi_put_8b_s":3.2e-6,"remote_mpi_put_flush_local_8b_s":2e-6,"remote_acc_8b_s":5e-6,"remote_mpi_acc_flush_local_8b_s":2.5e-6,"remote_read_inc_s":3.3e-6,"remote_mpi_fetch_and_op_s":3e-6}"#,
         ))
@@ -255,11 +264,12 @@ mod tests {
         assert_eq!(f.get("memcpy_8mb_s"), Some(3.4e-4));
         near("same_node_acc_1elem_vs_read_inc", 2.0);
         near("same_node_put_64kb_vs_memcpy", 0.8);
+        near("pack_1m_vs_local_compaction", 1.5);
         near("remote_put_vs_mpi_put_8b", 1.25);
         near("remote_put_8b_vs_mpi_put_flush_local", 2.0);
         near("remote_acc_8b_vs_mpi_acc_flush_local", 2.0);
         near("remote_read_inc_vs_mpi_fetch_and_op", 1.1);
-        assert_eq!(f.0.len(), 7 + 7 + 9 + 6);
+        assert_eq!(f.0.len(), 7 + 8 + 9 + 6);
         assert!(
             figures(&Records::from_lines(r#"BENCH {"program":"rma","remote":true}"#).unwrap())
                 .is_err()
