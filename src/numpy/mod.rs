@@ -184,6 +184,58 @@ where
     x.into_expr().maximum(y)
 }
 
+/// Global Arrays' `GA_Median`: `out` = the elementwise median of `a`, `b`
+/// and `c` (any operands that broadcast to `out`: arrays, views,
+/// expressions, ndarrays, scalars); NaN where any of the three is NaN.
+///
+/// Errors: as [`Zip::for_each`] (a shape that does not broadcast).
+///
+/// # Collective
+///
+/// Every rank calls it with the same operands; each computes its own
+/// block of `out` (owner computes), and it returns after the closing sync.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = gain::init()?;
+/// let a = gain::numpy::from_array(&rt, &ndarray::array![1.0, 9.0, 5.0])?;
+/// let b = gain::numpy::from_array(&rt, &ndarray::array![4.0, 2.0, f64::NAN])?;
+/// let mut m = gain::numpy::zeros_like(&a)?;
+/// gain::numpy::median(&mut m, &a, &b, 3.0)?;
+/// let m = m.to_array()?;
+/// assert_eq!((m[0], m[1]), (3.0, 3.0));
+/// assert!(m[2].is_nan());
+/// # Ok::<(), gain::Error>(())
+/// ```
+pub fn median<'a, T: Element, D: Dimension>(
+    out: &mut GlobalArray<T, D>,
+    a: impl IntoExpr<'a, T>,
+    b: impl IntoExpr<'a, T>,
+    c: impl IntoExpr<'a, T>,
+) -> Result<()> {
+    #[allow(clippy::eq_op)]
+    let nan = |x: T| x != x;
+    Zip::from(out)
+        .and(a)
+        .and(b)
+        .and(c)
+        .for_each(|m, &x, &y, &z| {
+            *m = if nan(x) {
+                x
+            } else if nan(y) {
+                y
+            } else if nan(z) {
+                z
+            } else {
+                // The larger of min(x, y) and min(max(x, y), z).
+                let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+                let top = if hi <= z { hi } else { z };
+                if lo >= top { lo } else { top }
+            }
+        })
+}
+
 /// Elementwise minimum of two operands (NaN-propagating).
 ///
 /// # Local

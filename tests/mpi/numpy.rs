@@ -25,6 +25,7 @@ pub const CASES: &[Case] = &[
     case!(numpy_reductions_and_scans; Light),
     case!(numpy_nan_extremes_like_numpy; Light),
     case!(numpy_division_and_counts_like_numpy; Light),
+    case!(numpy_select_elem_and_median; Light),
     case!(numpy_static_dimensions_and_axes; Light),
     case!(numpy_zip_six_and_eight_inputs; Light),
     case!(numpy_creation; Light),
@@ -531,6 +532,64 @@ pub fn numpy_division_and_counts_like_numpy(rt: &Runtime) {
         1u64 << 40
     );
     assert_eq!(numpy::full(rt, 70, 2u8).unwrap().prod().unwrap(), 0);
+}
+
+/// GA's `NGA_Select_elem` and `GA_Median` against serial models, on
+/// random 2-d arrays distributed differently, with ties and NaNs.
+pub fn numpy_select_elem_and_median(rt: &Runtime) {
+    let mut rng = Rng::new(13);
+    for round in 0..8 {
+        let (r, c) = (1 + rng.below(9), 1 + rng.below(9));
+        // Few values: many ties; NaNs in every other round.
+        let m = Array2::from_shape_fn((r, c), |_| rng.below(5) as f64 - 2.0);
+        let mut n = Array2::from_shape_fn((r, c), |_| rng.below(5) as f64 - 2.0);
+        if round % 2 == 1 {
+            n[[rng.below(r), rng.below(c)]] = f64::NAN;
+        }
+        let (gm, gn) = (global(rt, &mut rng, &m), global(rt, &mut rng, &n));
+        for (op, max) in [("min", false), ("max", true)] {
+            let flat = numpy_arg(&m, max);
+            let (v, (i, j)) = gm.select_elem(op).unwrap();
+            assert_eq!(
+                (i * c + j, v),
+                (flat, m[[flat / c, flat % c]]),
+                "round {round} {op}"
+            );
+            let (v, (i, j)) = gn.view().select_elem(op).unwrap();
+            let flat = numpy_arg(&n, max);
+            assert_eq!(i * c + j, flat, "round {round} {op} with NaN");
+            assert_eq!(v.to_bits(), n[[flat / c, flat % c]].to_bits());
+        }
+        // The median of the two arrays and a broadcast row.
+        let row = Array1::from_shape_fn(c, |j| j as f64 - 1.5);
+        let mut out = numpy::zeros::<f64, _>(rt, [r, c]).unwrap();
+        numpy::median(&mut out, &gm, &gn, &row).unwrap();
+        let got = out.to_array().unwrap();
+        for ((i, j), &g) in got.indexed_iter() {
+            let mut v = [m[[i, j]], n[[i, j]], row[j]];
+            let want = if v.iter().any(|x| x.is_nan()) {
+                f64::NAN
+            } else {
+                v.sort_by(f64::total_cmp);
+                v[1]
+            };
+            assert_eq!(
+                g.to_bits(),
+                want.to_bits(),
+                "round {round}: median at {i},{j}"
+            );
+        }
+    }
+    let a = numpy::ones::<f64, _>(rt, [2, 2]).unwrap();
+    assert_eq!(
+        a.select_elem("absmax").unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let empty = numpy::zeros::<f64, _>(rt, [0, 2]).unwrap();
+    assert_eq!(
+        empty.select_elem("min").unwrap_err().kind(),
+        ErrorKind::ZeroSizeDimension
+    );
 }
 
 /// Creation functions against NumPy's definitions.

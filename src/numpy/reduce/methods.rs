@@ -139,6 +139,27 @@ macro_rules! reductions {
                 self.expr().argmax()
             }
 
+            /// The smallest (`"min"`) or largest (`"max"`) element and its
+            /// index (Global Arrays' `NGA_Select_elem`); see
+            /// [`Expr::select_elem`].
+            ///
+            /// # Collective
+            ///
+            /// As [`sum`](Self::sum).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// # let rt = gain::init()?;
+            /// let a = gain::numpy::from_array(&rt, &ndarray::array![[3.0, -1.0], [7.5, 2.0]])?;
+            #[doc = concat!("let x = ", $x, ";")]
+            /// assert_eq!(x.select_elem("max")?, (7.5, (1, 0)));
+            /// # Ok::<(), gain::Error>(())
+            /// ```
+            pub fn select_elem(&self, op: &str) -> Result<(T, D::Pattern)> {
+                self.expr().select_elem(op)
+            }
+
             /// Whether every element is nonzero; see [`Expr::all`].
             ///
             /// # Collective

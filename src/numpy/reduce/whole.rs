@@ -11,8 +11,9 @@ use crate::fault::during;
 use crate::numpy::expr::Expr;
 use crate::{Element, Result};
 
-/// Whole-array `(value, flat index)` extremum, first index on ties.
-fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Result<Vec<usize>> {
+/// Whole-array extremum: its value and N-d index, the first in C order on
+/// ties.
+fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Result<(T, Vec<usize>)> {
     if d.len() == 0 {
         bail!(ZeroSizeDimension, "argmin/argmax of an empty expression");
     }
@@ -57,13 +58,24 @@ fn arg_extreme<T: Element>(d: &Domain<'_, T>, better: fn(T, T) -> bool) -> Resul
         }
         win = pick(win, (v, f));
     }
-    let mut flat = win.expect("a nonempty expression has an element").1 as usize;
+    let (value, flat) = win.expect("a nonempty expression has an element");
+    let mut flat = flat as usize;
     let mut idx = vec![0; d.shape.len()];
     for (k, &s) in strides.iter().enumerate() {
         idx[k] = flat / s;
         flat %= s;
     }
-    Ok(idx)
+    Ok((value, idx))
+}
+
+/// `x` is smaller than `v`, NaN smallest (argmin's order: NaN wins).
+fn smaller<T: Element>(x: T, v: T) -> bool {
+    x < v || (is_nan(x) && !is_nan(v))
+}
+
+/// `x` is larger than `v`, NaN largest (argmax's order: NaN wins).
+fn larger<T: Element>(x: T, v: T) -> bool {
+    x > v || (is_nan(x) && !is_nan(v))
 }
 
 #[allow(clippy::eq_op)]
@@ -285,9 +297,7 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// ```
     pub fn argmin(&self) -> Result<D::Pattern> {
         during("Expr::argmin", move || -> Result<D::Pattern> {
-            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
-                x < v || (is_nan(x) && !is_nan(v))
-            })?;
+            let (_, idx) = arg_extreme(&Domain::new(self)?, smaller)?;
             pattern::<D>(&idx)
         })
     }
@@ -312,10 +322,46 @@ impl<T: Element, D: Dimension> Expr<'_, T, D> {
     /// ```
     pub fn argmax(&self) -> Result<D::Pattern> {
         during("Expr::argmax", move || -> Result<D::Pattern> {
-            let idx = arg_extreme(&Domain::new(self)?, |x, v| {
-                x > v || (is_nan(x) && !is_nan(v))
-            })?;
+            let (_, idx) = arg_extreme(&Domain::new(self)?, larger)?;
             pattern::<D>(&idx)
+        })
+    }
+
+    /// Global Arrays' `NGA_Select_elem`: the smallest (`op` `"min"`) or
+    /// largest (`"max"`) element and its index, as `argmin`/`argmax` pick
+    /// it (the first in C order on ties; NaN, if any, first).
+    ///
+    /// Errors: [`InvalidArgument`](crate::ErrorKind::InvalidArgument) for
+    /// another `op`, [`ZeroSizeDimension`](crate::ErrorKind::ZeroSizeDimension)
+    /// for an empty expression, on every rank.
+    ///
+    /// # Collective
+    ///
+    /// Every rank calls it on the same expression with the same `op`; each
+    /// returns the same value and index, after every rank's candidate has
+    /// been gathered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = gain::init()?;
+    /// let a = gain::numpy::from_fn(&rt, [3, 3], |i| (i[0] * 3 + i[1]) as i32 - 4)?;
+    /// assert_eq!((&a * &a).select_elem("max")?, (16, (0, 0)));
+    /// assert_eq!(a.expr().select_elem("min")?, (-4, (0, 0)));
+    /// # Ok::<(), gain::Error>(())
+    /// ```
+    pub fn select_elem(&self, op: &str) -> Result<(T, D::Pattern)> {
+        during("Expr::select_elem", move || -> Result<(T, D::Pattern)> {
+            let better: fn(T, T) -> bool = match op {
+                "min" => smaller,
+                "max" => larger,
+                _ => bail!(
+                    InvalidArgument,
+                    "select_elem: op {op:?}, not \"min\" or \"max\""
+                ),
+            };
+            let (value, idx) = arg_extreme(&Domain::new(self)?, better)?;
+            Ok((value, pattern::<D>(&idx)?))
         })
     }
 
