@@ -48,14 +48,15 @@ fn combine<T: Element>(earlier: Part<T>, later: Part<T>, add: bool) -> Part<T> {
 }
 
 impl<T: Element> GlobalArray<T, Ix1> {
-    /// The part of `range` in this rank's block, as global indices.
-    fn my_part(&self, range: &Range<usize>) -> Range<usize> {
+    /// The part of `range` in this rank's block, as global indices, and
+    /// where the block starts (to index the local view).
+    fn my_part(&self, range: &Range<usize>) -> (Range<usize>, usize) {
         match self.distribution(self.runtime().rank()) {
             Some(b) => {
                 let (lo, hi) = (b.lo()[0].max(range.start), b.hi()[0].min(range.end));
-                lo..hi.max(lo)
+                (lo..hi.max(lo), b.lo()[0])
             }
-            None => 0..0,
+            None => (0..0, 0),
         }
     }
 
@@ -113,12 +114,8 @@ impl<T: Element> GlobalArray<T, Ix1> {
             self.check_patch("patch_enum", &range, &[])?;
             self.check_writable()?;
             self.sync()?;
-            let part = self.my_part(&range);
+            let (part, lo) = self.my_part(&range);
             if !part.is_empty() {
-                let lo = self
-                    .distribution(self.runtime().rank())
-                    .expect("a part")
-                    .lo()[0];
                 let mut local = self.local_mut();
                 for i in part.clone() {
                     let k = T::wrapping_from_i64((i - range.start) as i64);
@@ -216,7 +213,7 @@ impl<T: Element> GlobalArray<T, Ix1> {
         self.check_patch(what, &range, &[dst.len(), mask.len()])?;
         dst.check_writable()?;
         self.runtime().sync()?;
-        let part = dst.my_part(&range);
+        let (part, lo) = dst.my_part(&range);
         let (src, bits) = if part.is_empty() {
             (Array1::zeros(0), Array1::zeros(0))
         } else {
@@ -260,7 +257,6 @@ impl<T: Element> GlobalArray<T, Ix1> {
         let mine = walk([T::zero(), T::zero()], None);
         let carry = exscan(self, mine, add.is_some());
         if !part.is_empty() {
-            let lo = dst.distribution(dst.runtime().rank()).expect("a part").lo()[0];
             let mut local = dst.local_mut();
             let out = local
                 .as_slice_mut()
@@ -311,15 +307,11 @@ impl<T: Element> GlobalArray<T, Ix1> {
             }
             dst.check_writable()?;
             self.runtime().sync()?;
-            let part = self.my_part(&range);
+            let (part, lo) = self.my_part(&range);
             let picked: Vec<T> = if part.is_empty() {
                 Vec::new()
             } else {
                 let (src, bits) = (self.local(), mask.get(part.clone())?);
-                let lo = self
-                    .distribution(self.runtime().rank())
-                    .expect("a part")
-                    .lo()[0];
                 (part.clone())
                     .zip(&bits)
                     .filter(|&(_, m)| !m.is_zero())
@@ -380,7 +372,7 @@ impl<T: Element> GlobalArray<T, Ix1> {
             self.check_patch("unpack", &range, &[mask.len()])?;
             self.check_writable()?;
             self.runtime().sync()?;
-            let part = self.my_part(&range);
+            let (part, lo) = self.my_part(&range);
             let bits = if part.is_empty() {
                 Array1::zeros(0)
             } else {
@@ -401,10 +393,6 @@ impl<T: Element> GlobalArray<T, Ix1> {
                 Array1::zeros(0)
             };
             if !part.is_empty() {
-                let lo = self
-                    .distribution(self.runtime().rank())
-                    .expect("a part")
-                    .lo()[0];
                 let mut local = self.local_mut();
                 let mut next = values.iter();
                 for (i, m) in part.clone().zip(&bits) {
